@@ -1,0 +1,167 @@
+/*
+ * cli.c: option-line and I/O helpers shared by the three programs.
+ */
+#include <err.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+extern char *program_invocation_short_name;
+
+static int
+is_negative_number(const char *s)
+{
+	return s[0] == '-' && s[1] >= '0' && s[1] <= '9';
+}
+
+/* How many of the next words does the option word w (one dash off) take? */
+static int
+takes_next(const char *w, const char *shortopts, const struct option *lo,
+	   const char *pairopt)
+{
+	const char *p;
+	size_t n;
+
+	if (w[0] == '-') { /* --long or --long=value */
+		w++;
+		n = strcspn(w, "=");
+		for (; lo->name != NULL; lo++) {
+			if (strncmp(lo->name, w, n) != 0)
+				continue;
+			if (pairopt != NULL && strcmp(lo->name, pairopt) == 0)
+				return w[n] == '=' ? 1 : 2;
+			return w[n] == '\0' && lo->has_arg == required_argument;
+		}
+		return 0;
+	}
+	for (; *w != '\0'; w++) {
+		if ((p = strchr(shortopts, *w)) == NULL)
+			return 0;
+		if (p[1] == ':')
+			return w[1] == '\0';
+	}
+	return 0;
+}
+
+char **
+cli_numeric_operands(int argc, char **argv, const char *shortopts,
+		     const struct option *longopts, const char *pairopt)
+{
+	char **out, **ops;
+	int i, k, nout = 0, nops = 0;
+
+	if ((out = calloc((size_t)argc + 2, sizeof(*out))) == NULL ||
+	    (ops = calloc((size_t)argc + 1, sizeof(*ops))) == NULL)
+		err(1, NULL);
+	opterr = 0; /* cli_bad_option() says what is wrong, in one line */
+	out[nout++] = argv[0];
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0) {
+			while (++i < argc)
+				ops[nops++] = argv[i];
+			break;
+		}
+		if (argv[i][0] != '-' || argv[i][1] == '\0' ||
+		    is_negative_number(argv[i])) {
+			ops[nops++] = argv[i];
+			continue;
+		}
+		out[nout++] = argv[i];
+		k = takes_next(argv[i] + 1, shortopts, longopts, pairopt);
+		if (i + k >= argc)
+			cli_usage_error("option '%s' needs %s", argv[i],
+					k > 1 ? "two values" : "a value");
+		while (k-- > 0)
+			out[nout++] = argv[++i];
+	}
+	out[nout++] = "--";
+	memcpy(out + nout, ops, (size_t)nops * sizeof(*ops));
+	out[nout + nops] = NULL;
+	free(ops);
+	return out;
+}
+
+void
+cli_version(void)
+{
+	printf("%s (rangetools) %s\n", program_invocation_short_name,
+	       RANGETOOLS_VERSION);
+	cli_close_stdout();
+	exit(0);
+}
+
+void
+cli_usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fprintf(stderr, "%s: ", program_invocation_short_name);
+	vfprintf(stderr, fmt, ap);
+	fprintf(stderr, " (see '%s --help')\n", program_invocation_short_name);
+	va_end(ap);
+	exit(2);
+}
+
+void
+cli_bad_option(char **argv, const char *shortopts)
+{
+	const char *word = argv[optind - 1];
+
+	if (optopt != 0 && strchr(shortopts, optopt) != NULL)
+		cli_usage_error("option '%s' needs a value", word);
+	if (optopt != 0)
+		cli_usage_error("unknown option '-%c'", optopt);
+	cli_usage_error("unknown option '%s'", word);
+}
+
+void
+cli_close_stdout(void)
+{
+	if (fflush(stdout) != 0 || ferror(stdout))
+		err(1, "write error on stdout");
+	if (fclose(stdout) != 0)
+		err(1, "write error on stdout");
+}
+
+long
+cli_getline(struct lines *l, int *nul)
+{
+	ssize_t n;
+
+	errno = 0;
+	if ((n = getline(&l->buf, &l->cap, l->fp)) < 0) {
+		if (ferror(l->fp) || errno == ENOMEM)
+			err(1, "%s", l->name);
+		return -1;
+	}
+	l->lineno++;
+	if (n > 0 && l->buf[n - 1] == '\n')
+		l->buf[--n] = '\0';
+	if (n > 0 && l->buf[n - 1] == '\r')
+		l->buf[--n] = '\0';
+	*nul = memchr(l->buf, '\0', (size_t)n) != NULL;
+	return (long)n;
+}
+
+int
+cli_fields(char *line, char **f, int max)
+{
+	int n = 0;
+
+	for (;;) {
+		while (*line == ' ' || *line == '\t')
+			*line++ = '\0';
+		if (*line == '\0')
+			return n;
+		if (n == max)
+			return max + 1;
+		f[n++] = line;
+		while (*line != '\0' && *line != ' ' && *line != '\t')
+			line++;
+	}
+}

@@ -1,0 +1,36 @@
+/*
+ * kernel.h: summing a half-open range [start, end) exactly.
+ */
+#ifndef KERNEL_H
+#define KERNEL_H
+
+#include <stdint.h>
+
+#include "num.h"
+
+enum method { METHOD_LOOP, METHOD_FORMULA };
+
+/* Really adds every integer of [start, end); exact to 128 bits. */
+i128 sum_loop(int64_t start, int64_t end);
+
+/* The closed form (end - start) * (start + end - 1) / 2, exact. */
+i128 sum_formula(int64_t start, int64_t end);
+
+/* One of the two, by method. */
+i128 sum_range(enum method m, int64_t start, int64_t end);
+
+/* The number of integers in [start, end), which needs 64 unsigned bits. */
+static inline uint64_t
+range_len(int64_t start, int64_t end)
+{
+	return (uint64_t)end - (uint64_t)start;
+}
+
+/* start + k, for k <= range_len(start, end), without signed overflow. */
+static inline int64_t
+range_at(int64_t start, uint64_t k)
+{
+	return (int64_t)((uint64_t)start + k);
+}
+
+#endif

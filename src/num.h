@@ -1,0 +1,38 @@
+/*
+ * num.h: the one strict number parser, and 128-bit decimal formatting.
+ *
+ * Every integer a user gives any rangetools program goes through
+ * num_parse(), which has strtonum(3)'s contract: the whole string must be
+ * a number within [min, max], and on failure *errstr says why ("invalid",
+ * "too small" or "too large") and nothing else is touched.
+ */
+#ifndef NUM_H
+#define NUM_H
+
+#include <stdint.h>
+
+typedef __int128 i128;
+
+/* Decimal with an optional sign, or the exact-integer shorthand MeK. */
+int64_t num_parse(const char *s, int64_t min, int64_t max, const char **errstr);
+
+/* num_parse() with a message naming the operand on failure; exits 2. */
+int64_t num_arg(const char *what, const char *s, int64_t min, int64_t max);
+
+/* A signed decimal integer of at most 128 bits (no shorthand). */
+int num_parse128(const char *s, i128 *out, const char **errstr);
+
+/*
+ * A duration: "5ms", "200us", "1s", "250ns", or plain seconds "0.005".
+ * Returns nanoseconds, or -1 with *errstr set.
+ */
+int64_t num_duration(const char *s, const char **errstr);
+
+/* As num_duration(), with a message naming the option; exits 2. */
+int64_t num_duration_arg(const char *what, const char *s);
+
+/* Formats v in decimal into buf, which must hold NUM_I128_LEN bytes. */
+#define NUM_I128_LEN 42
+char *num_fmt128(i128 v, char *buf);
+
+#endif

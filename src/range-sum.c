@@ -1,0 +1,251 @@
+/*
+ * range-sum: the exact sum of the integers in [start, end), for each
+ * range given as operands or read one a line from stdin.
+ */
+#include <err.h>
+#include <getopt.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "kernel.h"
+#include "num.h"
+#include "par.h"
+#include "rec.h"
+#include "sink.h"
+
+#define MAX_WORKERS 1024
+
+enum {
+	OPT_METHOD = 256,
+	OPT_THREADS,
+	OPT_GIL,
+	OPT_SWITCH,
+	OPT_IOWAIT,
+	OPT_PROCS,
+	OPT_MQ,
+	OPT_SHM,
+	OPT_STATS,
+	OPT_PROGRESS,
+	OPT_HELP,
+	OPT_VERSION,
+};
+
+static const char shortopts[] = "th";
+static const struct option longopts[] = {
+    {"tag", no_argument, NULL, 't'},
+    {"method", required_argument, NULL, OPT_METHOD},
+    {"threads", required_argument, NULL, OPT_THREADS},
+    {"gil", no_argument, NULL, OPT_GIL},
+    {"switch-interval", required_argument, NULL, OPT_SWITCH},
+    {"io-wait", required_argument, NULL, OPT_IOWAIT},
+    {"procs", required_argument, NULL, OPT_PROCS},
+    {"mq", required_argument, NULL, OPT_MQ},
+    {"shm", required_argument, NULL, OPT_SHM},
+    {"stats", no_argument, NULL, OPT_STATS},
+    {"progress", optional_argument, NULL, OPT_PROGRESS},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, OPT_VERSION},
+    {NULL, 0, NULL, 0},
+};
+
+static struct sumopts opts = {.switch_ns = 5000000};
+static int tflag;
+static const char *mqname, *shmname;
+
+static void
+usage(void)
+{
+	printf(
+	    "usage: range-sum [-t] [--method loop|formula]\n"
+	    "                 [--threads n [--gil [--switch-interval d]] | "
+	    "--procs n]\n"
+	    "                 [--io-wait d] [--mq name | --shm name] "
+	    "[--stats] [--progress[=always]]\n"
+	    "                 [start end]\n"
+	    "Print the exact sum of the integers in [start, end); without "
+	    "operands, one\n"
+	    "sum for each 'start end' or 'index start end' line of stdin.\n"
+	    "  -t, --tag               print 'start end sum'\n"
+	    "      --method M          loop (add every integer; default) or "
+	    "formula\n"
+	    "      --threads N         split each range over N POSIX threads\n"
+	    "      --gil               the threads share one lock, like "
+	    "CPython's GIL\n"
+	    "      --switch-interval D the lock's switch interval (default "
+	    "5ms)\n"
+	    "      --io-wait D         each chunk also waits D, lock "
+	    "released\n"
+	    "      --procs N           split each range over N forked "
+	    "processes\n"
+	    "      --mq NAME           send records to POSIX message queue "
+	    "NAME\n"
+	    "      --shm NAME          add records to shared-memory table "
+	    "NAME\n"
+	    "      --stats             a report per worker on stderr\n"
+	    "      --progress[=always] a progress line on stderr (a terminal "
+	    "unless always)\n"
+	    "      --help, --version\n"
+	    "Numbers: decimal with optional sign, or MeK as in 1e8.  "
+	    "Durations: 5ms,\n"
+	    "200us, 1s or seconds as 0.005.\n");
+	cli_close_stdout();
+	exit(0);
+}
+
+static void
+parse_options(int argc, char *argv[])
+{
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, shortopts, longopts, NULL)) !=
+	       -1) {
+		switch (ch) {
+		case 't':
+			tflag = 1;
+			break;
+		case OPT_METHOD:
+			if (strcmp(optarg, "loop") == 0)
+				opts.method = METHOD_LOOP;
+			else if (strcmp(optarg, "formula") == 0)
+				opts.method = METHOD_FORMULA;
+			else
+				cli_usage_error("--method: expected loop or "
+						"formula, not '%s'",
+						optarg);
+			break;
+		case OPT_THREADS:
+			opts.threads =
+			    (int)num_arg("--threads", optarg, 1, MAX_WORKERS);
+			break;
+		case OPT_GIL:
+			opts.gil = 1;
+			break;
+		case OPT_SWITCH:
+			opts.switch_ns =
+			    num_duration_arg("--switch-interval", optarg);
+			if (opts.switch_ns <= 0)
+				cli_usage_error("--switch-interval must be "
+						"greater than zero");
+			break;
+		case OPT_IOWAIT:
+			opts.io_ns = num_duration_arg("--io-wait", optarg);
+			break;
+		case OPT_PROCS:
+			opts.procs =
+			    (int)num_arg("--procs", optarg, 1, MAX_WORKERS);
+			break;
+		case OPT_MQ:
+			mqname = optarg;
+			break;
+		case OPT_SHM:
+			shmname = optarg;
+			break;
+		case OPT_STATS:
+			opts.stats = 1;
+			break;
+		case OPT_PROGRESS:
+			if (optarg == NULL)
+				opts.progress = PROGRESS_AUTO;
+			else if (strcmp(optarg, "always") == 0)
+				opts.progress = PROGRESS_FORCE;
+			else
+				cli_usage_error("--progress: expected "
+						"--progress or "
+						"--progress=always");
+			break;
+		case 'h':
+			usage();
+			break;
+		case OPT_VERSION:
+			cli_version();
+			break;
+		default:
+			cli_bad_option(argv, shortopts);
+		}
+	}
+}
+
+static void
+check_options(void)
+{
+	if (opts.threads > 0 && opts.procs > 0)
+		cli_usage_error(
+		    "--threads and --procs cannot be used together");
+	if (opts.gil && opts.threads == 0)
+		cli_usage_error("--gil needs --threads");
+	if (mqname != NULL && shmname != NULL)
+		cli_usage_error("--mq and --shm cannot be used together");
+	if (tflag && (mqname != NULL || shmname != NULL))
+		cli_usage_error("-t applies to stdout, not to --mq or --shm");
+}
+
+/* Sums one range and delivers it; returns 0 or -1. */
+static int
+sum_one(struct sink *out, int64_t start, int64_t end)
+{
+	i128 sum;
+
+	if (par_sum(&opts, start, end, &sum) != 0)
+		return -1;
+	return sink_put(out, start, end, sum);
+}
+
+/* The filter: one result per input line, in order. */
+static int
+sum_lines(struct sink *out)
+{
+	struct lines in = {.fp = stdin, .name = "stdin"};
+	int64_t start, end;
+	const char *why;
+	int nul, rv = 0;
+
+	while (cli_getline(&in, &nul) >= 0) {
+		if (nul)
+			why = "contains a NUL byte";
+		else if (rec_parse_range(in.buf, &start, &end, &why) == 0)
+			why = NULL;
+		if (why != NULL) {
+			warnx("stdin line %lld: %s", in.lineno, why);
+			rv = -1;
+		} else if (sum_one(out, start, end) != 0) {
+			rv = -1;
+		}
+	}
+	free(in.buf);
+	return rv;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct sink *out;
+	int64_t start = 0, end = 0;
+	int rv;
+
+	argv = cli_numeric_operands(argc, argv, shortopts, longopts, NULL);
+	for (argc = 0; argv[argc] != NULL; argc++)
+		;
+	parse_options(argc, argv);
+	check_options();
+	argc -= optind;
+	argv += optind;
+	if (argc == 1 || argc > 2)
+		cli_usage_error(argc == 1 ? "missing operand: need start end"
+					  : "extra operand '%s'",
+				argv[argc == 1 ? 0 : 2]);
+	if (argc == 2) {
+		start = num_arg("start", argv[0], INT64_MIN, INT64_MAX);
+		end = num_arg("end", argv[1], INT64_MIN, INT64_MAX);
+		if (start > end)
+			errx(2, "start %jd is greater than end %jd",
+			     (intmax_t)start, (intmax_t)end);
+	}
+	out = sink_open(mqname, shmname, tflag);
+	rv = argc == 2 ? sum_one(out, start, end) : sum_lines(out);
+	if (sink_close(out) != 0)
+		rv = -1;
+	return rv == 0 ? 0 : 1;
+}

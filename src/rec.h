@@ -1,0 +1,36 @@
+/*
+ * rec.h: the line formats the programs exchange.
+ *
+ *	start end		a range (range-split, range-sum's input)
+ *	index start end		a numbered range (range-split -i)
+ *	sum			a bare partial sum (range-sum)
+ *	start end sum		a record (range-sum -t, --mq, --shm)
+ *
+ * Fields are separated by blanks; the parsers modify the line.
+ */
+#ifndef REC_H
+#define REC_H
+
+#include <stdint.h>
+
+#include "num.h"
+
+struct rec {
+	int64_t start, end;
+	i128 sum;
+};
+
+/* A range line, with or without an index.  Returns 0, or -1 and *why. */
+int rec_parse_range(char *line, int64_t *start, int64_t *end, const char **why);
+
+/*
+ * A result line: a bare sum (returns 1, r->sum set) or a record whose sum
+ * is checked against its range (returns 3).  -1 and *why if malformed.
+ */
+int rec_parse_result(char *line, struct rec *r, const char **why);
+
+/* Formats "start end sum" (no newline) into buf; returns its length. */
+#define REC_LEN (2 * 21 + NUM_I128_LEN + 2)
+int rec_format(char *buf, int64_t start, int64_t end, i128 sum);
+
+#endif

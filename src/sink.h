@@ -1,0 +1,23 @@
+/*
+ * sink.h: where range-sum's results go: stdout, a POSIX message queue
+ * (--mq) or a shared-memory table (--shm).
+ */
+#ifndef SINK_H
+#define SINK_H
+
+#include <stdint.h>
+
+#include "num.h"
+
+struct sink;
+
+/* mq and shm may be NULL; tag selects "start end sum" on stdout. */
+struct sink *sink_open(const char *mq, const char *shm, int tag);
+
+/* Delivers one result.  Returns 0, or -1 after printing a message. */
+int sink_put(struct sink *s, int64_t start, int64_t end, i128 sum);
+
+/* Releases the sink; stdout is checked and closed.  Returns 0 or -1. */
+int sink_close(struct sink *s);
+
+#endif

@@ -1,0 +1,191 @@
+/*
+ * sum-merge: add up partial sums and records exactly, and refuse to
+ * print a total that could be wrong.
+ */
+#include <err.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli.h"
+#include "merge.h"
+#include "rec.h"
+#include "transport.h"
+
+enum { OPT_EXPECT = 256, OPT_MQ, OPT_COUNT, OPT_TIMEOUT, OPT_SHM, OPT_VERSION };
+
+static const char shortopts[] = "h";
+static const struct option longopts[] = {
+    {"expect", required_argument, NULL, OPT_EXPECT},
+    {"mq", required_argument, NULL, OPT_MQ},
+    {"count", required_argument, NULL, OPT_COUNT},
+    {"timeout", required_argument, NULL, OPT_TIMEOUT},
+    {"shm", required_argument, NULL, OPT_SHM},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, OPT_VERSION},
+    {NULL, 0, NULL, 0},
+};
+
+static const char *mqname, *shmname;
+static struct mqopts mqopts = {.timeout_ns = -1};
+static int expect;
+static int64_t xstart, xend;
+
+static void
+usage(void)
+{
+	printf("usage: sum-merge [--expect start end] [--mq name [--count n] "
+	       "[--timeout d]]\n"
+	       "                 [--shm name] [file ...]\n"
+	       "Add up partial results exactly: lines holding one integer, "
+	       "or records\n"
+	       "'start end sum' as range-sum -t writes them.\n"
+	       "  --expect S E   the records must cover [S, E) exactly, "
+	       "without overlap\n"
+	       "  --mq NAME      read records from POSIX message queue NAME\n"
+	       "  --count N      with --mq: stop after N records\n"
+	       "  --timeout D    with --mq: give up when nothing arrives "
+	       "for D (e.g. 10s)\n"
+	       "  --shm NAME     read and remove shared-memory table NAME\n"
+	       "  --help, --version\n");
+	cli_close_stdout();
+	exit(0);
+}
+
+static void
+parse_options(int argc, char *argv[])
+{
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, shortopts, longopts, NULL)) !=
+	       -1) {
+		switch (ch) {
+		case OPT_EXPECT:
+			if (optind >= argc || strcmp(argv[optind], "--") == 0)
+				cli_usage_error("--expect needs start and end");
+			xstart = num_arg("--expect start", optarg, INT64_MIN,
+					 INT64_MAX);
+			xend = num_arg("--expect end", argv[optind++],
+				       INT64_MIN, INT64_MAX);
+			if (xstart > xend)
+				cli_usage_error(
+				    "--expect: start %jd is greater "
+				    "than end %jd",
+				    (intmax_t)xstart, (intmax_t)xend);
+			expect = 1;
+			break;
+		case OPT_MQ:
+			mqname = optarg;
+			break;
+		case OPT_COUNT:
+			mqopts.count = num_arg("--count", optarg, 1, INT64_MAX);
+			break;
+		case OPT_TIMEOUT:
+			mqopts.timeout_ns =
+			    num_duration_arg("--timeout", optarg);
+			break;
+		case OPT_SHM:
+			shmname = optarg;
+			break;
+		case 'h':
+			usage();
+			break;
+		case OPT_VERSION:
+			cli_version();
+			break;
+		default:
+			cli_bad_option(argv, shortopts);
+		}
+	}
+}
+
+/* Adds every line of one open file; returns 0 or MERGE_EXIT_BAD. */
+static int
+merge_file(struct merge *m, FILE *fp, const char *name)
+{
+	struct lines in = {.fp = fp, .name = name};
+	const char *why;
+	struct rec r;
+	int nul, kind, rv = 0;
+	long n;
+
+	while ((n = cli_getline(&in, &nul)) >= 0) {
+		if (nul) {
+			why = "contains a NUL byte";
+		} else if (strspn(in.buf, " \t") == (size_t)n) {
+			continue; /* blank */
+		} else if ((kind = rec_parse_result(in.buf, &r, &why)) > 0) {
+			if (merge_add(m, kind, &r, name, in.lineno) != 0) {
+				rv = MERGE_EXIT_BAD;
+				break;
+			}
+			continue;
+		}
+		warnx("%s line %lld: %s", name, in.lineno, why);
+		rv = MERGE_EXIT_BAD;
+		break;
+	}
+	free(in.buf);
+	return rv;
+}
+
+static int
+merge_path(struct merge *m, const char *path)
+{
+	struct stat st;
+	FILE *fp;
+	int rv;
+
+	if (strcmp(path, "-") == 0)
+		return merge_file(m, stdin, "stdin");
+	if ((fp = fopen(path, "r")) == NULL) {
+		warn("%s", path);
+		return MERGE_EXIT_BAD;
+	}
+	if (fstat(fileno(fp), &st) == 0 && S_ISDIR(st.st_mode)) {
+		warnx("%s: is a directory", path);
+		fclose(fp);
+		return MERGE_EXIT_BAD;
+	}
+	rv = merge_file(m, fp, path);
+	fclose(fp);
+	return rv;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct merge m;
+	int i, rv = 0;
+
+	argv = cli_numeric_operands(argc, argv, shortopts, longopts, "expect");
+	for (argc = 0; argv[argc] != NULL; argc++)
+		;
+	parse_options(argc, argv);
+	argc -= optind;
+	argv += optind;
+	if ((mqname != NULL || shmname != NULL) && argc > 0)
+		cli_usage_error("files cannot be read with --mq or --shm");
+	if (mqname != NULL && shmname != NULL)
+		cli_usage_error("--mq and --shm cannot be used together");
+	if (mqname == NULL && (mqopts.count != 0 || mqopts.timeout_ns >= 0))
+		cli_usage_error("--count and --timeout go with --mq");
+	merge_init(&m, expect, xstart, xend);
+	if (mqname != NULL)
+		rv = transport_merge_mq(&m, mqname, &mqopts);
+	else if (shmname != NULL)
+		rv = transport_merge_shm(&m, shmname);
+	else if (argc == 0)
+		rv = merge_file(&m, stdin, "stdin");
+	for (i = 0; i < argc && rv == 0; i++)
+		rv = merge_path(&m, argv[i]);
+	if (rv == 0)
+		rv = merge_finish(&m);
+	free(m.recs);
+	cli_close_stdout();
+	return rv;
+}
