@@ -286,3 +286,16 @@ refuses() {
 	assert_output "$(pysum 0 10)"
 	[ -z "$stderr" ] || fail "stderr: $stderr"
 }
+
+@test "range-sum filter refuses a line holding a NUL byte, naming it" {
+	run --separate-stderr range-sum < <(printf '0 5\n1\0003 9\n')
+	assert_failure 1
+	assert_output "$(pysum 0 5)"
+	assert_one_stderr_line_from range-sum
+	assert_stderr_has 'line 2'
+}
+
+@test "range-sum filter fails when its input cannot be read" {
+	run --separate-stderr range-sum <"$BATS_TEST_DIRNAME"
+	assert_fails_with 1 range-sum
+}
