@@ -292,3 +292,14 @@ sum(range(0, 1000000)) + 2 * (2**63 - 1)")"
 	refuses 1 <"$tmp"
 	assert_stderr_has 'stdin'
 }
+
+@test "sum-merge prints a total that fits even if a partial total did not" {
+	# The order in which workers finish must not decide whether the
+	# same partial sums add up: 2^127-1, 1, -1 totals 2^127-1.
+	run --separate-stderr sum-merge <<<"$(py '2**127 - 1')"$'\n1\n-1'
+	assert_success
+	assert_output "$(py '2**127 - 1')"
+	run --separate-stderr sum-merge <<<"$(py '-2**127')"$'\n-1\n1'
+	assert_success
+	assert_output "$(py '-2**127')"
+}
