@@ -1,0 +1,88 @@
+#!/usr/bin/env bats
+#
+# The man pages' EXAMPLES and the scripts in examples/ do what they say.
+#
+# The examples are not copied here: man-examples.awk reads them from the
+# pages, runs them, and the test compares the transcript with the page,
+# so a page and its test cannot drift apart.
+
+load '/usr/lib/bats/bats-support/load'
+load '/usr/lib/bats/bats-assert/load'
+
+setup() {
+	REPO="$(cd "$BATS_TEST_DIRNAME/.." && pwd)"
+	PATH="${RANGETOOLS_BIN:-$REPO/bin}:$PATH"
+	WORK="$BATS_TEST_TMPDIR/work"
+	mkdir -p "$WORK"
+}
+
+# Runs the checked examples of one page; fails with a diff if the output
+# differs from the page, or if the page has no checked example at all.
+check_examples() {
+	local page="$1" ex="$BATS_TEST_TMPDIR/expect" sc="$BATS_TEST_TMPDIR/script"
+
+	if ! awk -v out=expect -f "$BATS_TEST_DIRNAME/man-examples.awk" \
+	    "$page" >"$ex"; then
+		fail "$page: no checked example in EXAMPLES"
+		return 1
+	fi
+	awk -v out=script -f "$BATS_TEST_DIRNAME/man-examples.awk" "$page" >"$sc"
+	(cd "$WORK" && sh "$sc" </dev/null >"$BATS_TEST_TMPDIR/actual" 2>&1) || true
+	diff -u "$ex" "$BATS_TEST_TMPDIR/actual"
+}
+
+@test "the examples in range-split(1) print what the page shows" {
+	check_examples "$REPO/man/range-split.1"
+}
+
+@test "the examples in range-sum(1) print what the page shows" {
+	check_examples "$REPO/man/range-sum.1"
+}
+
+@test "the examples in sum-merge(1) print what the page shows" {
+	check_examples "$REPO/man/sum-merge.1"
+}
+
+@test "the examples in rangetools(7) print what the page shows" {
+	check_examples "$REPO/man/rangetools.7"
+}
+
+@test "a page whose example output is wrong fails the check" {
+	cat >"$BATS_TEST_TMPDIR/wrong.1" <<-'EOF'
+	.Sh EXAMPLES
+	.Bd -literal
+	$ echo 'one' \e
+	    two
+	one two
+	$ false; echo $?
+	1
+	$ echo $?
+	0
+	$ echo four
+	five
+	.Ed
+	EOF
+	run check_examples "$BATS_TEST_TMPDIR/wrong.1"
+	assert_failure
+	assert_line -- '-five'
+	assert_line -- '+four'
+	refute_line -- '-one two'
+}
+
+@test "a page without a checked example fails the check" {
+	cat >"$BATS_TEST_TMPDIR/none.1" <<-'EOF'
+	.Sh EXAMPLES
+	.\" unchecked: the output varies
+	.Bd -literal
+	$ date
+	Wed Nov 25 15:00:00 UTC 2026
+	.Ed
+	.Sh SEE ALSO
+	.Bd -literal
+	$ echo not an example
+	.Ed
+	EOF
+	run check_examples "$BATS_TEST_TMPDIR/none.1"
+	assert_failure
+	assert_output --partial 'no checked example'
+}
