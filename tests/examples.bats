@@ -86,3 +86,43 @@ check_examples() {
 	assert_failure
 	assert_output --partial 'no checked example'
 }
+
+# The exact sum of [start, end), computed independently of rangetools.
+python_sum() {
+	python3 -c 'import sys; a, b = map(int, sys.argv[1:]); print(sum(range(a, b)) if b - a < 10**6 else (b - a) * (a + b - 1) // 2)' "$@"
+}
+
+@test "examples/pipe.sh sums the article's range" {
+	run "$REPO/examples/pipe.sh"
+	assert_success
+	assert_output "$(python_sum 0 100000000)"
+}
+
+@test "examples/xargs.sh sums the article's range" {
+	run "$REPO/examples/xargs.sh"
+	assert_success
+	assert_output "$(python_sum 0 100000000)"
+}
+
+@test "examples/parallel.sh sums the article's range" {
+	run "$REPO/examples/parallel.sh"
+	assert_success
+	assert_output "$(python_sum 0 100000000)"
+}
+
+@test "the example scripts take a negative range and a part count" {
+	for s in pipe xargs parallel; do
+		run "$REPO/examples/$s.sh" -1234567 7654321 5
+		assert_success
+		assert_output "$(python_sum -1234567 7654321)"
+	done
+}
+
+@test "the example scripts find the programs without bin/ on PATH" {
+	cd "$WORK"
+	for s in pipe xargs parallel; do
+		run env PATH=/usr/local/bin:/usr/bin:/bin sh "$REPO/examples/$s.sh" -10 10 3
+		assert_success
+		assert_output "$(python_sum -10 10)"
+	done
+}
