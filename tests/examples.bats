@@ -6,12 +6,10 @@
 # pages, runs them, and the test compares the transcript with the page,
 # so a page and its test cannot drift apart.
 
-load '/usr/lib/bats/bats-support/load'
-load '/usr/lib/bats/bats-assert/load'
+load test_helper
 
 setup() {
-	REPO="$(cd "$BATS_TEST_DIRNAME/.." && pwd)"
-	PATH="${RANGETOOLS_BIN:-$REPO/bin}:$PATH"
+	REPO="$RANGETOOLS_REPO"
 	WORK="$BATS_TEST_TMPDIR/work"
 	mkdir -p "$WORK"
 }
@@ -87,34 +85,29 @@ check_examples() {
 	assert_output --partial 'no checked example'
 }
 
-# The exact sum of [start, end), computed independently of rangetools.
-python_sum() {
-	python3 -c 'import sys; a, b = map(int, sys.argv[1:]); print(sum(range(a, b)) if b - a < 10**6 else (b - a) * (a + b - 1) // 2)' "$@"
-}
-
 @test "examples/pipe.sh sums the article's range" {
 	run "$REPO/examples/pipe.sh"
 	assert_success
-	assert_output "$(python_sum 0 100000000)"
+	assert_output "$(pysum 0 100000000)"
 }
 
 @test "examples/xargs.sh sums the article's range" {
 	run "$REPO/examples/xargs.sh"
 	assert_success
-	assert_output "$(python_sum 0 100000000)"
+	assert_output "$(pysum 0 100000000)"
 }
 
 @test "examples/parallel.sh sums the article's range" {
 	run "$REPO/examples/parallel.sh"
 	assert_success
-	assert_output "$(python_sum 0 100000000)"
+	assert_output "$(pysum 0 100000000)"
 }
 
 @test "the example scripts take a negative range and a part count" {
 	for s in pipe xargs parallel; do
 		run "$REPO/examples/$s.sh" -1234567 7654321 5
 		assert_success
-		assert_output "$(python_sum -1234567 7654321)"
+		assert_output "$(pysum -1234567 7654321)"
 	done
 }
 
@@ -123,6 +116,6 @@ python_sum() {
 	for s in pipe xargs parallel; do
 		run env PATH=/usr/local/bin:/usr/bin:/bin sh "$REPO/examples/$s.sh" -10 10 3
 		assert_success
-		assert_output "$(python_sum -10 10)"
+		assert_output "$(pysum -10 10)"
 	done
 }
