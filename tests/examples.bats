@@ -45,6 +45,16 @@ check_examples() {
 	check_examples "$REPO/man/rangetools.7"
 }
 
+@test "the transcripts in README.md print what the README shows" {
+	# Its indented blocks that begin with "$ ", as an mdoc EXAMPLES section.
+	awk 'BEGIN { print ".Sh EXAMPLES" }
+	    /^    / { if (!b) print ".Bd -literal"; b = 1
+		l = substr($0, 5); gsub(/\\/, "\\e", l); print l; next }
+	    b { print ".Ed"; b = 0 }
+	    END { if (b) print ".Ed" }' "$REPO/README.md" >"$BATS_TEST_TMPDIR/README.7"
+	check_examples "$BATS_TEST_TMPDIR/README.7"
+}
+
 @test "a page whose example output is wrong fails the check" {
 	cat >"$BATS_TEST_TMPDIR/wrong.1" <<-'EOF'
 	.Sh EXAMPLES
@@ -118,4 +128,32 @@ check_examples() {
 		assert_success
 		assert_output "$(pysum -10 10)"
 	done
+}
+
+# Every option in a program's getopt tables has an entry (.It Fl ...) in
+# its page, so that an option added to the code cannot go undocumented.
+check_options_documented() {
+	local src="$REPO/src/$1.c" page="$REPO/man/$2" name short missing=
+
+	for name in $(sed -n 's/^ *{"\([a-z-]*\)", *[a-z_]*_argument,.*/\1/p' "$src"); do
+		grep -q "^\.It .*Fl \\\\-$name\\b" "$page" || missing="$missing --$name"
+	done
+	short=$(sed -n 's/^static const char shortopts\[\] = "\(.*\)";/\1/p' "$src" | tr -d :)
+	[ -n "$short" ] || missing="$missing (no shortopts found in $src)"
+	for name in $(printf '%s' "$short" | fold -w 1); do
+		grep -q "^\.It Fl $name\\b" "$page" || missing="$missing -$name"
+	done
+	[ -z "$missing" ] || fail "$2 does not document:$missing"
+}
+
+@test "range-split(1) documents every option range-split accepts" {
+	check_options_documented range-split range-split.1
+}
+
+@test "range-sum(1) documents every option range-sum accepts" {
+	check_options_documented range-sum range-sum.1
+}
+
+@test "sum-merge(1) documents every option sum-merge accepts" {
+	check_options_documented sum-merge sum-merge.1
 }
