@@ -80,7 +80,12 @@ num_parse(const char *s, int64_t min, int64_t max, const char **errstr)
 		*errstr = "invalid";
 		return 0;
 	}
-	if (overflow) {
+	/*
+	 * Past 64 bits the sign alone says which bound is broken; below,
+	 * the magnitude converts and negates without overflow (2^127 would
+	 * do neither).
+	 */
+	if (overflow || mag > (unsigned __int128)UINT64_MAX) {
 		*errstr = neg ? "too small" : "too large";
 		return 0;
 	}
@@ -158,7 +163,10 @@ num_duration(const char *s, const char **errstr)
 			return *errstr = "too large", -1;
 		whole = whole * 10 + (*p - '0');
 	}
+	/* A decimal point must be followed by a digit: "5.ms" is a typo. */
 	if (*p == '.') {
+		if (!isdigit((unsigned char)p[1]))
+			return -1;
 		for (p++; isdigit((unsigned char)*p); p++, n++) {
 			if (scale < 1000000000) {
 				frac = frac * 10 + (*p - '0');
