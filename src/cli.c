@@ -12,6 +12,13 @@
 
 extern char *program_invocation_short_name;
 
+/*
+ * The rearranged argument vector lives as long as the program, like argv
+ * itself; holding it here keeps it reachable, so that leak checkers
+ * (LeakSanitizer, valgrind) do not report it once main() has returned.
+ */
+static char **cli_argv;
+
 static int
 is_negative_number(const char *s)
 {
@@ -82,7 +89,8 @@ cli_numeric_operands(int argc, char **argv, const char *shortopts,
 	memcpy(out + nout, ops, (size_t)nops * sizeof(*ops));
 	out[nout + nops] = NULL;
 	free(ops);
-	return out;
+	free(cli_argv);
+	return cli_argv = out;
 }
 
 void
