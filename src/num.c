@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "cli.h"
 #include "num.h"
 
 /*
@@ -111,9 +112,9 @@ num_arg(const char *what, const char *s, int64_t min, int64_t max)
 	v = num_parse(s, min, max, &errstr);
 	if (errstr != NULL) {
 		if (strcmp(errstr, "invalid") == 0)
-			errx(2, "%s: not an integer: '%s'", what, s);
+			errx(2, "%s: not an integer: '%s'", what, cli_quote(s));
 		errx(2, "%s: %s (must be %jd..%jd): '%s'", what, errstr,
-		     (intmax_t)min, (intmax_t)max, s);
+		     (intmax_t)min, (intmax_t)max, cli_quote(s));
 	}
 	return v;
 }
@@ -196,7 +197,7 @@ num_duration_arg(const char *what, const char *s)
 	ns = num_duration(s, &errstr);
 	if (errstr != NULL)
 		errx(2, "%s: %s duration (use e.g. 5ms, 200us, 0.005): '%s'",
-		     what, errstr, s);
+		     what, errstr, cli_quote(s));
 	return ns;
 }
 

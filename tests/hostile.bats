@@ -260,3 +260,28 @@ bytes() {
 	refused 2 sum-merge --expect 5
 	assert_stderr_has "--expect"
 }
+
+# --- what a message quotes ----------------------------------------------
+
+@test "an operand holding a newline is quoted on one line" {
+	refused 2 range-sum $'1\n2' 5
+	assert_stderr_has "start: not an integer: '1\\n2'"
+}
+
+@test "an operand holding a terminal escape is quoted harmlessly" {
+	refused 2 range-split $'\e[2J' 5
+	assert_stderr_has "'\\x1b[2J'"
+	[[ $stderr != *$'\e'* ]] || fail "raw ESC on stderr"
+}
+
+@test "a 100 kB operand is quoted cut short" {
+	refused 2 range-sum 0 "$(py "'7' * 100000")"
+	assert_stderr_has "end: too large"
+	assert_stderr_has "...'"
+	[ "${#stderr}" -lt 300 ] || fail "message of ${#stderr} bytes"
+}
+
+@test "a file name holding a newline is quoted on one line" {
+	refused 1 sum-merge "$BATS_TEST_TMPDIR/no"$'\n'"such"
+	assert_stderr_has "no\\nsuch: No such file or directory"
+}
