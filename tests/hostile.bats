@@ -285,3 +285,196 @@ bytes() {
 	refused 1 sum-merge "$BATS_TEST_TMPDIR/no"$'\n'"such"
 	assert_stderr_has "no\\nsuch: No such file or directory"
 }
+
+# --- range-sum's input --------------------------------------------------
+
+@test "range-sum accepts one CR before the newline" {
+	run --separate-stderr range-sum < <(printf '0 10\r\n')
+	assert_success
+	assert_output "$(pysum 0 10)"
+}
+
+@test "range-sum refuses two CRs before the newline" {
+	refused 1 range-sum < <(printf '0 10\r\r\n')
+	assert_stderr_has "stdin line 1: end is not an integer"
+}
+
+@test "range-sum refuses a lone CR between the fields" {
+	refused 1 range-sum < <(printf '0\r10\n')
+	assert_stderr_has "stdin line 1"
+}
+
+@test "range-sum refuses a lone CR as a line separator" {
+	refused 1 range-sum < <(printf '0 10\r5 6\n')
+	assert_stderr_has "stdin line 1"
+}
+
+@test "range-sum refuses a NUL byte inside a number" {
+	refused 1 range-sum < <(printf '0 1\0000\n')
+	assert_stderr_has "stdin line 1: contains a NUL byte"
+}
+
+@test "range-sum prints nothing for a bad line among good ones" {
+	run --separate-stderr range-sum < <(printf '0 10\n0x1 5\n3 7\n')
+	[ "$status" -eq 1 ]
+	assert_output "$(printf '%s\n' "$(pysum 0 10)" "$(pysum 3 7)")"
+	assert_one_stderr_line_from range-sum
+	assert_stderr_has "stdin line 2: start is not an integer"
+}
+
+@test "range-sum refuses a line of four fields" {
+	refused 1 range-sum < <(echo 0 1 2 3)
+	assert_stderr_has "stdin line 1: expected"
+}
+
+@test "range-sum refuses a negative index" {
+	refused 1 range-sum < <(echo -1 0 10)
+	assert_stderr_has "stdin line 1: index"
+}
+
+@test "range-sum refuses an input range past 64 bits" {
+	refused 1 range-sum < <(echo 0 "$(py "2**63")")
+	assert_stderr_has "stdin line 1: end is outside 64 bits"
+}
+
+@test "range-sum refuses an input line with start greater than end" {
+	refused 1 range-sum < <(echo 10 0)
+	assert_stderr_has "stdin line 1: start is greater than end"
+}
+
+@test "range-sum refuses a megabyte line of digits in one line" {
+	python3 -c "print('1' * 1000000, 5)" >"$BATS_TEST_TMPDIR/big"
+	refused 1 range-sum <"$BATS_TEST_TMPDIR/big"
+	assert_stderr_has "stdin line 1: start is outside 64 bits"
+}
+
+@test "range-sum reads a range after a megabyte of blanks" {
+	python3 -c "print(' ' * 1000000 + '0 10')" >"$BATS_TEST_TMPDIR/big"
+	run --separate-stderr range-sum <"$BATS_TEST_TMPDIR/big"
+	assert_success
+	assert_output "$(pysum 0 10)"
+}
+
+@test "range-sum survives binary garbage with one message per line" {
+	bytes "$BATS_TEST_TMPDIR/junk" \
+		"__import__('random').Random(6).randbytes(65536)"
+	local nlines
+	nlines=$(python3 -c "import sys; \
+print(open(sys.argv[1], 'rb').read().count(b'\n') + 1)" \
+		"$BATS_TEST_TMPDIR/junk")
+	run --separate-stderr range-sum <"$BATS_TEST_TMPDIR/junk"
+	[ "$status" -eq 1 ]
+	[ -z "$output" ] || fail "stdout: $output"
+	[ "${#stderr_lines[@]}" -eq "$nlines" ] ||
+		fail "${#stderr_lines[@]} messages for $nlines lines"
+	for l in "${stderr_lines[@]}"; do
+		[[ $l == "range-sum: stdin line "* ]] || fail "odd line: $l"
+	done
+}
+
+@test "range-sum refuses a directory as its input" {
+	refused 1 range-sum <"$BATS_TEST_TMPDIR"
+	assert_stderr_has "stdin"
+}
+
+# --- sum-merge's input --------------------------------------------------
+
+@test "sum-merge accepts one CR before the newline" {
+	run --separate-stderr sum-merge < <(printf '0 10 45\r\n7\r\n')
+	assert_success
+	assert_output "$(py "45 + 7")"
+}
+
+@test "sum-merge refuses two CRs before the newline" {
+	refused 1 sum-merge < <(printf '5\r\r\n')
+	assert_stderr_has "stdin line 1"
+}
+
+@test "sum-merge refuses a lone CR inside a record" {
+	refused 1 sum-merge < <(printf '0\r10 45\n')
+	assert_stderr_has "stdin line 1"
+}
+
+@test "sum-merge refuses a NUL byte and prints no total" {
+	refused 1 sum-merge < <(printf '5\n6\000\n')
+	assert_stderr_has "stdin line 2: contains a NUL byte"
+}
+
+@test "sum-merge refuses a sum one past 128 bits" {
+	refused 1 sum-merge < <(py "2**127")
+	assert_stderr_has "stdin line 1: sum is outside 128 bits"
+}
+
+@test "sum-merge refuses a sum one below -2^127" {
+	refused 1 sum-merge < <(py "-2**127-1")
+	assert_stderr_has "stdin line 1: sum is outside 128 bits"
+}
+
+@test "sum-merge refuses the shorthand in a sum" {
+	refused 1 sum-merge < <(echo 1e3)
+	assert_stderr_has "stdin line 1: sum is not an integer"
+}
+
+@test "sum-merge refuses a record with a start past 64 bits" {
+	refused 1 sum-merge < <(echo "$(py "2**63") $(py "2**63+1") 1")
+	assert_stderr_has "stdin line 1: start is outside 64 bits"
+}
+
+@test "sum-merge refuses a line of two fields" {
+	refused 1 sum-merge < <(echo 5 6)
+	assert_stderr_has "stdin line 1: expected"
+}
+
+@test "sum-merge refuses a vertical tab as a blank" {
+	refused 1 sum-merge < <(printf '\v5\n')
+	assert_stderr_has "stdin line 1"
+}
+
+@test "sum-merge refuses a megabyte line of digits" {
+	python3 -c "print('4' * 1000000)" >"$BATS_TEST_TMPDIR/big"
+	refused 1 sum-merge "$BATS_TEST_TMPDIR/big"
+	assert_stderr_has "line 1: sum is outside 128 bits"
+}
+
+@test "sum-merge refuses a line of a million fields" {
+	python3 -c "print('1 ' * 1000000)" >"$BATS_TEST_TMPDIR/big"
+	refused 1 sum-merge "$BATS_TEST_TMPDIR/big"
+	assert_stderr_has "line 1: expected"
+}
+
+@test "sum-merge refuses binary garbage and prints no total" {
+	bytes "$BATS_TEST_TMPDIR/junk" \
+		"__import__('random').Random(7).randbytes(65536)"
+	refused 1 sum-merge "$BATS_TEST_TMPDIR/junk"
+	assert_stderr_has "line 1:"
+}
+
+@test "sum-merge refuses a file that does not exist" {
+	refused 1 sum-merge "$BATS_TEST_TMPDIR/absent"
+	assert_stderr_has "absent: No such file or directory"
+}
+
+@test "sum-merge refuses a directory given as a file" {
+	refused 1 sum-merge "$BATS_TEST_TMPDIR"
+	assert_stderr_has "is a directory"
+}
+
+@test "sum-merge refuses a directory as its stdin" {
+	refused 1 sum-merge <"$BATS_TEST_TMPDIR"
+	assert_stderr_has "stdin"
+}
+
+@test "sum-merge prints no total when a later file is missing" {
+	echo 5 >"$BATS_TEST_TMPDIR/good"
+	refused 1 sum-merge "$BATS_TEST_TMPDIR/good" "$BATS_TEST_TMPDIR/absent"
+}
+
+@test "sum-merge --expect with a gap exits 3 and names it" {
+	refused 3 sum-merge --expect 0 30 < <(printf '0 10 45\n20 30 245\n')
+	assert_stderr_has "[10, 20)"
+}
+
+@test "sum-merge --count without --mq is refused" {
+	refused 2 sum-merge --count 2
+	assert_stderr_has "--count"
+}
