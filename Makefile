@@ -34,7 +34,7 @@ bin/range-sum: $(RANGE_SUM_OBJ) $(COMMON_OBJ)
 bin/sum-merge: $(SUM_MERGE_OBJ) $(COMMON_OBJ)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-tests/ipc-probe: tests/ipc-probe.c
+tests/ipc-probe: tests/ipc-probe.c src/shmtab.h
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS)
 
 src/%.o: src/%.c src/*.h

@@ -26,19 +26,6 @@
 #include "ipc.h"
 #include "shmtab.h"
 
-#define SHMTAB_MAGIC   0x3130424154534752ULL /* "RGSTAB01" */
-#define SHMTAB_WAIT_MS 5000 /* how long a joiner waits for the creator */
-
-struct shmtab_hdr {
-	uint64_t magic; /* atomic: SHMTAB_MAGIC once initialised */
-	uint64_t capacity;
-	pthread_mutex_t lock;
-	uint64_t n;	 /* records appended; atomic, under lock */
-	uint32_t taken;	 /* sum-merge has read the table */
-	uint32_t deaths; /* EOWNERDEAD recoveries */
-	_Alignas(16) struct shmtab_rec recs[];
-};
-
 struct shmtab {
 	const char *name;
 	struct shmtab_hdr *h;

@@ -6,6 +6,7 @@
 #ifndef SHMTAB_H
 #define SHMTAB_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -16,9 +17,23 @@
 
 struct shmtab;
 
+#define SHMTAB_MAGIC   0x3130424154534752ULL /* "RGSTAB01" */
+#define SHMTAB_WAIT_MS 2000 /* how long a joiner waits for the creator */
+
 struct shmtab_rec {
 	int64_t start, end;
 	i128 sum;
+};
+
+/* The segment's layout (tests/ipc-probe uses it to fake a dead holder). */
+struct shmtab_hdr {
+	uint64_t magic; /* atomic: SHMTAB_MAGIC once initialised */
+	uint64_t capacity;
+	pthread_mutex_t lock; /* process-shared, robust */
+	uint64_t n;	      /* records appended; atomic, under lock */
+	uint32_t taken;	      /* sum-merge has read the table */
+	uint32_t deaths;      /* EOWNERDEAD recoveries */
+	_Alignas(16) struct shmtab_rec recs[];
 };
 
 /*

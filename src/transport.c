@@ -192,6 +192,9 @@ transport_merge_mq(struct merge *m, const char *name, const struct mqopts *o)
 	rv = receive_all(&r);
 	if (rv == 0)
 		rv = check_stop(&r);
+	/* Overlapping records are named first: the clearer message. */
+	if (rv == 0 && merge_check_overlaps(m) != 0)
+		rv = MERGE_EXIT_BAD;
 	if (rv == 0)
 		rv = check_rest(&r);
 	recq_close(&r.q);
