@@ -15,6 +15,7 @@
 #
 # sum-merge removes the queue when it is done, however it ends.
 set -eu
+PATH="${RANGETOOLS_BIN:-$(dirname "$0")/../bin}:$PATH"
 
 mode=${1:-stop}
 [ $# -gt 0 ] && shift

@@ -9,6 +9,7 @@
 # table, checks that the records cover [start, end) exactly, prints the
 # total and removes the table.
 set -eu
+PATH="${RANGETOOLS_BIN:-$(dirname "$0")/../bin}:$PATH"
 
 tool=${1:-xargs}
 [ $# -gt 0 ] && shift
