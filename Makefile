@@ -16,12 +16,16 @@ MAN1  = man/range-split.1 man/range-sum.1 man/sum-merge.1
 MAN7  = man/rangetools.7
 
 COMMON_OBJ = src/cli.o src/num.o src/rec.o src/kernel.o
-RANGE_SUM_OBJ = src/range-sum.o src/par.o src/sink.o
-SUM_MERGE_OBJ = src/sum-merge.o src/merge.o src/transport.o
+IPC_OBJ = src/ipc.o src/recq.o src/shmtab.o
+RANGE_SUM_OBJ = src/range-sum.o src/par.o src/sink.o $(IPC_OBJ)
+SUM_MERGE_OBJ = src/sum-merge.o src/merge.o src/transport.o $(IPC_OBJ)
 
 ALL_CFLAGS = $(WARNINGS) -pthread $(CFLAGS) $(CPPFLAGS)
 
-all: $(BINS)
+# A test tool that inspects IPC objects without creating them.
+TESTBINS = tests/ipc-probe
+
+all: $(BINS) $(TESTBINS)
 
 bin/range-split: src/range-split.o $(COMMON_OBJ)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -29,6 +33,9 @@ bin/range-sum: $(RANGE_SUM_OBJ) $(COMMON_OBJ)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 bin/sum-merge: $(SUM_MERGE_OBJ) $(COMMON_OBJ)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+tests/ipc-probe: tests/ipc-probe.c src/shmtab.h
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS)
 
 src/%.o: src/%.c src/*.h
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
@@ -61,7 +68,7 @@ build/tsan/bin/%: src/*.c src/*.h
 	mkdir -p $(@D)
 	$(SAN_CC) $(WARNINGS) -pthread $(SAN_tsan) -o $@ $(SAN_SRC_$*) $(LDLIBS)
 
-sanitize: $(PROGS:%=build/asan/bin/%)
+sanitize: all $(PROGS:%=build/asan/bin/%)
 	rm -rf build/asan/log && mkdir -p build/asan/log
 	ASAN_OPTIONS=$(call san_opts,asan):detect_leaks=1 \
 	UBSAN_OPTIONS=$(call san_opts,asan):print_stacktrace=1 \
@@ -69,7 +76,7 @@ sanitize: $(PROGS:%=build/asan/bin/%)
 	    bats tests
 	@sh tests/san-reports build/asan/log
 
-tsan: $(PROGS:%=build/tsan/bin/%)
+tsan: all $(PROGS:%=build/tsan/bin/%)
 	rm -rf build/tsan/log && mkdir -p build/tsan/log
 	TSAN_OPTIONS=$(call san_opts,tsan):second_deadlock_stack=1 \
 	RANGETOOLS_BIN=$(CURDIR)/build/tsan/bin RANGETOOLS_SANITIZE=tsan \
@@ -98,7 +105,7 @@ format:
 	clang-format -i src/*.c src/*.h
 
 clean:
-	rm -f src/*.o $(BINS)
+	rm -f src/*.o $(BINS) $(TESTBINS)
 	rm -rf build
 
 .PHONY: all check demo install uninstall format clean sanitize tsan
