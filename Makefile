@@ -16,7 +16,8 @@ MAN1  = man/range-split.1 man/range-sum.1 man/sum-merge.1
 MAN7  = man/rangetools.7
 
 COMMON_OBJ = src/cli.o src/num.o src/rec.o src/kernel.o
-RANGE_SUM_OBJ = src/range-sum.o src/par.o src/sink.o
+RANGE_SUM_OBJ = src/range-sum.o src/par.o src/sink.o src/work.o src/gil.o \
+		src/procs.o src/progress.o
 SUM_MERGE_OBJ = src/sum-merge.o src/merge.o src/transport.o
 
 ALL_CFLAGS = $(WARNINGS) -pthread $(CFLAGS) $(CPPFLAGS)
