@@ -39,7 +39,7 @@ check: all
 	bats tests
 
 demo: all
-	sh examples/article.sh
+	bash examples/article.sh
 
 install: all
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANPREFIX)/man1 \

@@ -296,3 +296,23 @@ for l in sys.stdin:
 	run --separate-stderr range-sum --procs 1025 0 10
 	assert_fails_with 2 range-sum
 }
+
+@test "examples/article.sh prints one row per mode, Python's beside ours" {
+	run --separate-stderr "$RANGETOOLS_REPO/examples/article.sh" 1e7 1e5
+	assert_success
+	assert_line --partial "rangetools sums [0, 1e7) = $(pysum 0 10000000)"
+	assert_line --partial "sums [0, 1e5) = $(pysum 0 100000)"
+	assert_line --regexp '^1 thread +1 +[0-9.]+ +[0-9.]+ +1\.00x +[0-9.]+ +[0-9.]+ +1\.00x$'
+	assert_line --regexp '^2 threads, GIL \(--gil\) +2 '
+	assert_line --regexp '^2 threads, no GIL +2 .* -$'
+	assert_line --regexp '^2 processes \(--procs\) +2 '
+	assert_line --regexp '^2 processes, xargs\|pipe +2 '
+}
+
+@test "examples/article.py sums the article's range three ways" {
+	run --separate-stderr python3 "$RANGETOOLS_REPO/examples/article.py" 100001
+	assert_success
+	assert_line --index 0 --regexp "^thread 1 [0-9.]+ [0-9.]+ $(pysum 0 100001)\$"
+	assert_line --index 1 --regexp "^threads 2 [0-9.]+ [0-9.]+ $(pysum 0 100001)\$"
+	assert_line --index 2 --regexp "^processes 2 [0-9.]+ [0-9.]+ $(pysum 0 100001)\$"
+}
