@@ -26,8 +26,8 @@ struct merge_rec {
 };
 
 struct merge {
-	i128 total;
-	int overflow;
+	i128 total;	 /* modulo 2^128 */
+	long long wraps; /* the true total is total + wraps * 2^128 */
 	int expect;
 	int64_t xstart, xend;
 	unsigned __int128
