@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -146,6 +147,58 @@ cli_getline(struct lines *l, int *nul)
 		l->buf[--n] = '\0';
 	*nul = memchr(l->buf, '\0', (size_t)n) != NULL;
 	return (long)n;
+}
+
+#define CHUNK ((size_t)128 * 1024) /* a read's size: fits the L2 cache */
+
+/* Moves the unread tail to the front and appends what one read(2) gives. */
+static void
+refill(struct chunks *c)
+{
+	ssize_t got;
+	char *p;
+
+	memmove(c->buf, c->buf + c->off, c->len - c->off);
+	c->len -= c->off;
+	c->off = 0;
+	if (c->cap - c->len < CHUNK / 2) { /* a long line: make room */
+		if ((p = realloc(c->buf, c->cap + CHUNK)) == NULL)
+			err(1, NULL);
+		c->buf = p;
+		c->cap += CHUNK;
+	}
+	/* One byte stays free for the NUL after a last line without '\n'. */
+	while ((got = read(c->fd, c->buf + c->len, c->cap - c->len - 1)) < 0)
+		if (errno != EINTR)
+			err(1, "%s", c->name);
+	c->len += (size_t)got;
+	c->eof = got == 0;
+}
+
+char *
+cli_chunkline(struct chunks *c, size_t *np, int *nul)
+{
+	char *line, *nl = NULL;
+	size_t n;
+
+	while (c->buf == NULL ||
+	       (nl = memchr(c->buf + c->off, '\n', c->len - c->off)) == NULL) {
+		if (c->eof)
+			break;
+		refill(c);
+	}
+	if (nl == NULL && c->off == c->len)
+		return NULL;
+	line = c->buf + c->off;
+	n = nl != NULL ? (size_t)(nl - line) : c->len - c->off;
+	c->off += n + (nl != NULL);
+	c->lineno++;
+	line[n] = '\0';
+	if (n > 0 && line[n - 1] == '\r')
+		line[--n] = '\0';
+	*nul = memchr(line, '\0', n) != NULL;
+	*np = n;
+	return line;
 }
 
 int
