@@ -1,0 +1,159 @@
+#!/usr/bin/env bats
+#
+# The man pages' EXAMPLES and the scripts in examples/ do what they say.
+#
+# The examples are not copied here: man-examples.awk reads them from the
+# pages, runs them, and the test compares the transcript with the page,
+# so a page and its test cannot drift apart.
+
+load test_helper
+
+setup() {
+	REPO="$RANGETOOLS_REPO"
+	WORK="$BATS_TEST_TMPDIR/work"
+	mkdir -p "$WORK"
+}
+
+# Runs the checked examples of one page; fails with a diff if the output
+# differs from the page, or if the page has no checked example at all.
+check_examples() {
+	local page="$1" ex="$BATS_TEST_TMPDIR/expect" sc="$BATS_TEST_TMPDIR/script"
+
+	if ! awk -v out=expect -f "$BATS_TEST_DIRNAME/man-examples.awk" \
+	    "$page" >"$ex"; then
+		fail "$page: no checked example in EXAMPLES"
+		return 1
+	fi
+	awk -v out=script -f "$BATS_TEST_DIRNAME/man-examples.awk" "$page" >"$sc"
+	(cd "$WORK" && sh "$sc" </dev/null >"$BATS_TEST_TMPDIR/actual" 2>&1) || true
+	diff -u "$ex" "$BATS_TEST_TMPDIR/actual"
+}
+
+@test "the examples in range-split(1) print what the page shows" {
+	check_examples "$REPO/man/range-split.1"
+}
+
+@test "the examples in range-sum(1) print what the page shows" {
+	check_examples "$REPO/man/range-sum.1"
+}
+
+@test "the examples in sum-merge(1) print what the page shows" {
+	check_examples "$REPO/man/sum-merge.1"
+}
+
+@test "the examples in rangetools(7) print what the page shows" {
+	check_examples "$REPO/man/rangetools.7"
+}
+
+@test "the transcripts in README.md print what the README shows" {
+	# Its indented blocks that begin with "$ ", as an mdoc EXAMPLES section.
+	awk 'BEGIN { print ".Sh EXAMPLES" }
+	    /^    / { if (!b) print ".Bd -literal"; b = 1
+		l = substr($0, 5); gsub(/\\/, "\\e", l); print l; next }
+	    b { print ".Ed"; b = 0 }
+	    END { if (b) print ".Ed" }' "$REPO/README.md" >"$BATS_TEST_TMPDIR/README.7"
+	check_examples "$BATS_TEST_TMPDIR/README.7"
+}
+
+@test "a page whose example output is wrong fails the check" {
+	cat >"$BATS_TEST_TMPDIR/wrong.1" <<-'EOF'
+	.Sh EXAMPLES
+	.Bd -literal
+	$ echo 'one' \e
+	    two
+	one two
+	$ false; echo $?
+	1
+	$ echo $?
+	0
+	$ echo four
+	five
+	.Ed
+	EOF
+	run check_examples "$BATS_TEST_TMPDIR/wrong.1"
+	assert_failure
+	assert_line -- '-five'
+	assert_line -- '+four'
+	refute_line -- '-one two'
+}
+
+@test "a page without a checked example fails the check" {
+	cat >"$BATS_TEST_TMPDIR/none.1" <<-'EOF'
+	.Sh EXAMPLES
+	.\" unchecked: the output varies
+	.Bd -literal
+	$ date
+	Wed Nov 25 15:00:00 UTC 2026
+	.Ed
+	.Sh SEE ALSO
+	.Bd -literal
+	$ echo not an example
+	.Ed
+	EOF
+	run check_examples "$BATS_TEST_TMPDIR/none.1"
+	assert_failure
+	assert_output --partial 'no checked example'
+}
+
+@test "examples/pipe.sh sums the article's range" {
+	run "$REPO/examples/pipe.sh"
+	assert_success
+	assert_output "$(pysum 0 100000000)"
+}
+
+@test "examples/xargs.sh sums the article's range" {
+	run "$REPO/examples/xargs.sh"
+	assert_success
+	assert_output "$(pysum 0 100000000)"
+}
+
+@test "examples/parallel.sh sums the article's range" {
+	run "$REPO/examples/parallel.sh"
+	assert_success
+	assert_output "$(pysum 0 100000000)"
+}
+
+@test "the example scripts take a negative range and a part count" {
+	for s in pipe xargs parallel; do
+		run "$REPO/examples/$s.sh" -1234567 7654321 5
+		assert_success
+		assert_output "$(pysum -1234567 7654321)"
+	done
+}
+
+@test "the example scripts find the programs without bin/ on PATH" {
+	cd "$WORK"
+	for s in pipe xargs parallel; do
+		run env PATH=/usr/local/bin:/usr/bin:/bin sh "$REPO/examples/$s.sh" -10 10 3
+		assert_success
+		assert_output "$(pysum -10 10)"
+	done
+}
+
+# Every option in a program's getopt tables has an entry (.It Fl ...) in
+# its page, so that an option added to the code cannot go undocumented.
+check_options_documented() {
+	local src="$REPO/src/$1.c" page="$REPO/man/$2" name short missing=
+
+	for name in $(sed -n 's/^ *{"\([a-z-]*\)", *[a-z_]*_argument,.*/\1/p' "$src"); do
+		grep -q "^\.It .*Fl \\\\-$name\\b" "$page" || missing="$missing --$name"
+	done
+	short=$(sed -n 's/^static const char shortopts\[\] = "\(.*\)";/\1/p' "$src" | tr -d :)
+	[ -n "$short" ] || missing="$missing (no shortopts found in $src)"
+	for name in $(printf '%s' "$short" | fold -w 1); do
+		grep -q "^\.It Fl $name\\b" "$page" || missing="$missing -$name"
+	done
+	[ -z "$missing" ] || fail "$2 does not document:$missing"
+}
+
+@test "range-split(1) documents every option range-split accepts" {
+	check_options_documented range-split range-split.1
+}
+
+@test "range-sum(1) documents every option range-sum accepts" {
+	check_options_documented range-sum range-sum.1
+}
+
+@test "sum-merge(1) documents every option sum-merge accepts" {
+	check_options_documented sum-merge sum-merge.1
+}

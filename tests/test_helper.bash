@@ -1,0 +1,71 @@
+# tests/test_helper.bash: shared set-up for the rangetools bats suite.
+#
+# Every .bats file starts with `load test_helper`.  The programs under test
+# come from ${RANGETOOLS_BIN:-<repo>/bin}, first on PATH, so that another
+# build (a sanitizer build, an installed copy) can reuse the same suite.
+
+# run --separate-stderr needs bats-core 1.5.
+bats_require_minimum_version 1.5.0
+
+load '/usr/lib/bats/bats-support/load'
+load '/usr/lib/bats/bats-assert/load'
+
+RANGETOOLS_REPO="$(cd "$BATS_TEST_DIRNAME/.." && pwd)"
+export RANGETOOLS_REPO
+PATH="${RANGETOOLS_BIN:-$RANGETOOLS_REPO/bin}:$PATH"
+export PATH
+
+# Stop mawk, locale number formats and the like from changing what we see.
+export LC_ALL=C
+
+# py EXPR...: print the value of a Python 3 expression.  Expected values are
+# computed here (arbitrary precision), never with awk (mawk clamps at 2^31).
+py() {
+	python3 -c "print($*)"
+}
+
+# pysum START END: the exact sum of the integers in [START, END).
+pysum() {
+	python3 -c "import sys; s, e = int(sys.argv[1]), int(sys.argv[2]); \
+print((s + e - 1) * (e - s) // 2 if e > s else 0)" "$1" "$2"
+}
+
+# ipc_name [TAG]: a POSIX IPC name (message queue or shared-memory object)
+# unique to this test run and test, e.g. /rt-12345-7-q.  Remove what you
+# create with ipc_cleanup NAME... in teardown.
+ipc_name() {
+	printf '/rt-%s-%s%s\n' "$$" "${BATS_TEST_NUMBER:-0}" "${1:+-$1}"
+}
+
+# ipc_cleanup NAME...: unlink the message queues and shared-memory objects
+# named (absent is fine).  /dev/mqueue is not always mounted, so this asks
+# librt directly.
+ipc_cleanup() {
+	[ "$#" -gt 0 ] || return 0
+	python3 - "$@" <<'PY'
+import ctypes, ctypes.util, sys
+rt = ctypes.CDLL(ctypes.util.find_library("rt") or "librt.so.1")
+for name in sys.argv[1:]:
+    rt.mq_unlink(name.encode())
+    rt.shm_unlink(name.encode())
+PY
+}
+
+# assert_one_stderr_line_from PROG: exactly one line on stderr, naming PROG.
+# Needs `run --separate-stderr`.
+assert_one_stderr_line_from() {
+	local prog=$1
+	[ "${#stderr_lines[@]}" -eq 1 ] ||
+		fail "expected one stderr line, got ${#stderr_lines[@]}: $stderr"
+	[[ ${stderr_lines[0]} == "$prog:"* ]] ||
+		fail "stderr does not start with '$prog:': $stderr"
+}
+
+# assert_fails_with STATUS PROG: that status, no stdout, one stderr line from PROG.
+assert_fails_with() {
+	local want=$1 prog=$2
+	[ "$status" -eq "$want" ] ||
+		fail "expected status $want, got $status (stderr: $stderr)"
+	[ -z "$output" ] || fail "expected empty stdout, got: $output"
+	assert_one_stderr_line_from "$prog"
+}
