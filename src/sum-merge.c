@@ -145,7 +145,7 @@ merge_file(struct merge *m, int fd, const char *name)
 		rv = MERGE_EXIT_BAD;
 		break;
 	}
-	free(in.buf);
+	cli_chunkfree(&in);
 	return rv;
 }
 
