@@ -40,6 +40,10 @@ check: all
 demo: all
 	sh examples/article.sh
 
+# Speed, measured side by side (a few minutes; BENCH_REPS=n for more).
+bench:
+	sh bench/bench.sh
+
 install: all
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANPREFIX)/man1 \
 	    $(DESTDIR)$(MANPREFIX)/man7
@@ -61,4 +65,4 @@ format:
 clean:
 	rm -f src/*.o $(BINS)
 
-.PHONY: all check demo install uninstall format clean
+.PHONY: all bench check demo install uninstall format clean
