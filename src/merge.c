@@ -57,12 +57,13 @@ merge_add(struct merge *m, int kind, const struct rec *r, const char *source,
 		      (intmax_t)m->xstart, (intmax_t)m->xend);
 		return -1;
 	}
-	if (__builtin_add_overflow(m->total, r->sum, &m->total)) {
-		warnx("%s line %lld: the total does not fit in 128 bits",
-		      source, lineno);
-		m->overflow = 1;
-		return -1;
-	}
+	/*
+	 * A partial total may leave 128 bits and come back: whether the
+	 * same sums add up must not depend on the order they arrive in.
+	 * Count the wraps; merge_finish() refuses a total that ends outside.
+	 */
+	if (__builtin_add_overflow(m->total, r->sum, &m->total))
+		m->wraps += r->sum < 0 ? -1 : 1;
 	if (kind == 1) {
 		m->nbare++;
 		return 0;
@@ -110,6 +111,13 @@ check_overlaps(struct merge *m)
 	return 0;
 }
 
+int
+merge_check_overlaps(struct merge *m)
+{
+	qsort(m->recs, m->nrecs, sizeof(*m->recs), by_start);
+	return check_overlaps(m);
+}
+
 void
 merge_missing(struct merge *m, const char *why)
 {
@@ -151,14 +159,16 @@ merge_finish(struct merge *m)
 {
 	char buf[NUM_I128_LEN];
 
-	if (m->overflow)
-		return MERGE_EXIT_BAD;
 	qsort(m->recs, m->nrecs, sizeof(*m->recs), by_start);
 	if (check_overlaps(m) != 0)
 		return MERGE_EXIT_BAD;
 	if (m->expect && !complete(m)) {
 		merge_missing(m, "the records do not cover --expect");
 		return MERGE_EXIT_MISSING;
+	}
+	if (m->wraps != 0) {
+		warnx("the total does not fit in 128 bits");
+		return MERGE_EXIT_BAD;
 	}
 	puts(num_fmt128(m->total, buf));
 	return 0;

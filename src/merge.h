@@ -26,8 +26,8 @@ struct merge_rec {
 };
 
 struct merge {
-	i128 total;
-	int overflow;
+	i128 total;	 /* modulo 2^128 */
+	long long wraps; /* the true total is total + wraps * 2^128 */
 	int expect;
 	int64_t xstart, xend;
 	unsigned __int128
@@ -45,6 +45,9 @@ void merge_init(struct merge *m, int expect, int64_t xstart, int64_t xend);
  */
 int merge_add(struct merge *m, int kind, const struct rec *r,
 	      const char *source, long long lineno);
+
+/* Sorts the records and names the first pair that overlaps: 0 or -1. */
+int merge_check_overlaps(struct merge *m);
 
 /* Do the records cover the expected range (ignoring overlaps)? */
 int merge_covered(const struct merge *m);

@@ -1,11 +1,323 @@
 #!/usr/bin/env bats
-# range-split: the parts of [start, end), as CONTRACT.md and range-split(1) say.
+# range-split: the parts of [start, end), as CONTRACT.md and range-split(1)
+# say.  Expected values come from python3, never from the program itself.
 
 load test_helper
+
+MIN=-9223372036854775808
+MAX=9223372036854775807
+
+# check_parts START END MODE VALUE [i]: reads range-split's output on stdin
+# and checks it against the contract with Python's exact integers: the parts
+# are ascending, contiguous, non-empty and cover [START, END) exactly; with
+# MODE n there are min(VALUE, END-START) of them, sizes within one; with
+# MODE s they all hold VALUE integers but the last, which may be shorter;
+# with i each line starts with its 0-based index.
+check_parts() {
+	python3 -c '
+import sys
+def num(w):  # the MeK shorthand, exactly
+    m, _, k = w.partition("e") if "e" in w else w.partition("E")
+    return int(m) * 10 ** int(k or 0)
+start, end, mode, value = num(sys.argv[1]), num(sys.argv[2]), sys.argv[3], num(sys.argv[4])
+indexed = len(sys.argv) > 5
+lines = sys.stdin.read().splitlines()
+def bad(msg):
+    sys.exit("check_parts: " + msg)
+at, sizes = start, []
+for k, line in enumerate(lines):
+    f = line.split(" ")
+    if indexed:
+        if len(f) != 3 or f[0] != str(k):
+            bad("line %d: want index %d: %r" % (k + 1, k, line))
+        f = f[1:]
+    if len(f) != 2:
+        bad("line %d: want \"start end\": %r" % (k + 1, line))
+    s, e = int(f[0]), int(f[1])
+    if str(s) != f[0] or str(e) != f[1]:
+        bad("line %d: not canonical decimal: %r" % (k + 1, line))
+    if s != at:
+        bad("line %d: starts at %d, want %d" % (k + 1, s, at))
+    if e <= s:
+        bad("line %d: empty or reversed part %r" % (k + 1, line))
+    sizes.append(e - s)
+    at = e
+if at != end:
+    bad("parts end at %d, want %d" % (at, end))
+n = end - start
+if mode == "n":
+    if len(sizes) != min(value, n):
+        bad("%d parts, want %d" % (len(sizes), min(value, n)))
+    if sizes and max(sizes) - min(sizes) > 1:
+        bad("sizes %d..%d differ by more than one" % (min(sizes), max(sizes)))
+else:
+    if len(sizes) != -(-n // value):
+        bad("%d parts, want %d" % (len(sizes), -(-n // value)))
+    if any(z != value for z in sizes[:-1]) or (sizes and sizes[-1] > value):
+        bad("sizes %r are not %d but a shorter last" % (sizes[:3], value))
+print("ok")
+' "$@"
+}
+
+# split_ok START END MODE VALUE [-i]: runs range-split and checks the parts.
+split_ok() {
+	local start=$1 end=$2 mode=$3 value=$4 iflag=${5:-}
+	run --separate-stderr range-split $iflag "-$mode" "$value" -- "$start" "$end"
+	assert_success
+	[ -z "$stderr" ] || fail "stderr: $stderr"
+	run check_parts "$start" "$end" "$mode" "$value" ${iflag:+i} <<<"$output"
+	assert_output ok
+}
+
+# refuses STATUS ARGS...: range-split ARGS fails with STATUS, nothing on
+# stdout, one line on stderr that starts with "range-split:".
+refuses() {
+	local want=$1
+	shift
+	run --separate-stderr range-split "$@"
+	assert_fails_with "$want" range-split
+}
 
 @test "range-split -n 2 0 10 prints two halves" {
 	run --separate-stderr range-split -n 2 0 10
 	assert_success
 	assert_output $'0 5\n5 10'
 	[ -z "$stderr" ]
+}
+
+@test "range-split -n 3 0 10 puts the larger parts first" {
+	run range-split -n 3 0 10
+	assert_success
+	assert_output $'0 4\n4 7\n7 10'
+}
+
+@test "range-split -n parts cover the range exactly with sizes within one" {
+	local c
+	for c in "0 10 3" "0 100000000 2" "0 100000000 7" "-5 5 4" \
+		"-1000 999 13" "1 2 1" "0 1000 1000" "0 1000 999" \
+		"-7 1e6 64" "5 6 3" "123456789 987654321 11"; do
+		set -- $c
+		split_ok "$1" "$2" n "$3"
+	done
+}
+
+@test "range-split -n with more parts than elements prints one part per element" {
+	run range-split -n 10 0 3
+	assert_success
+	assert_output $'0 1\n1 2\n2 3'
+	split_ok -3 4 n 1000000
+}
+
+@test "range-split -n 1 prints the whole range as one part" {
+	run range-split -n 1 -- -5 5
+	assert_success
+	assert_output '-5 5'
+}
+
+@test "range-split without -n makes as many parts as online processors" {
+	local ncpu
+	ncpu=$(getconf _NPROCESSORS_ONLN)
+	run range-split 0 1000
+	assert_success
+	[ "${#lines[@]}" -eq "$ncpu" ] ||
+		fail "${#lines[@]} parts, want $ncpu"
+	run check_parts 0 1000 n "$ncpu" <<<"$output"
+	assert_output ok
+}
+
+@test "range-split -n on the whole 64-bit domain covers it exactly" {
+	split_ok "$MIN" "$MAX" n 3
+	run range-split -n 3 -- -9223372036854775808 9223372036854775807
+	assert_line --index 0 --partial "$MIN "
+	assert_line --index 2 --regexp " $MAX\$"
+}
+
+@test "range-split -n splits ranges at both ends of the 64-bit domain" {
+	split_ok "$MIN" 0 n 2
+	split_ok 0 "$MAX" n 2
+	split_ok "$MIN" "$((MIN + 10))" n 3
+	split_ok "$((MAX - 10))" "$MAX" n 4
+	split_ok "$MIN" "$MAX" n 1
+	split_ok "$((MAX - 5))" "$MAX" n 9223372036854775807
+}
+
+@test "range-split -s prints parts of size integers, the last one shorter" {
+	run range-split -s 4 0 10
+	assert_success
+	assert_output $'0 4\n4 8\n8 10'
+}
+
+@test "range-split -s parts cover the range exactly" {
+	local c
+	for c in "0 10 5" "0 10 3" "-10 10 7" "0 1e6 333333" "0 5 100" \
+		"1 2 1" "-3 3 1"; do
+		set -- $c
+		split_ok "$1" "$2" s "$3"
+	done
+}
+
+@test "range-split -s on the whole 64-bit domain covers it exactly" {
+	split_ok "$MIN" "$MAX" s "$MAX"
+	split_ok "$MIN" "$MAX" s 4611686018427387904
+	split_ok "$((MAX - 100))" "$MAX" s 7
+}
+
+@test "range-split -s larger than the range prints the range as one part" {
+	run range-split -s 1000 -- -5 5
+	assert_success
+	assert_output '-5 5'
+}
+
+@test "range-split -i prefixes each part with its 0-based index" {
+	run range-split -i -n 3 0 10
+	assert_success
+	assert_output $'0 0 4\n1 4 7\n2 7 10'
+	split_ok -100 100 n 7 -i
+	split_ok -100 100 s 7 -i
+}
+
+@test "range-split long options --index --parts --size work as the short ones" {
+	run range-split --index --parts 3 0 10
+	assert_output "$(range-split -i -n 3 0 10)"
+	run range-split --size=4 0 10
+	assert_output "$(range-split -s 4 0 10)"
+}
+
+@test "range-split of an empty range prints nothing and succeeds" {
+	local args
+	for args in "0 0" "-n 5 7 7" "-s 3 -- -4 -4" "-i 5 5" \
+		"-- $MIN $MIN" "$MAX $MAX"; do
+		run --separate-stderr range-split $args
+		assert_success
+		assert_output ''
+		[ -z "$stderr" ] || fail "range-split $args: $stderr"
+	done
+}
+
+@test "range-split accepts negative operands without --" {
+	run range-split -n 2 -10 -4
+	assert_success
+	assert_output $'-10 -7\n-7 -4'
+	run range-split -n 2 -- -10 -4
+	assert_output $'-10 -7\n-7 -4'
+	run range-split -10 -4 -n 2
+	assert_output $'-10 -7\n-7 -4'
+}
+
+@test "range-split accepts the 1e8 shorthand, signs and upper-case E" {
+	run range-split -n 2 0 1e8
+	assert_output $'0 50000000\n50000000 100000000'
+	run range-split -n 2 -- -25e2 +5E3
+	assert_output "$(range-split -n 2 -- -2500 5000)"
+	assert_output $'-2500 1250\n1250 5000'
+	run range-split -n 1e1 0 3e1
+	assert_output "$(range-split -n 10 0 30)"
+	run range-split -n 1 9e18 9223372036854775807
+	assert_output "9000000000000000000 $MAX"
+}
+
+@test "range-split accepts the 64-bit extremes as operands" {
+	run range-split -n 1 -- "$MIN" "$((MIN + 1))"
+	assert_success
+	assert_output "$MIN $((MIN + 1))"
+	run range-split -n 1 -- "$((MAX - 1))" "$MAX"
+	assert_output "$((MAX - 1)) $MAX"
+}
+
+@test "range-split --help prints usage on stdout and exits 0" {
+	run --separate-stderr range-split --help
+	assert_success
+	assert_line --index 0 --partial 'usage: range-split'
+	[ -z "$stderr" ]
+}
+
+@test "range-split --version prints the program name and version" {
+	run --separate-stderr range-split --version
+	assert_success
+	assert_output --regexp '^range-split .*[0-9]+\.[0-9]+'
+	[ "${#lines[@]}" -eq 1 ]
+	[ -z "$stderr" ]
+}
+
+@test "range-split without operands is a usage error" {
+	refuses 2
+	refuses 2 -n 3
+}
+
+@test "range-split with one operand is a usage error" {
+	refuses 2 10
+}
+
+@test "range-split with three operands is a usage error naming the extra one" {
+	refuses 2 1 2 3
+	assert_stderr_has "'3'"
+}
+
+@test "range-split refuses start greater than end" {
+	refuses 2 10 5
+	refuses 2 -- -4 -5
+	refuses 2 -- "$MAX" "$MIN"
+}
+
+@test "range-split refuses operands that are not decimal integers, naming them" {
+	local bad
+	for bad in '' ' 1' '1 ' 0x10 1.5 1e-3 1e 12abc abc + - '--5' 1e+3 \
+		'1_000' '５'; do
+		run --separate-stderr range-split -- "$bad" 20
+		assert_fails_with 2 range-split
+		[[ $stderr == *"'$bad'"* ]] ||
+			fail "message does not name '$bad': $stderr"
+	done
+}
+
+@test "range-split refuses operands outside 64 bits, naming them" {
+	local bad
+	for bad in 9223372036854775808 -9223372036854775809 1e19 -1e19 \
+		99999999999999999999999999999999999999999 9223372036854775807e1; do
+		run --separate-stderr range-split -- 0 "$bad"
+		assert_fails_with 2 range-split
+		[[ $stderr == *"'$bad'"* ]] ||
+			fail "message does not name '$bad': $stderr"
+	done
+}
+
+@test "range-split refuses -n 0 and a negative -n" {
+	refuses 2 -n 0 0 10
+	assert_stderr_has "'0'"
+	refuses 2 -n -3 0 10
+	assert_stderr_has "'-3'"
+}
+
+@test "range-split refuses -s 0 and a non-integer -s" {
+	refuses 2 -s 0 0 10
+	refuses 2 -s 1.5 0 10
+	assert_stderr_has "'1.5'"
+}
+
+@test "range-split refuses -n and -s together" {
+	refuses 2 -n 2 -s 3 0 10
+}
+
+@test "range-split refuses an unknown option" {
+	refuses 2 -x 0 10
+	refuses 2 --bogus 0 10
+	assert_stderr_has 'bogus'
+}
+
+@test "range-split refuses -n without a value" {
+	refuses 2 0 10 -n
+}
+
+@test "range-split fails when stdout cannot be written" {
+	run --separate-stderr bash -c 'range-split -n 3 0 10 >/dev/full'
+	assert_failure 1
+	assert_one_stderr_line_from range-split
+}
+
+@test "range-split stops quietly when its reader closes the pipe" {
+	run --separate-stderr bash -c \
+		'env --default-signal=PIPE range-split -n 1000000 0 1e9 | head -1'
+	assert_success
+	assert_output '0 1000'
+	[ -z "$stderr" ] || fail "stderr: $stderr"
 }

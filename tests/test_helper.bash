@@ -69,3 +69,8 @@ assert_fails_with() {
 	[ -z "$output" ] || fail "expected empty stdout, got: $output"
 	assert_one_stderr_line_from "$prog"
 }
+
+# assert_stderr_has TEXT: $stderr (from run --separate-stderr) contains TEXT.
+assert_stderr_has() {
+	[[ $stderr == *"$1"* ]] || fail "stderr lacks '$1': $stderr"
+}

@@ -1,0 +1,309 @@
+#!/usr/bin/env bats
+# range-sum, single thread: operands and filter mode, both methods, exact
+# over the whole 64-bit domain.  Expected sums come from python3.
+
+load test_helper
+
+MIN=-9223372036854775808
+MAX=9223372036854775807
+
+# sums_py: for each "start end" line on stdin, the exact sum (or with -t,
+# "start end sum"), as python3 computes it.
+sums_py() {
+	python3 -c '
+import sys
+tag = len(sys.argv) > 1
+def num(w):  # the MeK shorthand, exactly
+    m, _, k = w.lower().partition("e")
+    return int(m) * 10 ** int(k or 0)
+for line in sys.stdin.read().split("\n"):
+    if not line:
+        continue
+    f = line.split()
+    s, e = num(f[-2]), num(f[-1])
+    total = sum(range(s, e)) if e - s < 1000 else (s + e - 1) * (e - s) // 2
+    print("%d %d %d" % (s, e, total) if tag else total)
+' "$@"
+}
+
+# ranges_near_edges: "start end" lines that stress the loop: block and
+# vector-width boundaries, both ends of the 64-bit domain, ranges across 0,
+# and seeded random ranges anywhere in the domain.
+ranges_near_edges() {
+	python3 -c '
+import random
+MIN, MAX, B = -2**63, 2**63 - 1, 2**24
+r = [(0, 0), (0, 1), (-1, 0), (0, 7), (0, 8), (0, 9), (0, 31), (0, 32),
+     (0, 33), (3, 100), (-100, 100), (0, B - 1), (0, B), (0, B + 1),
+     (-B, B), (5, 2 * B + 37), (-2 * B - 3, 1),
+     (MAX - 1, MAX), (MAX - 33, MAX), (MAX - 1000, MAX),
+     (9223372036854775000, MAX), (MAX - B - 100, MAX), (MAX - 2 * B - 7, MAX - 5),
+     (MIN, MIN + 1), (MIN, MIN + 33), (MIN, MIN + 1000),
+     (MIN, -9223372036854775000), (MIN, MIN + B + 5), (MIN + 1, MIN + 2 * B + 9),
+     (-2**62 - 12345, -2**62 + 3 * B), (2**62 - B, 2**62 + B + 1)]
+rnd = random.Random(20260125)
+for _ in range(40):
+    n = rnd.choice([rnd.randrange(0, 100), rnd.randrange(0, 3 * B)])
+    s = rnd.randrange(MIN, MAX - n + 1)
+    r.append((s, s + n))
+for s, e in r:
+    print(s, e)
+'
+}
+
+refuses() {
+	local want=$1
+	shift
+	run --separate-stderr range-sum "$@"
+	assert_fails_with "$want" range-sum
+}
+
+@test "range-sum 0 10 prints 45" {
+	run --separate-stderr range-sum 0 10
+	assert_success
+	assert_output "$(pysum 0 10)"
+	[ -z "$stderr" ]
+}
+
+@test "range-sum 0 1e8 prints the article's sum" {
+	run range-sum 0 1e8
+	assert_success
+	assert_output "$(py 'sum(range(0, 10**8))')"
+}
+
+@test "range-sum of an empty range is 0" {
+	local args
+	for args in "0 0" "-- -5 -5" "-- $MIN $MIN" "$MAX $MAX" \
+		"--method formula 7 7" "-t 3 3"; do
+		run --separate-stderr range-sum $args
+		assert_success
+		[ -z "$stderr" ] || fail "range-sum $args: $stderr"
+	done
+	assert_output '3 3 0'
+	run range-sum -- "$MIN" "$MIN"
+	assert_output 0
+}
+
+@test "range-sum near 2^63 is exact in loop mode" {
+	run range-sum 9223372036854775000 9223372036854775807
+	assert_success
+	assert_output "$(py 'sum(range(9223372036854775000, 9223372036854775807))')"
+	run range-sum --method loop 9223372036854775000 9223372036854775807
+	assert_output "$(py 'sum(range(9223372036854775000, 9223372036854775807))')"
+}
+
+@test "range-sum near -2^63 is exact in loop mode" {
+	run range-sum --method loop -- "$MIN" -9223372036854775000
+	assert_success
+	assert_output "$(py 'sum(range(-2**63, -9223372036854775000))')"
+}
+
+@test "range-sum loop and formula agree with python on many ranges" {
+	local ranges want
+	ranges=$(ranges_near_edges)
+	want=$(sums_py -t <<<"$ranges")
+	run --separate-stderr range-sum -t --method loop <<<"$ranges"
+	assert_success
+	assert_output "$want"
+	run --separate-stderr range-sum -t --method formula <<<"$ranges"
+	assert_success
+	assert_output "$want"
+}
+
+@test "range-sum loop and formula agree on each range given as operands" {
+	local s e
+	while read -r s e; do
+		[ "$(range-sum --method loop -- "$s" "$e")" = \
+			"$(range-sum --method formula -- "$s" "$e")" ] ||
+			fail "loop and formula differ on $s $e"
+	done < <(ranges_near_edges)
+}
+
+@test "range-sum --method formula is exact over the whole 64-bit domain" {
+	run range-sum --method formula -- "$MIN" "$MAX"
+	assert_success
+	assert_output "$(pysum "$MIN" "$MAX")"
+	run range-sum --method formula 0 "$MAX"
+	assert_output "$(pysum 0 "$MAX")"
+	run range-sum --method formula -- "$MIN" 0
+	assert_output "$(pysum "$MIN" 0)"
+}
+
+@test "range-sum accepts negative operands with and without --" {
+	run range-sum -5 5
+	assert_success
+	assert_output "$(pysum -5 5)"
+	run range-sum -- -5 5
+	assert_output "$(pysum -5 5)"
+	run range-sum -1e3 -10
+	assert_output "$(pysum -1000 -10)"
+	run range-sum -t -20 -10
+	assert_output "-20 -10 $(pysum -20 -10)"
+}
+
+@test "range-sum -t prints start end sum with the operands in decimal" {
+	run --separate-stderr range-sum -t 0 1e8
+	assert_success
+	assert_output "0 100000000 $(pysum 0 100000000)"
+	run range-sum --tag -- +5 25e1
+	assert_output "5 250 $(pysum 5 250)"
+}
+
+@test "range-sum --method formula gives the same sum as the loop" {
+	run range-sum --method formula 0 1e8
+	assert_output "$(range-sum --method loop 0 1e8)"
+	assert_output "$(pysum 0 100000000)"
+	run range-sum --method=formula -- -7 3
+	assert_output "$(pysum -7 3)"
+}
+
+@test "range-sum without operands sums each start end line of stdin in order" {
+	local in=$'100 200\n0 10\n-5 5\n0 1e6\n7 7'
+	run --separate-stderr range-sum <<<"$in"
+	assert_success
+	assert_output "$(sums_py <<<"$in")"
+	[ -z "$stderr" ]
+}
+
+@test "range-sum filter reads index start end lines as range-split -i writes" {
+	local in
+	in=$(range-split -i -n 5 -- -1000 1e6)
+	run --separate-stderr range-sum -t <<<"$in"
+	assert_success
+	assert_output "$(sums_py -t <<<"$in")"
+	[ "${#lines[@]}" -eq 5 ]
+}
+
+@test "range-sum filter keeps input order with mixed line forms" {
+	local in=$'3 0 1000\n5 10\n0 900 1000\n-3 -1'
+	run range-sum -t <<<"$in"
+	assert_success
+	assert_output "$(sums_py -t <<<"$in")"
+}
+
+@test "range-sum filter accepts tabs, runs of blanks, CRLF and a missing last newline" {
+	run range-sum < <(printf '0\t10\n  1   5  \n2 6\r\n3 4')
+	assert_success
+	assert_output "$(printf '%s\n' "$(pysum 0 10)" "$(pysum 1 5)" \
+		"$(pysum 2 6)" "$(pysum 3 4)")"
+}
+
+@test "range-sum filter with empty input prints nothing" {
+	run --separate-stderr range-sum </dev/null
+	assert_success
+	assert_output ''
+	[ -z "$stderr" ]
+}
+
+@test "range-sum filter names a malformed line by number and still sums the others" {
+	local bad
+	for bad in foo 1 '1 2 3 4' '5 1' '0 9223372036854775808' '-1 0 5' \
+		'0x1 5' '1.5 3' 'a 1 2'; do
+		run --separate-stderr range-sum < <(printf '0 10\n%s\n-5 5\n' "$bad")
+		assert_failure 1
+		assert_output "$(printf '%s\n' "$(pysum 0 10)" "$(pysum -5 5)")"
+		assert_one_stderr_line_from range-sum
+		[[ $stderr == *"line 2"* ]] ||
+			fail "'$bad': message does not name line 2: $stderr"
+	done
+}
+
+@test "range-sum --help prints usage on stdout and exits 0" {
+	run --separate-stderr range-sum --help
+	assert_success
+	assert_line --index 0 --partial 'usage: range-sum'
+	[ -z "$stderr" ]
+}
+
+@test "range-sum --version prints the program name and version" {
+	run --separate-stderr range-sum --version
+	assert_success
+	assert_output --regexp '^range-sum .*[0-9]+\.[0-9]+'
+	[ "${#lines[@]}" -eq 1 ]
+	[ -z "$stderr" ]
+}
+
+@test "range-sum with one operand is a usage error" {
+	refuses 2 10
+	refuses 2 -t -- -10
+}
+
+@test "range-sum with three operands is a usage error naming the extra one" {
+	refuses 2 1 2 3
+	assert_stderr_has "'3'"
+}
+
+@test "range-sum refuses start greater than end" {
+	refuses 2 10 5
+	refuses 2 -- "$MAX" "$MIN"
+	refuses 2 --method formula 1 0
+}
+
+@test "range-sum refuses operands that are not decimal integers, naming them" {
+	local bad
+	for bad in '' ' 1' 0x10 1.5 1e-3 1e 12abc +- '1,000'; do
+		run --separate-stderr range-sum -- 0 "$bad"
+		assert_fails_with 2 range-sum
+		assert_stderr_has "'$bad'"
+	done
+}
+
+@test "range-sum refuses operands outside 64 bits, naming them" {
+	local bad
+	for bad in 9223372036854775808 -9223372036854775809 1e19 -1e19 \
+		340282366920938463463374607431768211456; do
+		run --separate-stderr range-sum -- "$bad" 0
+		assert_fails_with 2 range-sum
+		assert_stderr_has "'$bad'"
+	done
+}
+
+@test "range-sum refuses an unknown --method" {
+	refuses 2 --method fast 0 10
+	assert_stderr_has "'fast'"
+	refuses 2 0 10 --method
+}
+
+@test "range-sum refuses an unknown option" {
+	refuses 2 -x 0 10
+	refuses 2 --bogus 0 10
+	assert_stderr_has 'bogus'
+}
+
+@test "range-sum fails when stdout cannot be written" {
+	run --separate-stderr bash -c 'range-sum 0 10 >/dev/full'
+	assert_failure 1
+	assert_one_stderr_line_from range-sum
+	run --separate-stderr bash -c 'echo 0 10 | range-sum -t >/dev/full'
+	assert_failure 1
+	assert_one_stderr_line_from range-sum
+}
+
+@test "range-sum stops quietly when its reader closes the pipe" {
+	run --separate-stderr bash -c \
+		'yes 0 10 | env --default-signal=PIPE range-sum | head -1'
+	assert_success
+	assert_output "$(pysum 0 10)"
+	[ -z "$stderr" ] || fail "stderr: $stderr"
+}
+
+@test "range-sum filter refuses a line holding a NUL byte, naming it" {
+	run --separate-stderr range-sum < <(printf '0 5\n1\0003 9\n')
+	assert_failure 1
+	assert_output "$(pysum 0 5)"
+	assert_one_stderr_line_from range-sum
+	assert_stderr_has 'line 2'
+}
+
+@test "range-sum filter fails when its input cannot be read" {
+	run --separate-stderr range-sum <"$BATS_TEST_DIRNAME"
+	assert_fails_with 1 range-sum
+}
+
+@test "range-sum filter reports an empty line by number, as range-sum(1) says" {
+	run --separate-stderr range-sum < <(printf '0 5\n\n1 3\n')
+	assert_failure 1
+	assert_output "$(printf '%s\n' "$(pysum 0 5)" "$(pysum 1 3)")"
+	assert_one_stderr_line_from range-sum
+	assert_stderr_has 'line 2'
+}

@@ -1,0 +1,305 @@
+#!/usr/bin/env bats
+# sum-merge over stdin and files: exact totals, refusing anything that
+# could make the total wrong.  Expected totals come from python3.
+
+load test_helper
+
+MIN=-9223372036854775808
+MAX=9223372036854775807
+
+setup() {
+	tmp=$(mktemp -d "${BATS_TMPDIR:-/tmp}/sum-merge.XXXXXX")
+}
+
+teardown() {
+	rm -rf "$tmp"
+}
+
+# rec START END: the record "start end sum" for [START, END), from python3.
+rec() {
+	echo "$1 $2 $(pysum "$1" "$2")"
+}
+
+refuses() {
+	local want=$1
+	shift
+	run --separate-stderr sum-merge "$@"
+	assert_fails_with "$want" sum-merge
+}
+
+@test "sum-merge with no input prints 0" {
+	run --separate-stderr sum-merge </dev/null
+	assert_success
+	assert_output 0
+	[ -z "$stderr" ]
+}
+
+@test "sum-merge adds bare integers" {
+	run --separate-stderr sum-merge <<<$'45\n-5\n+7\n0\n1000000'
+	assert_success
+	assert_output "$(py '45 - 5 + 7 + 0 + 1000000')"
+	[ -z "$stderr" ]
+}
+
+@test "sum-merge adds start end sum records" {
+	run sum-merge < <(rec 0 10; rec 10 1000; rec -5 0)
+	assert_success
+	assert_output "$(pysum -5 1000)"
+}
+
+@test "sum-merge adds bare integers and records together" {
+	run sum-merge < <(echo 12; rec 0 10; echo -2)
+	assert_success
+	assert_output "$(py "12 + $(pysum 0 10) - 2")"
+}
+
+@test "sum-merge totals that need more than 64 bits are exact" {
+	run sum-merge < <(rec 9223372036854775000 "$MAX"; rec 0 1000000;
+		echo "$MAX"; echo "$MAX")
+	assert_success
+	assert_output "$(py "sum(range(9223372036854775000, 2**63 - 1)) + \
+sum(range(0, 1000000)) + 2 * (2**63 - 1)")"
+}
+
+@test "sum-merge adds records over the whole 64-bit domain exactly" {
+	local r
+	r=$(range-split -n 3 -- "$MIN" "$MAX" | range-sum -t --method formula)
+	run sum-merge --expect "$MIN" "$MAX" <<<"$r"
+	assert_success
+	assert_output "$(pysum "$MIN" "$MAX")"
+}
+
+@test "sum-merge reaches the 128-bit limits exactly" {
+	run sum-merge <<<"$(py '2**127 - 2')"$'\n1'
+	assert_success
+	assert_output "$(py '2**127 - 1')"
+	run sum-merge <<<"$(py '-2**127 + 1')"$'\n-1'
+	assert_success
+	assert_output "$(py '-2**127')"
+}
+
+@test "sum-merge refuses a total that does not fit in 128 bits" {
+	refuses 1 <<<"$(py '2**127 - 1')"$'\n1'
+	refuses 1 <<<"$(py '-2**127')"$'\n-1'
+	refuses 1 <<<"$(py '2**126')"$'\n'"$(py '2**126')"
+}
+
+@test "sum-merge refuses a sum outside 128 bits" {
+	refuses 1 <<<"$(py '2**127')"
+	assert_stderr_has 'line 1'
+	refuses 1 <<<"$(py '-2**127 - 1')"
+}
+
+@test "sum-merge ignores blank lines" {
+	run --separate-stderr sum-merge < <(printf '\n5\n\n   \n\t\n%s\n\n' "$(rec 0 10)")
+	assert_success
+	assert_output "$(py "5 + $(pysum 0 10)")"
+	[ -z "$stderr" ]
+}
+
+@test "sum-merge accepts tabs, runs of blanks, CRLF and a missing last newline" {
+	run sum-merge < <(printf '0\t10  45\r\n  7 \n-3')
+	assert_success
+	assert_output "$(py "$(pysum 0 10) + 7 - 3")"
+}
+
+@test "sum-merge names a malformed line by number and prints no total" {
+	local bad
+	for bad in foo '1 2' '1 2 3 4' 1.5 0x10 1e3 '5 x 10' \
+		'0 9223372036854775808 1' '5 1 0'; do
+		run --separate-stderr sum-merge < <(printf '1\n\n2\n%s\n3\n' "$bad")
+		assert_fails_with 1 sum-merge
+		[[ $stderr == *"line 4"* ]] ||
+			fail "'$bad': message does not name line 4: $stderr"
+	done
+}
+
+@test "sum-merge refuses a record whose sum does not match its range" {
+	refuses 1 < <(rec 0 10; echo "10 20 $(py "$(pysum 10 20) + 1")")
+	assert_stderr_has 'line 2'
+}
+
+@test "sum-merge refuses overlapping records and names both" {
+	refuses 1 < <(rec 0 10; rec 20 30; rec 5 15)
+	assert_stderr_has '0 10'
+	assert_stderr_has '5 15'
+}
+
+@test "sum-merge refuses the same record twice" {
+	refuses 1 < <(rec -10 10; rec -10 10)
+	assert_stderr_has '-10 10'
+}
+
+@test "sum-merge refuses a record inside another one" {
+	refuses 1 < <(rec 0 100; rec 40 41)
+	assert_stderr_has '0 100'
+	assert_stderr_has '40 41'
+}
+
+@test "sum-merge accepts adjacent records and empty ones" {
+	run sum-merge < <(rec 0 10; rec 10 20; rec 10 10; rec -3 0)
+	assert_success
+	assert_output "$(pysum -3 20)"
+}
+
+@test "sum-merge --expect prints the total when the records cover the range" {
+	run --separate-stderr sum-merge --expect -5 1e3 < <(rec 500 1000;
+		rec -5 0; rec 0 500)
+	assert_success
+	assert_output "$(pysum -5 1000)"
+	[ -z "$stderr" ]
+}
+
+@test "sum-merge --expect names every missing range" {
+	refuses 3 --expect 0 100 < <(rec 10 20; rec 30 40; rec 60 90)
+	assert_stderr_has '0, 10)'
+	assert_stderr_has '20, 30)'
+	assert_stderr_has '40, 60)'
+	assert_stderr_has '90, 100)'
+}
+
+@test "sum-merge --expect with no records names the whole range as missing" {
+	refuses 3 --expect -5 5 </dev/null
+	assert_stderr_has '-5, 5)'
+}
+
+@test "sum-merge --expect of an empty range with no records is 0" {
+	run sum-merge --expect 7 7 </dev/null
+	assert_success
+	assert_output 0
+}
+
+@test "sum-merge --expect refuses bare sums, which cannot be checked" {
+	refuses 1 --expect 0 10 < <(echo 45)
+}
+
+@test "sum-merge --expect refuses a record outside the expected range" {
+	refuses 1 --expect 0 10 < <(rec 0 10; rec 10 11)
+	assert_stderr_has '10 11'
+}
+
+@test "sum-merge --expect still refuses overlaps that cover the range" {
+	refuses 1 --expect 0 10 < <(rec 0 6; rec 4 10)
+}
+
+@test "sum-merge adds the files named, in turn" {
+	rec 0 10 >"$tmp/a"
+	printf '%s\n5\n' "$(rec 10 20)" >"$tmp/b"
+	run --separate-stderr sum-merge "$tmp/a" "$tmp/b"
+	assert_success
+	assert_output "$(py "$(pysum 0 20) + 5")"
+}
+
+@test "sum-merge reads stdin for the file -" {
+	rec 0 10 >"$tmp/a"
+	run sum-merge --expect 0 30 "$tmp/a" - < <(rec 10 30)
+	assert_success
+	assert_output "$(pysum 0 30)"
+}
+
+@test "sum-merge finds overlaps between files and names the file" {
+	rec 0 10 >"$tmp/a"
+	rec 5 6 >"$tmp/b"
+	refuses 1 "$tmp/a" "$tmp/b"
+	assert_stderr_has "$tmp/a"
+	assert_stderr_has "$tmp/b"
+}
+
+@test "sum-merge names the file and line of a malformed line" {
+	printf '1\n2\n' >"$tmp/a"
+	printf '3\nbad\n' >"$tmp/b"
+	refuses 1 "$tmp/a" "$tmp/b"
+	assert_stderr_has "$tmp/b"
+	assert_stderr_has 'line 2'
+}
+
+@test "sum-merge refuses a missing file and prints no total" {
+	echo 5 >"$tmp/a"
+	refuses 1 "$tmp/a" "$tmp/missing"
+	assert_stderr_has "$tmp/missing"
+}
+
+@test "sum-merge refuses a directory" {
+	refuses 1 "$tmp"
+	assert_stderr_has "$tmp"
+}
+
+@test "sum-merge accepts negative --expect operands with and without --" {
+	run sum-merge --expect -10 -5 < <(rec -10 -5)
+	assert_success
+	assert_output "$(pysum -10 -5)"
+	run sum-merge --expect=-10 -5 < <(rec -10 -5)
+	assert_output "$(pysum -10 -5)"
+	rec -10 -5 >"$tmp/a"
+	run sum-merge --expect -10 -5 -- "$tmp/a"
+	assert_output "$(pysum -10 -5)"
+}
+
+@test "sum-merge --help prints usage on stdout and exits 0" {
+	run --separate-stderr sum-merge --help
+	assert_success
+	assert_line --index 0 --partial 'usage: sum-merge'
+	[ -z "$stderr" ]
+}
+
+@test "sum-merge --version prints the program name and version" {
+	run --separate-stderr sum-merge --version
+	assert_success
+	assert_output --regexp '^sum-merge .*[0-9]+\.[0-9]+'
+	[ "${#lines[@]}" -eq 1 ]
+	[ -z "$stderr" ]
+}
+
+@test "sum-merge refuses --expect without two values" {
+	refuses 2 --expect 0 </dev/null
+	refuses 2 --expect </dev/null
+}
+
+@test "sum-merge refuses --expect with start greater than end" {
+	refuses 2 --expect 10 5 </dev/null
+}
+
+@test "sum-merge refuses --expect operands that are not integers" {
+	refuses 2 --expect 0 1.5 </dev/null
+	assert_stderr_has "'1.5'"
+	refuses 2 --expect 9223372036854775808 0 </dev/null
+	assert_stderr_has "'9223372036854775808'"
+}
+
+@test "sum-merge refuses --count and --timeout without --mq" {
+	refuses 2 --count 2 </dev/null
+	refuses 2 --timeout 1s </dev/null
+}
+
+@test "sum-merge refuses an unknown option" {
+	refuses 2 -x </dev/null
+	refuses 2 --bogus </dev/null
+	assert_stderr_has 'bogus'
+}
+
+@test "sum-merge fails when stdout cannot be written" {
+	run --separate-stderr bash -c 'echo 5 | sum-merge >/dev/full'
+	assert_failure 1
+	assert_one_stderr_line_from sum-merge
+}
+
+@test "sum-merge refuses a line holding a NUL byte, naming it" {
+	refuses 1 < <(printf '5\n1\0002\n3\n')
+	assert_stderr_has 'line 2'
+}
+
+@test "sum-merge fails when its input cannot be read" {
+	refuses 1 <"$tmp"
+	assert_stderr_has 'stdin'
+}
+
+@test "sum-merge prints a total that fits even if a partial total did not" {
+	# The order in which workers finish must not decide whether the
+	# same partial sums add up: 2^127-1, 1, -1 totals 2^127-1.
+	run --separate-stderr sum-merge <<<"$(py '2**127 - 1')"$'\n1\n-1'
+	assert_success
+	assert_output "$(py '2**127 - 1')"
+	run --separate-stderr sum-merge <<<"$(py '-2**127')"$'\n-1\n1'
+	assert_success
+	assert_output "$(py '-2**127')"
+}
