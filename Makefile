@@ -48,6 +48,10 @@ check: all
 demo: all
 	bash examples/article.sh
 
+# Speed, measured side by side (a few minutes; BENCH_REPS=n for more).
+bench:
+	sh bench/bench.sh
+
 install: all
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANPREFIX)/man1 \
 	    $(DESTDIR)$(MANPREFIX)/man7
@@ -69,4 +73,4 @@ format:
 clean:
 	rm -f src/*.o $(BINS) $(TESTBINS)
 
-.PHONY: all check demo install uninstall format clean
+.PHONY: all bench check demo install uninstall format clean
