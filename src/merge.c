@@ -88,7 +88,7 @@ by_start(const void *a, const void *b)
 	return x->end < y->end ? -1 : x->end > y->end;
 }
 
-/* qsort(3) must not be handed the null array of a merge without records. */
+/* qsort() must not be handed the null array of a merge without records. */
 static void
 sort_recs(struct merge *m)
 {
