@@ -84,6 +84,24 @@ tsan: all $(PROGS:%=build/tsan/bin/%)
 	    bats $(TSAN_TESTS)
 	@sh tests/san-reports build/tsan/log
 
+# Fuzzing: libFuzzer harnesses (clang) for the number and record parsers,
+# each run for FUZZ_SECONDS after replaying the crashes found so far.
+FUZZ_SECONDS ?= 60
+FUZZERS      = num-fuzz rec-fuzz round-fuzz
+FUZZ_CC      = clang
+FUZZ_FLAGS   = -g -O1 -fsanitize=fuzzer,address,undefined \
+	       -fno-sanitize-recover=all
+FUZZ_SRC     = src/num.c src/rec.c src/cli.c src/kernel.c
+
+tests/fuzz/%-fuzz: tests/fuzz/%-fuzz.c tests/fuzz/fuzz.h $(FUZZ_SRC) src/*.h
+	$(FUZZ_CC) $(WARNINGS) $(FUZZ_FLAGS) -Isrc -o $@ $< $(FUZZ_SRC) \
+	    $(LDLIBS)
+
+fuzz: $(FUZZERS:%=tests/fuzz/%)
+	@for f in $(FUZZERS); do \
+		sh tests/fuzz/run $$f $(FUZZ_SECONDS) || exit 1; \
+	done
+
 demo: all
 	bash examples/article.sh
 
@@ -110,7 +128,8 @@ format:
 	clang-format -i src/*.c src/*.h
 
 clean:
-	rm -f src/*.o $(BINS) $(TESTBINS)
+	rm -f src/*.o $(BINS) $(TESTBINS) $(FUZZERS:%=tests/fuzz/%)
 	rm -rf build
 
-.PHONY: all bench check demo install uninstall format clean sanitize tsan
+.PHONY: all bench check demo install uninstall format clean sanitize tsan \
+	fuzz
