@@ -157,12 +157,15 @@ num_duration(const char *s, const char **errstr)
 	int64_t whole = 0, frac = 0, scale = 1;
 	size_t i, n;
 	const char *p = s;
+	int big = 0;
 
 	*errstr = "invalid";
+	/* Too many digits is "too large" only once the rest is valid. */
 	for (n = 0; isdigit((unsigned char)*p); p++, n++) {
 		if (whole > (INT64_MAX - 9) / 10)
-			return *errstr = "too large", -1;
-		whole = whole * 10 + (*p - '0');
+			big = 1;
+		else
+			whole = whole * 10 + (*p - '0');
 	}
 	/* A decimal point must be followed by a digit: "5.ms" is a typo. */
 	if (*p == '.') {
@@ -180,7 +183,7 @@ num_duration(const char *s, const char **errstr)
 	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
 		if (strcmp(p, units[i].suffix) != 0)
 			continue;
-		if (whole > INT64_MAX / units[i].ns - 1)
+		if (big || whole > INT64_MAX / units[i].ns - 1)
 			return *errstr = "too large", -1;
 		*errstr = NULL;
 		return whole * units[i].ns + frac * units[i].ns / scale;

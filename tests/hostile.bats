@@ -231,6 +231,12 @@ bytes() {
 	assert_stderr_has "--timeout: too large duration"
 }
 
+@test "a long run of digits before junk is an invalid duration, not too large" {
+	# Found by tests/fuzz/num-fuzz (regress/num-fuzz/duration-long-junk).
+	refused 2 range-sum --io-wait 11111111111111111111q1 0 10
+	assert_stderr_has "--io-wait: invalid duration"
+}
+
 @test "range-sum --method with an empty name is refused" {
 	refused 2 range-sum --method '' 0 10
 	assert_stderr_has "--method"
