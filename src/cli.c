@@ -103,15 +103,21 @@ cli_numeric_operands(int argc, char **argv, const char *shortopts,
 const char *
 cli_quote(const char *s)
 {
-	static char bufs[4][4 * CLI_QUOTE_MAX + sizeof("...")];
+	/* Each byte takes at most 4 ("\xHH"); a UTF-8 tail up to 3 more. */
+	static char bufs[4][4 * CLI_QUOTE_MAX + 3 + sizeof("...")];
 	static int turn;
 	char *buf = bufs[turn++ % 4], *p = buf;
 	const unsigned char *u = (const unsigned char *)s;
 	size_t n;
 
 	for (n = 0; u[n] != '\0'; n++) {
-		/* Stop at a character boundary, not inside a UTF-8 sequence. */
-		if (n >= CLI_QUOTE_MAX && (u[n] & 0xc0) != 0x80) {
+		/*
+		 * Stop at a character boundary, not inside a UTF-8 sequence,
+		 * but after 3 continuation bytes at most: invalid UTF-8 may
+		 * have a run of them as long as it likes.
+		 */
+		if (n >= CLI_QUOTE_MAX &&
+		    ((u[n] & 0xc0) != 0x80 || n >= CLI_QUOTE_MAX + 3)) {
 			memcpy(p, "...", 3);
 			p += 3;
 			break;

@@ -287,6 +287,17 @@ bytes() {
 	[ "${#stderr}" -lt 300 ] || fail "message of ${#stderr} bytes"
 }
 
+@test "an operand of invalid UTF-8 is quoted cut short" {
+	# Found by tests/fuzz/rec-fuzz (regress/rec-fuzz/quote-utf8-tail): a
+	# run of UTF-8 continuation bytes overran the quoting buffer.
+	local arg
+	arg=$(python3 -c 'import sys; sys.stdout.buffer.write(b"9" + b"\x80" * 400)')
+	refused 2 range-sum 0 "$arg"
+	assert_stderr_has "end: not an integer"
+	assert_stderr_has "...'"
+	[ "${#stderr}" -lt 400 ] || fail "message of ${#stderr} bytes"
+}
+
 @test "a file name holding a newline is quoted on one line" {
 	refused 1 sum-merge "$BATS_TEST_TMPDIR/no"$'\n'"such"
 	assert_stderr_has "no\\nsuch: No such file or directory"
