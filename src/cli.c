@@ -245,15 +245,21 @@ refill(struct chunks *c)
 		c->buf = NULL;
 		c->maplen = c->cap = c->off = c->len = 0;
 	}
-	if (c->buf != NULL)
+	if (c->off > 0)
 		memmove(c->buf, c->buf + c->off, c->len - c->off);
 	c->len -= c->off;
 	c->off = 0;
-	if (c->cap - c->len < CHUNK / 2) { /* a long line: make room */
-		if ((p = realloc(c->buf, c->cap + CHUNK)) == NULL)
-			err(1, NULL);
+	/*
+	 * A long line: make room, doubling, so that a line of n bytes
+	 * costs O(n) copying, not O(n^2 / CHUNK).
+	 */
+	if (c->cap - c->len < CHUNK / 2) {
+		size_t cap = c->cap < CHUNK ? CHUNK : 2 * c->cap;
+
+		if (cap < c->cap || (p = realloc(c->buf, cap)) == NULL)
+			err(1, "%s: a line too long to hold", c->name);
 		c->buf = p;
-		c->cap += CHUNK;
+		c->cap = cap;
 	}
 	/* One byte stays free for the NUL after a last line without '\n'. */
 	while ((got = read(c->fd, c->buf + c->len, c->cap - c->len - 1)) < 0)
@@ -267,14 +273,17 @@ char *
 cli_chunkline(struct chunks *c, size_t *np, int *nul)
 {
 	char *line, *nl = NULL;
-	size_t n;
+	size_t n, seen = 0; /* bytes of this line searched for '\n' */
 
 	if (c->buf == NULL && !c->eof)
 		map_file(c);
+	/* Each byte is searched once, however many reads a line takes. */
 	while (c->buf == NULL ||
-	       (nl = memchr(c->buf + c->off, '\n', c->len - c->off)) == NULL) {
+	       (nl = memchr(c->buf + c->off + seen, '\n',
+			    c->len - c->off - seen)) == NULL) {
 		if (c->eof)
 			break;
+		seen = c->buf != NULL ? c->len - c->off : 0;
 		refill(c);
 	}
 	if (nl == NULL && c->off == c->len)

@@ -453,6 +453,14 @@ print(open(sys.argv[1], 'rb').read().count(b'\n') + 1)" \
 	assert_stderr_has "line 1: sum is outside 128 bits"
 }
 
+@test "sum-merge refuses a 64 MB line read from a pipe" {
+	# Read in blocks, a long line once cost O(n^2): 31 s for 160 MB.
+	python3 -c "print('4' * 64000000)" >"$BATS_TEST_TMPDIR/big"
+	run --separate-stderr sh -c 'cat "$1" | sum-merge' sh "$BATS_TEST_TMPDIR/big"
+	assert_fails_with 1 sum-merge
+	assert_stderr_has "stdin line 1: sum is outside 128 bits"
+}
+
 @test "sum-merge refuses a line of a million fields" {
 	python3 -c "print('1 ' * 1000000)" >"$BATS_TEST_TMPDIR/big"
 	refused 1 sum-merge "$BATS_TEST_TMPDIR/big"
