@@ -87,7 +87,7 @@ tsan: all $(PROGS:%=build/tsan/bin/%)
 # Fuzzing: libFuzzer harnesses (clang) for the number and record parsers,
 # each run for FUZZ_SECONDS after replaying the crashes found so far.
 FUZZ_SECONDS ?= 60
-FUZZERS      = num-fuzz rec-fuzz round-fuzz
+FUZZERS      = num-fuzz rec-fuzz round-fuzz fast-fuzz
 FUZZ_CC      = clang
 FUZZ_FLAGS   = -g -O1 -fsanitize=fuzzer,address,undefined \
 	       -fno-sanitize-recover=all
