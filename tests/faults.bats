@@ -1,0 +1,290 @@
+#!/usr/bin/env bats
+# faults.bats: workers killed inside pipelines, signals, a full disk, a
+# closed pipe and exhausted limits.  Each fault must be detected and named,
+# end with a non-zero status, never give a wrong total and leave nothing in
+# /dev/shm or the queue namespace.  (parallel.bats and transport.bats cover
+# a killed --procs worker, SIGINT/SIGTERM of --procs and of a waiting
+# sum-merge --mq, and ulimit -q for range-sum; this file covers the rest.)
+
+load test_helper
+
+PROBE="$BATS_TEST_DIRNAME/ipc-probe"
+FAR=9000000000000000000 # a range ending here takes years to loop over
+
+setup() {
+	Q=$(ipc_name q)
+	T=$(ipc_name t)
+	PIDS=()
+}
+
+teardown() {
+	local p
+	for p in "${PIDS[@]}"; do
+		pkill -KILL -P "$p" 2>/dev/null || true
+		kill -KILL "$p" 2>/dev/null || true
+	done
+	ipc_cleanup "$Q" "$T"
+}
+
+# wait_until CMD...: polls CMD until it succeeds; bounds a wait that should
+# end at once (no behaviour here is timed).
+wait_until() {
+	local i
+	for i in $(seq 400); do
+		"$@" && return 0
+		sleep 0.05
+	done
+	fail "never true: $*"
+}
+
+# signal_and_wait SIG PID: sends SIG and waits for PID, which must end
+# (a watchdog kills it after 20 s); sets rc to its status.
+signal_and_wait() {
+	local wd
+	kill -"$1" "$2"
+	(sleep 20 && kill -KILL "$2") 2>/dev/null 3>&- &
+	wd=$!
+	rc=0
+	wait "$2" || rc=$?
+	kill "$wd" 2>/dev/null || true
+}
+
+# closed_pipe CMD...: runs CMD with SIGPIPE ignored and stdout a pipe whose
+# reader is gone; exits with CMD's status.
+closed_pipe() {
+	python3 -c '
+import os, subprocess, sys
+r, w = os.pipe()
+os.close(r)
+sys.exit(subprocess.run(sys.argv[1:], stdout=w, restore_signals=False).returncode)
+' "$@"
+}
+
+# children_are PID N: PID has exactly N children.
+children_are() {
+	[ "$(pgrep -P "$1" | wc -l)" -eq "$2" ]
+}
+
+no_queue() {
+	run "$PROBE" mq "$1"
+	[ "$status" -eq 1 ] || fail "queue $1 is still there"
+}
+
+no_table() {
+	[ ! -e "/dev/shm$1" ] || fail "/dev/shm$1 is still there"
+}
+
+no_sanitizer() {
+	[ -z "${RANGETOOLS_SANITIZE:-}" ] ||
+		skip "a $RANGETOOLS_SANITIZE build reserves too much address space"
+}
+
+# parts: two short ranges and one that never ends, as xargs input.
+parts() {
+	printf '0 1000\n1000 %s\n%s %s\n' "$FAR" "$FAR" "$((FAR + 1000))"
+}
+
+# --- killed workers ---------------------------------------------------
+
+@test "an xargs worker killed with SIGKILL is named by sum-merge --mq, no total" {
+	parts | xargs -P 3 -L 1 range-sum --mq "$Q" \
+		2>"$BATS_TEST_TMPDIR/xerr" 3>&- &
+	local xp=$!
+	PIDS+=("$xp")
+	wait_until children_are "$xp" 1
+	kill -KILL "$(pgrep -P "$xp")"
+	local xs=0
+	wait "$xp" || xs=$?
+	[ "$xs" -eq 125 ] || fail "xargs status $xs"
+	grep -q "range-sum: terminated by signal 9" "$BATS_TEST_TMPDIR/xerr"
+	run --separate-stderr sum-merge --mq "$Q" --expect 0 $((FAR + 1000)) \
+		--timeout 0.5
+	assert_fails_with 3 sum-merge
+	assert_stderr_has "missing: [1000, $FAR)"
+	no_queue "$Q"
+}
+
+@test "an xargs worker killed with SIGKILL is named by sum-merge --shm, no total" {
+	parts | xargs -P 3 -L 1 range-sum --shm "$T" \
+		2>"$BATS_TEST_TMPDIR/xerr" 3>&- &
+	local xp=$!
+	PIDS+=("$xp")
+	wait_until children_are "$xp" 1
+	kill -KILL "$(pgrep -P "$xp")"
+	local xs=0
+	wait "$xp" || xs=$?
+	[ "$xs" -eq 125 ] || fail "xargs status $xs"
+	run --separate-stderr sum-merge --shm "$T" --expect 0 $((FAR + 1000))
+	assert_fails_with 3 sum-merge
+	assert_stderr_has "missing: [1000, $FAR)"
+	no_table "$T"
+}
+
+@test "a --procs worker killed inside an xargs pipeline fails it with the range named" {
+	parts | xargs -P 3 -L 1 range-sum -t --procs 2 \
+		>"$BATS_TEST_TMPDIR/recs" 2>"$BATS_TEST_TMPDIR/xerr" 3>&- &
+	local xp=$! rs xs=0
+	PIDS+=("$xp")
+	wait_until children_are "$xp" 1
+	rs=$(pgrep -P "$xp")
+	wait_until children_are "$rs" 2
+	kill -KILL "$(pgrep -P "$rs" | head -1)"
+	wait "$xp" || xs=$?
+	[ "$xs" -eq 123 ] || fail "xargs status $xs"
+	grep -q "was killed by signal 9.*the range .* is lost, no total" \
+		"$BATS_TEST_TMPDIR/xerr"
+	run --separate-stderr sum-merge --expect 0 $((FAR + 1000)) \
+		"$BATS_TEST_TMPDIR/recs"
+	assert_fails_with 3 sum-merge
+	assert_stderr_has "missing: [1000, $FAR)"
+	! ls /dev/shm | grep -q "^range-sum\.$rs\." || fail "segment left"
+}
+
+@test "sum-merge --mq waiting for producers that are gone ends by --timeout" {
+	range-sum --mq "$Q" 0 10
+	run --separate-stderr sum-merge --mq "$Q" --expect 0 30 --timeout 300ms
+	assert_fails_with 3 sum-merge
+	assert_stderr_has "missing: [10, 30)"
+	no_queue "$Q"
+}
+
+# --- signals ----------------------------------------------------------
+
+@test "SIGINT to range-sum --threads prints no partial total" {
+	# A shell starts background jobs with SIGINT ignored: undo that.
+	env --default-signal=INT range-sum --threads 2 0 "$FAR" \
+		>"$BATS_TEST_TMPDIR/out" 3>&- &
+	local p=$!
+	PIDS+=("$p")
+	sleep 0.2
+	signal_and_wait INT "$p"
+	[ "$rc" -eq 130 ] || fail "status $rc"
+	[ ! -s "$BATS_TEST_TMPDIR/out" ]
+}
+
+@test "SIGTERM to range-sum --threads --gil prints no partial total" {
+	range-sum --threads 2 --gil 0 "$FAR" >"$BATS_TEST_TMPDIR/out" 3>&- &
+	local p=$!
+	PIDS+=("$p")
+	sleep 0.2
+	signal_and_wait TERM "$p"
+	[ "$rc" -eq 143 ] || fail "status $rc"
+	[ ! -s "$BATS_TEST_TMPDIR/out" ]
+}
+
+# --- a full disk and a closed pipe --------------------------------------
+
+@test "range-sum --threads to /dev/full fails with one message" {
+	run --separate-stderr bash -c 'range-sum --threads 2 0 1e6 >/dev/full'
+	[ "$status" -eq 1 ]
+	assert_one_stderr_line_from range-sum
+	assert_stderr_has "No space left on device"
+}
+
+@test "range-sum --threads --gil to /dev/full fails with one message" {
+	run --separate-stderr bash -c 'range-sum --threads 2 --gil 0 1e6 >/dev/full'
+	[ "$status" -eq 1 ]
+	assert_one_stderr_line_from range-sum
+	assert_stderr_has "No space left on device"
+}
+
+@test "range-sum --procs to /dev/full fails with one message" {
+	run --separate-stderr bash -c 'range-sum --procs 2 0 1e6 >/dev/full'
+	[ "$status" -eq 1 ]
+	assert_one_stderr_line_from range-sum
+	assert_stderr_has "No space left on device"
+}
+
+@test "sum-merge --mq to /dev/full fails and still removes the queue" {
+	range-sum --mq "$Q" 0 10
+	run --separate-stderr bash -c "sum-merge --mq $Q --count 1 >/dev/full"
+	[ "$status" -eq 1 ]
+	assert_one_stderr_line_from sum-merge
+	assert_stderr_has "No space left on device"
+	no_queue "$Q"
+}
+
+@test "sum-merge --shm to /dev/full fails and still removes the table" {
+	range-sum --shm "$T" 0 10
+	run --separate-stderr bash -c "sum-merge --shm $T >/dev/full"
+	[ "$status" -eq 1 ]
+	assert_one_stderr_line_from sum-merge
+	assert_stderr_has "No space left on device"
+	no_table "$T"
+}
+
+@test "range-split with SIGPIPE ignored reports the closed pipe" {
+	run --separate-stderr closed_pipe range-split -n 3 0 10
+	assert_fails_with 1 range-split
+	assert_stderr_has "write error on stdout: Broken pipe"
+}
+
+@test "range-sum --procs with SIGPIPE ignored reports the closed pipe" {
+	run --separate-stderr closed_pipe range-sum --procs 2 0 1e6
+	assert_fails_with 1 range-sum
+	assert_stderr_has "write error on stdout: Broken pipe"
+}
+
+@test "range-sum as a filter with SIGPIPE ignored reports the closed pipe" {
+	run --separate-stderr closed_pipe range-sum < <(range-split -s 1 0 1e5)
+	assert_fails_with 1 range-sum
+	assert_stderr_has "write error on stdout: Broken pipe"
+}
+
+@test "sum-merge with SIGPIPE ignored reports the closed pipe" {
+	run --separate-stderr closed_pipe sum-merge < <(echo 5)
+	assert_fails_with 1 sum-merge
+	assert_stderr_has "write error on stdout: Broken pipe"
+}
+
+@test "sum-merge --mq with SIGPIPE ignored reports the closed pipe and removes the queue" {
+	range-sum --mq "$Q" 0 10
+	run --separate-stderr closed_pipe sum-merge --mq "$Q" --count 1
+	assert_fails_with 1 sum-merge
+	assert_stderr_has "Broken pipe"
+	no_queue "$Q"
+}
+
+# --- exhausted limits ---------------------------------------------------
+
+@test "sum-merge out of memory for its records says so in one line" {
+	no_sanitizer
+	python3 -c "print('\n'.join(f'{i} {i + 1} {i}' for i in range(2000000)))" \
+		>"$BATS_TEST_TMPDIR/recs"
+	run --separate-stderr bash -c \
+		"ulimit -v 40000; sum-merge '$BATS_TEST_TMPDIR/recs'"
+	assert_fails_with 1 sum-merge
+	assert_stderr_has "Cannot allocate memory"
+}
+
+@test "sum-merge out of memory for a long line says so in one line" {
+	no_sanitizer
+	python3 -c "print('7' * 100000000)" >"$BATS_TEST_TMPDIR/big"
+	run --separate-stderr bash -c \
+		"ulimit -v 60000; cat '$BATS_TEST_TMPDIR/big' | sum-merge"
+	assert_fails_with 1 sum-merge
+	assert_stderr_has "stdin: a line too long to hold: Cannot allocate memory"
+}
+
+@test "range-sum out of memory for a long line says so in one line" {
+	no_sanitizer
+	python3 -c "print('7' * 100000000)" >"$BATS_TEST_TMPDIR/big"
+	run --separate-stderr bash -c \
+		"ulimit -v 60000; range-sum <'$BATS_TEST_TMPDIR/big'"
+	assert_fails_with 1 range-sum
+	assert_stderr_has "stdin: Cannot allocate memory"
+}
+
+@test "range-sum --threads without room for its threads says which one failed" {
+	no_sanitizer
+	run --separate-stderr bash -c "ulimit -v 30000; range-sum --threads 64 0 1e6"
+	assert_fails_with 1 range-sum
+	assert_stderr_has "cannot start thread"
+}
+
+@test "sum-merge --mq past RLIMIT_MSGQUEUE explains the limit" {
+	run --separate-stderr bash -c "ulimit -q 0; sum-merge --mq $Q --timeout 0"
+	assert_fails_with 1 sum-merge
+	assert_stderr_has "RLIMIT_MSGQUEUE"
+	no_queue "$Q"
+}
