@@ -32,6 +32,10 @@ ipc_name_problem(const char *name)
 		return "is longer than NAME_MAX (255) after the slash";
 	if (strcmp(name, "/.") == 0 || strcmp(name, "/..") == 0)
 		return "cannot be . or ..";
+	/* Legal on Linux, but no message or listing could show them. */
+	for (; *name != '\0'; name++)
+		if ((unsigned char)*name < 0x20 || *name == 0x7f)
+			return "must hold no control characters";
 	return NULL;
 }
 
@@ -41,7 +45,8 @@ ipc_name_arg(const char *opt, const char *name)
 	const char *why;
 
 	if ((why = ipc_name_problem(name)) != NULL)
-		cli_usage_error("%s: the name '%.300s' %s", opt, name, why);
+		cli_usage_error("%s: the name '%s' %s", opt, cli_quote(name),
+				why);
 }
 
 const char *
