@@ -84,6 +84,10 @@ tsan: all $(PROGS:%=build/tsan/bin/%)
 	    bats $(TSAN_TESTS)
 	@sh tests/san-reports build/tsan/log
 
+# The main paths under valgrind's memcheck (also part of make check).
+valgrind: all
+	bats tests/memcheck.bats
+
 # Fuzzing: libFuzzer harnesses (clang) for the number and record parsers,
 # each run for FUZZ_SECONDS after replaying the crashes found so far.
 FUZZ_SECONDS ?= 60
@@ -132,4 +136,4 @@ clean:
 	rm -rf build
 
 .PHONY: all bench check demo install uninstall format clean sanitize tsan \
-	fuzz
+	valgrind fuzz
