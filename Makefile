@@ -16,12 +16,16 @@ MAN1  = man/range-split.1 man/range-sum.1 man/sum-merge.1
 MAN7  = man/rangetools.7
 
 COMMON_OBJ = src/cli.o src/num.o src/rec.o src/kernel.o
-RANGE_SUM_OBJ = src/range-sum.o src/par.o src/sink.o
-SUM_MERGE_OBJ = src/sum-merge.o src/merge.o src/transport.o
+IPC_OBJ = src/ipc.o src/recq.o src/shmtab.o
+RANGE_SUM_OBJ = src/range-sum.o src/par.o src/sink.o $(IPC_OBJ)
+SUM_MERGE_OBJ = src/sum-merge.o src/merge.o src/transport.o $(IPC_OBJ)
 
 ALL_CFLAGS = $(WARNINGS) -pthread $(CFLAGS) $(CPPFLAGS)
 
-all: $(BINS)
+# A test tool that inspects IPC objects without creating them.
+TESTBINS = tests/ipc-probe
+
+all: $(BINS) $(TESTBINS)
 
 bin/range-split: src/range-split.o $(COMMON_OBJ)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -29,6 +33,9 @@ bin/range-sum: $(RANGE_SUM_OBJ) $(COMMON_OBJ)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 bin/sum-merge: $(SUM_MERGE_OBJ) $(COMMON_OBJ)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+tests/ipc-probe: tests/ipc-probe.c src/shmtab.h
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS)
 
 src/%.o: src/%.c src/*.h
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
@@ -59,6 +66,6 @@ format:
 	clang-format -i src/*.c src/*.h
 
 clean:
-	rm -f src/*.o $(BINS)
+	rm -f src/*.o $(BINS) $(TESTBINS)
 
 .PHONY: all check demo install uninstall format clean

@@ -111,6 +111,13 @@ check_overlaps(struct merge *m)
 	return 0;
 }
 
+int
+merge_check_overlaps(struct merge *m)
+{
+	qsort(m->recs, m->nrecs, sizeof(*m->recs), by_start);
+	return check_overlaps(m);
+}
+
 void
 merge_missing(struct merge *m, const char *why)
 {

@@ -46,6 +46,9 @@ void merge_init(struct merge *m, int expect, int64_t xstart, int64_t xend);
 int merge_add(struct merge *m, int kind, const struct rec *r,
 	      const char *source, long long lineno);
 
+/* Sorts the records and names the first pair that overlaps: 0 or -1. */
+int merge_check_overlaps(struct merge *m);
+
 /* Do the records cover the expected range (ignoring overlaps)? */
 int merge_covered(const struct merge *m);
 

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "ipc.h"
 #include "kernel.h"
 #include "num.h"
 #include "par.h"
@@ -27,6 +28,7 @@ enum {
 	OPT_PROCS,
 	OPT_MQ,
 	OPT_SHM,
+	OPT_STOP,
 	OPT_STATS,
 	OPT_PROGRESS,
 	OPT_HELP,
@@ -44,6 +46,7 @@ static const struct option longopts[] = {
     {"procs", required_argument, NULL, OPT_PROCS},
     {"mq", required_argument, NULL, OPT_MQ},
     {"shm", required_argument, NULL, OPT_SHM},
+    {"stop", no_argument, NULL, OPT_STOP},
     {"stats", no_argument, NULL, OPT_STATS},
     {"progress", optional_argument, NULL, OPT_PROGRESS},
     {"help", no_argument, NULL, 'h'},
@@ -52,7 +55,7 @@ static const struct option longopts[] = {
 };
 
 static struct sumopts opts = {.switch_ns = 5000000};
-static int tflag;
+static int tflag, stopflag;
 static const char *mqname, *shmname;
 
 static void
@@ -65,6 +68,7 @@ usage(void)
 	    "                 [--io-wait d] [--mq name | --shm name] "
 	    "[--stats] [--progress[=always]]\n"
 	    "                 [start end]\n"
+	    "       range-sum --mq name --stop\n"
 	    "Print the exact sum of the integers in [start, end); without "
 	    "operands, one\n"
 	    "sum for each 'start end' or 'index start end' line of stdin.\n"
@@ -84,6 +88,8 @@ usage(void)
 	    "NAME\n"
 	    "      --shm NAME          add records to shared-memory table "
 	    "NAME\n"
+	    "      --stop              with --mq: send only the message "
+	    "STOP, ending the run\n"
 	    "      --stats             a report per worker on stderr\n"
 	    "      --progress[=always] a progress line on stderr (a terminal "
 	    "unless always)\n"
@@ -138,10 +144,15 @@ parse_options(int argc, char *argv[])
 			    (int)num_arg("--procs", optarg, 1, MAX_WORKERS);
 			break;
 		case OPT_MQ:
+			ipc_name_arg("--mq", optarg);
 			mqname = optarg;
 			break;
 		case OPT_SHM:
+			ipc_name_arg("--shm", optarg);
 			shmname = optarg;
+			break;
+		case OPT_STOP:
+			stopflag = 1;
 			break;
 		case OPT_STATS:
 			opts.stats = 1;
@@ -178,6 +189,8 @@ check_options(void)
 		cli_usage_error("--gil needs --threads");
 	if (mqname != NULL && shmname != NULL)
 		cli_usage_error("--mq and --shm cannot be used together");
+	if (stopflag && mqname == NULL)
+		cli_usage_error("--stop needs --mq");
 	if (tflag && (mqname != NULL || shmname != NULL))
 		cli_usage_error("-t applies to stdout, not to --mq or --shm");
 }
@@ -243,8 +256,13 @@ main(int argc, char *argv[])
 			errx(2, "start %jd is greater than end %jd",
 			     (intmax_t)start, (intmax_t)end);
 	}
+	if (stopflag && argc > 0)
+		cli_usage_error("--stop sends STOP alone: no operands");
 	out = sink_open(mqname, shmname, tflag);
-	rv = argc == 2 ? sum_one(out, start, end) : sum_lines(out);
+	if (stopflag)
+		rv = sink_stop(out);
+	else
+		rv = argc == 2 ? sum_one(out, start, end) : sum_lines(out);
 	if (sink_close(out) != 0)
 		rv = -1;
 	return rv == 0 ? 0 : 1;

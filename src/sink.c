@@ -2,15 +2,24 @@
  * sink.c: delivering range-sum's results.
  */
 #include <err.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cli.h"
 #include "rec.h"
+#include "recq.h"
+#include "shmtab.h"
 #include "sink.h"
 
+enum sink_kind { SINK_STDOUT, SINK_MQ, SINK_SHM };
+
 struct sink {
+	enum sink_kind kind;
 	int tag;
+	struct recq q;
+	struct shmtab *t;
 };
 
 struct sink *
@@ -18,11 +27,18 @@ sink_open(const char *mq, const char *shm, int tag)
 {
 	struct sink *s;
 
-	if (mq != NULL || shm != NULL)
-		errx(1, "--mq and --shm are not built yet");
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		err(1, NULL);
 	s->tag = tag;
+	if (mq != NULL) {
+		s->kind = SINK_MQ;
+		if (recq_open(&s->q, mq, O_WRONLY) != 0)
+			exit(1);
+	} else if (shm != NULL) {
+		s->kind = SINK_SHM;
+		if ((s->t = shmtab_join(shm)) == NULL)
+			exit(1);
+	}
 	return s;
 }
 
@@ -30,7 +46,22 @@ int
 sink_put(struct sink *s, int64_t start, int64_t end, i128 sum)
 {
 	char buf[REC_LEN], *line = buf;
+	int len;
 
+	/* A full table or a vanished queue fails every later record too. */
+	switch (s->kind) {
+	case SINK_MQ:
+		len = rec_format(buf, start, end, sum);
+		if (recq_send(&s->q, buf, (size_t)len) != 0)
+			exit(1);
+		return 0;
+	case SINK_SHM:
+		if (shmtab_insert(s->t, start, end, sum) != 0)
+			exit(1);
+		return 0;
+	default:
+		break;
+	}
 	if (s->tag)
 		rec_format(buf, start, end, sum);
 	else
@@ -40,8 +71,21 @@ sink_put(struct sink *s, int64_t start, int64_t end, i128 sum)
 }
 
 int
+sink_stop(struct sink *s)
+{
+	if (s->kind != SINK_MQ) {
+		warnx("STOP is a queue's message: --stop needs --mq");
+		return -1;
+	}
+	return recq_send(&s->q, RECQ_STOP, strlen(RECQ_STOP));
+}
+
+int
 sink_close(struct sink *s)
 {
+	if (s->kind == SINK_MQ)
+		recq_close(&s->q);
+	shmtab_leave(s->t);
 	free(s);
 	cli_close_stdout();
 	return 0;

@@ -11,11 +11,20 @@
 
 struct sink;
 
-/* mq and shm may be NULL; tag selects "start end sum" on stdout. */
+/*
+ * mq and shm may be NULL; tag selects "start end sum" on stdout.  A
+ * queue or table that cannot be opened is fatal (exit 1).
+ */
 struct sink *sink_open(const char *mq, const char *shm, int tag);
 
-/* Delivers one result.  Returns 0, or -1 after printing a message. */
+/*
+ * Delivers one result.  Returns 0, or -1 after printing a message; a
+ * queue or table that fails is fatal (exit 1).
+ */
 int sink_put(struct sink *s, int64_t start, int64_t end, i128 sum);
+
+/* Sends the queue's end-of-run message STOP.  Returns 0 or -1. */
+int sink_stop(struct sink *s);
 
 /* Releases the sink; stdout is checked and closed.  Returns 0 or -1. */
 int sink_close(struct sink *s);

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "ipc.h"
 #include "merge.h"
 #include "rec.h"
 #include "transport.h"
@@ -79,6 +80,7 @@ parse_options(int argc, char *argv[])
 			expect = 1;
 			break;
 		case OPT_MQ:
+			ipc_name_arg("--mq", optarg);
 			mqname = optarg;
 			break;
 		case OPT_COUNT:
@@ -89,6 +91,7 @@ parse_options(int argc, char *argv[])
 			    num_duration_arg("--timeout", optarg);
 			break;
 		case OPT_SHM:
+			ipc_name_arg("--shm", optarg);
 			shmname = optarg;
 			break;
 		case 'h':

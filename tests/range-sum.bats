@@ -299,3 +299,11 @@ refuses() {
 	run --separate-stderr range-sum <"$BATS_TEST_DIRNAME"
 	assert_fails_with 1 range-sum
 }
+
+@test "range-sum filter reports an empty line by number, as range-sum(1) says" {
+	run --separate-stderr range-sum < <(printf '0 5\n\n1 3\n')
+	assert_failure 1
+	assert_output "$(printf '%s\n' "$(pysum 0 5)" "$(pysum 1 3)")"
+	assert_one_stderr_line_from range-sum
+	assert_stderr_has 'line 2'
+}

@@ -1,0 +1,62 @@
+#!/bin/sh
+# queue.sh: the article's processes joined by a Queue, on the shell.
+#
+#	examples/queue.sh [stop|first|last] [start end [workers]]
+#
+# Sums [start, end) (default 0 1e8) with `workers` (default 2) range-sum
+# processes that send their records to a POSIX message queue, and prints
+# the total that sum-merge reads from it:
+#
+#   stop   the article's program: the workers run and are joined (wait),
+#          then STOP is put on the queue and the consumer reads up to it.
+#   first  the consumer starts first and waits; xargs -P fans out.
+#   last   xargs -P fans out into the queue (each worker blocks while the
+#          queue's 10 places are full), then the consumer starts.
+#
+# sum-merge removes the queue when it is done, however it ends.
+set -eu
+PATH="${RANGETOOLS_BIN:-$(dirname "$0")/../bin}:$PATH"
+
+mode=${1:-stop}
+[ $# -gt 0 ] && shift
+start=${1:-0}
+end=${2:-1e8}
+workers=${3:-2}
+q=/rangetools-queue-$$
+
+case $mode in
+stop)
+	# for i in range(workers): Process(target=work, args=(...)).start()
+	range-split -n "$workers" "$start" "$end" > "${TMPDIR:-/tmp}/queue.$$"
+	while read -r s e; do
+		range-sum --mq "$q" "$s" "$e" &
+	done < "${TMPDIR:-/tmp}/queue.$$"
+	rm -f "${TMPDIR:-/tmp}/queue.$$"
+	wait				# th1.join(); th2.join()
+	range-sum --mq "$q" --stop	# result.put('STOP')
+	sum-merge --mq "$q" --expect "$start" "$end" --timeout 10s
+	;;
+first)
+	sum-merge --mq "$q" --expect "$start" "$end" --timeout 60s &
+	consumer=$!
+	range-split -n "$workers" "$start" "$end" |
+	    xargs -P "$workers" -L 1 range-sum --mq "$q"
+	wait "$consumer"
+	;;
+last)
+	# Without a consumer the queue's 10 places are all there is: more
+	# records than that would block their workers for ever.
+	if [ "$workers" -gt 10 ]; then
+		echo "queue.sh: last: at most 10 workers (the queue's depth)" >&2
+		exit 2
+	fi
+	range-split -n "$workers" "$start" "$end" |
+	    xargs -P "$workers" -L 1 range-sum --mq "$q"
+	sum-merge --mq "$q" --count "$(range-split -n "$workers" "$start" \
+	    "$end" | wc -l)" --timeout 10s
+	;;
+*)
+	echo "usage: queue.sh [stop|first|last] [start end [workers]]" >&2
+	exit 2
+	;;
+esac

@@ -1,0 +1,174 @@
+/*
+ * ipc.c: names, ownership and removal of the transports' objects.
+ */
+#include <sys/stat.h>
+
+#include <err.h>
+#include <errno.h>
+#include <limits.h>
+#include <mqueue.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "ipc.h"
+
+const char *
+ipc_name_problem(const char *name)
+{
+	size_t len = strlen(name);
+
+	if (name[0] != '/')
+		return "must begin with a slash, as in /name";
+	if (len == 1)
+		return "needs a name after the slash";
+	if (strchr(name + 1, '/') != NULL)
+		return "must have no slash after the first";
+	if (len - 1 > NAME_MAX)
+		return "is longer than NAME_MAX (255) after the slash";
+	if (strcmp(name, "/.") == 0 || strcmp(name, "/..") == 0)
+		return "cannot be . or ..";
+	return NULL;
+}
+
+void
+ipc_name_arg(const char *opt, const char *name)
+{
+	const char *why;
+
+	if ((why = ipc_name_problem(name)) != NULL)
+		cli_usage_error("%s: the name '%.300s' %s", opt, name, why);
+}
+
+const char *
+ipc_what(enum ipc_kind k)
+{
+	return k == IPC_MQ ? "queue" : "table";
+}
+
+int
+ipc_check_owner(int fd, enum ipc_kind k, const char *name)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) != 0) {
+		warn("%s %s", ipc_what(k), name);
+		return -1;
+	}
+	if (st.st_uid != geteuid()) {
+		warnx("%s %s belongs to uid %ju, not to you (uid %ju): "
+		      "refusing to join it",
+		      ipc_what(k), name, (uintmax_t)st.st_uid,
+		      (uintmax_t)geteuid());
+		return -1;
+	}
+	if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+		warnx("%s %s is writable by other users (mode %04o): "
+		      "refusing to join it",
+		      ipc_what(k), name, (unsigned)(st.st_mode & 07777));
+		return -1;
+	}
+	return 0;
+}
+
+/* The armed object; the handler reads it, so it is set before arming. */
+static volatile sig_atomic_t armed;
+static enum ipc_kind armed_kind;
+static const char *armed_name;
+static const int guarded[] = {SIGINT, SIGTERM, SIGHUP};
+
+static void
+sigset_guarded(sigset_t *set)
+{
+	size_t i;
+
+	sigemptyset(set);
+	for (i = 0; i < sizeof(guarded) / sizeof(guarded[0]); i++)
+		sigaddset(set, guarded[i]);
+}
+
+/*
+ * mq_unlink() and shm_unlink() are single system calls on Linux (glibc
+ * builds shm_unlink's path on the stack), so calling them here is safe.
+ * The signal is then raised again so that the parent sees how we died.
+ */
+static void
+on_signal(int sig)
+{
+	if (armed) {
+		armed = 0;
+		if (armed_kind == IPC_MQ)
+			mq_unlink(armed_name);
+		else
+			shm_unlink(armed_name);
+	}
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+/*
+ * The handlers are installed even where the shell ignores SIGINT (a
+ * background job): the interrupt that ends the pipeline must not leave
+ * the object behind.
+ */
+void
+ipc_guard_block(sigset_t *old)
+{
+	struct sigaction sa;
+	sigset_t set;
+	size_t i;
+
+	sigset_guarded(&set);
+	sigprocmask(SIG_BLOCK, &set, old);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sa.sa_mask = set;
+	for (i = 0; i < sizeof(guarded) / sizeof(guarded[0]); i++)
+		sigaction(guarded[i], &sa, NULL);
+}
+
+void
+ipc_guard_unblock(const sigset_t *old)
+{
+	sigprocmask(SIG_SETMASK, old, NULL);
+}
+
+void
+ipc_guard_arm(enum ipc_kind k, const char *name)
+{
+	armed_kind = k;
+	armed_name = name;
+	armed = 1;
+}
+
+int
+ipc_guard_remove(void)
+{
+	sigset_t set, old;
+	int rv = 0;
+
+	sigset_guarded(&set);
+	sigprocmask(SIG_BLOCK, &set, &old);
+	if (armed) {
+		armed = 0;
+		rv = ipc_remove(armed_kind, armed_name);
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return rv;
+}
+
+int
+ipc_remove(enum ipc_kind k, const char *name)
+{
+	int rv = k == IPC_MQ ? mq_unlink(name) : shm_unlink(name);
+
+	if (rv != 0 && errno != ENOENT) {
+		warn("cannot remove %s %s", ipc_what(k), name);
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,484 @@
+#!/usr/bin/env bats
+# The POSIX message-queue (--mq) and shared-memory table (--shm)
+# transports of range-sum and sum-merge, and the recipes that use them.
+
+load test_helper
+
+PROBE="$BATS_TEST_DIRNAME/ipc-probe"
+
+setup() {
+	[ -x "$PROBE" ] || fail "tests/ipc-probe is not built (run make)"
+	Q=$(ipc_name q)
+	T=$(ipc_name t)
+}
+
+teardown() {
+	ipc_cleanup "$Q" "$T"
+}
+
+# mq_gone NAME: opening the queue without O_CREAT fails with ENOENT.
+mq_gone() {
+	run "$PROBE" mq "$1"
+	[ "$status" -eq 1 ] || fail "queue $1 is still there (probe: $status)"
+}
+
+# shm_gone NAME: no shared-memory object and no /dev/shm entry.
+shm_gone() {
+	run "$PROBE" shm "$1"
+	[ "$status" -eq 1 ] || fail "table $1 is still there (probe: $status)"
+	[ ! -e "/dev/shm${1}" ] || fail "/dev/shm$1 is still there"
+}
+
+# mq_field NAME N: field N of "maxmsg msgsize curmsgs mode uid".
+mq_field() {
+	"$PROBE" mq-stat "$1" | cut -d ' ' -f "$2"
+}
+
+# wait_until CMD...: poll CMD until it succeeds (the tests never time
+# behaviour; this only bounds a wait that should end at once).
+wait_until() {
+	local i
+	for i in $(seq 200); do
+		"$@" && return 0
+		sleep 0.05
+	done
+	fail "never true: $*"
+}
+
+queue_holds() {
+	[ "$(mq_field "$Q" 3 2>/dev/null)" = "$1" ]
+}
+
+only_root() {
+	[ "$(id -u)" -eq 0 ] || skip "needs root to act as another user"
+}
+
+as_nobody() {
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$@"
+}
+
+# --- the message queue -----------------------------------------------
+
+@test "producers started before the consumer: xargs -P into a queue, then sum-merge --count" {
+	range-split -n 4 0 1e6 | xargs -P 4 -L 1 range-sum --mq "$Q"
+	run --separate-stderr sum-merge --mq "$Q" --count 4
+	assert_success
+	assert_output "$(pysum 0 1000000)"
+	[ -z "$stderr" ]
+	mq_gone "$Q"
+}
+
+@test "consumer started before the producers: sum-merge --expect waits for them" {
+	sum-merge --mq "$Q" --expect 0 1e6 --timeout 30 >"$BATS_TEST_TMPDIR/out" 3>&- &
+	consumer=$!
+	wait_until "$PROBE" mq "$Q"
+	range-split -n 4 0 1e6 | xargs -P 4 -L 1 range-sum --mq "$Q"
+	wait "$consumer"
+	[ "$(cat "$BATS_TEST_TMPDIR/out")" = "$(pysum 0 1000000)" ]
+	mq_gone "$Q"
+}
+
+@test "the queue is created mode 0600 with depth 10 and small messages" {
+	range-sum --mq "$Q" 0 10
+	run "$PROBE" mq-stat "$Q"
+	assert_output "10 128 1 0600 $(id -u)"
+}
+
+@test "STOP sent by range-sum --stop ends sum-merge as in the article" {
+	range-sum --mq "$Q" 0 500 &
+	range-sum --mq "$Q" 500 1000 &
+	wait
+	range-sum --mq "$Q" --stop
+	run --separate-stderr sum-merge --mq "$Q"
+	assert_success
+	assert_output "$(pysum 0 1000)"
+	mq_gone "$Q"
+}
+
+@test "STOP before --count records names the shortfall and exits 3" {
+	range-sum --mq "$Q" 0 500
+	range-sum --mq "$Q" --stop
+	run --separate-stderr sum-merge --mq "$Q" --count 2
+	assert_fails_with 3 sum-merge
+	assert_equal "$stderr" "sum-merge: queue $Q: STOP arrived after 1 of 2 records"
+	mq_gone "$Q"
+}
+
+@test "1,000 ranges from 8 concurrent producers pass through one queue of depth 10" {
+	sum-merge --mq "$Q" --expect 0 1e7 --timeout 60 >"$BATS_TEST_TMPDIR/out" 3>&- &
+	consumer=$!
+	range-split -n 1000 0 1e7 | xargs -P 8 -L 1 range-sum --mq "$Q"
+	wait "$consumer"
+	[ "$(cat "$BATS_TEST_TMPDIR/out")" = "$(pysum 0 10000000)" ]
+	mq_gone "$Q"
+}
+
+@test "1,000 ranges from 8 producer filters and --count give the exact total" {
+	range-split -n 1000 -- -5e6 5e6 | split -n r/8 --filter="range-sum --mq $Q" &
+	run --separate-stderr sum-merge --mq "$Q" --count 1000 --timeout 60
+	wait
+	assert_success
+	assert_output "$(pysum -5000000 5000000)"
+	mq_gone "$Q"
+}
+
+@test "a full queue blocks its producer until a consumer reads it" {
+	range-split -n 15 0 1500 | range-sum --mq "$Q" 3>&- &
+	producer=$!
+	wait_until queue_holds 10
+	kill -0 "$producer"
+	run --separate-stderr sum-merge --mq "$Q" --count 15
+	assert_success
+	assert_output "$(pysum 0 1500)"
+	wait "$producer"
+}
+
+@test "a producer blocked on a queue its consumer removed fails instead of waiting for ever" {
+	range-split -n 15 0 1500 | range-sum --mq "$Q" 2>"$BATS_TEST_TMPDIR/err" 3>&- &
+	producer=$!
+	wait_until queue_holds 10
+	run --separate-stderr sum-merge --mq "$Q" --count 3
+	[ "$status" -eq 1 ]
+	status=0 && wait "$producer" || status=$?
+	[ "$status" -eq 1 ]
+	grep -q "queue $Q was removed while full" "$BATS_TEST_TMPDIR/err"
+	mq_gone "$Q"
+}
+
+@test "a killed worker's gap is named when the queue times out" {
+	range-sum --mq "$Q" 0 100
+	range-sum --mq "$Q" 200 300
+	range-sum --mq "$Q" 100 9e18 3>&- &
+	worker=$!
+	kill -KILL "$worker"
+	wait "$worker" || true
+	run --separate-stderr sum-merge --mq "$Q" --expect 0 300 --timeout 0.5
+	assert_fails_with 3 sum-merge
+	assert_equal "$stderr" "sum-merge: --timeout 0.5s expired after 2 records; missing: [100, 200)"
+	mq_gone "$Q"
+}
+
+@test "--timeout with --count names how many records are missing" {
+	range-sum --mq "$Q" 0 10
+	run --separate-stderr sum-merge --mq "$Q" --count 3 --timeout 200ms
+	assert_fails_with 3 sum-merge
+	assert_equal "$stderr" "sum-merge: queue $Q: --timeout 0.2s expired after 1 of 3 records"
+	mq_gone "$Q"
+}
+
+@test "--timeout on an empty queue exits 3 and leaves no queue" {
+	run --separate-stderr sum-merge --mq "$Q" --timeout 0
+	assert_fails_with 3 sum-merge
+	mq_gone "$Q"
+}
+
+@test "overlapping records in the queue are refused and both are named" {
+	range-sum --mq "$Q" 0 10
+	range-sum --mq "$Q" 5 15
+	run --separate-stderr sum-merge --mq "$Q" --count 2
+	assert_fails_with 1 sum-merge
+	assert_output ""
+	[[ $stderr == *"records overlap: 0 10"*"5 15"* ]]
+	mq_gone "$Q"
+}
+
+@test "a queued record outside --expect is refused" {
+	range-sum --mq "$Q" 0 10
+	range-sum --mq "$Q" 10 30
+	run --separate-stderr sum-merge --mq "$Q" --expect 0 20 --timeout 1
+	assert_fails_with 1 sum-merge
+	[[ $stderr == *"10 30 lies outside --expect 0 20"* ]]
+	mq_gone "$Q"
+}
+
+@test "stale records of an earlier run overlap the new run's and are refused" {
+	range-sum --mq "$Q" 0 50 # an earlier run whose consumer never came
+	range-sum --mq "$Q" 0 50
+	range-sum --mq "$Q" 50 100
+	run --separate-stderr sum-merge --mq "$Q" --expect 0 100 --timeout 1
+	assert_fails_with 1 sum-merge
+	[[ $stderr == *"records overlap"* ]]
+	mq_gone "$Q"
+}
+
+@test "a record left after --count is reached is refused as stale" {
+	range-sum --mq "$Q" 100 200 # an earlier run whose consumer never came
+	range-sum --mq "$Q" 0 50
+	range-sum --mq "$Q" 50 100
+	run --separate-stderr sum-merge --mq "$Q" --count 2
+	assert_fails_with 1 sum-merge
+	[[ $stderr == *"another message after the run was complete"* ]]
+	mq_gone "$Q"
+}
+
+@test "a message that is not a record is refused, naming its number" {
+	range-sum --mq "$Q" 0 10
+	"$PROBE" mq-send "$Q" "0 10 46"
+	run --separate-stderr sum-merge --mq "$Q" --count 2
+	assert_fails_with 1 sum-merge
+	assert_equal "$stderr" "sum-merge: queue $Q message 2: sum does not match its range"
+	mq_gone "$Q"
+}
+
+@test "a bare sum in the queue is refused" {
+	range-sum --mq "$Q" 0 10
+	"$PROBE" mq-send "$Q" "45"
+	run --separate-stderr sum-merge --mq "$Q" --count 2
+	assert_fails_with 1 sum-merge
+	[[ $stderr == *"message 2: is a bare sum"* ]]
+	mq_gone "$Q"
+}
+
+@test "SIGINT to a waiting sum-merge removes the queue" {
+	sum-merge --mq "$Q" --count 5 3>&- &
+	consumer=$!
+	wait_until "$PROBE" mq "$Q"
+	kill -INT "$consumer"
+	status=0 && wait "$consumer" || status=$?
+	[ "$status" -eq $((128 + 2)) ]
+	mq_gone "$Q"
+}
+
+@test "SIGTERM to a waiting sum-merge removes the queue" {
+	range-sum --mq "$Q" 0 10
+	sum-merge --mq "$Q" --count 5 3>&- &
+	consumer=$!
+	wait_until queue_holds 0
+	kill -TERM "$consumer"
+	status=0 && wait "$consumer" || status=$?
+	[ "$status" -eq $((128 + 15)) ]
+	mq_gone "$Q"
+}
+
+@test "--stop without --mq is a usage error" {
+	run --separate-stderr range-sum --stop
+	assert_fails_with 2 range-sum
+}
+
+@test "--stop with operands is a usage error" {
+	run --separate-stderr range-sum --mq "$Q" --stop 0 10
+	assert_fails_with 2 range-sum
+	mq_gone "$Q"
+}
+
+@test "a queue of another user is refused, not joined nor removed" {
+	only_root
+	as_nobody range-sum --mq "$Q" 0 10
+	run --separate-stderr sum-merge --mq "$Q" --timeout 0
+	assert_fails_with 1 sum-merge
+	assert_equal "$stderr" "sum-merge: queue $Q belongs to uid 65534, not to you (uid 0): refusing to join it"
+	run --separate-stderr range-sum --mq "$Q" 10 20
+	assert_fails_with 1 range-sum
+	[ "$(mq_field "$Q" 3)" = 1 ]
+}
+
+@test "RLIMIT_MSGQUEUE exhausted is explained" {
+	run --separate-stderr bash -c "ulimit -q 0 && range-sum --mq $Q 0 10"
+	assert_fails_with 1 range-sum
+	[[ $stderr == *"RLIMIT_MSGQUEUE (ulimit -q: 0 bytes)"* ]]
+	mq_gone "$Q"
+}
+
+@test "a queue larger than msg_max allows is explained" {
+	only_root
+	unshare --ipc true 2>/dev/null || skip "no IPC namespaces here"
+	# A private IPC namespace: its own msg_max, its own queues.
+	run --separate-stderr unshare --ipc sh -c \
+	    "echo 5 >/proc/sys/fs/mqueue/msg_max &&
+	     setpriv --reuid=65534 --regid=65534 --clear-groups \
+	     $(command -v range-sum) --mq $Q 0 10"
+	assert_fails_with 1 range-sum
+	[[ $stderr == *"10 messages of 128 bytes exceed /proc/sys/fs/mqueue msg_max (5)"* ]]
+}
+
+# --- names ------------------------------------------------------------
+
+@test "an IPC name without a leading slash is a usage error" {
+	run --separate-stderr range-sum --mq rt-q 0 10
+	assert_fails_with 2 range-sum
+	[[ $stderr == *"must begin with a slash"* ]]
+}
+
+@test "an IPC name with a second slash is a usage error" {
+	run --separate-stderr sum-merge --shm /a/b
+	assert_fails_with 2 sum-merge
+	[[ $stderr == *"no slash after the first"* ]]
+}
+
+@test "an IPC name longer than NAME_MAX is a usage error" {
+	run --separate-stderr sum-merge --mq "/$(printf 'x%.0s' $(seq 256))"
+	assert_fails_with 2 sum-merge
+	[[ $stderr == *"longer than NAME_MAX"* ]]
+}
+
+@test "a lone slash is not an IPC name" {
+	run --separate-stderr range-sum --shm / 0 10
+	assert_fails_with 2 range-sum
+}
+
+# --- the shared table ----------------------------------------------------
+
+@test "xargs -P workers fill one table that sum-merge totals and removes" {
+	range-split -n 8 0 1e7 | xargs -P 8 -L 1 range-sum --shm "$T"
+	[ "$(stat -c %a "/dev/shm$T")" = 600 ]
+	run --separate-stderr sum-merge --shm "$T" --expect 0 1e7
+	assert_success
+	assert_output "$(pysum 0 10000000)"
+	[ -z "$stderr" ]
+	shm_gone "$T"
+}
+
+@test "GNU parallel workers fill one table" {
+	range-split -n 6 -- -3e6 1e6 |
+	    parallel -j 6 --colsep ' ' range-sum --shm "$T" {1} {2}
+	run --separate-stderr sum-merge --shm "$T" --expect -3e6 1e6
+	assert_success
+	assert_output "$(pysum -3000000 1000000)"
+	shm_gone "$T"
+}
+
+@test "many producers racing to create the table all land their records" {
+	range-split -n 64 0 64000 | xargs -P 64 -L 1 range-sum --shm "$T"
+	run --separate-stderr sum-merge --shm "$T" --expect 0 64000
+	assert_success
+	assert_output "$(pysum 0 64000)"
+	shm_gone "$T"
+}
+
+@test "a killed worker's gap in the table is named and exits 3" {
+	range-sum --shm "$T" 0 100
+	range-sum --shm "$T" 100 9e18 3>&- &
+	worker=$!
+	kill -KILL "$worker"
+	wait "$worker" || true
+	range-sum --shm "$T" -- -50 0
+	run --separate-stderr sum-merge --shm "$T" --expect -50 200
+	assert_fails_with 3 sum-merge
+	assert_equal "$stderr" "sum-merge: the records do not cover --expect; missing: [100, 200)"
+	shm_gone "$T"
+}
+
+@test "a producer that died holding the table's lock does not block the others" {
+	range-sum --shm "$T" 0 10
+	"$PROBE" shm-die-locked "$T"
+	range-sum --shm "$T" 10 20
+	run --separate-stderr sum-merge --shm "$T" --expect 0 20
+	assert_success
+	assert_output "$(pysum 0 20)"
+	assert_equal "$stderr" "sum-merge: table $T: 1 producer died holding its lock"
+	shm_gone "$T"
+}
+
+@test "overlapping records in the table are refused and the table removed" {
+	range-sum --shm "$T" 0 10
+	range-sum --shm "$T" 5 15
+	run --separate-stderr sum-merge --shm "$T"
+	assert_fails_with 1 sum-merge
+	[[ $stderr == *"records overlap: 0 10"* ]]
+	shm_gone "$T"
+}
+
+@test "a full table is a clear error" {
+	run --separate-stderr sh -c "range-split -s 1 0 1048577 |
+	    range-sum --method formula --shm $T"
+	[ "$status" -eq 1 ]
+	assert_equal "$stderr" "range-sum: table $T is full (it holds 1048576 records)"
+	run --separate-stderr sum-merge --shm "$T" --expect 0 1048576
+	assert_success
+	assert_output "$(pysum 0 1048576)"
+	shm_gone "$T"
+}
+
+@test "a producer still running when sum-merge took the table fails" {
+	mkfifo "$BATS_TEST_TMPDIR/in"
+	range-sum --shm "$T" <"$BATS_TEST_TMPDIR/in" 2>"$BATS_TEST_TMPDIR/err" 3>&- &
+	producer=$!
+	exec 4>"$BATS_TEST_TMPDIR/in"
+	echo "0 10" >&4
+	wait_until test -e "/dev/shm$T"
+	# The table exists once the first record is in: sum-merge locks it.
+	run --separate-stderr sum-merge --shm "$T" --expect 0 20
+	[ "$status" -eq 3 ] || [ "$status" -eq 1 ]
+	echo "10 20" >&4
+	exec 4>&-
+	status=0 && wait "$producer" || status=$?
+	[ "$status" -eq 1 ]
+	grep -q "table $T was already read by sum-merge" "$BATS_TEST_TMPDIR/err"
+	shm_gone "$T"
+}
+
+@test "a missing table is an error naming it" {
+	run --separate-stderr sum-merge --shm "$T"
+	assert_fails_with 1 sum-merge
+	assert_equal "$stderr" "sum-merge: table $T does not exist (no range-sum --shm $T has run)"
+}
+
+@test "a table whose creator died before initialising it is refused and removed" {
+	: >"/dev/shm$T"
+	chmod 600 "/dev/shm$T"
+	run --separate-stderr range-sum --shm "$T" 0 10
+	assert_fails_with 1 range-sum
+	[[ $stderr == *"was never initialised"* ]]
+	run --separate-stderr sum-merge --shm "$T"
+	assert_fails_with 1 sum-merge
+	shm_gone "$T"
+}
+
+@test "a table of another user is refused, not joined nor removed" {
+	only_root
+	as_nobody range-sum --shm "$T" 0 10
+	run --separate-stderr sum-merge --shm "$T"
+	assert_fails_with 1 sum-merge
+	[[ $stderr == *"belongs to uid 65534, not to you"* ]]
+	run --separate-stderr range-sum --shm "$T" 10 20
+	assert_fails_with 1 range-sum
+	[ -e "/dev/shm$T" ]
+}
+
+@test "a table others may write is refused" {
+	range-sum --shm "$T" 0 10
+	chmod 666 "/dev/shm$T"
+	run --separate-stderr range-sum --shm "$T" 10 20
+	assert_fails_with 1 range-sum
+	[[ $stderr == *"writable by other users (mode 0666)"* ]]
+}
+
+# --- the recipes ---------------------------------------------------------
+
+@test "examples/queue.sh stop: the article's Queue program with STOP" {
+	run --separate-stderr "$RANGETOOLS_REPO/examples/queue.sh" stop 0 1e6 2
+	assert_success
+	assert_output "$(pysum 0 1000000)"
+}
+
+@test "examples/queue.sh first: the consumer starts before xargs -P" {
+	run --separate-stderr "$RANGETOOLS_REPO/examples/queue.sh" first -1e6 1e6 4
+	assert_success
+	assert_output "$(pysum -1000000 1000000)"
+}
+
+@test "examples/queue.sh last: the consumer starts after xargs -P" {
+	run --separate-stderr "$RANGETOOLS_REPO/examples/queue.sh" last 0 1e6 10
+	assert_success
+	assert_output "$(pysum 0 1000000)"
+}
+
+@test "examples/table.sh xargs: the table filled by xargs -P" {
+	run --separate-stderr "$RANGETOOLS_REPO/examples/table.sh" xargs 0 1e6 4
+	assert_success
+	assert_output "$(pysum 0 1000000)"
+}
+
+@test "examples/table.sh parallel: the table filled by GNU parallel" {
+	run --separate-stderr "$RANGETOOLS_REPO/examples/table.sh" parallel 0 1e6 4
+	assert_success
+	assert_output "$(pysum 0 1000000)"
+}
+
+@test "the recipes leave nothing in /dev/shm" {
+	before=$(ls /dev/shm | grep -c rangetools- || true)
+	"$RANGETOOLS_REPO/examples/table.sh" xargs 0 1e4 2 >/dev/null
+	"$RANGETOOLS_REPO/examples/queue.sh" stop 0 1e4 2 >/dev/null
+	after=$(ls /dev/shm | grep -c rangetools- || true)
+	[ "$after" -le "$before" ]
+}
