@@ -10,7 +10,7 @@
 
 _rangetools_split_opts='-i -n -s --index --parts --size --help --version'
 _rangetools_sum_opts='-t --tag --method --threads --gil --switch-interval
-	--io-wait --procs --mq --shm --stats --progress --progress=always
+	--io-wait --procs --mq --shm --stop --stats --progress --progress=always
 	--help --version'
 _rangetools_merge_opts='--expect --mq --count --timeout --shm --help
 	--version'

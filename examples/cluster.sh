@@ -13,7 +13,7 @@
 # user@host, 4/host to run at most 4 jobs there, ":" for this machine.
 #
 # Environment:
-#	START, END	the range (default 0 and 1e10)
+#	START, END	the range (default 0 and 1e11)
 #	PARTS		how many parts (default 4 per host)
 #	JOBLOG		keep parallel's job log there; without it, the log goes
 #			to a temporary file, summarised on stderr, then removed
@@ -41,7 +41,7 @@ else
 	hosts=${RANGETOOLS_HOSTS:?"usage: $0 host ... (or set RANGETOOLS_HOSTS)"}
 fi
 start=${START:-0}
-end=${END:-1e10}
+end=${END:-1e11}
 nhosts=$(printf '%s\n' "$hosts" | tr ', ' '\n\n' | grep -c .)
 parts=${PARTS:-$((4 * nhosts))}
 
@@ -77,8 +77,10 @@ range-split -n "$parts" -- "$start" "$end" |
 		--joblog "$joblog" "$@" "$job" |
 	sum-merge --expect "$start" "$end" || status=$?
 
-# The job log has one line per finished job: its host (column 2), its
-# exit status (7) and its command (9), so which host summed which part.
+# The job log has one line per finished job: its number (column 1), its
+# host (2), its exit status (7) and its command (9): which host summed
+# which part.  A job that --halt killed has no line.
+tab=$(printf '\t')
 echo "host	exit	job" >&2
-tail -n +2 "$joblog" | cut -f 2,7,9 | sort >&2
+tail -n +2 "$joblog" | sort -t "$tab" -k 2,2 -k 1,1n | cut -f 2,7,9 >&2
 exit "$status"

@@ -20,7 +20,7 @@ setup() {
 }
 
 teardown() {
-	[ -z "$BG" ] || kill -KILL $(cluster_tree "$BG") 2>/dev/null || true
+	[ -z "$BG" ] || kill -KILL $(cluster_ps "$BG" "" | cut -f 1) 2>/dev/null || true
 	cluster_down
 }
 
@@ -123,14 +123,15 @@ print(" ".join(gaps))' "$1" "$2"
 	[ ! -e "$wd/range-sum" ]
 }
 
-# Small parts alternate with parts far too long to finish (1e11 integers
-# each), so that each host ends up busy with a long one; then h2 dies.
+# Small parts alternate with parts far too long to finish (1e13 integers
+# each: half an hour), so that each host ends up busy with a long one;
+# then h2 dies.
 @test "a host killed mid-run fails the pipeline, and sum-merge names what is missing" {
 	local end running s e i
 	python3 -c '
 at = 0
 for i in range(6):
-    for n in (10**5, 10**11):
+    for n in (10**5, 10**13):
         print(at, at + n)
         at += n' >"$BATS_TEST_TMPDIR/parts"
 	end=$(tail -n 1 "$BATS_TEST_TMPDIR/parts" | cut -d' ' -f2)
@@ -175,8 +176,8 @@ sys.exit(not any(int(a) <= s and e <= int(b) for a, b in gaps))' \
 }
 
 @test "after a host dies, the job on the other host is stopped too" {
-	python3 -c 'print(0, 10**11); print(10**11, 2 * 10**11)' |
-		fanout 0 2e11 >/dev/null 2>&1 3>&- &
+	python3 -c 'print(0, 10**13); print(10**13, 2 * 10**13)' |
+		fanout 0 2e13 >/dev/null 2>&1 3>&- &
 	BG=$!
 	for i in $(seq 600); do
 		[ -n "$(cluster_running h1)" ] && [ -n "$(cluster_running h2)" ] &&
@@ -193,4 +194,35 @@ sys.exit(not any(int(a) <= s and e <= int(b) for a, b in gaps))' \
 		sleep 0.1
 	done
 	[ -z "$(cluster_running h1)" ]
+}
+
+# Two parts that take seconds each; h2 dies while it sums its part.
+@test "with --retries in place of --halt, the part of a dead host is summed on the other" {
+	local running
+	range-split -n 2 0 4e10 >"$BATS_TEST_TMPDIR/parts"
+	(
+		set +e
+		parallel --will-cite --ssh "$CLUSTER_SSH" -S h1,h2 --jobs 1 \
+			--retries 2 --colsep ' ' --joblog "$JOBLOG" \
+			"PATH=$BIN:\$PATH range-sum -t {1} {2}" \
+			<"$BATS_TEST_TMPDIR/parts" |
+			sum-merge --expect 0 4e10 >"$BATS_TEST_TMPDIR/out"
+		echo "${PIPESTATUS[*]}" >"$BATS_TEST_TMPDIR/status"
+	) 2>/dev/null 3>&- &
+	BG=$!
+	for i in $(seq 600); do
+		running=$(cluster_running h2)
+		[ -n "$running" ] && break
+		sleep 0.1
+	done
+	[ -n "$running" ] || fail "h2 never ran a part"
+	cluster_kill h2
+	wait "$BG"
+	BG=
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/status")" "0 0"
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/out")" "$(pysum 0 40000000000)"
+	# The job log keeps each part's last try: h1 summed both.
+	set -- $running
+	joblog_column 2,7,9 | grep -q "^h1	0	.* $3 $4\$"
+	[ "$(joblog_column 2 | sort -u)" = h1 ]
 }

@@ -259,60 +259,66 @@ Host *
 EOF
 }
 
-# cluster_tree PID: PID and all its descendants, from one pass over /proc.
-cluster_tree() {
-	local -A kids=()
-	local -a todo
-	local stat line pid
-	for stat in /proc/[0-9]*/stat; do
-		{ read -r line <"$stat"; } 2>/dev/null || continue
-		pid=${line%% *}
-		line=${line##*) } # after the command name, which may hold spaces
-		line=${line#* }   # after the state: the parent's pid
-		kids[${line%% *}]+=" $pid"
-	done
-	todo=("$1")
-	while [ "${#todo[@]}" -gt 0 ]; do
-		pid=${todo[0]}
-		echo "$pid"
-		todo=("${todo[@]:1}" ${kids[$pid]:-})
-	done
+# cluster_ps ROOT TAG [PID...]: "pid<TAB>command name<TAB>command line"
+# for ROOT and its descendants, every process whose environment holds
+# RT_CLUSTER_HOST=TAG (what a session on that host started, even once its
+# parent died), and the PIDs given.  One pass over /proc, in Python: a
+# shell loop would crawl under bats' debug trap.
+cluster_ps() {
+	# The system's python3 starts in a tenth of the time of a pyenv shim.
+	local py=/usr/bin/python3
+	[ -x "$py" ] || py=python3
+	"$py" - "$@" <<'PY'
+import os, sys
+root, tag, extra = sys.argv[1], sys.argv[2].encode(), set(sys.argv[3:])
+def read(pid, name):
+    try:
+        with open("/proc/%s/%s" % (pid, name), "rb") as f:
+            return f.read()
+    except OSError:
+        return None
+kids, want = {}, set(extra)
+for pid in filter(str.isdigit, os.listdir("/proc")):
+    stat = read(pid, "stat")
+    if stat is None:
+        continue
+    ppid = stat[stat.rindex(b")") + 2:].split()[1].decode()
+    kids.setdefault(ppid, []).append(pid)
+    env = read(pid, "environ") or b""
+    if tag and b"RT_CLUSTER_HOST=" + tag + b"\0" in b"\0" + env:
+        want.add(pid)
+todo = [root] if root else []
+while todo:
+    pid = todo.pop()
+    want.add(pid)
+    todo.extend(kids.get(pid, []))
+for pid in sorted(want, key=int):
+    comm, cmd = read(pid, "comm"), read(pid, "cmdline")
+    if comm is not None:
+        print("%s\t%s\t%s" % (pid, comm.decode().strip(),
+              cmd.decode(errors="replace").replace("\0", " ").strip()))
+PY
 }
 
-# cluster_tagged TAG: the processes whose environment holds
-# RT_CLUSTER_HOST=TAG, that is every process a session on that host
-# started, even one whose parent died.
-cluster_tagged() {
-	grep -slz "^RT_CLUSTER_HOST=$1\$" /proc/[0-9]*/environ |
-		sed -n 's|^/proc/\([0-9]*\)/environ$|\1|p'
-	return 0
-}
-
-# cluster_pids HOST: every process of HOST: its sshd, sessions, jobs.
-cluster_pids() {
-	local h=$1 pidvar="CLUSTER_PID_$1" ns="CLUSTER_NS_$1"
-	{
-		[ -z "${!pidvar:-}" ] || cluster_tree "${!pidvar}"
-		cluster_tagged "$CLUSTER_TAG-$h"
-		[ "${CLUSTER_MODE:-}" != netns ] || ip netns pids "${!ns}" 2>/dev/null
-	} | sort -u
+# cluster_host_ps HOST: cluster_ps for every process of HOST: its sshd,
+# sessions and jobs (and, in netns mode, all that runs in its namespace).
+cluster_host_ps() {
+	local pidvar="CLUSTER_PID_$1" ns="CLUSTER_NS_$1" netns=
+	[ "${CLUSTER_MODE:-}" != netns ] ||
+		netns=$(ip netns pids "${!ns}" 2>/dev/null)
+	cluster_ps "${!pidvar:-}" "$CLUSTER_TAG-$1" $netns
 }
 
 # cluster_kill HOST: the host dies: sshd, its connections and its jobs.
 cluster_kill() {
 	local pids
-	pids=$(cluster_pids "$1")
+	pids=$(cluster_host_ps "$1" | cut -f 1)
 	[ -z "$pids" ] || kill -KILL $pids 2>/dev/null || true
 }
 
 # cluster_running HOST: the command lines of range-sum processes on HOST.
 cluster_running() {
-	local pid
-	for pid in $(cluster_pids "$1"); do
-		[ "$(cat "/proc/$pid/comm" 2>/dev/null)" = range-sum ] || continue
-		tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" && echo
-	done
-	return 0
+	cluster_host_ps "$1" | sed -n 's/^[0-9]*	range-sum	//p'
 }
 
 cluster_netns_down() {

@@ -130,3 +130,19 @@ completed_options() {
 @test "the completion of sum-merge offers exactly the options of its --help" {
 	assert_equal "$(completed_options sum-merge)" "$(help_options sum-merge)"
 }
+
+@test "make install puts a completion under each program's name, make uninstall removes it" {
+	local dest=$BATS_TEST_TMPDIR/dest p
+	local dir=$dest/usr/local/share/bash-completion/completions
+	make -s -C "$RANGETOOLS_REPO" install DESTDIR="$dest" PREFIX=/usr/local >/dev/null
+	for p in range-split range-sum sum-merge; do
+		[ -f "$dir/$p" ] || fail "$dir/$p not installed"
+		# What bash-completion does the first time it completes $p.
+		run bash -c 'complete -r; source "$1"; complete -p "$2"' - "$dir/$p" "$p"
+		assert_success
+		assert_output --partial " $p"
+	done
+	make -s -C "$RANGETOOLS_REPO" uninstall DESTDIR="$dest" PREFIX=/usr/local >/dev/null
+	run find "$dir" ! -type d
+	assert_output ''
+}
