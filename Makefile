@@ -19,7 +19,8 @@ MAN7  = man/rangetools.7
 
 COMMON_OBJ = src/cli.o src/num.o src/rec.o src/kernel.o
 IPC_OBJ = src/ipc.o src/recq.o src/shmtab.o
-RANGE_SUM_OBJ = src/range-sum.o src/par.o src/sink.o $(IPC_OBJ)
+RANGE_SUM_OBJ = src/range-sum.o src/par.o src/sink.o $(IPC_OBJ) \
+		src/work.o src/gil.o src/procs.o src/progress.o
 SUM_MERGE_OBJ = src/sum-merge.o src/merge.o src/transport.o $(IPC_OBJ)
 
 ALL_CFLAGS = $(WARNINGS) -pthread $(CFLAGS) $(CPPFLAGS)
@@ -47,7 +48,11 @@ check: all
 	bats tests
 
 demo: all
-	sh examples/article.sh
+	bash examples/article.sh
+
+# Speed, measured side by side (a few minutes; BENCH_REPS=n for more).
+bench:
+	sh bench/bench.sh
 
 install: all
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANPREFIX)/man1 \
@@ -76,4 +81,4 @@ format:
 clean:
 	rm -f src/*.o $(BINS) $(TESTBINS)
 
-.PHONY: all check demo install uninstall format clean
+.PHONY: all bench check demo install uninstall format clean

@@ -51,6 +51,34 @@ struct lines {
 };
 long cli_getline(struct lines *l, int *nul);
 
+/*
+ * The same lines read in large blocks, or mapped from a regular file, for
+ * input of many short lines (sum-merge): buf[off, len) is input not yet
+ * consumed, which a parser
+ * may take whole lines from directly, advancing off and lineno, before
+ * it asks cli_chunkline() for the next line.
+ */
+struct chunks {
+	int fd;
+	const char *name; /* for messages: a file name, or "stdin" */
+	char *buf;
+	size_t cap, off, len;
+	size_t maplen; /* > 0: buf is a mapping of the file, not malloc'd */
+	int eof;
+	long long lineno;
+};
+
+/*
+ * As cli_getline(): the next line without its newline and a CR before
+ * it, NUL-terminated in place (valid until the next call), its length in
+ * *n and *nul set if it holds a NUL byte; NULL at end of input.  A read
+ * error exits 1.
+ */
+char *cli_chunkline(struct chunks *c, size_t *n, int *nul);
+
+/* Releases the buffer or mapping of a struct chunks. */
+void cli_chunkfree(struct chunks *c);
+
 /* Splits a line at runs of blanks; returns the field count, at most max+1. */
 int cli_fields(char *line, char **f, int max);
 

@@ -1,17 +1,105 @@
 /*
- * par.c: dispatch to one worker model.
+ * par.c: spreading one range over workers: the calling thread alone,
+ * POSIX threads (optionally under the locked-thread model), or forked
+ * processes (procs.c).
  */
 #include <err.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdalign.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "par.h"
+#include "procs.h"
+#include "progress.h"
+#include "work.h"
+
+struct thread_arg {
+	struct work *w;
+	const struct workctx *c;
+};
+
+static void *
+thread_main(void *arg)
+{
+	struct thread_arg *a = arg;
+
+	work_run(a->w, a->c);
+	return NULL;
+}
+
+/* Runs one thread per share; returns 0, or -1 if one could not start. */
+static int
+run_threads(const struct sumopts *o, struct work *w, int n)
+{
+	struct gil gil;
+	struct workctx c = {.method = o->method, .io_ns = o->io_ns};
+	struct thread_arg *a;
+	pthread_t *tid;
+	int i, started, rc = 0;
+
+	if (o->gil) {
+		gil_init(&gil, o->switch_ns);
+		c.gil = &gil;
+	}
+	if ((tid = calloc(n, sizeof(*tid))) == NULL ||
+	    (a = calloc(n, sizeof(*a))) == NULL)
+		err(1, NULL);
+	for (started = 0; started < n; started++) {
+		a[started] = (struct thread_arg){&w[started], &c};
+		rc = pthread_create(&tid[started], NULL, thread_main,
+				    &a[started]);
+		if (rc != 0)
+			break;
+	}
+	for (i = 0; i < started; i++)
+		pthread_join(tid[i], NULL);
+	if (rc != 0) {
+		errno = rc;
+		warn("cannot start thread %d of %d", started + 1, n);
+	}
+	if (o->gil)
+		gil_destroy(&gil);
+	free(tid);
+	free(a);
+	return rc == 0 ? 0 : -1;
+}
+
+/* Shares cut from [start, end): as many as asked, at most one per integer. */
+static int
+par_workers(const struct sumopts *o, int64_t start, int64_t end)
+{
+	uint64_t len = range_len(start, end);
+	int n = o->threads > 0 ? o->threads : o->procs > 0 ? o->procs : 1;
+
+	return len < (uint64_t)n ? (int)len : n;
+}
 
 int
 par_sum(const struct sumopts *o, int64_t start, int64_t end, i128 *sum)
 {
-	if (o->threads > 0 || o->procs > 0) {
-		warnx("--threads and --procs are not built yet");
-		return -1;
-	}
-	*sum = sum_range(o->method, start, end);
-	return 0;
+	struct workctx c = {.method = o->method, .io_ns = o->io_ns};
+	int n = par_workers(o, start, end), rv = 0;
+	struct meter *prog;
+	struct work *w;
+
+	*sum = 0;
+	if (n == 0)
+		return 0;
+	if (o->procs > 0)
+		return procs_sum(o, start, end, n, sum);
+	if ((w = aligned_alloc(alignof(struct work), n * sizeof(*w))) == NULL)
+		err(1, NULL);
+	work_split(w, n, start, end);
+	prog = progress_start(o->progress, w, n, range_len(start, end));
+	if (o->threads > 0)
+		rv = run_threads(o, w, n);
+	else
+		work_run(&w[0], &c);
+	progress_stop(prog, rv == 0);
+	if (rv == 0)
+		*sum = work_total(w, n, o->stats, o->gil);
+	free(w);
+	return rv;
 }

@@ -4,6 +4,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #include "cli.h"
 #include "kernel.h"
 #include "rec.h"
@@ -83,6 +87,220 @@ rec_parse_result(char *line, struct rec *r, const char **why)
 	if (r->sum != sum_formula(r->start, r->end))
 		return *why = "sum does not match its range", -1;
 	return 3;
+}
+
+/*
+ * Eight ASCII digits at once (SWAR), the first in the lowest byte: each
+ * step joins neighbouring groups, d0*10+d1, then pairs, then quads.
+ */
+static uint64_t
+digits8(uint64_t x)
+{
+	x -= 0x3030303030303030u;
+	x = (x * 10 + (x >> 8)) & 0x00ff00ff00ff00ffu;
+	x = (x * 100 + (x >> 16)) & 0x0000ffff0000ffffu;
+	return (x * 10000 + (x >> 32)) & 0xffffffffu;
+}
+
+/*
+ * The high nibble of each byte of x that is not '0'..'9': a digit's is 3
+ * before and after adding 6.  A carry out of a byte (0xfa or more, not a
+ * digit) can make the next byte look like a non-digit, never a non-digit
+ * like a digit: at worst a good line goes the slow way.
+ */
+static uint64_t
+nondigits(uint64_t x)
+{
+	return ((x ^ 0x3030303030303030u) |
+		((x + 0x0606060606060606u) ^ 0x3030303030303030u)) &
+	       0xf0f0f0f0f0f0f0f0u;
+}
+
+/* How many of the eight bytes, from the first on, are '0'..'9'. */
+static int
+ndigits8(uint64_t x)
+{
+	uint64_t bad = nondigits(x);
+
+	return bad == 0 ? 8 : __builtin_ctzll(bad) / 8;
+}
+
+static uint64_t
+load8(const char *p)
+{
+	uint64_t x;
+
+	memcpy(&x, p, sizeof(x));
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	x = __builtin_bswap64(x);
+#endif
+	return x;
+}
+
+/* The value of the first 1 <= k < 8 digits of x, padded with '0's. */
+static uint64_t
+digits_k(uint64_t x, int k)
+{
+	return digits8(x << (8 * (8 - k)) | 0x3030303030303030u >> (8 * k));
+}
+
+/* Bit i is set where p[i] is '\n', for the 64 bytes from p. */
+static uint64_t
+newlines64(const char *p)
+{
+	uint64_t m = 0;
+	int i;
+
+#ifdef __SSE2__
+	const __m128i nl = _mm_set1_epi8('\n');
+
+	for (i = 0; i < 64; i += 16)
+		m |=
+		    (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(
+			_mm_loadu_si128((const __m128i *)(const void *)(p + i)),
+			nl))
+		    << i;
+#else
+	for (i = 0; i < 64; i++)
+		m |= (uint64_t)(p[i] == '\n') << i;
+#endif
+	return m;
+}
+
+/*
+ * One bare sum of at most 19 digits (64 bits hold them) on the line
+ * [p, nl), as a magnitude and *neg; at least 8 readable bytes follow nl.
+ * Returns 0 for any other line.
+ */
+static inline int
+fast_sum(const char *p, const char *nl, uint64_t *mag, int *neg)
+{
+	static const uint64_t pow10[8] = {1,	 10,	 100,	  1000,
+					  10000, 100000, 1000000, 10000000};
+	const char *e = nl - (nl > p && nl[-1] == '\r');
+	const char *d = p + (p < e && (*p == '+' || *p == '-'));
+	size_t n = (size_t)(e - d);
+	uint64_t v = 0, x;
+
+	if (n == 0 || n > 19)
+		return 0;
+	for (; n >= 8; d += 8, n -= 8) {
+		if (ndigits8(x = load8(d)) != 8)
+			return 0;
+		v = v * 100000000 + digits8(x);
+	}
+	if (n > 0) {
+		if ((size_t)ndigits8(x = load8(d)) != n)
+			return 0;
+		v = v * pow10[n] + digits_k(x, (int)n);
+	}
+	*mag = v;
+	*neg = *p == '-';
+	return 1;
+}
+
+/*
+ * Column sums: the digits of up to 28 non-negative sums of at most 16
+ * digits, right-aligned, added byte by byte into two words (the last 8
+ * digits and the 8 before them), so that no line needs a conversion of
+ * its own.  Each byte stays below 28 * 9 = 252.
+ */
+struct columns {
+	uint64_t lo, hi;
+	int n;
+};
+
+/* The value of eight columns b0..b7 (b0 the most significant), <= 252. */
+static uint64_t
+column_value(uint64_t x)
+{
+	x = (x & 0x00ff00ff00ff00ffu) * 10 + ((x >> 8) & 0x00ff00ff00ff00ffu);
+	x = (x & 0x0000ffff0000ffffu) * 100 + ((x >> 16) & 0x0000ffff0000ffffu);
+	return (x & 0xffffffffu) * 10000 + (x >> 32);
+}
+
+static void
+columns_flush(struct columns *c, unsigned __int128 *plus)
+{
+	*plus += (unsigned __int128)column_value(c->hi) * 100000000 +
+		 column_value(c->lo);
+	c->lo = c->hi = 0;
+	c->n = 0;
+}
+
+/* Bytes '0' where keep is 0, then each byte's digit value. */
+static uint64_t
+digit_bytes(uint64_t x, uint64_t keep)
+{
+	return ((x & keep) | (0x3030303030303030u & ~keep)) -
+	       0x3030303030303030u;
+}
+
+/*
+ * Adds the line [d, e) of 1..16 characters, which has at least 16
+ * readable bytes before e, to the columns if it is all digits.
+ */
+static inline int
+columns_add(struct columns *c, const char *d, const char *e)
+{
+	int n = (int)(e - d), nlo = n < 8 ? n : 8, nhi = n - nlo;
+	uint64_t lo = load8(e - 8), hi = load8(e - 16);
+	uint64_t klo = ~(uint64_t)0 << (8 * (8 - nlo));
+	uint64_t khi = nhi == 0 ? 0 : ~(uint64_t)0 << (8 * (8 - nhi));
+
+	if (((nondigits(lo) & klo) | (nondigits(hi) & khi)) != 0)
+		return 0;
+	c->lo += digit_bytes(lo, klo);
+	c->hi += digit_bytes(hi, khi);
+	c->n++;
+	return 1;
+}
+
+/*
+ * The lines are found 64 bytes at a time from a bit mask of newlines, so
+ * that where a line starts does not wait for its predecessor's digits.
+ * Overflow cannot happen within one call: it starts only with a total
+ * below 2^126 and reads at most 2^23 bytes, fewer than 2^22 sums below
+ * 2^64; a total near the limit is left to the full path and its message.
+ */
+#define FAST_MAX ((long)1 << 23)
+const char *
+rec_fast_sums(const char *p, const char *end, i128 *total, long long *nlines)
+{
+	const char *w, *nl, *e, *stop, *first = p;
+	unsigned __int128 plus = 0, minus = 0;
+	struct columns col = {0};
+	long long n = 0;
+	uint64_t m, v;
+	int neg;
+
+	if (*total >= (i128)1 << 126 || *total <= -((i128)1 << 126))
+		return p;
+	stop = end - p > FAST_MAX ? p + FAST_MAX : end;
+	for (w = p; stop - w >= 64 + 8; w += 64) {
+		for (m = newlines64(w); m != 0; m &= m - 1) {
+			nl = w + __builtin_ctzll(m);
+			e = nl - (nl > p && nl[-1] == '\r');
+			if (e > p && e - p <= 16 && e - 16 >= first &&
+			    *p != '-' && *p != '+' && columns_add(&col, p, e)) {
+				if (col.n == 28)
+					columns_flush(&col, &plus);
+			} else if (!fast_sum(p, nl, &v, &neg)) {
+				goto out;
+			} else if (neg) {
+				minus += v;
+			} else {
+				plus += v;
+			}
+			p = nl + 1;
+			n++;
+		}
+	}
+out:
+	columns_flush(&col, &plus);
+	*total += (i128)(plus - minus);
+	*nlines += n;
+	return p;
 }
 
 int

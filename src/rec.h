@@ -29,6 +29,16 @@ int rec_parse_range(char *line, int64_t *start, int64_t *end, const char **why);
  */
 int rec_parse_result(char *line, struct rec *r, const char **why);
 
+/*
+ * The fast path for the commonest result lines, bare sums of at most 38
+ * digits ([+-]D+ then "\n" or "\r\n"), read straight from a block of
+ * input [p, end): adds them to *total and counts them in *nlines, and
+ * returns where it stopped: at any other line, which rec_parse_result()
+ * then judges, so that the two agree, or at a sum that would overflow.
+ */
+const char *rec_fast_sums(const char *p, const char *end, i128 *total,
+			  long long *nlines);
+
 /* Formats "start end sum" (no newline) into buf; returns its length. */
 #define REC_LEN (2 * 21 + NUM_I128_LEN + 2)
 int rec_format(char *buf, int64_t start, int64_t end, i128 sum);

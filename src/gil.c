@@ -1,0 +1,159 @@
+/*
+ * gil.c: a lock that behaves like CPython's global interpreter lock, as
+ * take_gil() and drop_gil() in CPython's Python/ceval_gil.c implement it
+ * (with FORCE_SWITCHING, as CPython builds it).
+ *
+ * The lock is a flag guarded by a mutex; its changes are announced on a
+ * condition variable.  A thread that finds it taken waits on the
+ * condition for one switch interval at a time.  If an interval passes
+ * and nobody has taken the lock over meanwhile (the switch number did
+ * not move), the waiter sets the drop request, CPython's eval_breaker.
+ * The holder looks at the drop request between chunks of work, as the
+ * interpreter does at each loop back-edge, and then drops the lock and
+ * asks for it again.  Forced switching: a thread that drops the lock on
+ * request waits until some other thread has taken it, otherwise on a
+ * multi-core machine it would run on and win the lock straight back.
+ *
+ * Nothing here is about speed: the model exists to be measured.
+ */
+#include <err.h>
+#include <errno.h>
+#include <pthread.h>
+#include <time.h>
+
+#include "gil.h"
+
+/* pthread functions return the error number: report it and give up. */
+static void
+check(int rc, const char *what)
+{
+	if (rc != 0) {
+		errno = rc;
+		err(1, "%s", what);
+	}
+}
+
+static int64_t
+mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static struct timespec
+ns_to_ts(int64_t ns)
+{
+	struct timespec ts = {.tv_sec = ns / 1000000000,
+			      .tv_nsec = ns % 1000000000};
+
+	return ts;
+}
+
+void
+gil_init(struct gil *g, int64_t interval_ns)
+{
+	pthread_condattr_t ca;
+
+	check(pthread_mutex_init(&g->mutex, NULL), "pthread_mutex_init");
+	check(pthread_mutex_init(&g->switch_mutex, NULL), "pthread_mutex_init");
+	/* Interval timeouts must not move with the wall clock. */
+	check(pthread_condattr_init(&ca), "pthread_condattr_init");
+	check(pthread_condattr_setclock(&ca, CLOCK_MONOTONIC),
+	      "pthread_condattr_setclock");
+	check(pthread_cond_init(&g->cond, &ca), "pthread_cond_init");
+	check(pthread_cond_init(&g->switch_cond, NULL), "pthread_cond_init");
+	pthread_condattr_destroy(&ca);
+	g->locked = 0;
+	g->switch_number = 0;
+	g->interval_ns = interval_ns > 0 ? interval_ns : 1;
+	atomic_init(&g->drop_request, 0);
+	atomic_init(&g->last_holder, NULL);
+}
+
+void
+gil_destroy(struct gil *g)
+{
+	pthread_cond_destroy(&g->cond);
+	pthread_cond_destroy(&g->switch_cond);
+	pthread_mutex_destroy(&g->mutex);
+	pthread_mutex_destroy(&g->switch_mutex);
+}
+
+/* Waits for the flag to clear, asking the holder to drop it. */
+static void
+wait_for_drop(struct gil *g)
+{
+	unsigned long saved;
+	struct timespec deadline;
+	int rc;
+
+	while (g->locked) {
+		saved = g->switch_number;
+		deadline = ns_to_ts(mono_ns() + g->interval_ns);
+		rc = pthread_cond_timedwait(&g->cond, &g->mutex, &deadline);
+		if (rc != 0 && rc != ETIMEDOUT)
+			check(rc, "pthread_cond_timedwait");
+		/* A whole interval without a hand-over: ask for the lock. */
+		if (rc == ETIMEDOUT && g->locked && g->switch_number == saved)
+			atomic_store_explicit(&g->drop_request, 1,
+					      memory_order_relaxed);
+	}
+}
+
+void
+gil_take(struct gil *g, struct gil_thread *t)
+{
+	int64_t t0 = mono_ns();
+
+	check(pthread_mutex_lock(&g->mutex), "pthread_mutex_lock");
+	wait_for_drop(g);
+	/* last_holder changes under switch_mutex: see gil_drop(). */
+	check(pthread_mutex_lock(&g->switch_mutex), "pthread_mutex_lock");
+	g->locked = 1;
+	if (atomic_load(&g->last_holder) != t) {
+		if (atomic_load(&g->last_holder) != NULL)
+			t->switches++;
+		atomic_store(&g->last_holder, t);
+		g->switch_number++;
+	}
+	check(pthread_cond_signal(&g->switch_cond), "pthread_cond_signal");
+	check(pthread_mutex_unlock(&g->switch_mutex), "pthread_mutex_unlock");
+	/* Whoever asked for the lock has it now, or will ask again. */
+	atomic_store_explicit(&g->drop_request, 0, memory_order_relaxed);
+	check(pthread_mutex_unlock(&g->mutex), "pthread_mutex_unlock");
+	t->wait_ns += mono_ns() - t0;
+}
+
+void
+gil_drop(struct gil *g, struct gil_thread *t, int last)
+{
+	int64_t t0 = mono_ns();
+
+	atomic_store(&g->last_holder, t);
+	check(pthread_mutex_lock(&g->mutex), "pthread_mutex_lock");
+	if (!g->locked)
+		errx(1, "gil_drop: the lock is not held");
+	g->locked = 0;
+	check(pthread_cond_signal(&g->cond), "pthread_cond_signal");
+	check(pthread_mutex_unlock(&g->mutex), "pthread_mutex_unlock");
+	if (last)
+		return;
+	/* Forced switching: let a waiter run before we may take it again. */
+	if (gil_drop_requested(g)) {
+		check(pthread_mutex_lock(&g->switch_mutex),
+		      "pthread_mutex_lock");
+		if (atomic_load(&g->last_holder) == t) {
+			atomic_store_explicit(&g->drop_request, 0,
+					      memory_order_relaxed);
+			check(pthread_cond_wait(&g->switch_cond,
+						&g->switch_mutex),
+			      "pthread_cond_wait");
+		}
+		check(pthread_mutex_unlock(&g->switch_mutex),
+		      "pthread_mutex_unlock");
+	}
+	/* Getting the mutex to let go can take long too: a busy waiter. */
+	t->wait_ns += mono_ns() - t0;
+}

@@ -1,0 +1,234 @@
+/*
+ * procs.c: range-sum --procs.  The shares and their reports live in one
+ * POSIX shared-memory segment that the forked workers inherit.
+ *
+ * The segment is created as PostgreSQL's dsm_impl.c does it: shm_open
+ * with O_CREAT|O_EXCL and mode 0600 under a fresh name, the space
+ * reserved with posix_fallocate (so that a full /dev/shm is an error
+ * here, not a SIGBUS in a worker), and the name unlinked on every path.
+ * It is unlinked as soon as it is mapped, with signals blocked until
+ * then: from that moment the mapping alone keeps it alive, so however
+ * range-sum ends, even by SIGKILL, nothing is left in /dev/shm.
+ */
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "procs.h"
+#include "progress.h"
+#include "work.h"
+
+#define SHM_TRIES 32 /* fresh names to try if one is taken */
+
+static int
+reserve(int fd, size_t size)
+{
+	int rc;
+
+	do
+		rc = posix_fallocate(fd, 0, (off_t)size);
+	while (rc == EINTR);
+	/* A file system that cannot reserve space still has a size. */
+	if (rc == EOPNOTSUPP || rc == EINVAL)
+		rc = ftruncate(fd, (off_t)size) == 0 ? 0 : errno;
+	return rc;
+}
+
+/* A zeroed shared mapping of size bytes, already nameless; NULL on error. */
+static void *
+segment_map(size_t size)
+{
+	static unsigned seq;
+	sigset_t all, old;
+	char name[64];
+	void *p = MAP_FAILED;
+	int fd = -1, tries, rc;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	for (tries = 0; fd == -1 && tries < SHM_TRIES; tries++) {
+		snprintf(name, sizeof(name), "/range-sum.%ld.%u",
+			 (long)getpid(), seq++);
+		fd = shm_open(name, O_CREAT | O_EXCL | O_RDWR, 0600);
+		if (fd == -1 && errno != EEXIST)
+			break;
+	}
+	if (fd == -1) {
+		warn("shm_open %s", name);
+	} else {
+		if ((rc = reserve(fd, size)) != 0) {
+			errno = rc;
+			warn("posix_fallocate %s", name);
+		} else if ((p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+				     MAP_SHARED, fd, 0)) == MAP_FAILED) {
+			warn("mmap %s", name);
+		}
+		shm_unlink(name);
+		close(fd);
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static int64_t
+tv_ns(struct timeval tv)
+{
+	return (int64_t)tv.tv_sec * 1000000000 + (int64_t)tv.tv_usec * 1000;
+}
+
+/* A worker: sums its share into the segment and exits. */
+static void __attribute__((noreturn))
+child(struct work *w, const struct workctx *c, pid_t parent)
+{
+	struct rusage ru;
+
+	/* Die with the parent: nobody would be left to read the sum. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1 || getppid() != parent)
+		_exit(1);
+	work_run(w, c);
+	if (getrusage(RUSAGE_SELF, &ru) == 0)
+		w->cpu_ns = tv_ns(ru.ru_utime) + tv_ns(ru.ru_stime);
+	_exit(0);
+}
+
+/*
+ * The workers, as the parent sees them.  Process ids stay out of the
+ * segment: a child's fork() returns 0 and must not overwrite them.
+ */
+struct crew {
+	struct work *w; /* the shares, in the segment */
+	pid_t *pid;	/* 0: not running (never started, or reaped) */
+	int n;
+};
+
+/* Forks one worker per share; returns how many started. */
+static int
+spawn(struct crew *k, const struct workctx *c)
+{
+	pid_t parent = getpid(), pid;
+	int i;
+
+	for (i = 0; i < k->n; i++) {
+		if ((pid = fork()) == -1) {
+			warn("fork");
+			return i;
+		}
+		if (pid == 0)
+			child(&k->w[i], c, parent);
+		k->pid[i] = pid;
+	}
+	return k->n;
+}
+
+/* Stops the workers not reaped yet: their shares are lost anyway. */
+static void
+stop_all(const struct crew *k)
+{
+	int i;
+
+	for (i = 0; i < k->n; i++)
+		if (k->pid[i] > 0)
+			kill(k->pid[i], SIGKILL);
+}
+
+/* Names the range a worker took with it, and how it ended. */
+static void
+report_lost(const struct crew *k, int i, int status)
+{
+	char how[96];
+
+	if (WIFSIGNALED(status))
+		snprintf(how, sizeof(how), "was killed by signal %d (%s)",
+			 WTERMSIG(status), strsignal(WTERMSIG(status)));
+	else if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
+		snprintf(how, sizeof(how), "exited with status %d",
+			 WEXITSTATUS(status));
+	else
+		snprintf(how, sizeof(how), "ended without a result");
+	warnx("worker %d (pid %ld) %s: the range %jd %jd is lost, no total", i,
+	      (long)k->pid[i], how, (intmax_t)k->w[i].start,
+	      (intmax_t)k->w[i].end);
+}
+
+static int
+find(const struct crew *k, pid_t pid)
+{
+	int i;
+
+	for (i = 0; i < k->n; i++)
+		if (k->pid[i] == pid)
+			return i;
+	return -1;
+}
+
+/* Waits for every started worker; returns how many were lost. */
+static int
+reap(struct crew *k, int left)
+{
+	int lost = 0, status, i;
+	pid_t pid;
+
+	while (left > 0) {
+		if ((pid = waitpid(-1, &status, 0)) == -1) {
+			if (errno == EINTR)
+				continue;
+			warn("waitpid");
+			stop_all(k);
+			return lost + left;
+		}
+		if ((i = find(k, pid)) == -1)
+			continue; /* not ours: a child inherited across exec */
+		left--;
+		if (WIFEXITED(status) && WEXITSTATUS(status) == 0 &&
+		    atomic_load(&k->w[i].finished)) {
+			k->pid[i] = 0;
+			continue;
+		}
+		/* The first loss decides; the others are stopped quietly. */
+		if (lost++ == 0)
+			report_lost(k, i, status);
+		k->pid[i] = 0; /* reaped: its pid may be reused already */
+		stop_all(k);
+	}
+	return lost;
+}
+
+int
+procs_sum(const struct sumopts *o, int64_t start, int64_t end, int n, i128 *sum)
+{
+	struct workctx c = {.method = o->method, .io_ns = o->io_ns};
+	size_t size = (size_t)n * sizeof(struct work);
+	struct crew k = {.n = n};
+	struct meter *prog;
+	int started, lost;
+
+	/* An inherited SIG_IGN would reap the workers before we could. */
+	signal(SIGCHLD, SIG_DFL);
+	if ((k.pid = calloc(n, sizeof(*k.pid))) == NULL)
+		err(1, NULL);
+	if ((k.w = segment_map(size)) == NULL) {
+		free(k.pid);
+		return -1;
+	}
+	work_split(k.w, n, start, end);
+	started = spawn(&k, &c);
+	prog = progress_start(o->progress, k.w, n, range_len(start, end));
+	if (started < n)
+		stop_all(&k);
+	lost = reap(&k, started) + (n - started);
+	progress_stop(prog, lost == 0);
+	if (lost == 0)
+		*sum = work_total(k.w, n, o->stats, 0);
+	munmap(k.w, size);
+	free(k.pid);
+	return lost == 0 ? 0 : -1;
+}

@@ -1,0 +1,145 @@
+/*
+ * progress.c: a line on stderr that tells how far the workers are.
+ *
+ * The workers publish their counts (work.done) after each chunk; this
+ * thread only reads them, so it costs them nothing.  On a terminal the
+ * line is redrawn in place; when forced onto a file or pipe, each redraw
+ * is a line of its own.
+ */
+#include <err.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "progress.h"
+
+#define REDRAW_NS 1000000000 /* at most one redraw a second */
+
+struct meter {
+	pthread_t thread;
+	pthread_mutex_t mutex;
+	pthread_cond_t cond; /* signalled to stop */
+	int stop;
+	struct work *w;
+	int n;
+	uint64_t total;
+	int64_t t0;
+	int tty;
+	int width; /* of the last line drawn in place */
+};
+
+static uint64_t
+done_so_far(const struct meter *p)
+{
+	uint64_t done = 0;
+	int i;
+
+	for (i = 0; i < p->n; i++)
+		done +=
+		    atomic_load_explicit(&p->w[i].done, memory_order_relaxed);
+	return done;
+}
+
+static void
+draw(struct meter *p)
+{
+	uint64_t done = done_so_far(p);
+	double secs = (work_now() - p->t0) / 1e9;
+	double rate = secs > 0 ? done / secs : 0;
+	double pct = p->total > 0 ? 100.0 * done / p->total : 100.0;
+	char eta[32] = "?";
+	int len;
+
+	if (rate > 0)
+		snprintf(eta, sizeof(eta), "%.0f s", (p->total - done) / rate);
+	len = fprintf(stderr, "%srange-sum: %.1f%%, %.3g integers/s, ETA %s",
+		      p->tty ? "\r" : "", pct, rate, eta);
+	if (p->tty) {
+		len -= 1;
+		fprintf(stderr, "%*s", p->width > len ? p->width - len : 0, "");
+		p->width = len;
+	} else {
+		fputc('\n', stderr);
+	}
+}
+
+static void *
+redraw_loop(void *arg)
+{
+	struct meter *p = arg;
+	struct timespec deadline;
+	int64_t next = p->t0;
+
+	pthread_mutex_lock(&p->mutex);
+	while (!p->stop) {
+		next += REDRAW_NS;
+		deadline.tv_sec = next / 1000000000;
+		deadline.tv_nsec = next % 1000000000;
+		if (pthread_cond_timedwait(&p->cond, &p->mutex, &deadline) ==
+			ETIMEDOUT &&
+		    !p->stop)
+			draw(p);
+	}
+	pthread_mutex_unlock(&p->mutex);
+	return NULL;
+}
+
+struct meter *
+progress_start(enum progress mode, struct work *w, int n, uint64_t total)
+{
+	struct meter *p;
+	pthread_condattr_t ca;
+	int tty = isatty(STDERR_FILENO), rc;
+
+	if (mode == PROGRESS_OFF || (mode == PROGRESS_AUTO && !tty))
+		return NULL;
+	if ((p = calloc(1, sizeof(*p))) == NULL)
+		err(1, NULL);
+	*p = (struct meter){.w = w, .n = n, .total = total, .tty = tty};
+	p->t0 = work_now();
+	pthread_mutex_init(&p->mutex, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&p->cond, &ca);
+	pthread_condattr_destroy(&ca);
+	if ((rc = pthread_create(&p->thread, NULL, redraw_loop, p)) != 0) {
+		errno = rc;
+		err(1, "pthread_create");
+	}
+	return p;
+}
+
+void
+progress_stop(struct meter *p, int ok)
+{
+	double secs;
+	uint64_t done;
+
+	if (p == NULL)
+		return;
+	pthread_mutex_lock(&p->mutex);
+	p->stop = 1;
+	pthread_cond_signal(&p->cond);
+	pthread_mutex_unlock(&p->mutex);
+	pthread_join(p->thread, NULL);
+	secs = (work_now() - p->t0) / 1e9;
+	done = done_so_far(p);
+	if (p->tty && p->width > 0)
+		fprintf(stderr, "\r%*s\r", p->width, "");
+	if (ok)
+		fprintf(stderr,
+			"range-sum: done: %ju integers in %.3f s, %.3g "
+			"integers/s\n",
+			(uintmax_t)done, secs, secs > 0 ? done / secs : 0);
+	else
+		fprintf(stderr,
+			"range-sum: stopped after %ju of %ju integers\n",
+			(uintmax_t)done, (uintmax_t)p->total);
+	pthread_cond_destroy(&p->cond);
+	pthread_mutex_destroy(&p->mutex);
+	free(p);
+}

@@ -1,0 +1,57 @@
+/*
+ * work.h: one worker's share of a range, the chunked loop that sums it,
+ * and the report it leaves behind.  The same record serves a thread
+ * (in the heap) and a forked process (in a shared-memory segment).
+ */
+#ifndef WORK_H
+#define WORK_H
+
+#include <stdalign.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "gil.h"
+#include "kernel.h"
+
+/*
+ * Integers per chunk with --method loop.  A chunk stands for the stretch
+ * of bytecode between two of CPython's eval-breaker checks: after each
+ * one a worker publishes its progress, looks at the lock's drop request
+ * and makes its --io-wait call.  16384 integers take about 0.7 us here,
+ * below the shortest switch interval worth modelling (1 us), while the
+ * check itself costs a few nanoseconds.  With --method formula a worker's
+ * whole share is one chunk.
+ */
+#define WORK_CHUNK 16384
+
+struct work {
+	/* One cache line each, so that progress stores do not collide. */
+	alignas(64) int64_t start, end; /* the share: [start, end) */
+	_Atomic uint64_t done;		/* integers summed so far */
+	atomic_int finished;		/* sum and times are final */
+	i128 sum;
+	int64_t wall_ns, cpu_ns;
+	struct gil_thread lock; /* switches and wait, with --gil */
+};
+
+/* How the workers run: the method, the shared lock, the simulated I/O. */
+struct workctx {
+	enum method method;
+	struct gil *gil; /* NULL: no lock */
+	int64_t io_ns;	 /* > 0: a blocking wait after each chunk */
+};
+
+/* Cuts [start, end) into n shares whose sizes differ by at most one. */
+void work_split(struct work *w, int n, int64_t start, int64_t end);
+
+/* Sums w's share chunk by chunk and fills in its report. */
+void work_run(struct work *w, const struct workctx *c);
+
+/* The sum of the n shares' sums; with stats, each report on stderr. */
+i128 work_total(const struct work *w, int n, int stats, int gil);
+
+/* Monotonic and per-thread CPU clocks, in nanoseconds. */
+int64_t work_now(void);
+int64_t work_cpu(void);
+
+#endif

@@ -1,0 +1,318 @@
+#!/usr/bin/env bats
+# range-sum's workers: --threads, --gil, --procs, --stats, --progress and
+# --io-wait.  Every mode and worker count must give the exact sum python3
+# computes; --procs must leave nothing in /dev/shm however it ends, and a
+# lost worker must fail the run.  No test here depends on speed.
+
+load test_helper
+
+MIN=-9223372036854775808
+MAX=9223372036854775807
+
+# Ranges with odd lengths, negative bounds, both ends of the domain and
+# chunk boundaries (a chunk is 16384 integers).
+RANGES=(
+	"0 0" "0 1" "0 2" "-5 5" "-7 3" "5 8" "0 16383" "0 16384" "0 16385"
+	"-1000001 999" "3 1000003" "-40000 -1" "0 100000007"
+	"9223372036854775000 $MAX" "$MIN -9223372036854775000"
+)
+
+setup() {
+	PIDS=()
+}
+
+teardown() {
+	local p
+	# A failed test must not leave a long run burning a core.
+	for p in "${PIDS[@]}"; do
+		pkill -KILL -P "$p" 2>/dev/null || true
+		kill -KILL "$p" 2>/dev/null || true
+	done
+}
+
+# same_as_python OPTION...: every range in RANGES, summed with the options,
+# gives python3's sum.
+same_as_python() {
+	local i want
+	if [ -z "${WANT+set}" ]; then
+		WANT=($(printf '%s\n' "${RANGES[@]}" | python3 -c '
+import sys
+for l in sys.stdin:
+    s, e = map(int, l.split())
+    print((s + e - 1) * (e - s) // 2)'))
+	fi
+	for i in "${!RANGES[@]}"; do
+		want=${WANT[i]}
+		run --separate-stderr range-sum "$@" -- ${RANGES[i]}
+		assert_success
+		[ "$output" = "$want" ] ||
+			fail "range-sum $* -- ${RANGES[i]}: got '$output', want '$want'"
+		[ -z "$stderr" ] ||
+			fail "range-sum $* -- ${RANGES[i]}: stderr: $stderr"
+	done
+}
+
+# start_long OPTION...: starts a range-sum that runs for minutes in the
+# background, with SIGINT at its default (bats runs background jobs with
+# SIGINT ignored), and waits until it has forked both --procs workers.
+# Sets LONG (its pid) and KIDS (its workers' pids).
+start_long() {
+	local i
+	env --default-signal=INT range-sum "$@" --procs 2 0 1e13 \
+	    >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" 3>&- &
+	LONG=$!
+	PIDS+=("$LONG")
+	for i in $(seq 100); do
+		KIDS=($(pgrep -P "$LONG" || true))
+		[ "${#KIDS[@]}" -eq 2 ] && return 0
+		sleep 0.05
+	done
+	fail "range-sum $LONG did not start two workers"
+}
+
+# wait_long: waits for the range-sum start_long started; sets rc.
+wait_long() {
+	rc=0
+	wait "$LONG" || rc=$?
+}
+
+# gone PID...: each process has exited (or is a zombie nobody reaped yet),
+# waiting a few seconds at most.
+gone() {
+	local p i st
+	for p in "$@"; do
+		for i in $(seq 100); do
+			st=$(ps -o stat= -p "$p" || true)
+			[ -z "$st" ] || [[ $st == Z* ]] && break
+			sleep 0.05
+		done
+		[ -z "$st" ] || [[ $st == Z* ]] || fail "process $p still runs"
+	done
+}
+
+# no_segment_of PID: nothing left in /dev/shm by range-sum process PID.
+no_segment_of() {
+	local left
+	left=$(find /dev/shm -maxdepth 1 -name "range-sum.$1.*")
+	[ -z "$left" ] || fail "left in /dev/shm: $left"
+}
+
+@test "--threads n gives the one-thread sum for n from 1 to 8" {
+	local n
+	for n in 1 2 3 4 5 7 8; do
+		same_as_python --threads "$n"
+	done
+}
+
+@test "--threads n with more threads than integers still sums exactly" {
+	same_as_python --threads 1024
+}
+
+@test "--threads --gil gives the one-thread sum" {
+	local n
+	for n in 1 2 3 5; do
+		same_as_python --threads "$n" --gil --switch-interval 100us
+	done
+}
+
+@test "--procs n gives the one-thread sum for n from 1 to 5" {
+	local n
+	for n in 1 2 3 5; do
+		same_as_python --procs "$n"
+	done
+}
+
+@test "--procs n with more workers than integers still sums exactly" {
+	run --separate-stderr range-sum --procs 7 -- -2 3
+	assert_success
+	assert_output "$(pysum -2 3)"
+}
+
+@test "--method formula sums the whole 64-bit domain in every mode" {
+	local want mode
+	want=$(pysum $MIN $MAX)
+	for mode in "" "--threads 3" "--threads 7 --gil" "--procs 3"; do
+		run --separate-stderr range-sum --method formula $mode -- $MIN $MAX
+		assert_success
+		[ "$output" = "$want" ] || fail "$mode: got $output, want $want"
+	done
+}
+
+@test "--io-wait leaves the sum exact" {
+	same_as_python --threads 3 --gil --io-wait 1us
+}
+
+@test "--procs in filter mode sums each input line" {
+	run --separate-stderr bash -c \
+	    "range-split -i -n 5 -- -3 100000 | range-sum -t --procs 3"
+	assert_success
+	assert_output "$(range-split -n 5 -- -3 100000 | python3 -c '
+import sys
+for l in sys.stdin:
+    s, e = map(int, l.split())
+    print(s, e, sum(range(s, e)))')"
+}
+
+@test "--stats prints one report per worker on stderr, none on stdout" {
+	run --separate-stderr range-sum --stats --threads 3 -- -10 20
+	assert_success
+	assert_output "$(pysum -10 20)"
+	[ "${#stderr_lines[@]}" -eq 3 ] || fail "stderr: $stderr"
+	[[ ${stderr_lines[0]} =~ ^range-sum:\ worker\ 0:\ -10\ 0:\ wall\ [0-9.]+\ s,\ cpu\ [0-9.]+\ s$ ]] ||
+		fail "line 1: ${stderr_lines[0]}"
+	[[ ${stderr_lines[2]} == "range-sum: worker 2: 10 20: wall "* ]] ||
+		fail "line 3: ${stderr_lines[2]}"
+}
+
+@test "--stats reports each --procs worker's range" {
+	run --separate-stderr range-sum --stats --procs 2 0 1000
+	assert_success
+	[[ ${stderr_lines[0]} == "range-sum: worker 0: 0 500: wall "*", cpu "* ]]
+	[[ ${stderr_lines[1]} == "range-sum: worker 1: 500 1000: wall "*", cpu "* ]]
+}
+
+@test "--stats under --gil counts switches when two threads outlast the interval" {
+	local total
+	# 2e9 integers take far longer than 100 us on any machine.
+	run --separate-stderr range-sum --stats --threads 2 --gil \
+	    --switch-interval 100us 0 2e9
+	assert_success
+	assert_output "$(pysum 0 2000000000)"
+	total=0
+	for line in "${stderr_lines[@]}"; do
+		[[ $line =~ switches\ ([0-9]+),\ lock\ wait\ [0-9.]+\ s$ ]] ||
+			fail "no switches in: $line"
+		total=$((total + BASH_REMATCH[1]))
+	done
+	[ "$total" -gt 0 ] || fail "no switches: $stderr"
+}
+
+@test "--stats under --gil counts no switches for a lone thread" {
+	run --separate-stderr range-sum --stats --threads 1 --gil 0 1e8
+	assert_success
+	[[ $stderr == *"switches 0, lock wait "* ]] || fail "$stderr"
+}
+
+@test "--io-wait waits once per chunk of 16384 integers" {
+	local wall
+	# Three chunks (16384 + 16384 + 1) of 50 ms each: at least 0.15 s.
+	run --separate-stderr range-sum --stats --io-wait 50ms 0 32769
+	assert_success
+	assert_output "$(pysum 0 32769)"
+	[[ $stderr =~ wall\ ([0-9.]+)\ s ]] || fail "$stderr"
+	wall=${BASH_REMATCH[1]}
+	[ "$(py "$wall >= 0.15")" = True ] || fail "wall $wall s"
+}
+
+@test "--progress=always draws on a pipe and ends with a summary" {
+	run --separate-stderr range-sum --progress=always --threads 2 0 1e6
+	assert_success
+	assert_output "$(pysum 0 1000000)"
+	[[ ${stderr_lines[-1]} == "range-sum: done: 1000000 integers in "* ]] ||
+		fail "stderr: $stderr"
+}
+
+@test "--progress draws nothing when stderr is not a terminal" {
+	run --separate-stderr range-sum --progress --procs 2 0 1e6
+	assert_success
+	assert_output "$(pysum 0 1000000)"
+	[ -z "$stderr" ]
+}
+
+@test "--procs maps its segment already unlinked while the workers run" {
+	start_long
+	grep -q "/dev/shm/range-sum\.$LONG\..* (deleted)" "/proc/$LONG/maps" ||
+		fail "no deleted shm mapping in /proc/$LONG/maps"
+	no_segment_of "$LONG"
+	kill -TERM "$LONG"
+	wait_long
+}
+
+@test "--procs leaves nothing in /dev/shm after a normal run" {
+	range-sum --procs 2 0 1e9 >"$BATS_TEST_TMPDIR/out" 3>&- &
+	local pid=$!
+	PIDS+=("$pid")
+	wait "$pid"
+	[ "$(cat "$BATS_TEST_TMPDIR/out")" = "$(pysum 0 1000000000)" ]
+	no_segment_of "$pid"
+}
+
+@test "--procs leaves nothing behind after SIGINT" {
+	start_long
+	kill -INT "$LONG"
+	wait_long
+	[ "$rc" -eq 130 ] || fail "status $rc"
+	gone "${KIDS[@]}"
+	no_segment_of "$LONG"
+	[ ! -s "$BATS_TEST_TMPDIR/out" ]
+}
+
+@test "--procs leaves nothing behind after SIGTERM" {
+	start_long
+	kill -TERM "$LONG"
+	wait_long
+	[ "$rc" -eq 143 ] || fail "status $rc"
+	gone "${KIDS[@]}"
+	no_segment_of "$LONG"
+}
+
+@test "--procs workers die when range-sum is killed with SIGKILL" {
+	start_long
+	kill -KILL "$LONG"
+	wait_long
+	gone "${KIDS[@]}"
+	no_segment_of "$LONG"
+}
+
+@test "a killed --procs worker fails the run with a message naming its range" {
+	local victim
+	start_long --stats
+	victim=${KIDS[1]}
+	kill -KILL "$victim"
+	wait_long
+	[ "$rc" -eq 1 ] || fail "status $rc"
+	[ ! -s "$BATS_TEST_TMPDIR/out" ] || fail "printed a total"
+	run cat "$BATS_TEST_TMPDIR/err"
+	[ "${#lines[@]}" -eq 1 ] || fail "stderr: $output"
+	[[ $output =~ ^range-sum:\ worker\ [01]\ \(pid\ $victim\)\ was\ killed\ by\ signal\ 9.*:\ the\ range\ (0\ 5000000000000|5000000000000\ 10000000000000)\ is\ lost,\ no\ total$ ]] ||
+		fail "message: $output"
+	gone "${KIDS[0]}"
+	no_segment_of "$LONG"
+}
+
+@test "--gil without --threads is a usage error" {
+	run --separate-stderr range-sum --gil 0 10
+	assert_fails_with 2 range-sum
+}
+
+@test "--threads and --procs together are a usage error" {
+	run --separate-stderr range-sum --threads 2 --procs 2 0 10
+	assert_fails_with 2 range-sum
+}
+
+@test "--threads 0 and --procs 1025 are usage errors" {
+	run --separate-stderr range-sum --threads 0 0 10
+	assert_fails_with 2 range-sum
+	run --separate-stderr range-sum --procs 1025 0 10
+	assert_fails_with 2 range-sum
+}
+
+@test "examples/article.sh prints one row per mode, Python's beside ours" {
+	run --separate-stderr "$RANGETOOLS_REPO/examples/article.sh" 1e7 1e5
+	assert_success
+	assert_line --partial "rangetools sums [0, 1e7) = $(pysum 0 10000000)"
+	assert_line --partial "sums [0, 1e5) = $(pysum 0 100000)"
+	assert_line --regexp '^1 thread +1 +[0-9.]+ +[0-9.]+ +1\.00x +[0-9.]+ +[0-9.]+ +1\.00x$'
+	assert_line --regexp '^2 threads, GIL \(--gil\) +2 '
+	assert_line --regexp '^2 threads, no GIL +2 .* -$'
+	assert_line --regexp '^2 processes \(--procs\) +2 '
+	assert_line --regexp '^2 processes, xargs\|pipe +2 '
+}
+
+@test "examples/article.py sums the article's range three ways" {
+	run --separate-stderr python3 "$RANGETOOLS_REPO/examples/article.py" 100001
+	assert_success
+	assert_line --index 0 --regexp "^thread 1 [0-9.]+ [0-9.]+ $(pysum 0 100001)\$"
+	assert_line --index 1 --regexp "^threads 2 [0-9.]+ [0-9.]+ $(pysum 0 100001)\$"
+	assert_line --index 2 --regexp "^processes 2 [0-9.]+ [0-9.]+ $(pysum 0 100001)\$"
+}
