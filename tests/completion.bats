@@ -27,13 +27,15 @@ complete_words() {
 	[ "${#COMPREPLY[@]}" -eq 0 ] || printf '%s\n' "${COMPREPLY[@]}"
 }
 
-# help_options PROG: the options in the table of PROG --help, sorted.
+# help_options PROG: the options in the table of PROG --help, sorted: the
+# lines that begin with an option, indented less than the descriptions
+# that go on from one line to the next.
 help_options() {
 	"$1" --help | python3 -c '
 import re, sys
 opts = set()
 for line in sys.stdin:
-    if line.lstrip().startswith("-"):
+    if re.match(r" {1,8}-", line):
         field = re.split(r"\s{2,}", line.strip())[0]
         opts.update(re.findall(r"(?<![\w-])--?[A-Za-z][\w-]*", field))
 print("\n".join(sorted(opts)))'
