@@ -88,6 +88,14 @@ by_start(const void *a, const void *b)
 	return x->end < y->end ? -1 : x->end > y->end;
 }
 
+/* qsort() must not be handed the null array of a merge without records. */
+static void
+sort_recs(struct merge *m)
+{
+	if (m->nrecs > 1)
+		qsort(m->recs, m->nrecs, sizeof(*m->recs), by_start);
+}
+
 /* After sorting: refuses the first pair of records that overlap. */
 static int
 check_overlaps(struct merge *m)
@@ -124,7 +132,7 @@ merge_missing(struct merge *m, const char *why)
 	int64_t at = m->xstart;
 	size_t i;
 
-	qsort(m->recs, m->nrecs, sizeof(*m->recs), by_start);
+	sort_recs(m);
 	fprintf(stderr, "%s: %s; missing:", program_invocation_short_name, why);
 	for (i = 0; i <= m->nrecs; i++) {
 		int64_t next = i < m->nrecs ? m->recs[i].start : m->xend;
@@ -159,7 +167,7 @@ merge_finish(struct merge *m)
 {
 	char buf[NUM_I128_LEN];
 
-	qsort(m->recs, m->nrecs, sizeof(*m->recs), by_start);
+	sort_recs(m);
 	if (check_overlaps(m) != 0)
 		return MERGE_EXIT_BAD;
 	if (m->expect && !complete(m)) {
