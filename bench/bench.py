@@ -203,6 +203,11 @@ def modes():
             variants.append(("%s %d" % (name, w), mk(w), None, want, w))
     m = measure("modes", variants)
     base = m["plain"]["wall"]
+    load = os.getloadavg()[0]
+    if load > (os.cpu_count() or 1):
+        say("  note: load average %.1f on %d CPUs: other work holds the "
+            "cores, so no mode can show its speedup now" % (
+                load, os.cpu_count()))
     say("  %-12s %10s %10s %10s   (plain: %.3f s)" % (
         "mode", "1", "2", "4", base))
     table = {}

@@ -6,7 +6,8 @@ set -eu
 cd "$(dirname "$0")/.."
 mkdir -p bench/out
 # The Makefile's own CFLAGS are the release flags: drop any from the
-# environment (a sanitizer or -O0 build), and rebuild everything.
-env -u CFLAGS "${MAKE:-make}" -s -B all
+# environment or the calling make (a sanitizer or -O0 build), and rebuild
+# everything.
+env -u CFLAGS -u MAKEFLAGS -u MFLAGS "${MAKE:-make}" -s -B all
 "${CC:-cc}" -O3 -march=native -o bench/out/ref_loop bench/ref_loop.c
 exec python3 bench/bench.py "$@"
