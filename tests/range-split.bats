@@ -183,6 +183,14 @@ refuses() {
 	assert_output "$(range-split -s 4 0 10)"
 }
 
+@test "range-split takes combined and attached short options" {
+	run range-split -in 2 -4 4
+	assert_success
+	assert_output $'0 -4 0\n1 0 4'
+	run range-split -n2 -4 4
+	assert_output $'-4 0\n0 4'
+}
+
 @test "range-split of an empty range prints nothing and succeeds" {
 	local args
 	for args in "0 0" "-n 5 7 7" "-s 3 -- -4 -4" "-i 5 5" \
@@ -310,6 +318,15 @@ refuses() {
 
 @test "range-split fails when stdout cannot be written" {
 	run --separate-stderr bash -c 'range-split -n 3 0 10 >/dev/full'
+	assert_failure 1
+	assert_one_stderr_line_from range-split
+}
+
+@test "range-split --help and --version fail when stdout cannot be written" {
+	run --separate-stderr bash -c 'range-split --help >/dev/full'
+	assert_failure 1
+	assert_one_stderr_line_from range-split
+	run --separate-stderr bash -c 'range-split --version >/dev/full'
 	assert_failure 1
 	assert_one_stderr_line_from range-split
 }
