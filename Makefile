@@ -3,6 +3,8 @@
 PREFIX    ?= /usr/local
 BINDIR    ?= $(PREFIX)/bin
 MANPREFIX ?= $(PREFIX)/share/man
+# bash-completion loads completions/<command> when <command> is completed.
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 
 CC       ?= cc
 CFLAGS   ?= -O2 -g
@@ -45,6 +47,45 @@ check: all
 	mandoc -Tlint -W warning $(MAN1) $(MAN7)
 	bats tests
 
+# Hardening: the suite again under sanitizers.
+# Each sanitizer build goes to build/NAME/bin, compiled from the same
+# sources as bin/; the suite finds it through RANGETOOLS_BIN.  Reports go
+# to build/NAME/log, so that a report from a program whose failure a test
+# expects is not lost: the target fails if any report was written.  The
+# builds use clang, whose UBSan honours log_path (gcc's does not).
+SAN_SRC_range-split = src/range-split.c $(COMMON_OBJ:.o=.c)
+SAN_SRC_range-sum   = $(RANGE_SUM_OBJ:.o=.c) $(COMMON_OBJ:.o=.c)
+SAN_SRC_sum-merge   = $(SUM_MERGE_OBJ:.o=.c) $(COMMON_OBJ:.o=.c)
+SAN_CC       = clang
+SAN_asan     = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
+	       -fno-sanitize-recover=all
+SAN_tsan     = -O1 -g -fsanitize=thread
+san_opts     = log_path=$(CURDIR)/build/$(1)/log/report:halt_on_error=1
+TSAN_TESTS   = $(or $(wildcard tests/parallel.bats),tests)
+
+build/asan/bin/%: src/*.c src/*.h
+	mkdir -p $(@D)
+	$(SAN_CC) $(WARNINGS) -pthread $(SAN_asan) -o $@ $(SAN_SRC_$*) $(LDLIBS)
+
+build/tsan/bin/%: src/*.c src/*.h
+	mkdir -p $(@D)
+	$(SAN_CC) $(WARNINGS) -pthread $(SAN_tsan) -o $@ $(SAN_SRC_$*) $(LDLIBS)
+
+sanitize: all $(PROGS:%=build/asan/bin/%)
+	rm -rf build/asan/log && mkdir -p build/asan/log
+	ASAN_OPTIONS=$(call san_opts,asan):detect_leaks=1 \
+	UBSAN_OPTIONS=$(call san_opts,asan):print_stacktrace=1 \
+	RANGETOOLS_BIN=$(CURDIR)/build/asan/bin RANGETOOLS_SANITIZE=asan \
+	    bats tests
+	@sh tests/san-reports build/asan/log
+
+tsan: all $(PROGS:%=build/tsan/bin/%)
+	rm -rf build/tsan/log && mkdir -p build/tsan/log
+	TSAN_OPTIONS=$(call san_opts,tsan):second_deadlock_stack=1 \
+	RANGETOOLS_BIN=$(CURDIR)/build/tsan/bin RANGETOOLS_SANITIZE=tsan \
+	    bats $(TSAN_TESTS)
+	@sh tests/san-reports build/tsan/log
+
 demo: all
 	bash examples/article.sh
 
@@ -61,16 +102,23 @@ install: all
 	cd $(DESTDIR)$(BINDIR) && chmod 755 $(PROGS)
 	cd $(DESTDIR)$(MANPREFIX)/man1 && chmod 644 $(MAN1:man/%=%)
 	cd $(DESTDIR)$(MANPREFIX)/man7 && chmod 644 $(MAN7:man/%=%)
+	mkdir -p $(DESTDIR)$(BASHCOMPDIR)
+	cp -f completion/rangetools.bash $(DESTDIR)$(BASHCOMPDIR)/range-split
+	chmod 644 $(DESTDIR)$(BASHCOMPDIR)/range-split
+	cd $(DESTDIR)$(BASHCOMPDIR) && ln -sf range-split range-sum && \
+	    ln -sf range-split sum-merge
 
 uninstall:
 	cd $(DESTDIR)$(BINDIR) && rm -f $(PROGS)
 	cd $(DESTDIR)$(MANPREFIX)/man1 && rm -f $(MAN1:man/%=%)
 	cd $(DESTDIR)$(MANPREFIX)/man7 && rm -f $(MAN7:man/%=%)
+	cd $(DESTDIR)$(BASHCOMPDIR) && rm -f $(PROGS)
 
 format:
 	clang-format -i src/*.c src/*.h
 
 clean:
 	rm -f src/*.o $(BINS) $(TESTBINS)
+	rm -rf build
 
-.PHONY: all bench check demo install uninstall format clean
+.PHONY: all bench check demo install uninstall format clean sanitize tsan

@@ -15,6 +15,16 @@
 
 extern char *program_invocation_short_name;
 
+/* How many bytes of an operand a message quotes. */
+#define CLI_QUOTE_MAX 64
+
+/*
+ * The rearranged argument vector lives as long as the program, like argv
+ * itself; holding it here keeps it reachable, so that leak checkers
+ * (LeakSanitizer, valgrind) do not report it once main() has returned.
+ */
+static char **cli_argv;
+
 static int
 is_negative_number(const char *s)
 {
@@ -76,7 +86,8 @@ cli_numeric_operands(int argc, char **argv, const char *shortopts,
 		out[nout++] = argv[i];
 		k = takes_next(argv[i] + 1, shortopts, longopts, pairopt);
 		if (i + k >= argc)
-			cli_usage_error("option '%s' needs %s", argv[i],
+			cli_usage_error("option '%s' needs %s",
+					cli_quote(argv[i]),
 					k > 1 ? "two values" : "a value");
 		while (k-- > 0)
 			out[nout++] = argv[++i];
@@ -85,7 +96,37 @@ cli_numeric_operands(int argc, char **argv, const char *shortopts,
 	memcpy(out + nout, ops, (size_t)nops * sizeof(*ops));
 	out[nout + nops] = NULL;
 	free(ops);
-	return out;
+	free(cli_argv);
+	return cli_argv = out;
+}
+
+const char *
+cli_quote(const char *s)
+{
+	static char bufs[4][4 * CLI_QUOTE_MAX + sizeof("...")];
+	static int turn;
+	char *buf = bufs[turn++ % 4], *p = buf;
+	const unsigned char *u = (const unsigned char *)s;
+	size_t n;
+
+	for (n = 0; u[n] != '\0'; n++) {
+		/* Stop at a character boundary, not inside a UTF-8 sequence. */
+		if (n >= CLI_QUOTE_MAX && (u[n] & 0xc0) != 0x80) {
+			memcpy(p, "...", 3);
+			p += 3;
+			break;
+		}
+		if (u[n] == '\n' || u[n] == '\t' || u[n] == '\r') {
+			*p++ = '\\';
+			*p++ = u[n] == '\n' ? 'n' : u[n] == '\t' ? 't' : 'r';
+		} else if (u[n] < 0x20 || u[n] == 0x7f) {
+			p += sprintf(p, "\\x%02x", u[n]);
+		} else {
+			*p++ = (char)u[n];
+		}
+	}
+	*p = '\0';
+	return buf;
 }
 
 void
@@ -116,10 +157,10 @@ cli_bad_option(char **argv, const char *shortopts)
 	const char *word = argv[optind - 1];
 
 	if (optopt != 0 && strchr(shortopts, optopt) != NULL)
-		cli_usage_error("option '%s' needs a value", word);
+		cli_usage_error("option '%s' needs a value", cli_quote(word));
 	if (optopt != 0)
 		cli_usage_error("unknown option '-%c'", optopt);
-	cli_usage_error("unknown option '%s'", word);
+	cli_usage_error("unknown option '%s'", cli_quote(word));
 }
 
 void

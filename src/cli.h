@@ -20,6 +20,13 @@
 char **cli_numeric_operands(int argc, char **argv, const char *shortopts,
 			    const struct option *longopts, const char *pairopt);
 
+/*
+ * s made safe to quote in a one-line message: control bytes escaped
+ * (\n, \x1b ...), and cut to about 64 bytes with "..." if longer.  The
+ * result lives in one of four static buffers, reused in turn.
+ */
+const char *cli_quote(const char *s);
+
 /* Prints "NAME (rangetools) VERSION" and exits 0. */
 void cli_version(void);
 

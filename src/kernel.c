@@ -19,9 +19,28 @@
 
 typedef uint64_t v8u64 __attribute__((vector_size(64)));
 
+/*
+ * target_clones picks the widest vectors through an ifunc resolver, which
+ * the dynamic linker runs before ThreadSanitizer's runtime is up: an
+ * instrumented resolver crashes there, so a TSan build has one clone.
+ */
+#if defined(__SANITIZE_THREAD__)
+#define KERNEL_NO_CLONES
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define KERNEL_NO_CLONES
+#endif
+#endif
+#ifdef KERNEL_NO_CLONES
+#define CLONES
+#else
+#define CLONES                                                                 \
+	__attribute__((                                                        \
+	    target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#endif
+
 /* The wrapped (mod 2^64) sum of the n integers from lo on. */
-__attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3",
-			     "default"))) static uint64_t
+CLONES static uint64_t
 wrapped_sum(uint64_t lo, uint64_t n)
 {
 	v8u64 a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};

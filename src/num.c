@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "cli.h"
 #include "num.h"
 
 /*
@@ -80,7 +81,12 @@ num_parse(const char *s, int64_t min, int64_t max, const char **errstr)
 		*errstr = "invalid";
 		return 0;
 	}
-	if (overflow) {
+	/*
+	 * Past 64 bits the sign alone says which bound is broken; below,
+	 * the magnitude converts and negates without overflow (2^127 would
+	 * do neither).
+	 */
+	if (overflow || mag > (unsigned __int128)UINT64_MAX) {
 		*errstr = neg ? "too small" : "too large";
 		return 0;
 	}
@@ -106,9 +112,9 @@ num_arg(const char *what, const char *s, int64_t min, int64_t max)
 	v = num_parse(s, min, max, &errstr);
 	if (errstr != NULL) {
 		if (strcmp(errstr, "invalid") == 0)
-			errx(2, "%s: not an integer: '%s'", what, s);
+			errx(2, "%s: not an integer: '%s'", what, cli_quote(s));
 		errx(2, "%s: %s (must be %jd..%jd): '%s'", what, errstr,
-		     (intmax_t)min, (intmax_t)max, s);
+		     (intmax_t)min, (intmax_t)max, cli_quote(s));
 	}
 	return v;
 }
@@ -158,7 +164,10 @@ num_duration(const char *s, const char **errstr)
 			return *errstr = "too large", -1;
 		whole = whole * 10 + (*p - '0');
 	}
+	/* A decimal point must be followed by a digit: "5.ms" is a typo. */
 	if (*p == '.') {
+		if (!isdigit((unsigned char)p[1]))
+			return -1;
 		for (p++; isdigit((unsigned char)*p); p++, n++) {
 			if (scale < 1000000000) {
 				frac = frac * 10 + (*p - '0');
@@ -188,7 +197,7 @@ num_duration_arg(const char *what, const char *s)
 	ns = num_duration(s, &errstr);
 	if (errstr != NULL)
 		errx(2, "%s: %s duration (use e.g. 5ms, 200us, 0.005): '%s'",
-		     what, errstr, s);
+		     what, errstr, cli_quote(s));
 	return ns;
 }
 

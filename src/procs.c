@@ -117,6 +117,12 @@ spawn(struct crew *k, const struct workctx *c)
 	pid_t parent = getpid(), pid;
 	int i;
 
+	/*
+	 * Results already printed must not be in a buffer the workers
+	 * inherit: an exit path that flushes stdio in a child (a sanitizer's
+	 * _exit, an atexit handler) would print them once more per worker.
+	 */
+	fflush(stdout);
 	for (i = 0; i < k->n; i++) {
 		if ((pid = fork()) == -1) {
 			warn("fork");

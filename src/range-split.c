@@ -119,10 +119,10 @@ main(int argc, char *argv[])
 	argv += optind;
 	if (parts != 0 && size != 0)
 		cli_usage_error("-n and -s cannot be used together");
-	if (argc != 2)
-		cli_usage_error(argc < 2 ? "missing operand: need start end"
-					 : "extra operand '%s'",
-				argv[argc < 2 ? 0 : 2]);
+	if (argc < 2)
+		cli_usage_error("missing operand: need start end");
+	if (argc > 2)
+		cli_usage_error("extra operand '%s'", cli_quote(argv[2]));
 	start = num_arg("start", argv[0], INT64_MIN, INT64_MAX);
 	end = num_arg("end", argv[1], INT64_MIN, INT64_MAX);
 	if (start > end)

@@ -120,7 +120,7 @@ parse_options(int argc, char *argv[])
 			else
 				cli_usage_error("--method: expected loop or "
 						"formula, not '%s'",
-						optarg);
+						cli_quote(optarg));
 			break;
 		case OPT_THREADS:
 			opts.threads =
@@ -245,10 +245,10 @@ main(int argc, char *argv[])
 	check_options();
 	argc -= optind;
 	argv += optind;
-	if (argc == 1 || argc > 2)
-		cli_usage_error(argc == 1 ? "missing operand: need start end"
-					  : "extra operand '%s'",
-				argv[argc == 1 ? 0 : 2]);
+	if (argc == 1)
+		cli_usage_error("missing operand: need start end");
+	if (argc > 2)
+		cli_usage_error("extra operand '%s'", cli_quote(argv[2]));
 	if (argc == 2) {
 		start = num_arg("start", argv[0], INT64_MIN, INT64_MAX);
 		end = num_arg("end", argv[1], INT64_MIN, INT64_MAX);

@@ -48,7 +48,10 @@ usage(void)
 	       "'start end sum' as range-sum -t writes them.\n"
 	       "  --expect S E   the records must cover [S, E) exactly, "
 	       "without overlap\n"
-	       "  --mq NAME      read records from POSIX message queue NAME\n"
+	       "  --mq NAME      read records from POSIX message queue NAME "
+	       "until\n"
+	       "                 --count, --expect or a STOP message "
+	       "(range-sum --stop)\n"
 	       "  --count N      with --mq: stop after N records\n"
 	       "  --timeout D    with --mq: give up when nothing arrives "
 	       "for D (e.g. 10s)\n"
@@ -162,11 +165,11 @@ merge_path(struct merge *m, const char *path)
 	if (strcmp(path, "-") == 0)
 		return merge_file(m, STDIN_FILENO, "stdin");
 	if ((fp = fopen(path, "r")) == NULL) {
-		warn("%s", path);
+		warn("%s", cli_quote(path));
 		return MERGE_EXIT_BAD;
 	}
 	if (fstat(fileno(fp), &st) == 0 && S_ISDIR(st.st_mode)) {
-		warnx("%s: is a directory", path);
+		warnx("%s: is a directory", cli_quote(path));
 		fclose(fp);
 		return MERGE_EXIT_BAD;
 	}
