@@ -37,8 +37,11 @@ PATH="${RANGETOOLS_BIN:-$(dirname "$0")/../bin}:$PATH"
 if [ "$#" -gt 0 ]; then
 	hosts=$(printf '%s,' "$@")
 	hosts=${hosts%,}
+elif [ -n "${RANGETOOLS_HOSTS:-}" ]; then
+	hosts=$RANGETOOLS_HOSTS
 else
-	hosts=${RANGETOOLS_HOSTS:?"usage: $0 host ... (or set RANGETOOLS_HOSTS)"}
+	echo "usage: $0 host ... (or set RANGETOOLS_HOSTS)" >&2
+	exit 2
 fi
 start=${START:-0}
 end=${END:-1e11}
@@ -59,7 +62,11 @@ esac
 if [ "${SHIP:-}" = 1 ]; then
 	# --basefile paths are relative to the current folder here and to
 	# --workdir there: run from the folder that holds range-sum.
-	cd "$(dirname "$(command -v range-sum)")"
+	here=$(command -v range-sum) || {
+		echo "$0: no range-sum here to ship" >&2
+		exit 1
+	}
+	cd "$(dirname "$here")"
 	set -- --basefile range-sum --workdir "${REMOTE_WD:-.rangetools-tmp.$$}" \
 		--cleanup
 	job='./range-sum -t {1} {2}'
