@@ -71,16 +71,12 @@ cluster_up() {
 }
 
 # sshd running as root insists on its privilege separation directory,
-# which Debian makes only when the service starts.
+# which Debian makes only when the service starts.  It stays: another run
+# of these tests may be using it at the same time.
 cluster_privsep_dir() {
-	CLUSTER_MADE_PRIVSEP=
 	[ "$(id -u)" -eq 0 ] || return 0
 	[ -d /run/sshd ] && return 0
-	mkdir -m 0755 /run/sshd || {
-		cluster_cannot "cannot make /run/sshd"
-		return
-	}
-	CLUSTER_MADE_PRIVSEP=1
+	mkdir -p -m 0755 /run/sshd || cluster_cannot "cannot make /run/sshd"
 }
 
 # One user key, authorised on both hosts; one host key per host, known to
@@ -153,8 +149,15 @@ cluster_netns_up() {
 # Interface names stay under 16 bytes: "r" pid "-" test "-" host, and "n"
 # for the end inside the namespace.
 cluster_netns_names() {
-	local n=0 h net
+	local n=0 h net try used
+	# A 10.213.N.0/24 that no interface uses yet (other runs of
+	# these tests may be going on).
+	used=$(ip -o -4 addr show 2>/dev/null)
 	net=$((($$ + BATS_TEST_NUMBER * 131) % 250 + 1))
+	for try in $(seq 250); do
+		[[ $used == *" 10.213.$net."* ]] || break
+		net=$((net % 250 + 1))
+	done
 	for h in $CLUSTER_HOSTS; do
 		n=$((n + 1))
 		printf -v "CLUSTER_NS_$h" 'rtc%s-%s-%s' "$$" "$BATS_TEST_NUMBER" "$n"
@@ -342,6 +345,5 @@ cluster_down() {
 		[ -z "${!pidvar:-}" ] || wait "${!pidvar}" 2>/dev/null
 	done
 	[ "${CLUSTER_MODE:-}" != netns ] || cluster_netns_down
-	[ -z "${CLUSTER_MADE_PRIVSEP:-}" ] || rmdir /run/sshd 2>/dev/null
 	return 0
 }
