@@ -85,8 +85,11 @@ fi
 
 echo "The article's experiment on this machine ($(nproc) cores)."
 echo "rangetools sums [0, $end) = $want"
-[ -s "$tmp/py" ] &&
+if [ -s "$tmp/py" ]; then
 	echo "Python $pyversion sums [0, $pyend) = $pywant (examples/article.py)"
+else
+	echo "(no python3 here: no Python column)"
+fi
 echo
 # The Python rows stand beside their C counterparts: its two threads
 # beside --gil, its two processes and Queue beside --procs.
