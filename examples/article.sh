@@ -22,7 +22,11 @@ PATH="${RANGETOOLS_BIN:-$here/../bin}:$PATH"
 end=${1:-4e10}
 pyend=${2:-1e8}
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+# A failed queue row may leave its queue: sum-merge drains and removes it.
+# The trap keeps the script's exit status.
+trap 'st=$?; rm -rf "$tmp"
+    [ -z "${q:-}" ] || sum-merge --mq "$q" --timeout 0 >/dev/null 2>&1 || :
+    exit $st' EXIT
 
 # row KEY WORKERS COMMAND: runs the shell command COMMAND and appends
 # "KEY WORKERS wall cpu sum" to $tmp/c.  CPU time is user + system of
@@ -40,6 +44,8 @@ row() {
 }
 
 q="/article-$$"
+# Other jobs holding the cores hide every speed-up: note the load first.
+load=$(cut -d ' ' -f 1 /proc/loadavg 2>/dev/null || echo 0)
 
 row thread 1 "range-sum 0 $end"
 row gil 2 "range-sum --threads 2 --gil 0 $end"
@@ -47,10 +53,12 @@ row threads 2 "range-sum --threads 2 0 $end"
 row procs 2 "range-sum --procs 2 0 $end"
 row xargs 2 "range-split -n 2 0 $end |
     xargs -P 2 -L 1 range-sum -t | sum-merge --expect 0 $end"
-# The message-queue row (the article's Queue, with 'STOP' as --count):
-# row mq 2 "range-split -n 2 0 $end |
-#     xargs -P 2 -L 1 range-sum --mq $q && sum-merge --mq $q --count 2"
-: "$q"
+# The article's Queue: the workers put their records on a POSIX message
+# queue and are joined (xargs returns), 'STOP' goes on the queue, and the
+# consumer drains it up to STOP, checks coverage and removes the queue.
+row mq 2 "range-split -n 2 0 $end |
+    xargs -P 2 -L 1 range-sum --mq $q && range-sum --mq $q --stop &&
+    sum-merge --mq $q --expect 0 $end --timeout 60s"
 
 if command -v python3 >/dev/null; then
 	python3 "$here/article.py" "$pyend" >"$tmp/py"
@@ -77,10 +85,18 @@ if [ -s "$tmp/py" ]; then
 	done <"$tmp/py"
 fi
 
-echo "The article's experiment on this machine ($(nproc) cores)."
+cores=$(nproc)
+echo "The article's experiment on this machine ($cores cores)."
+if awk -v l="$load" -v c="$cores" 'BEGIN { exit !(l > c) }'; then
+	echo "Note: load average $load on $cores cores; other jobs hold the" \
+	    "CPUs, so the speed-ups below are not what this machine can do."
+fi
 echo "rangetools sums [0, $end) = $want"
-[ -s "$tmp/py" ] &&
+if [ -s "$tmp/py" ]; then
 	echo "Python $pyversion sums [0, $pyend) = $pywant (examples/article.py)"
+else
+	echo "(no python3 here: no Python column)"
+fi
 echo
 # The Python rows stand beside their C counterparts: its two threads
 # beside --gil, its two processes and Queue beside --procs.

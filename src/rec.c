@@ -261,7 +261,7 @@ columns_add(struct columns *c, const char *d, const char *e)
  * that where a line starts does not wait for its predecessor's digits.
  * Overflow cannot happen within one call: it starts only with a total
  * below 2^126 and reads at most 2^23 bytes, fewer than 2^22 sums below
- * 2^64; a total near the limit is left to the full path and its message.
+ * 2^64; a total near the limit is left to merge_add(), which counts wraps.
  */
 #define FAST_MAX ((long)1 << 23)
 const char *

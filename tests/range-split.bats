@@ -10,7 +10,8 @@ MAX=9223372036854775807
 # check_parts START END MODE VALUE [i]: reads range-split's output on stdin
 # and checks it against the contract with Python's exact integers: the parts
 # are ascending, contiguous, non-empty and cover [START, END) exactly; with
-# MODE n there are min(VALUE, END-START) of them, sizes within one; with
+# MODE n there are min(VALUE, END-START) of them, sizes within one, the
+# larger first (as range-split(1) says); with
 # MODE s they all hold VALUE integers but the last, which may be shorter;
 # with i each line starts with its 0-based index.
 check_parts() {
@@ -50,6 +51,8 @@ if mode == "n":
         bad("%d parts, want %d" % (len(sizes), min(value, n)))
     if sizes and max(sizes) - min(sizes) > 1:
         bad("sizes %d..%d differ by more than one" % (min(sizes), max(sizes)))
+    if sizes != sorted(sizes, reverse=True):
+        bad("the larger parts do not come first")
 else:
     if len(sizes) != -(-n // value):
         bad("%d parts, want %d" % (len(sizes), -(-n // value)))

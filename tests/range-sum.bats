@@ -110,6 +110,19 @@ refuses() {
 	assert_output "$want"
 }
 
+@test "range-sum loop is exact on ranges longer than 2^32 integers" {
+	# Long enough that no single 64-bit wrapped block sum can be exact.
+	local ranges
+	ranges=$(python3 -c '
+MIN, MAX = -2**63, 2**63 - 1
+for s, e in [(MAX - 2**33 - 5, MAX), (MIN, MIN + 2**33 + 7),
+             (-2**32 - 3, 2**32 + 11), (0, 2**32 + 1)]:
+    print(s, e)')
+	run --separate-stderr range-sum -t --method loop <<<"$ranges"
+	assert_success
+	assert_output "$(sums_py -t <<<"$ranges")"
+}
+
 @test "range-sum loop and formula agree on each range given as operands" {
 	local s e
 	while read -r s e; do

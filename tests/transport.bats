@@ -482,3 +482,22 @@ as_nobody() {
 	after=$(ls /dev/shm | grep -c rangetools- || true)
 	[ "$after" -le "$before" ]
 }
+
+@test "make demo's table has the article's Queue row, with its exact sum checked" {
+	run --separate-stderr "$RANGETOOLS_REPO/examples/article.sh" 1e7 1e5
+	assert_success
+	assert_line --regexp '^2 processes, xargs\|mqueue +2 +[0-9.]+ +[0-9.]+ +[0-9.]+x'
+}
+
+@test "bench/transport.sh prints a queue and a table rate and exits 0" {
+	run --separate-stderr "$RANGETOOLS_REPO/bench/transport.sh" 1000 2000
+	assert_success
+	assert_line --regexp '^queue +1000 records +[0-9.]+ s +[0-9]+ records/s$'
+	assert_line --regexp '^table +2000 records +[0-9.]+ s +[0-9]+ records/s$'
+	[ -z "$stderr" ]
+}
+
+@test "bench/transport.sh refuses more records than a table holds" {
+	run --separate-stderr "$RANGETOOLS_REPO/bench/transport.sh" 10 1048577
+	assert_fails_with 2 transport.sh
+}
