@@ -3,6 +3,8 @@
 PREFIX    ?= /usr/local
 BINDIR    ?= $(PREFIX)/bin
 MANPREFIX ?= $(PREFIX)/share/man
+# bash-completion loads completions/<command> when <command> is completed.
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 
 CC       ?= cc
 CFLAGS   ?= -O2 -g
@@ -100,11 +102,17 @@ install: all
 	cd $(DESTDIR)$(BINDIR) && chmod 755 $(PROGS)
 	cd $(DESTDIR)$(MANPREFIX)/man1 && chmod 644 $(MAN1:man/%=%)
 	cd $(DESTDIR)$(MANPREFIX)/man7 && chmod 644 $(MAN7:man/%=%)
+	mkdir -p $(DESTDIR)$(BASHCOMPDIR)
+	cp -f completion/rangetools.bash $(DESTDIR)$(BASHCOMPDIR)/range-split
+	chmod 644 $(DESTDIR)$(BASHCOMPDIR)/range-split
+	cd $(DESTDIR)$(BASHCOMPDIR) && ln -sf range-split range-sum && \
+	    ln -sf range-split sum-merge
 
 uninstall:
 	cd $(DESTDIR)$(BINDIR) && rm -f $(PROGS)
 	cd $(DESTDIR)$(MANPREFIX)/man1 && rm -f $(MAN1:man/%=%)
 	cd $(DESTDIR)$(MANPREFIX)/man7 && rm -f $(MAN7:man/%=%)
+	cd $(DESTDIR)$(BASHCOMPDIR) && rm -f $(PROGS)
 
 format:
 	clang-format -i src/*.c src/*.h

@@ -22,7 +22,8 @@ PATH="${RANGETOOLS_BIN:-$here/../bin}:$PATH"
 end=${1:-4e10}
 pyend=${2:-1e8}
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+# A failed queue row may leave its queue: sum-merge drains and removes it.
+trap 'rm -rf "$tmp"; [ -z "${q:-}" ] || sum-merge --mq "$q" --timeout 0 >/dev/null 2>&1 || true' EXIT
 
 # row KEY WORKERS COMMAND: runs the shell command COMMAND and appends
 # "KEY WORKERS wall cpu sum" to $tmp/c.  CPU time is user + system of
@@ -47,10 +48,12 @@ row threads 2 "range-sum --threads 2 0 $end"
 row procs 2 "range-sum --procs 2 0 $end"
 row xargs 2 "range-split -n 2 0 $end |
     xargs -P 2 -L 1 range-sum -t | sum-merge --expect 0 $end"
-# The message-queue row (the article's Queue, with 'STOP' as --count):
-# row mq 2 "range-split -n 2 0 $end |
-#     xargs -P 2 -L 1 range-sum --mq $q && sum-merge --mq $q --count 2"
-: "$q"
+# The article's Queue: the workers put their records on a POSIX message
+# queue and are joined (xargs returns), 'STOP' goes on the queue, and the
+# consumer drains it up to STOP, checks coverage and removes the queue.
+row mq 2 "range-split -n 2 0 $end |
+    xargs -P 2 -L 1 range-sum --mq $q && range-sum --mq $q --stop &&
+    sum-merge --mq $q --expect 0 $end --timeout 60s"
 
 if command -v python3 >/dev/null; then
 	python3 "$here/article.py" "$pyend" >"$tmp/py"
@@ -79,8 +82,11 @@ fi
 
 echo "The article's experiment on this machine ($(nproc) cores)."
 echo "rangetools sums [0, $end) = $want"
-[ -s "$tmp/py" ] &&
+if [ -s "$tmp/py" ]; then
 	echo "Python $pyversion sums [0, $pyend) = $pywant (examples/article.py)"
+else
+	echo "(no python3 here: no Python column)"
+fi
 echo
 # The Python rows stand beside their C counterparts: its two threads
 # beside --gil, its two processes and Queue beside --procs.

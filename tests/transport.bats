@@ -482,3 +482,9 @@ as_nobody() {
 	after=$(ls /dev/shm | grep -c rangetools- || true)
 	[ "$after" -le "$before" ]
 }
+
+@test "make demo's table has the article's Queue row, with its exact sum checked" {
+	run --separate-stderr "$RANGETOOLS_REPO/examples/article.sh" 1e7 1e5
+	assert_success
+	assert_line --regexp '^2 processes, xargs\|mqueue +2 +[0-9.]+ +[0-9.]+ +[0-9.]+x'
+}

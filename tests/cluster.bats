@@ -1,0 +1,228 @@
+#!/usr/bin/env bats
+#
+# Several machines: range-split | parallel -S h1,h2 ... | sum-merge, over
+# ssh to two real sshd, each in a network namespace of its own where that
+# can be done (see cluster_helper.bash).  The "remote" range-sum is this
+# build's: the hosts share this machine's files, and the job puts its
+# folder first on the PATH, as REMOTE_BIN does in examples/cluster.sh.
+
+load test_helper
+load cluster_helper
+
+# A hung host must not hang the suite (bats-core 1.7 and later).
+BATS_TEST_TIMEOUT=${BATS_TEST_TIMEOUT:-300}
+
+setup() {
+	cluster_up
+	BIN=$(cd "${RANGETOOLS_BIN:-$RANGETOOLS_REPO/bin}" && pwd)
+	JOBLOG="$BATS_TEST_TMPDIR/joblog"
+	BG=
+}
+
+teardown() {
+	[ -z "$BG" ] || kill -KILL $(cluster_ps "$BG" "" | cut -f 1) 2>/dev/null || true
+	cluster_down
+}
+
+# fanout_jobs: the ranges on stdin, summed on h1 and h2 as records, one
+# job at a time on each host (so that both must take part).
+fanout_jobs() {
+	parallel --will-cite --ssh "$CLUSTER_SSH" -S h1,h2 --jobs 1 \
+		--colsep ' ' --halt now,fail=1 --joblog "$JOBLOG" \
+		"PATH=$BIN:\$PATH range-sum -t {1} {2}"
+}
+
+# fanout START END: fanout_jobs, merged with --expect START END.
+fanout() {
+	fanout_jobs | sum-merge --expect "$1" "$2"
+}
+
+# joblog_column N: column N of the job log, one line per job.
+joblog_column() {
+	tail -n +2 "$JOBLOG" | cut -f "$1"
+}
+
+# missing_per_joblog START END: the parts of [START, END) that no successful
+# job of the job log summed, as sum-merge prints them: "[a, b) [c, d)".
+missing_per_joblog() {
+	tail -n +2 "$JOBLOG" | python3 -c '
+import sys
+lo, hi = int(sys.argv[1]), int(sys.argv[2])
+done = sorted((int(f[8].split()[-2]), int(f[8].split()[-1]))
+              for f in (l.rstrip("\n").split("\t") for l in sys.stdin)
+              if f[6] == "0")
+gaps, at = [], lo
+for s, e in done:
+    if s > at:
+        gaps.append("[%d, %d)" % (at, s))
+    at = max(at, e)
+if at < hi:
+    gaps.append("[%d, %d)" % (at, hi))
+print(" ".join(gaps))' "$1" "$2"
+}
+
+@test "each ssh host answers on its own address" {
+	local h addr port
+	for h in $CLUSTER_HOSTS; do
+		addr="CLUSTER_ADDR_$h" port="CLUSTER_PORT_$h"
+		run $CLUSTER_SSH "$h" 'set -- $SSH_CONNECTION; echo "$3 $4"'
+		assert_success
+		assert_output "${!addr} ${!port}"
+	done
+	[ "$CLUSTER_MODE" = loopback ] || [ "$CLUSTER_ADDR_h1" != "$CLUSTER_ADDR_h2" ]
+	[ "$CLUSTER_MODE" = netns ] || [ "$CLUSTER_PORT_h1" != "$CLUSTER_PORT_h2" ]
+}
+
+@test "a sum fanned out over two ssh hosts is exact" {
+	range-split -n 6 -- -3e6 5e6 >"$BATS_TEST_TMPDIR/parts"
+	run --separate-stderr fanout -3e6 5e6 <"$BATS_TEST_TMPDIR/parts"
+	assert_success
+	assert_output "$(pysum -3000000 5000000)"
+}
+
+@test "the joblog shows that both hosts did work" {
+	range-split -n 6 0 1e7 | fanout 0 1e7 >/dev/null
+	[ "$(joblog_column 7 | sort -u)" = 0 ]
+	[ "$(joblog_column 2 | wc -l)" -eq 6 ]
+	[ "$(joblog_column 2 | sort -u | tr '\n' ' ')" = "h1 h2 " ]
+}
+
+@test "examples/cluster.sh sums over the hosts given as arguments" {
+	START=-1e6 END=9e6 PARTS=5 REMOTE_BIN=$BIN PARALLEL_SSH=$CLUSTER_SSH \
+		run --separate-stderr "$RANGETOOLS_REPO/examples/cluster.sh" h1 h2
+	assert_success
+	assert_output "$(pysum -1000000 9000000)"
+	# Its summary of the job log: a line per job, naming the host.
+	[ "$(grep -c '^h1	0	' <<<"$stderr")" -ge 1 ]
+	[ "$(grep -c '^h2	0	' <<<"$stderr")" -ge 1 ]
+	[ "$(grep -c '^h[12]	0	.*range-sum -t ' <<<"$stderr")" -eq 5 ]
+}
+
+@test "examples/cluster.sh takes its hosts from RANGETOOLS_HOSTS" {
+	RANGETOOLS_HOSTS=h1,h2 END=1e6 JOBLOG="$JOBLOG" REMOTE_BIN=$BIN \
+		PARALLEL_SSH=$CLUSTER_SSH \
+		run --separate-stderr "$RANGETOOLS_REPO/examples/cluster.sh"
+	assert_success
+	assert_output "$(pysum 0 1000000)"
+	[ "$(joblog_column 2 | wc -l)" -eq 8 ]
+}
+
+@test "examples/cluster.sh with SHIP=1 copies range-sum to the hosts" {
+	command -v rsync >/dev/null || skip "parallel --basefile needs rsync"
+	# The hosts share this machine's files, so REMOTE_WD is one folder
+	# for both; the job runs ./range-sum from it, never from the PATH.
+	local wd="$BATS_TEST_TMPDIR/remote-wd"
+	SHIP=1 REMOTE_WD=$wd END=1e7 JOBLOG="$JOBLOG" \
+		PARALLEL_SSH=$CLUSTER_SSH \
+		run --separate-stderr "$RANGETOOLS_REPO/examples/cluster.sh" h1 h2
+	assert_success
+	assert_output "$(pysum 0 10000000)"
+	[ "$(joblog_column 9 | grep -c '^\./range-sum -t ')" -eq 8 ]
+	[ "$(joblog_column 2 | sort -u | tr '\n' ' ')" = "h1 h2 " ]
+	# --cleanup took the copy away again.
+	[ ! -e "$wd/range-sum" ]
+}
+
+# Small parts alternate with parts far too long to finish (1e13 integers
+# each: half an hour), so that each host ends up busy with a long one;
+# then h2 dies.
+@test "a host killed mid-run fails the pipeline, and sum-merge names what is missing" {
+	local end running s e i
+	python3 -c '
+at = 0
+for i in range(6):
+    for n in (10**5, 10**13):
+        print(at, at + n)
+        at += n' >"$BATS_TEST_TMPDIR/parts"
+	end=$(tail -n 1 "$BATS_TEST_TMPDIR/parts" | cut -d' ' -f2)
+	(
+		set +e
+		fanout_jobs <"$BATS_TEST_TMPDIR/parts" |
+			sum-merge --expect 0 "$end" \
+				>"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err"
+		echo "${PIPESTATUS[@]}" >"$BATS_TEST_TMPDIR/status"
+	) 3>&- &
+	BG=$!
+	for i in $(seq 600); do
+		running=$(cluster_running h2)
+		set -- $running
+		[ "$#" -eq 4 ] && [ $(($4 - $3)) -gt 1000000 ] && break
+		sleep 0.1
+	done
+	[ "$#" -eq 4 ] || fail "h2 never ran a long part: $running"
+	s=$3 e=$4
+	cluster_kill h2
+	wait "$BG"
+	BG=
+	# parallel failed, and sum-merge printed no total but the gaps.
+	read -r parallel_status merge_status <"$BATS_TEST_TMPDIR/status"
+	[ "$parallel_status" -ne 0 ]
+	[ "$merge_status" -eq 3 ]
+	[ ! -s "$BATS_TEST_TMPDIR/out" ]
+	local gaps line
+	gaps=$(missing_per_joblog 0 "$end")
+	line=$(grep '^sum-merge:' "$BATS_TEST_TMPDIR/err")
+	[[ $line == "sum-merge: "*"missing: $gaps" ]] ||
+		fail "expected the gaps $gaps, got: $(cat "$BATS_TEST_TMPDIR/err")"
+	# The killed part is among them, and the job log blames h2 for it.
+	python3 -c '
+import re, sys
+s, e = int(sys.argv[1]), int(sys.argv[2])
+gaps = re.findall(r"\[(-?\d+), (-?\d+)\)", sys.stdin.read())
+sys.exit(not any(int(a) <= s and e <= int(b) for a, b in gaps))' \
+		"$s" "$e" <"$BATS_TEST_TMPDIR/err" ||
+		fail "[$s, $e) is not named missing: $(cat "$BATS_TEST_TMPDIR/err")"
+	joblog_column 2,7,9 | grep -q "^h2	255	.* $s $e\$"
+}
+
+@test "after a host dies, the job on the other host is stopped too" {
+	python3 -c 'print(0, 10**13); print(10**13, 2 * 10**13)' |
+		fanout 0 2e13 >/dev/null 2>&1 3>&- &
+	BG=$!
+	for i in $(seq 600); do
+		[ -n "$(cluster_running h1)" ] && [ -n "$(cluster_running h2)" ] &&
+			break
+		sleep 0.1
+	done
+	cluster_kill h2
+	wait "$BG" || true
+	BG=
+	# parallel's job wrapper on h1 sees its ssh session end and stops
+	# range-sum: no job keeps a CPU busy there for nothing.
+	for i in $(seq 300); do
+		[ -z "$(cluster_running h1)" ] && break
+		sleep 0.1
+	done
+	[ -z "$(cluster_running h1)" ]
+}
+
+# Two parts that take seconds each; h2 dies while it sums its part.
+@test "with --retries in place of --halt, the part of a dead host is summed on the other" {
+	local running
+	range-split -n 2 0 4e10 >"$BATS_TEST_TMPDIR/parts"
+	(
+		set +e
+		parallel --will-cite --ssh "$CLUSTER_SSH" -S h1,h2 --jobs 1 \
+			--retries 2 --colsep ' ' --joblog "$JOBLOG" \
+			"PATH=$BIN:\$PATH range-sum -t {1} {2}" \
+			<"$BATS_TEST_TMPDIR/parts" |
+			sum-merge --expect 0 4e10 >"$BATS_TEST_TMPDIR/out"
+		echo "${PIPESTATUS[*]}" >"$BATS_TEST_TMPDIR/status"
+	) 2>/dev/null 3>&- &
+	BG=$!
+	for i in $(seq 600); do
+		running=$(cluster_running h2)
+		[ -n "$running" ] && break
+		sleep 0.1
+	done
+	[ -n "$running" ] || fail "h2 never ran a part"
+	cluster_kill h2
+	wait "$BG"
+	BG=
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/status")" "0 0"
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/out")" "$(pysum 0 40000000000)"
+	# The job log keeps each part's last try: h1 summed both.
+	set -- $running
+	joblog_column 2,7,9 | grep -q "^h1	0	.* $3 $4\$"
+	[ "$(joblog_column 2 | sort -u)" = h1 ]
+}
