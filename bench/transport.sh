@@ -27,8 +27,9 @@ if [ "$n" -gt 1048576 ]; then
 	exit 2
 fi
 # sum-merge removes the queue and the table, even after a failure.
-trap 'rm -rf "$tmp"; sum-merge --shm "$t" >/dev/null 2>&1;
-    sum-merge --mq "$q" --timeout 0 >/dev/null 2>&1' EXIT
+# The trap keeps the script's exit status.
+trap 'st=$?; rm -rf "$tmp"; sum-merge --shm "$t" >/dev/null 2>&1 || :
+    sum-merge --mq "$q" --timeout 0 >/dev/null 2>&1 || :; exit $st' EXIT
 
 now() { date +%s%N; }
 

@@ -23,7 +23,10 @@ end=${1:-4e10}
 pyend=${2:-1e8}
 tmp=$(mktemp -d)
 # A failed queue row may leave its queue: sum-merge drains and removes it.
-trap 'rm -rf "$tmp"; [ -z "${q:-}" ] || sum-merge --mq "$q" --timeout 0 >/dev/null 2>&1 || true' EXIT
+# The trap keeps the script's exit status.
+trap 'st=$?; rm -rf "$tmp"
+    [ -z "${q:-}" ] || sum-merge --mq "$q" --timeout 0 >/dev/null 2>&1 || :
+    exit $st' EXIT
 
 # row KEY WORKERS COMMAND: runs the shell command COMMAND and appends
 # "KEY WORKERS wall cpu sum" to $tmp/c.  CPU time is user + system of

@@ -95,7 +95,7 @@ timed_out(struct mqrun *r)
 {
 	char why[200], got[64];
 
-	snprintf(why, sizeof(why), "--timeout %.3gs expired after %s%s",
+	snprintf(why, sizeof(why), "--timeout %.9gs expired after %s%s",
 		 (double)r->o->timeout_ns / 1e9, received(r, got, sizeof(got)),
 		 r->o->count > 0 || r->m->expect ? "" : " and no STOP");
 	if (r->m->expect)

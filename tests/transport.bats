@@ -488,3 +488,16 @@ as_nobody() {
 	assert_success
 	assert_line --regexp '^2 processes, xargs\|mqueue +2 +[0-9.]+ +[0-9.]+ +[0-9.]+x'
 }
+
+@test "bench/transport.sh prints a queue and a table rate and exits 0" {
+	run --separate-stderr "$RANGETOOLS_REPO/bench/transport.sh" 1000 2000
+	assert_success
+	assert_line --regexp '^queue +1000 records +[0-9.]+ s +[0-9]+ records/s$'
+	assert_line --regexp '^table +2000 records +[0-9.]+ s +[0-9]+ records/s$'
+	[ -z "$stderr" ]
+}
+
+@test "bench/transport.sh refuses more records than a table holds" {
+	run --separate-stderr "$RANGETOOLS_REPO/bench/transport.sh" 10 1048577
+	assert_fails_with 2 transport.sh
+}
