@@ -44,6 +44,8 @@ row() {
 }
 
 q="/article-$$"
+# Other jobs holding the cores hide every speed-up: note the load first.
+load=$(cut -d ' ' -f 1 /proc/loadavg 2>/dev/null || echo 0)
 
 row thread 1 "range-sum 0 $end"
 row gil 2 "range-sum --threads 2 --gil 0 $end"
@@ -83,7 +85,12 @@ if [ -s "$tmp/py" ]; then
 	done <"$tmp/py"
 fi
 
-echo "The article's experiment on this machine ($(nproc) cores)."
+cores=$(nproc)
+echo "The article's experiment on this machine ($cores cores)."
+if awk -v l="$load" -v c="$cores" 'BEGIN { exit !(l > c) }'; then
+	echo "Note: load average $load on $cores cores; other jobs hold the" \
+	    "CPUs, so the speed-ups below are not what this machine can do."
+fi
 echo "rangetools sums [0, $end) = $want"
 if [ -s "$tmp/py" ]; then
 	echo "Python $pyversion sums [0, $pyend) = $pywant (examples/article.py)"
