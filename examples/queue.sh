@@ -23,6 +23,20 @@ start=${1:-0}
 end=${2:-1e8}
 workers=${3:-2}
 q=/rangetools-queue-$$
+consumer=
+
+# On a failure leave nothing behind: a waiting consumer is ended (on
+# SIGTERM it removes the queue), and a queue nobody reads is drained and
+# removed by a sum-merge that does not wait.
+cleanup() {
+	st=$?
+	if [ "$st" -ne 0 ]; then
+		[ -z "$consumer" ] || kill "$consumer" 2>/dev/null || :
+		sum-merge --mq "$q" --timeout 0 >/dev/null 2>&1 || :
+	fi
+	exit "$st"
+}
+trap cleanup EXIT
 
 case $mode in
 stop)
@@ -42,6 +56,7 @@ first)
 	range-split -n "$workers" "$start" "$end" |
 	    xargs -P "$workers" -L 1 range-sum --mq "$q"
 	wait "$consumer"
+	consumer=
 	;;
 last)
 	# Without a consumer the queue's 10 places are all there is: more

@@ -18,6 +18,10 @@ end=${2:-1e8}
 workers=${3:-2}
 t=/rangetools-table-$$
 
+# If a worker fails, sum-merge never runs below: remove the table anyway.
+trap 'st=$?; [ "$st" -eq 0 ] || sum-merge --shm "$t" >/dev/null 2>&1 || :
+    exit "$st"' EXIT
+
 case $tool in
 xargs)
 	range-split -n "$workers" "$start" "$end" |

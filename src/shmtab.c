@@ -30,6 +30,8 @@ struct shmtab {
 	const char *name;
 	struct shmtab_hdr *h;
 	size_t size;
+	struct shmtab_rec buf[SHMTAB_BATCH]; /* not yet in the table */
+	size_t nbuf;
 };
 
 static const size_t table_size =
@@ -194,12 +196,18 @@ shmtab_join(const char *name)
 	return t;
 }
 
-/* Locks the table, making it consistent if a holder died. */
+/*
+ * Locks the table, making it consistent if a holder died.  With try, a
+ * lock another process holds returns 1 at once.  0, 1, or -1.
+ */
 static int
-lock(struct shmtab_hdr *h, const char *name)
+lock(struct shmtab_hdr *h, const char *name, int try)
 {
-	int e = pthread_mutex_lock(&h->lock);
+	int e = try ? pthread_mutex_trylock(&h->lock)
+		    : pthread_mutex_lock(&h->lock);
 
+	if (e == EBUSY && try)
+		return 1;
 	if (e == EOWNERDEAD) {
 		h->deaths++;
 		e = pthread_mutex_consistent(&h->lock);
@@ -212,23 +220,27 @@ lock(struct shmtab_hdr *h, const char *name)
 	return 0;
 }
 
-int
-shmtab_insert(struct shmtab *t, int64_t start, int64_t end, i128 sum)
+/* With the lock held: appends what fits of the batch, then unlocks. */
+static int
+flush_locked(struct shmtab *t)
 {
 	struct shmtab_hdr *h = t->h;
 	const char *why = NULL;
+	size_t k = 0;
 
-	if (lock(h, t->name) != 0)
-		return -1;
 	if (h->taken)
 		why = "was already read by sum-merge";
-	else if (h->n >= h->capacity)
+	else if ((k = h->capacity - h->n) < t->nbuf)
 		why = "is full";
-	if (why == NULL) {
-		h->recs[h->n] = (struct shmtab_rec){start, end, sum};
-		__atomic_store_n(&h->n, h->n + 1, __ATOMIC_RELEASE);
+	if (k > t->nbuf)
+		k = t->nbuf;
+	if (!h->taken) {
+		memcpy(&h->recs[h->n], t->buf, k * sizeof(*t->buf));
+		/* The count last: a holder killed before it added nothing. */
+		__atomic_store_n(&h->n, h->n + k, __ATOMIC_RELEASE);
 	}
 	pthread_mutex_unlock(&h->lock);
+	t->nbuf = 0;
 	if (why != NULL) {
 		warnx("table %s %s (it holds %d records)", t->name, why,
 		      SHMTAB_CAPACITY);
@@ -237,13 +249,43 @@ shmtab_insert(struct shmtab *t, int64_t start, int64_t end, i128 sum)
 	return 0;
 }
 
-void
+/*
+ * Records go in at once when the lock is free.  When another producer
+ * holds it, they wait in a small batch instead of queueing for the lock
+ * (and for a holder the scheduler has put aside); a full batch waits for
+ * the lock.
+ */
+int
+shmtab_insert(struct shmtab *t, int64_t start, int64_t end, i128 sum)
+{
+	int rv;
+
+	t->buf[t->nbuf++] = (struct shmtab_rec){start, end, sum};
+	rv = lock(t->h, t->name, t->nbuf < SHMTAB_BATCH);
+	if (rv == 1)
+		return 0;
+	return rv == 0 ? flush_locked(t) : -1;
+}
+
+int
+shmtab_flush(struct shmtab *t)
+{
+	if (t->nbuf == 0)
+		return 0;
+	return lock(t->h, t->name, 0) == 0 ? flush_locked(t) : -1;
+}
+
+int
 shmtab_leave(struct shmtab *t)
 {
+	int rv;
+
 	if (t == NULL)
-		return;
+		return 0;
+	rv = shmtab_flush(t);
 	munmap(t->h, t->size);
 	free(t);
+	return rv;
 }
 
 /* Copies the records out and marks the table taken, under the lock. */
@@ -251,7 +293,7 @@ static int
 copy_out(struct shmtab_hdr *h, const char *name, struct shmtab_rec **recs,
 	 size_t *n, unsigned *deaths)
 {
-	if (lock(h, name) != 0)
+	if (lock(h, name, 0) != 0)
 		return -1;
 	if (h->taken) {
 		pthread_mutex_unlock(&h->lock);

@@ -42,8 +42,16 @@ struct shmtab_hdr {
  */
 struct shmtab *shmtab_join(const char *name);
 
-/* Appends one record.  0, or -1 after a message (full, already taken). */
+/*
+ * Appends one record, or keeps it in a batch of up to SHMTAB_BATCH while
+ * another producer holds the lock.  0, or -1 after a message (full,
+ * already taken).
+ */
+#define SHMTAB_BATCH 256
 int shmtab_insert(struct shmtab *t, int64_t start, int64_t end, i128 sum);
+
+/* Appends the batch now.  0 or -1 after a message. */
+int shmtab_flush(struct shmtab *t);
 
 /*
  * Opens the existing table name (no creation), marks it taken so that a
@@ -55,6 +63,7 @@ int shmtab_insert(struct shmtab *t, int64_t start, int64_t end, i128 sum);
 int shmtab_take(const char *name, struct shmtab_rec **recs, size_t *n,
 		unsigned *deaths, int *ours);
 
-void shmtab_leave(struct shmtab *t);
+/* Flushes the batch and unmaps the table.  0 or -1 after a message. */
+int shmtab_leave(struct shmtab *t);
 
 #endif

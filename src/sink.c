@@ -83,10 +83,13 @@ sink_stop(struct sink *s)
 int
 sink_close(struct sink *s)
 {
+	int rv = 0;
+
 	if (s->kind == SINK_MQ)
 		recq_close(&s->q);
-	shmtab_leave(s->t);
+	if (shmtab_leave(s->t) != 0)
+		rv = -1;
 	free(s);
 	cli_close_stdout();
-	return 0;
+	return rv;
 }

@@ -303,3 +303,18 @@ sum(range(0, 1000000)) + 2 * (2**63 - 1)")"
 	assert_success
 	assert_output "$(py '-2**127')"
 }
+
+@test "sum-merge --expect accepts many records in any order" {
+	range-split -s 7 -- -50000 50000 | range-sum -t --method formula |
+		shuf --random-source=<(yes) >"$tmp/recs"
+	[ "$(wc -l <"$tmp/recs")" -eq "$(py '-(-100000 // 7)')" ]
+	run --separate-stderr sum-merge --expect -50000 50000 "$tmp/recs"
+	assert_success
+	assert_output "$(pysum -50000 50000)"
+}
+
+@test "sum-merge --expect names gaps at both ends of the 64-bit domain" {
+	refuses 3 --expect "$MIN" "$MAX" < <(rec -5 5)
+	assert_stderr_has "[$MIN, -5)"
+	assert_stderr_has "[5, $MAX)"
+}

@@ -10,10 +10,11 @@ setup() {
 	[ -x "$PROBE" ] || fail "tests/ipc-probe is not built (run make)"
 	Q=$(ipc_name q)
 	T=$(ipc_name t)
+	MORE=() # names a script chose, removed as well
 }
 
 teardown() {
-	ipc_cleanup "$Q" "$T"
+	ipc_cleanup "$Q" "$T" "${MORE[@]}"
 }
 
 # mq_gone NAME: opening the queue without O_CREAT fails with ENOENT.
@@ -500,4 +501,41 @@ as_nobody() {
 @test "bench/transport.sh refuses more records than a table holds" {
 	run --separate-stderr "$RANGETOOLS_REPO/bench/transport.sh" 10 1048577
 	assert_fails_with 2 transport.sh
+}
+
+# fake_failing_range_sum DIR: a bin directory whose range-sum does its
+# work and then fails, as under a sanitizer report; the others are real.
+fake_failing_range_sum() {
+	mkdir -p "$1"
+	ln -sf "$(command -v range-split)" "$1/range-split"
+	ln -sf "$(command -v sum-merge)" "$1/sum-merge"
+	printf '#!/bin/sh\n"%s" "$@"; exit 1\n' "$(command -v range-sum)" \
+	    >"$1/range-sum"
+	chmod +x "$1/range-sum"
+}
+
+@test "examples/queue.sh leaves no queue behind when a worker fails" {
+	fake_failing_range_sum "$BATS_TEST_TMPDIR/bin"
+	for mode in stop first last; do
+		RANGETOOLS_BIN="$BATS_TEST_TMPDIR/bin" \
+		    "$RANGETOOLS_REPO/examples/queue.sh" "$mode" 0 1000 4 \
+		    >/dev/null 2>&1 3>&- &
+		pid=$!
+		MORE+=("/rangetools-queue-$pid")
+		status=0 && wait "$pid" || status=$?
+		[ "$status" -ne 0 ] || fail "queue.sh $mode succeeded"
+		mq_gone "/rangetools-queue-$pid"
+	done
+}
+
+@test "examples/table.sh leaves no table behind when a worker fails" {
+	fake_failing_range_sum "$BATS_TEST_TMPDIR/bin"
+	RANGETOOLS_BIN="$BATS_TEST_TMPDIR/bin" \
+	    "$RANGETOOLS_REPO/examples/table.sh" xargs 0 1000 4 \
+	    >/dev/null 2>&1 3>&- &
+	pid=$!
+	MORE+=("/rangetools-table-$pid")
+	status=0 && wait "$pid" || status=$?
+	[ "$status" -ne 0 ]
+	shm_gone "/rangetools-table-$pid"
 }
