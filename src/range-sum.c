@@ -55,6 +55,7 @@ static const struct option longopts[] = {
 };
 
 static struct sumopts opts = {.switch_ns = 5000000};
+static int switchflag;
 static int tflag, stopflag;
 static const char *mqname, *shmname;
 
@@ -130,6 +131,7 @@ parse_options(int argc, char *argv[])
 			opts.gil = 1;
 			break;
 		case OPT_SWITCH:
+			switchflag = 1;
 			opts.switch_ns =
 			    num_duration_arg("--switch-interval", optarg);
 			if (opts.switch_ns <= 0)
@@ -187,6 +189,8 @@ check_options(void)
 		    "--threads and --procs cannot be used together");
 	if (opts.gil && opts.threads == 0)
 		cli_usage_error("--gil needs --threads");
+	if (switchflag && !opts.gil)
+		cli_usage_error("--switch-interval needs --gil");
 	if (mqname != NULL && shmname != NULL)
 		cli_usage_error("--mq and --shm cannot be used together");
 	if (stopflag && mqname == NULL)

@@ -285,6 +285,12 @@ for l in sys.stdin:
 	assert_fails_with 2 range-sum
 }
 
+@test "--switch-interval without --gil is a usage error" {
+	run --separate-stderr range-sum --threads 2 --switch-interval 1ms 0 10
+	assert_fails_with 2 range-sum
+	assert_stderr_has "--switch-interval needs --gil"
+}
+
 @test "--threads and --procs together are a usage error" {
 	run --separate-stderr range-sum --threads 2 --procs 2 0 10
 	assert_fails_with 2 range-sum
