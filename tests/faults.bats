@@ -18,11 +18,7 @@ setup() {
 }
 
 teardown() {
-	local p
-	for p in "${PIDS[@]}"; do
-		pkill -KILL -P "$p" 2>/dev/null || true
-		kill -KILL "$p" 2>/dev/null || true
-	done
+	kill_tree "${PIDS[@]}"
 	ipc_cleanup "$Q" "$T"
 }
 

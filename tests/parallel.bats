@@ -22,12 +22,8 @@ setup() {
 }
 
 teardown() {
-	local p
 	# A failed test must not leave a long run burning a core.
-	for p in "${PIDS[@]}"; do
-		pkill -KILL -P "$p" 2>/dev/null || true
-		kill -KILL "$p" 2>/dev/null || true
-	done
+	kill_tree "${PIDS[@]}"
 }
 
 # same_as_python OPTION...: every range in RANGES, summed with the options,

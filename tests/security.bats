@@ -14,11 +14,7 @@ setup() {
 }
 
 teardown() {
-	local p
-	for p in "${PIDS[@]}"; do
-		pkill -KILL -P "$p" 2>/dev/null || true
-		kill -KILL "$p" 2>/dev/null || true
-	done
+	kill_tree "${PIDS[@]}"
 	[ -z "$SQUAT" ] || rm -f "$SQUAT"
 	ipc_cleanup "$T"
 }

@@ -74,3 +74,16 @@ assert_fails_with() {
 assert_stderr_has() {
 	[[ $stderr == *"$1"* ]] || fail "stderr lacks '$1': $stderr"
 }
+
+# kill_tree PID...: SIGKILL each process and every descendant, so that a
+# failed test leaves no worker (xargs' range-sum, its forked children)
+# burning a core.  Each is stopped first so that it forks no more.
+kill_tree() {
+	local p kids
+	for p in "$@"; do
+		kill -STOP "$p" 2>/dev/null || true
+		kids=$(pgrep -P "$p" 2>/dev/null) || true
+		[ -z "$kids" ] || kill_tree $kids
+		kill -KILL "$p" 2>/dev/null || true
+	done
+}
