@@ -166,6 +166,12 @@ ipc_guard_remove(void)
 	return rv;
 }
 
+void
+ipc_guard_disarm(void)
+{
+	armed = 0;
+}
+
 int
 ipc_remove(enum ipc_kind k, const char *name)
 {

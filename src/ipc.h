@@ -35,6 +35,9 @@ void ipc_guard_unblock(const sigset_t *old);
 void ipc_guard_arm(enum ipc_kind k, const char *name);
 int ipc_guard_remove(void);
 
+/* Keeps the object: a producer that ends normally leaves it to sum-merge. */
+void ipc_guard_disarm(void);
+
 /* Removes the object name now; 0, or -1 after a message. */
 int ipc_remove(enum ipc_kind k, const char *name);
 

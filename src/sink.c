@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "ipc.h"
 #include "rec.h"
 #include "recq.h"
 #include "shmtab.h"
@@ -26,19 +27,31 @@ struct sink *
 sink_open(const char *mq, const char *shm, int tag)
 {
 	struct sink *s;
+	sigset_t old;
 
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		err(1, NULL);
 	s->tag = tag;
+	if (mq == NULL && shm == NULL)
+		return s;
+	/*
+	 * An interrupted producer leaves its run incomplete: it removes the
+	 * queue or table so that no later sum-merge can add what the run
+	 * did deliver to records of another run (see range-sum(1)).
+	 */
+	ipc_guard_block(&old);
 	if (mq != NULL) {
 		s->kind = SINK_MQ;
 		if (recq_open(&s->q, mq, O_WRONLY) != 0)
 			exit(1);
-	} else if (shm != NULL) {
+		ipc_guard_arm(IPC_MQ, mq);
+	} else {
 		s->kind = SINK_SHM;
 		if ((s->t = shmtab_join(shm)) == NULL)
 			exit(1);
+		ipc_guard_arm(IPC_SHM, shm);
 	}
+	ipc_guard_unblock(&old);
 	return s;
 }
 
@@ -89,6 +102,7 @@ sink_close(struct sink *s)
 		recq_close(&s->q);
 	if (shmtab_leave(s->t) != 0)
 		rv = -1;
+	ipc_guard_disarm();
 	free(s);
 	cli_close_stdout();
 	return rv;

@@ -251,6 +251,31 @@ as_nobody() {
 	mq_gone "$Q"
 }
 
+@test "SIGINT to a producer blocked on a full queue removes the queue" {
+	range-split -s 1 0 20 |
+	    env --default-signal=INT range-sum --mq "$Q" 2>"$BATS_TEST_TMPDIR/err" 3>&- &
+	producer=$!
+	wait_until queue_holds 10
+	kill -INT "$producer"
+	status=0 && wait "$producer" || status=$?
+	[ "$status" -eq $((128 + 2)) ]
+	mq_gone "$Q"
+}
+
+@test "SIGTERM to a producer removes its table" {
+	mkfifo "$BATS_TEST_TMPDIR/in"
+	range-sum --shm "$T" <"$BATS_TEST_TMPDIR/in" 3>&- &
+	producer=$!
+	exec 4>"$BATS_TEST_TMPDIR/in"
+	echo "0 10" >&4
+	wait_until test -e "/dev/shm$T"
+	kill -TERM "$producer"
+	status=0 && wait "$producer" || status=$?
+	exec 4>&-
+	[ "$status" -eq $((128 + 15)) ]
+	shm_gone "$T"
+}
+
 @test "--stop without --mq is a usage error" {
 	run --separate-stderr range-sum --stop
 	assert_fails_with 2 range-sum
