@@ -22,17 +22,6 @@ teardown() {
 	ipc_cleanup "$Q" "$T"
 }
 
-# wait_until CMD...: polls CMD until it succeeds; bounds a wait that should
-# end at once (no behaviour here is timed).
-wait_until() {
-	local i
-	for i in $(seq 400); do
-		"$@" && return 0
-		sleep 0.05
-	done
-	fail "never true: $*"
-}
-
 # signal_and_wait SIG PID: sends SIG and waits for PID, which must end
 # (a watchdog kills it after 20 s); sets rc to its status.
 signal_and_wait() {

@@ -87,3 +87,14 @@ kill_tree() {
 		kill -KILL "$p" 2>/dev/null || true
 	done
 }
+
+# wait_until CMD...: polls CMD until it succeeds.  Nothing here is timed:
+# the bound (20 s) only ends a wait that should end at once.
+wait_until() {
+	local i
+	for i in $(seq 400); do
+		"$@" && return 0
+		sleep 0.05
+	done
+	fail "never true: $*"
+}

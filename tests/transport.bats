@@ -35,17 +35,6 @@ mq_field() {
 	"$PROBE" mq-stat "$1" | cut -d ' ' -f "$2"
 }
 
-# wait_until CMD...: poll CMD until it succeeds (the tests never time
-# behaviour; this only bounds a wait that should end at once).
-wait_until() {
-	local i
-	for i in $(seq 200); do
-		"$@" && return 0
-		sleep 0.05
-	done
-	fail "never true: $*"
-}
-
 queue_holds() {
 	[ "$(mq_field "$Q" 3 2>/dev/null)" = "$1" ]
 }
