@@ -67,22 +67,23 @@ else
 	: >"$tmp/py"
 fi
 
-# Every way must have found the same, exact sum.
-want=$(range-sum --method formula 0 "$end")
-while read -r key workers real cpu sum; do
-	if [ "$sum" != "$want" ]; then
-		echo "article.sh: $key summed $sum, not $want" >&2
-		exit 1
-	fi
-done <"$tmp/c"
-if [ -s "$tmp/py" ]; then
-	pywant=$(range-sum --method formula 0 "$pyend")
+# check_sums FILE WANT WHO: every row of FILE found the sum WANT.
+check_sums() {
+	local key workers real cpu sum
 	while read -r key workers real cpu sum; do
-		if [ "$sum" != "$pywant" ]; then
-			echo "article.sh: Python's $key summed $sum, not $pywant" >&2
+		if [ "$sum" != "$2" ]; then
+			echo "article.sh: $3$key summed $sum, not $2" >&2
 			exit 1
 		fi
-	done <"$tmp/py"
+	done <"$1"
+}
+
+# Every way must have found the same, exact sum.
+want=$(range-sum --method formula 0 "$end")
+check_sums "$tmp/c" "$want" ""
+if [ -s "$tmp/py" ]; then
+	pywant=$(range-sum --method formula 0 "$pyend")
+	check_sums "$tmp/py" "$pywant" "Python's "
 fi
 
 cores=$(nproc)
