@@ -59,6 +59,25 @@ wait_gone() {
 	return 1
 }
 
+@test "slurm_down stops the cluster and a job still running, and leaves nothing" {
+	local mark="300.$$" i
+	srun sh -c "sleep $mark" >/dev/null 2>&1 3>&- &
+	BG=$!
+	for i in $(seq 600); do
+		pgrep -f "sleep $mark" >/dev/null && break
+		sleep 0.1
+	done
+	pgrep -f "sleep $mark" >/dev/null || fail "the job never ran"
+	[ -n "$(slurm_ps "$SLURM_DIR" | grep slurmstepd)" ]
+	run slurm_down "$SLURM_DIR"
+	assert_success
+	wait "$BG" || true
+	BG=
+	assert_equal "$(slurm_ps "$SLURM_DIR")" ''
+	run pgrep -f "sleep $mark|$SLURM_DIR"
+	assert_output ''
+}
+
 @test "srun -n gives each task its rank and the task count" {
 	run --separate-stderr srun -n 2 sh -c 'echo "$SLURM_PROCID $SLURM_NTASKS"'
 	assert_success
