@@ -176,6 +176,32 @@ wait_gone() {
 	[ "$(find "$OUT" -name '*.rec' | wc -l)" -eq 4 ]
 }
 
+@test "examples/slurm-array.sh resubmits the part of a task whose range-sum was killed" {
+	local a=0 b=100000000 line i
+	(
+		OUT=$OUT RANGE_SUM_OPTS='--io-wait 2ms' \
+			"$RANGETOOLS_REPO/examples/slurm-array.sh" "$a" "$b" 4 \
+			>"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err"
+		echo $? >"$BATS_TEST_TMPDIR/status"
+	) 3>&- &
+	BG=$!
+	# A task's range-sum, run by a slurmstepd of this cluster.
+	for i in $(seq 600); do
+		line=$(slurm_ps "$SLURM_DIR" | grep -m 1 '	range-sum ') && break
+		sleep 0.1
+	done
+	[ -n "$line" ] || fail "no task ever ran range-sum"
+	kill -KILL "${line%%	*}"
+	wait "$BG"
+	BG=
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/status")" 0
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/out")" "$(pysum "$a" "$b")"
+	set -- $line
+	shift $(($# - 2))
+	grep -q "resubmitting 1 missing part(s): $1 $2 \$" "$BATS_TEST_TMPDIR/err" ||
+		fail "no resubmission of $1 $2: $(cat "$BATS_TEST_TMPDIR/err")"
+}
+
 @test "examples/slurm-array.sh gives up after ROUNDS, naming what is still missing" {
 	# A part the tasks cannot sum: range-sum refuses a bogus option.
 	OUT=$OUT ROUNDS=1 RANGE_SUM_OPTS='--bogus' \

@@ -124,7 +124,9 @@ _slurm_munged() {
 }
 
 # _slurm_conf DIR CTLD_PORT SLURMD_PORT: one node, one partition, no
-# accounting, no cgroups (processes tracked through /proc).
+# accounting, no cgroups (processes tracked through /proc).  sbatch --wait
+# polls every 2s only while that is at least MinJobAge/2 (otherwise every
+# 8s, then 32s): ended jobs are forgotten after 4s.
 _slurm_conf() {
 	local dir=$1 cport=$2 dport=$3 node
 	[ -n "$cport" ] && [ -n "$dport" ] || return 1
@@ -163,7 +165,7 @@ SlurmdParameters=config_overrides
 MaxArraySize=10001
 KillWait=2
 InactiveLimit=0
-MinJobAge=300
+MinJobAge=4
 NodeName=$node NodeAddr=127.0.0.1 CPUs=$SLURM_CPUS State=UNKNOWN
 PartitionName=rt Nodes=$node Default=YES MaxTime=INFINITE State=UP
 EOF
