@@ -55,7 +55,9 @@ round=0
 while :; do
 	records | sum-merge --expect "$START" "$END" --missing \
 		>"$OUT/missing.$round"
-	[ -s "$OUT/missing.$round" ] && [ "$round" -lt "$rounds" ] || break
+	if [ ! -s "$OUT/missing.$round" ] || [ "$round" -ge "$rounds" ]; then
+		break
+	fi
 	n=$(wc -l <"$OUT/missing.$round")
 	echo "$0: resubmitting $n missing part(s):" \
 		"$(tr '\n' ' ' <"$OUT/missing.$round")" >&2
