@@ -34,13 +34,15 @@ static int
 run_threads(const struct sumopts *o, struct work *w, int n)
 {
 	struct gil gil;
-	struct workctx c = {.method = o->method, .io_ns = o->io_ns};
+	struct workctx c = {
+	    .method = o->method, .io_ns = o->io_ns, .trace = o->trace};
 	struct thread_arg *a;
 	pthread_t *tid;
 	int i, started, rc = 0;
 
 	if (o->gil) {
 		gil_init(&gil, o->switch_ns);
+		gil.trace = o->trace;
 		c.gil = &gil;
 	}
 	if ((tid = calloc(n, sizeof(*tid))) == NULL ||
