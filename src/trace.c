@@ -25,7 +25,8 @@
  * the file under the file's mutex.  Nothing is dropped.  The file is a
  * temporary one beside FILE, renamed to FILE when the trace is complete.
  * A thread of its own waits for SIGINT, SIGTERM and SIGHUP (blocked in
- * all the others): it stops the workers at their next event, writes out
+ * all the others), and for SIGPIPE (handed on by the main thread, which
+ * writes stdout): it stops the workers at their next event, writes out
  * what the buffers hold and the closing of the object, renames the file
  * and raises the signal again, so an interrupted run leaves a valid JSON
  * up to that point.  An exit on an error removes the temporary file.
@@ -75,7 +76,8 @@ struct trace {
 /* The open trace, for the exit handler. */
 static struct trace *active;
 
-static const int stop_signals[] = {SIGINT, SIGTERM, SIGHUP};
+static const int stop_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGPIPE};
+static pthread_t signal_thread;
 
 static int64_t
 mono_ns(void)
@@ -293,6 +295,21 @@ metadata(struct trace *tr)
 	flush_locked(tr, &tr->b[0]);
 }
 
+static const char *
+signal_name(int sig)
+{
+	switch (sig) {
+	case SIGINT:
+		return "SIGINT";
+	case SIGTERM:
+		return "SIGTERM";
+	case SIGHUP:
+		return "SIGHUP";
+	default:
+		return "SIGPIPE";
+	}
+}
+
 /* The end of the array and the object: otherData says how it ended. */
 static void
 tail(struct trace *tr, int sig)
@@ -326,9 +343,7 @@ tail(struct trace *tr, int sig)
 	p = put_str(p, sig == 0 ? "true" : "false");
 	if (sig != 0) {
 		p = put_str(p, ",\"signal\":\"");
-		p = put_str(p, sig == SIGINT	? "SIGINT"
-			       : sig == SIGTERM ? "SIGTERM"
-						: "SIGHUP");
+		p = put_str(p, signal_name(sig));
 		*p++ = '"';
 	}
 	p = put_str(p, "}}\n");
@@ -386,6 +401,8 @@ signal_main(void *arg)
 	if (!tr->closed)
 		finish(tr, sig);
 	/* As it was: the default, or a handler that removes an IPC object. */
+	if (sig == SIGPIPE)
+		signal(sig, SIG_DFL);
 	sigemptyset(&one);
 	sigaddset(&one, sig);
 	pthread_sigmask(SIG_UNBLOCK, &one, NULL);
@@ -393,6 +410,18 @@ signal_main(void *arg)
 	signal(sig, SIG_DFL);
 	raise(sig);
 	_exit(128 + sig);
+}
+
+/*
+ * SIGPIPE goes to the thread that wrote to the pipe, the main thread:
+ * it hands the signal on to the signal thread and waits to die of it.
+ */
+static void
+on_sigpipe(int sig)
+{
+	pthread_kill(signal_thread, sig);
+	for (;;)
+		pause();
 }
 
 /* An exit on an error leaves no file behind. */
@@ -406,8 +435,8 @@ remove_tmp(void)
 static void
 start_signal_thread(struct trace *tr)
 {
-	pthread_t tid;
-	sigset_t set;
+	struct sigaction sa;
+	sigset_t set, pipe;
 	size_t i;
 	int rc;
 
@@ -416,38 +445,68 @@ start_signal_thread(struct trace *tr)
 		sigaddset(&set, stop_signals[i]);
 	/* Before any other thread: they all inherit the mask. */
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
-	if ((rc = pthread_create(&tid, NULL, signal_main, tr)) != 0) {
+	if ((rc = pthread_create(&signal_thread, NULL, signal_main, tr)) != 0) {
 		errno = rc;
-		unlink(tr->tmp);
 		err(1, "--trace: cannot start a thread");
 	}
-	pthread_detach(tid);
+	pthread_detach(signal_thread);
+	/* The others take SIGPIPE as before, unless it was the default. */
+	sigemptyset(&pipe);
+	sigaddset(&pipe, SIGPIPE);
+	pthread_sigmask(SIG_UNBLOCK, &pipe, NULL);
+	if (sigaction(SIGPIPE, NULL, &sa) == 0 && sa.sa_handler == SIG_DFL) {
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = on_sigpipe;
+		sigaction(SIGPIPE, &sa, NULL);
+	}
+}
+
+/*
+ * The file is replaced by a rename: refuse what is not a regular file,
+ * and replace a symbolic link's target, not the link.
+ */
+static const char *
+check_path(const char *path)
+{
+	struct stat st;
+	char *real;
+
+	if (stat(path, &st) != 0)
+		return path;
+	if (S_ISDIR(st.st_mode))
+		errx(1, "--trace %s: %s", cli_quote(path), strerror(EISDIR));
+	if (!S_ISREG(st.st_mode))
+		errx(1, "--trace %s: not a regular file", cli_quote(path));
+	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode) &&
+	    (real = realpath(path, NULL)) != NULL)
+		return real;
+	return path;
 }
 
 struct trace *
 trace_open(const char *path, const struct trace_info *info)
 {
 	struct trace *tr;
-	struct stat st;
+	const char *file = check_path(path);
 	mode_t mask;
 	size_t n;
 	int i;
 
-	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
-		errx(1, "--trace %s: %s", cli_quote(path), strerror(EISDIR));
 	if ((tr = calloc(1, sizeof(*tr))) == NULL)
 		err(1, NULL);
-	n = strlen(path) + sizeof(".XXXXXX");
+	n = strlen(file) + sizeof(".XXXXXX");
 	if ((tr->tmp = malloc(n)) == NULL)
 		err(1, NULL);
-	snprintf(tr->tmp, n, "%s.XXXXXX", path);
+	snprintf(tr->tmp, n, "%s.XXXXXX", file);
 	if ((tr->fd = mkostemp(tr->tmp, O_CLOEXEC)) < 0)
 		err(1, "--trace %s", cli_quote(path));
+	active = tr;
+	atexit(remove_tmp);
 	/* mkstemp() makes it 0600: give it an ordinary file's mode. */
 	mask = umask(0);
 	umask(mask);
 	fchmod(tr->fd, 0666 & ~mask);
-	tr->path = path;
+	tr->path = file;
 	tr->pid = (long)getpid();
 	tr->info = *info;
 	tr->nbuf = info->threads + 1;
@@ -461,8 +520,6 @@ trace_open(const char *path, const struct trace_info *info)
 		if ((tr->b[i].buf = malloc(TRACE_BUF)) == NULL)
 			err(1, NULL);
 	}
-	active = tr;
-	atexit(remove_tmp);
 	tr->t0 = mono_ns();
 	metadata(tr);
 	start_signal_thread(tr);
