@@ -246,6 +246,21 @@ assert d["otherData"]["complete"] is True
 	only_file "$D" ""
 }
 
+@test "range-sum --trace is memcheck clean" {
+	[ -z "${RANGETOOLS_SANITIZE:-}" ] ||
+		skip "valgrind cannot run a $RANGETOOLS_SANITIZE build"
+	command -v valgrind >/dev/null || skip "valgrind is not installed"
+	run --separate-stderr valgrind -q --error-exitcode=99 \
+		--leak-check=full --errors-for-leak-kinds=definite,indirect \
+		--show-leak-kinds=definite,indirect \
+		--suppressions="$BATS_TEST_DIRNAME/valgrind.supp" \
+		range-sum --threads 2 --gil --io-wait 10us --trace "$D/t.json" 0 1e6
+	assert_success
+	assert_output "$(pysum 0 1000000)"
+	[ -z "$stderr" ] || fail "$stderr"
+	check_trace "$D/t.json" 'assert names["io"] > 0'
+}
+
 # interrupt SIG STATUS: SIG ends a long traced run, which leaves a valid
 # JSON that says so, and no temporary file.
 interrupt() {
