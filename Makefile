@@ -43,7 +43,10 @@ tests/ipc-probe: tests/ipc-probe.c src/shmtab.h
 src/%.o: src/%.c src/*.h
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
+# The suite's tools come from Debian: .ci/deps installs those of
+# .ci/packages that are missing (as root, or through sudo) and says which.
 check: all
+	sh .ci/deps
 	mandoc -Tlint -W warning $(MAN1) $(MAN7)
 	bats tests
 
