@@ -5,6 +5,8 @@ BINDIR    ?= $(PREFIX)/bin
 MANPREFIX ?= $(PREFIX)/share/man
 # bash-completion loads completions/<command> when <command> is completed.
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+# The example scripts the pages point at go to DOCDIR/examples.
+DOCDIR    ?= $(PREFIX)/share/doc/rangetools
 
 CC       ?= cc
 CFLAGS   ?= -O2 -g
@@ -16,6 +18,12 @@ PROGS = range-split range-sum sum-merge
 BINS  = $(PROGS:%=bin/%)
 MAN1  = man/range-split.1 man/range-sum.1 man/sum-merge.1
 MAN7  = man/rangetools.7
+EXAMPLES = examples/article.py examples/article.sh examples/cluster.sh \
+	   examples/parallel.sh examples/pipe.sh examples/queue.sh \
+	   examples/table.sh examples/xargs.sh
+# The version --version prints, stamped into the installed pages' .Os.
+VERSION := $(shell sed -n 's/^\#define RANGETOOLS_VERSION "\(.*\)"/\1/p' \
+	    src/*.h)
 
 COMMON_OBJ = src/cli.o src/num.o src/rec.o src/kernel.o
 IPC_OBJ = src/ipc.o src/recq.o src/shmtab.o
@@ -118,15 +126,25 @@ demo: all
 bench:
 	sh bench/bench.sh
 
+# The pages name the examples where the default PREFIX puts them: sed
+# stamps DOCDIR there, and the version into .Os, as sbase's Makefile does.
+MANSED = -e 's/^\.Os rangetools$$/.Os rangetools $(VERSION)/' \
+	 -e 's|/usr/local/share/doc/rangetools|$(DOCDIR)|g'
+
 install: all
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANPREFIX)/man1 \
-	    $(DESTDIR)$(MANPREFIX)/man7
+	    $(DESTDIR)$(MANPREFIX)/man7 $(DESTDIR)$(DOCDIR)/examples
 	cp -f $(BINS) $(DESTDIR)$(BINDIR)/
-	cp -f $(MAN1) $(DESTDIR)$(MANPREFIX)/man1/
-	cp -f $(MAN7) $(DESTDIR)$(MANPREFIX)/man7/
+	for m in $(MAN1) $(MAN7); do \
+		sed $(MANSED) $$m > \
+		    $(DESTDIR)$(MANPREFIX)/man$${m##*.}/$${m#man/} || exit 1; \
+	done
+	cp -f $(EXAMPLES) $(DESTDIR)$(DOCDIR)/examples/
 	cd $(DESTDIR)$(BINDIR) && chmod 755 $(PROGS)
 	cd $(DESTDIR)$(MANPREFIX)/man1 && chmod 644 $(MAN1:man/%=%)
 	cd $(DESTDIR)$(MANPREFIX)/man7 && chmod 644 $(MAN7:man/%=%)
+	cd $(DESTDIR)$(DOCDIR)/examples && chmod 644 $(EXAMPLES:examples/%=%) && \
+	    chmod 755 $(filter %.sh,$(EXAMPLES:examples/%=%))
 	mkdir -p $(DESTDIR)$(BASHCOMPDIR)
 	cp -f completion/rangetools.bash $(DESTDIR)$(BASHCOMPDIR)/range-split
 	chmod 644 $(DESTDIR)$(BASHCOMPDIR)/range-split
@@ -138,6 +156,8 @@ uninstall:
 	cd $(DESTDIR)$(MANPREFIX)/man1 && rm -f $(MAN1:man/%=%)
 	cd $(DESTDIR)$(MANPREFIX)/man7 && rm -f $(MAN7:man/%=%)
 	cd $(DESTDIR)$(BASHCOMPDIR) && rm -f $(PROGS)
+	cd $(DESTDIR)$(DOCDIR)/examples && rm -f $(EXAMPLES:examples/%=%)
+	rmdir $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) 2>/dev/null || :
 
 format:
 	clang-format -i src/*.c src/*.h
