@@ -122,7 +122,7 @@ check_overlaps(struct merge *m)
 int
 merge_check_overlaps(struct merge *m)
 {
-	qsort(m->recs, m->nrecs, sizeof(*m->recs), by_start);
+	sort_recs(m);
 	return check_overlaps(m);
 }
 
