@@ -1,5 +1,7 @@
 /*
- * procs.c: range-sum --procs.  The shares and their reports live in one
+ * procs.c: range-sum --procs: one forked worker per share, and reaping
+ * them.  par.c splits the range, watches the progress and adds up the
+ * totals, as for threads; here the shares and their reports live in one
  * POSIX shared-memory segment that the forked workers inherit.
  *
  * The segment is created as PostgreSQL's dsm_impl.c does it: shm_open
@@ -24,8 +26,6 @@
 #include <unistd.h>
 
 #include "procs.h"
-#include "progress.h"
-#include "work.h"
 
 #define SHM_TRIES 32 /* fresh names to try if one is taken */
 
@@ -208,33 +208,32 @@ reap(struct crew *k, int left)
 	return lost;
 }
 
-int
-procs_sum(const struct sumopts *o, int64_t start, int64_t end, int n, i128 *sum)
+struct work *
+procs_shares(int n)
 {
-	struct workctx c = {.method = o->method, .io_ns = o->io_ns};
-	size_t size = (size_t)n * sizeof(struct work);
-	struct crew k = {.n = n};
-	struct meter *prog;
+	return segment_map((size_t)n * sizeof(struct work));
+}
+
+void
+procs_shares_free(struct work *w, int n)
+{
+	munmap(w, (size_t)n * sizeof(struct work));
+}
+
+int
+procs_run(struct work *w, int n, const struct workctx *c)
+{
+	struct crew k = {.w = w, .n = n};
 	int started, lost;
 
 	/* An inherited SIG_IGN would reap the workers before we could. */
 	signal(SIGCHLD, SIG_DFL);
 	if ((k.pid = calloc(n, sizeof(*k.pid))) == NULL)
 		err(1, NULL);
-	if ((k.w = segment_map(size)) == NULL) {
-		free(k.pid);
-		return -1;
-	}
-	work_split(k.w, n, start, end);
-	started = spawn(&k, &c);
-	prog = progress_start(o->progress, k.w, n, range_len(start, end));
+	started = spawn(&k, c);
 	if (started < n)
 		stop_all(&k);
 	lost = reap(&k, started) + (n - started);
-	progress_stop(prog, lost == 0);
-	if (lost == 0)
-		*sum = work_total(k.w, n, o->stats, 0);
-	munmap(k.w, size);
 	free(k.pid);
 	return lost == 0 ? 0 : -1;
 }
