@@ -12,6 +12,7 @@
 #include "cli.h"
 #include "ipc.h"
 #include "kernel.h"
+#include "lines.h"
 #include "num.h"
 #include "par.h"
 #include "rec.h"

@@ -8,8 +8,8 @@
 #include <emmintrin.h>
 #endif
 
-#include "cli.h"
 #include "kernel.h"
+#include "lines.h"
 #include "rec.h"
 
 /* Parses a 64-bit field: 0, -1 if not a number, -2 if out of range. */

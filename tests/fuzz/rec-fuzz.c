@@ -21,6 +21,7 @@
 #include "cli.h"
 #include "fuzz.h"
 #include "kernel.h"
+#include "lines.h"
 #include "num.h"
 #include "rec.h"
 
