@@ -25,6 +25,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "procs.h"
 
 #define SHM_TRIES 32 /* fresh names to try if one is taken */
@@ -79,12 +80,6 @@ segment_map(size_t size)
 	return p == MAP_FAILED ? NULL : p;
 }
 
-static int64_t
-tv_ns(struct timeval tv)
-{
-	return (int64_t)tv.tv_sec * 1000000000 + (int64_t)tv.tv_usec * 1000;
-}
-
 /* A worker: sums its share into the segment and exits. */
 static void __attribute__((noreturn))
 child(struct work *w, const struct workctx *c, pid_t parent)
@@ -96,7 +91,7 @@ child(struct work *w, const struct workctx *c, pid_t parent)
 		_exit(1);
 	work_run(w, c);
 	if (getrusage(RUSAGE_SELF, &ru) == 0)
-		w->cpu_ns = tv_ns(ru.ru_utime) + tv_ns(ru.ru_stime);
+		w->cpu_ns = tv_to_ns(ru.ru_utime) + tv_to_ns(ru.ru_stime);
 	_exit(0);
 }
 

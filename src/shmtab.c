@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "ipc.h"
 #include "shmtab.h"
 
@@ -40,7 +41,7 @@ static const size_t table_size =
 static void
 sleep_ms(long ms)
 {
-	struct timespec ts = {ms / 1000, ms % 1000 * 1000000L};
+	struct timespec ts = ns_to_ts((int64_t)ms * 1000000);
 
 	nanosleep(&ts, NULL);
 }
