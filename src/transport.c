@@ -58,16 +58,16 @@ take_message(struct mqrun *r, long len)
 	}
 	if ((long)strlen(r->q.buf) != len)
 		why = "contains a NUL byte";
-	else if ((kind = rec_parse_result(r->q.buf, &rec, &why)) == 1)
+	else if ((kind = rec_parse_result(r->q.buf, &rec, &why)) == REC_BARE)
 		why = "is a bare sum, not a record 'start end sum'";
-	else if (kind == 3)
+	else if (kind == REC_RECORD)
 		why = NULL;
 	if (why != NULL) {
 		warnx("%s message %lld: %s", r->source, r->nmsg, why);
 		return MERGE_EXIT_BAD;
 	}
 	r->nrec++;
-	if (merge_add(r->m, 3, &rec, r->source, r->nmsg) != 0)
+	if (merge_add(r->m, REC_RECORD, &rec, r->source, r->nmsg) != 0)
 		return MERGE_EXIT_BAD;
 	return 0;
 }
@@ -212,7 +212,7 @@ add_table(struct merge *m, const char *source, const struct shmtab_rec *recs,
 			warnx("%s record %zu is corrupt", source, i + 1);
 			return MERGE_EXIT_BAD;
 		}
-		if (merge_add(m, 3, &r, source, (long long)i + 1) != 0)
+		if (merge_add(m, REC_RECORD, &r, source, (long long)i + 1) != 0)
 			return MERGE_EXIT_BAD;
 	}
 	return 0;
