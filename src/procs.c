@@ -6,8 +6,9 @@
  *
  * The segment is created as PostgreSQL's dsm_impl.c does it: shm_open
  * with O_CREAT|O_EXCL and mode 0600 under a fresh name, the space
- * reserved with posix_fallocate (so that a full /dev/shm is an error
- * here, not a SIGBUS in a worker), and the name unlinked on every path.
+ * reserved with posix_fallocate (segment.c: so that a full /dev/shm is
+ * an error here, not a SIGBUS in a worker), and the name unlinked on
+ * every path.
  * It is unlinked as soon as it is mapped, with signals blocked until
  * then: from that moment the mapping alone keeps it alive, so however
  * range-sum ends, even by SIGKILL, nothing is left in /dev/shm.
@@ -27,22 +28,9 @@
 
 #include "clock.h"
 #include "procs.h"
+#include "segment.h"
 
 #define SHM_TRIES 32 /* fresh names to try if one is taken */
-
-static int
-reserve(int fd, size_t size)
-{
-	int rc;
-
-	do
-		rc = posix_fallocate(fd, 0, (off_t)size);
-	while (rc == EINTR);
-	/* A file system that cannot reserve space still has a size. */
-	if (rc == EOPNOTSUPP || rc == EINVAL)
-		rc = ftruncate(fd, (off_t)size) == 0 ? 0 : errno;
-	return rc;
-}
 
 /* A zeroed shared mapping of size bytes, already nameless; NULL on error. */
 static void *
@@ -66,7 +54,7 @@ segment_map(size_t size)
 	if (fd == -1) {
 		warn("shm_open %s", name);
 	} else {
-		if ((rc = reserve(fd, size)) != 0) {
+		if ((rc = segment_reserve(fd, size)) != 0) {
 			errno = rc;
 			warn("posix_fallocate %s", name);
 		} else if ((p = mmap(NULL, size, PROT_READ | PROT_WRITE,
