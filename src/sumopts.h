@@ -1,7 +1,8 @@
 /*
  * sumopts.h: how range-sum is asked to sum a range, as its options say:
- * the method, the workers, the lock model, the reports.  Read by par.c,
- * which runs the workers, and by progress.c, which watches them.
+ * the method, the workers, the lock model, the reports.  range-sum.c
+ * fills it in; par.c, which runs the workers, and progress.c, which
+ * watches them, read it.
  */
 #ifndef SUMOPTS_H
 #define SUMOPTS_H
