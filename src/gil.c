@@ -21,6 +21,7 @@
 #include <pthread.h>
 #include <time.h>
 
+#include "clock.h"
 #include "gil.h"
 
 /* pthread functions return the error number: report it and give up. */
@@ -31,24 +32,6 @@ check(int rc, const char *what)
 		errno = rc;
 		err(1, "%s", what);
 	}
-}
-
-static int64_t
-mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-static struct timespec
-ns_to_ts(int64_t ns)
-{
-	struct timespec ts = {.tv_sec = ns / 1000000000,
-			      .tv_nsec = ns % 1000000000};
-
-	return ts;
 }
 
 void
@@ -91,7 +74,7 @@ wait_for_drop(struct gil *g)
 
 	while (g->locked) {
 		saved = g->switch_number;
-		deadline = ns_to_ts(mono_ns() + g->interval_ns);
+		deadline = ns_deadline(CLOCK_MONOTONIC, g->interval_ns);
 		rc = pthread_cond_timedwait(&g->cond, &g->mutex, &deadline);
 		if (rc != 0 && rc != ETIMEDOUT)
 			check(rc, "pthread_cond_timedwait");
@@ -105,7 +88,7 @@ wait_for_drop(struct gil *g)
 void
 gil_take(struct gil *g, struct gil_thread *t)
 {
-	int64_t t0 = mono_ns();
+	int64_t t0 = now_ns(CLOCK_MONOTONIC);
 
 	check(pthread_mutex_lock(&g->mutex), "pthread_mutex_lock");
 	wait_for_drop(g);
@@ -123,13 +106,13 @@ gil_take(struct gil *g, struct gil_thread *t)
 	/* Whoever asked for the lock has it now, or will ask again. */
 	atomic_store_explicit(&g->drop_request, 0, memory_order_relaxed);
 	check(pthread_mutex_unlock(&g->mutex), "pthread_mutex_unlock");
-	t->wait_ns += mono_ns() - t0;
+	t->wait_ns += now_ns(CLOCK_MONOTONIC) - t0;
 }
 
 void
 gil_drop(struct gil *g, struct gil_thread *t, int last)
 {
-	int64_t t0 = mono_ns();
+	int64_t t0 = now_ns(CLOCK_MONOTONIC);
 
 	atomic_store(&g->last_holder, t);
 	check(pthread_mutex_lock(&g->mutex), "pthread_mutex_lock");
@@ -155,5 +138,5 @@ gil_drop(struct gil *g, struct gil_thread *t, int last)
 		      "pthread_mutex_unlock");
 	}
 	/* Getting the mutex to let go can take long too: a busy waiter. */
-	t->wait_ns += mono_ns() - t0;
+	t->wait_ns += now_ns(CLOCK_MONOTONIC) - t0;
 }

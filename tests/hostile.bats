@@ -119,11 +119,13 @@ bytes() {
 @test "start greater than end is refused by range-split" {
 	refuses 2 range-split 10 "$INT64_MIN"
 	assert_stderr_has "greater than end"
+	assert_stderr_has "(see 'range-split --help')"
 }
 
 @test "start greater than end is refused by range-sum" {
 	refuses 2 range-sum "$INT64_MAX" 0
 	assert_stderr_has "greater than end"
+	assert_stderr_has "(see 'range-sum --help')"
 }
 
 @test "range-sum with one operand is refused" {
