@@ -33,6 +33,7 @@ totals_zero() {
 	range-sum --mq "$Q" --stop
 	run --separate-stderr sum-merge --mq "$Q"
 	totals_zero
+	mq_gone "$Q"
 }
 
 @test "a producer with empty input sends nothing, and STOP alone totals 0" {
@@ -72,6 +73,7 @@ totals_zero() {
 	[ -z "$output" ] && [ -z "$stderr" ]
 	run --separate-stderr sum-merge --shm "$T"
 	totals_zero
+	shm_gone "$T"
 }
 
 @test "a table with no records does not cover a non-empty --expect" {
