@@ -30,6 +30,11 @@ signal_and_wait() {
 	wait "$2" || rc=$?
 }
 
+# only_child_is PID CMDLINE: PID has one child, and it runs CMDLINE.
+only_child_is() {
+	children_are "$1" 1 && pgrep -P "$1" -fx "$2" >/dev/null
+}
+
 # closed_pipe CMD...: runs CMD with SIGPIPE ignored and stdout a pipe whose
 # reader is gone; exits with CMD's status.
 closed_pipe() {
@@ -64,7 +69,8 @@ killed_worker_named() {
 		2>"$BATS_TEST_TMPDIR/xerr" 3>&- &
 	xp=$!
 	PIDS+=("$xp")
-	wait_until children_are "$xp" 1
+	# Once the two short workers are done, the long one is left alone.
+	wait_until only_child_is "$xp" "range-sum $how $name 1000 $FAR"
 	kill -KILL "$(pgrep -P "$xp")"
 	wait "$xp" || xs=$?
 	[ "$xs" -eq 125 ] || fail "xargs status $xs"
