@@ -96,7 +96,7 @@ killed_worker_named() {
 		>"$BATS_TEST_TMPDIR/recs" 2>"$BATS_TEST_TMPDIR/xerr" 3>&- &
 	local xp=$! rs xs=0
 	PIDS+=("$xp")
-	wait_until children_are "$xp" 1
+	wait_until only_child_is "$xp" "range-sum -t --procs 2 1000 $FAR"
 	rs=$(pgrep -P "$xp")
 	wait_until children_are "$rs" 2
 	kill -KILL "$(pgrep -P "$rs" | head -1)"
