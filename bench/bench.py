@@ -399,12 +399,16 @@ def rss():
 
 def plot(table, modes_run, base):
     """Wall time against workers, one line per mode, with one plain thread
-    and the ideal (one thread's time over the workers) for reference."""
+    and the ideal for reference: one thread's time over the workers, or
+    over the cores when they are fewer, since no more workers than cores
+    run at once."""
+    cores = len(os.sched_getaffinity(0)) or os.cpu_count() or 1
     dat = os.path.join(OUT, "modes.dat")
     with open(dat, "w") as f:
         f.write("# workers plain ideal " + " ".join(modes_run) + "\n")
         for w in WORKERS:
-            f.write("%d %.6f %.6f %s\n" % (w, base, base / w, " ".join(
+            ideal = base / min(w, cores)
+            f.write("%d %.6f %.6f %s\n" % (w, base, ideal, " ".join(
                 "%.6f" % table[(mo, w)] if (mo, w) in table else "NaN"
                 for mo in modes_run)))
     if not shutil.which("gnuplot"):

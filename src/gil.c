@@ -21,6 +21,7 @@
 #include <pthread.h>
 #include <time.h>
 
+#include "clock.h"
 #include "gil.h"
 #include "trace.h"
 
@@ -32,24 +33,6 @@ check(int rc, const char *what)
 		errno = rc;
 		err(1, "%s", what);
 	}
-}
-
-static int64_t
-mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-static struct timespec
-ns_to_ts(int64_t ns)
-{
-	struct timespec ts = {.tv_sec = ns / 1000000000,
-			      .tv_nsec = ns % 1000000000};
-
-	return ts;
 }
 
 void
@@ -94,14 +77,15 @@ wait_for_drop(struct gil *g, struct gil_thread *t)
 
 	while (g->locked) {
 		saved = g->switch_number;
-		w0 = mono_ns();
+		w0 = now_ns(CLOCK_MONOTONIC);
 		deadline = ns_to_ts(w0 + g->interval_ns);
 		rc = pthread_cond_timedwait(&g->cond, &g->mutex, &deadline);
 		if (rc != 0 && rc != ETIMEDOUT)
 			check(rc, "pthread_cond_timedwait");
 		if (g->trace != NULL)
-			trace_wait(g->trace, t->tid, w0, w1 = mono_ns(),
-				   !g->locked, rc == ETIMEDOUT);
+			trace_wait(g->trace, t->tid, w0,
+				   w1 = now_ns(CLOCK_MONOTONIC), !g->locked,
+				   rc == ETIMEDOUT);
 		/* A whole interval without a hand-over: ask for the lock. */
 		if (rc == ETIMEDOUT && g->locked && g->switch_number == saved) {
 			atomic_store_explicit(&g->drop_request, 1,
@@ -116,7 +100,7 @@ wait_for_drop(struct gil *g, struct gil_thread *t)
 void
 gil_take(struct gil *g, struct gil_thread *t)
 {
-	int64_t t0 = mono_ns();
+	int64_t t0 = now_ns(CLOCK_MONOTONIC);
 	int switched = 0;
 
 	check(pthread_mutex_lock(&g->mutex), "pthread_mutex_lock");
@@ -125,7 +109,7 @@ gil_take(struct gil *g, struct gil_thread *t)
 	check(pthread_mutex_lock(&g->switch_mutex), "pthread_mutex_lock");
 	g->locked = 1;
 	if (g->trace != NULL)
-		t->hold_ns = mono_ns();
+		t->hold_ns = now_ns(CLOCK_MONOTONIC);
 	if (atomic_load(&g->last_holder) != t) {
 		if (atomic_load(&g->last_holder) != NULL)
 			t->switches++;
@@ -140,13 +124,13 @@ gil_take(struct gil *g, struct gil_thread *t)
 	check(pthread_mutex_unlock(&g->mutex), "pthread_mutex_unlock");
 	if (switched)
 		trace_switch(g->trace, t->tid, t->hold_ns);
-	t->wait_ns += mono_ns() - t0;
+	t->wait_ns += now_ns(CLOCK_MONOTONIC) - t0;
 }
 
 void
 gil_drop(struct gil *g, struct gil_thread *t, int last)
 {
-	int64_t t0 = mono_ns(), t1 = 0, forced = 0;
+	int64_t t0 = now_ns(CLOCK_MONOTONIC), t1 = 0, forced = 0;
 
 	atomic_store(&g->last_holder, t);
 	check(pthread_mutex_lock(&g->mutex), "pthread_mutex_lock");
@@ -154,7 +138,7 @@ gil_drop(struct gil *g, struct gil_thread *t, int last)
 		errx(1, "gil_drop: the lock is not held");
 	g->locked = 0;
 	if (g->trace != NULL)
-		t1 = mono_ns();
+		t1 = now_ns(CLOCK_MONOTONIC);
 	check(pthread_cond_signal(&g->cond), "pthread_cond_signal");
 	check(pthread_mutex_unlock(&g->mutex), "pthread_mutex_unlock");
 	/* Stamped under the mutex, written out after it. */
@@ -170,7 +154,7 @@ gil_drop(struct gil *g, struct gil_thread *t, int last)
 			atomic_store_explicit(&g->drop_request, 0,
 					      memory_order_relaxed);
 			if (g->trace != NULL)
-				forced = mono_ns();
+				forced = now_ns(CLOCK_MONOTONIC);
 			check(pthread_cond_wait(&g->switch_cond,
 						&g->switch_mutex),
 			      "pthread_cond_wait");
@@ -182,5 +166,5 @@ gil_drop(struct gil *g, struct gil_thread *t, int last)
 				      forced);
 	}
 	/* Getting the mutex to let go can take long too: a busy waiter. */
-	t->wait_ns += mono_ns() - t0;
+	t->wait_ns += now_ns(CLOCK_MONOTONIC) - t0;
 }

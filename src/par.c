@@ -1,7 +1,9 @@
 /*
  * par.c: spreading one range over workers: the calling thread alone,
  * POSIX threads (optionally under the locked-thread model), or forked
- * processes (procs.c).
+ * processes (procs.c).  The life of a run is here, the same for each:
+ * split the range into shares, start the progress line, run the
+ * workers, stop the line, add up the shares.
  */
 #include <err.h>
 #include <errno.h>
@@ -31,11 +33,11 @@ thread_main(void *arg)
 
 /* Runs one thread per share; returns 0, or -1 if one could not start. */
 static int
-run_threads(const struct sumopts *o, struct work *w, int n)
+run_threads(const struct sumopts *o, struct work *w, int n,
+	    const struct workctx *base)
 {
 	struct gil gil;
-	struct workctx c = {
-	    .method = o->method, .io_ns = o->io_ns, .trace = o->trace};
+	struct workctx c = *base;
 	struct thread_arg *a;
 	pthread_t *tid;
 	int i, started, rc = 0;
@@ -78,10 +80,33 @@ par_workers(const struct sumopts *o, int64_t start, int64_t end)
 	return len < (uint64_t)n ? (int)len : n;
 }
 
+/* Where the shares live: the heap, or a segment the workers inherit. */
+static struct work *
+shares_alloc(const struct sumopts *o, int n)
+{
+	struct work *w;
+
+	if (o->procs > 0)
+		return procs_shares(n);
+	if ((w = aligned_alloc(alignof(struct work), n * sizeof(*w))) == NULL)
+		err(1, NULL);
+	return w;
+}
+
+static void
+shares_free(const struct sumopts *o, struct work *w, int n)
+{
+	if (o->procs > 0)
+		procs_shares_free(w, n);
+	else
+		free(w);
+}
+
 int
 par_sum(const struct sumopts *o, int64_t start, int64_t end, i128 *sum)
 {
-	struct workctx c = {.method = o->method, .io_ns = o->io_ns};
+	struct workctx c = {
+	    .method = o->method, .io_ns = o->io_ns, .trace = o->trace};
 	int n = par_workers(o, start, end), rv = 0;
 	struct meter *prog;
 	struct work *w;
@@ -98,19 +123,19 @@ par_sum(const struct sumopts *o, int64_t start, int64_t end, i128 *sum)
 		*sum = sum_range(o->method, start, end);
 		return 0;
 	}
-	if (o->procs > 0)
-		return procs_sum(o, start, end, n, sum);
-	if ((w = aligned_alloc(alignof(struct work), n * sizeof(*w))) == NULL)
-		err(1, NULL);
+	if ((w = shares_alloc(o, n)) == NULL)
+		return -1;
 	work_split(w, n, start, end);
 	prog = progress_start(o->progress, w, n, range_len(start, end));
-	if (o->threads > 0)
-		rv = run_threads(o, w, n);
+	if (o->procs > 0)
+		rv = procs_run(w, n, &c);
+	else if (o->threads > 0)
+		rv = run_threads(o, w, n, &c);
 	else
 		work_run(&w[0], &c);
 	progress_stop(prog, rv == 0);
 	if (rv == 0)
 		*sum = work_total(w, n, o->stats, o->gil);
-	free(w);
+	shares_free(o, w, n);
 	return rv;
 }

@@ -1,7 +1,6 @@
 /*
  * range-split: print the contiguous parts of [start, end), one a line.
  */
-#include <err.h>
 #include <getopt.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -126,8 +125,8 @@ main(int argc, char *argv[])
 	start = num_arg("start", argv[0], INT64_MIN, INT64_MAX);
 	end = num_arg("end", argv[1], INT64_MIN, INT64_MAX);
 	if (start > end)
-		errx(2, "start %jd is greater than end %jd", (intmax_t)start,
-		     (intmax_t)end);
+		cli_usage_error("start %jd is greater than end %jd",
+				(intmax_t)start, (intmax_t)end);
 	if (size != 0) {
 		split_size(start, end, (uint64_t)size);
 	} else {

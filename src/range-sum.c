@@ -12,6 +12,7 @@
 #include "cli.h"
 #include "ipc.h"
 #include "kernel.h"
+#include "lines.h"
 #include "num.h"
 #include "par.h"
 #include "rec.h"
@@ -286,8 +287,8 @@ main(int argc, char *argv[])
 		start = num_arg("start", argv[0], INT64_MIN, INT64_MAX);
 		end = num_arg("end", argv[1], INT64_MIN, INT64_MAX);
 		if (start > end)
-			errx(2, "start %jd is greater than end %jd",
-			     (intmax_t)start, (intmax_t)end);
+			cli_usage_error("start %jd is greater than end %jd",
+					(intmax_t)start, (intmax_t)end);
 	}
 	if (stopflag && argc > 0)
 		cli_usage_error("--stop sends STOP alone: no operands");

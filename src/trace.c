@@ -45,6 +45,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "clock.h"
 #include "trace.h"
 
 #define TRACE_BUF   65536 /* bytes buffered per worker */
@@ -78,15 +79,6 @@ static struct trace *active;
 
 static const int stop_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGPIPE};
 static pthread_t signal_thread;
-
-static int64_t
-mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
 
 static char *
 put_str(char *p, const char *s)
@@ -520,7 +512,7 @@ trace_open(const char *path, const struct trace_info *info)
 		if ((tr->b[i].buf = malloc(TRACE_BUF)) == NULL)
 			err(1, NULL);
 	}
-	tr->t0 = mono_ns();
+	tr->t0 = now_ns(CLOCK_MONOTONIC);
 	metadata(tr);
 	start_signal_thread(tr);
 	return tr;

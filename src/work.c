@@ -7,28 +7,20 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "trace.h"
 #include "work.h"
-
-static int64_t
-clock_ns(clockid_t id)
-{
-	struct timespec ts;
-
-	clock_gettime(id, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
 
 int64_t
 work_now(void)
 {
-	return clock_ns(CLOCK_MONOTONIC);
+	return now_ns(CLOCK_MONOTONIC);
 }
 
 int64_t
 work_cpu(void)
 {
-	return clock_ns(CLOCK_THREAD_CPUTIME_ID);
+	return now_ns(CLOCK_THREAD_CPUTIME_ID);
 }
 
 void
@@ -55,8 +47,7 @@ work_split(struct work *w, int n, int64_t start, int64_t end)
 static void
 io_wait(int64_t ns)
 {
-	struct timespec ts = {.tv_sec = ns / 1000000000,
-			      .tv_nsec = ns % 1000000000};
+	struct timespec ts = ns_to_ts(ns);
 
 	while (clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, &ts) == EINTR)
 		;
