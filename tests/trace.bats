@@ -261,25 +261,26 @@ assert d["otherData"]["complete"] is True
 	check_trace "$D/t.json" 'assert names["io"] > 0'
 }
 
-# interrupt SIG STATUS: SIG ends a long traced run, which leaves a valid
-# JSON that says so, and no temporary file.
+# interrupt SIG STATUS [OPTION...]: SIG ends a long traced run, which
+# leaves a valid JSON that says so, and no temporary file.
 interrupt() {
-	local rc=0
+	local rc=0 sig=$1 want=$2
+	shift 2
 	env --default-signal=INT range-sum --threads 2 --gil \
-		--switch-interval 1ms --trace "$D/t.json" 0 "$FAR" \
+		--switch-interval 1ms --trace "$D/t.json" "$@" 0 "$FAR" \
 		>"$BATS_TEST_TMPDIR/out" 3>&- &
 	local p=$!
 	PIDS+=("$p")
 	wait_until compgen -G "$D/t.json.*"
 	sleep 0.3
-	kill -"$1" "$p"
+	kill -"$sig" "$p"
 	wait "$p" || rc=$?
-	[ "$rc" -eq "$2" ] || fail "status $rc"
+	[ "$rc" -eq "$want" ] || fail "status $rc"
 	[ ! -s "$BATS_TEST_TMPDIR/out" ]
 	only_file "$D" t.json
 	check_trace "$D/t.json" "
 o = d['otherData']
-assert o['complete'] is False and o['signal'] == 'SIG$1', o
+assert o['complete'] is False and o['signal'] == 'SIG$sig', o
 # Every event the workers recorded is in the file.
 assert o['events'] == len(ev), (o, len(ev))
 assert names['thread_name'] == 2
@@ -292,6 +293,15 @@ assert names['thread_name'] == 2
 
 @test "SIGTERM leaves a valid JSON up to that point and no temporary file" {
 	interrupt TERM 143
+}
+
+@test "SIGHUP to a traced --mq producer completes the trace and removes the queue" {
+	local q
+	q=$(ipc_name q)
+	interrupt HUP 129 --mq "$q"
+	run "$BATS_TEST_DIRNAME/ipc-probe" mq "$q"
+	ipc_cleanup "$q"
+	[ "$status" -eq 1 ] || fail "queue $q is still there"
 }
 
 @test "a closed stdout (SIGPIPE) leaves a valid JSON and no temporary file" {
