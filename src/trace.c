@@ -368,6 +368,16 @@ finish(struct trace *tr, int sig)
 	return e;
 }
 
+static void
+stop_set(sigset_t *set)
+{
+	size_t i;
+
+	sigemptyset(set);
+	for (i = 0; i < sizeof(stop_signals) / sizeof(stop_signals[0]); i++)
+		sigaddset(set, stop_signals[i]);
+}
+
 /* The stop signals' thread: complete the trace, then die of the signal. */
 static void *
 signal_main(void *arg)
@@ -375,12 +385,9 @@ signal_main(void *arg)
 	struct trace *tr = arg;
 	struct sigaction sa;
 	sigset_t set, one;
-	size_t i;
 	int sig;
 
-	sigemptyset(&set);
-	for (i = 0; i < sizeof(stop_signals) / sizeof(stop_signals[0]); i++)
-		sigaddset(&set, stop_signals[i]);
+	stop_set(&set);
 	for (;;) {
 		if (sigwait(&set, &sig) != 0)
 			continue;
@@ -428,15 +435,9 @@ static void
 start_signal_thread(struct trace *tr)
 {
 	struct sigaction sa;
-	sigset_t set, pipe;
-	size_t i;
+	sigset_t pipe;
 	int rc;
 
-	sigemptyset(&set);
-	for (i = 0; i < sizeof(stop_signals) / sizeof(stop_signals[0]); i++)
-		sigaddset(&set, stop_signals[i]);
-	/* Before any other thread: they all inherit the mask. */
-	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	if ((rc = pthread_create(&signal_thread, NULL, signal_main, tr)) != 0) {
 		errno = rc;
 		err(1, "--trace: cannot start a thread");
@@ -480,10 +481,17 @@ trace_open(const char *path, const struct trace_info *info)
 {
 	struct trace *tr;
 	const char *file = check_path(path);
+	sigset_t set;
 	mode_t mask;
 	size_t n;
 	int i;
 
+	/*
+	 * Before the file exists, and before any other thread, which all
+	 * inherit the mask: a stop signal waits for the signal thread.
+	 */
+	stop_set(&set);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	if ((tr = calloc(1, sizeof(*tr))) == NULL)
 		err(1, NULL);
 	n = strlen(file) + sizeof(".XXXXXX");
