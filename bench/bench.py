@@ -234,11 +234,14 @@ def loop_throughput():
         say("  %-40s %9.4f ns (%.4f)  %s" % (
             "%s 0 %g" % (k, n[k]), ns[k], v["cpu"] / n[k] * 1e9,
             "exact" if v["ok"] else "WRONG/failed"))
+    # Rates and ratios from CPU time: a process another one preempts
+    # loses wall time, not CPU time, and the clock is its fastest run.
+    ns = {k: m[k]["cpu"] / n[k] * 1e9 for k in ns}
     ref_ns, py_ns = ns["ref_loop -O3 -march=native"], \
         ns["python article loop"]
     say()
     say("  %-22s %10s %10s %12s %10s %9s %9s" % (
-        "integers per cycle", "ints/ns", "ints/cyc", "ceiling", "of ceil",
+        "CPU time, per cycle", "ints/ns", "ints/cyc", "ceiling", "of ceil",
         "vs ref", "vs Py"))
     rate = {}
     for k in ["ref_loop -O3 -march=native"] + [
