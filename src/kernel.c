@@ -2,18 +2,19 @@
  * kernel.c: the loop that really adds every integer, and the closed form
  * that checks it.
  *
- * The loop adds the integers themselves in 64-bit vector lanes, which
- * wrap: what they hold at the end of a block is the block's sum modulo
- * 2^64, whatever the number of lanes (2, 4 or 8), since the lanes' sum
- * modulo 2^64 is the sum of everything added to them modulo 2^64.  A block
+ * The loop adds the integers themselves in 64-bit lanes, vector lanes and
+ * a few scalar ones beside them, which wrap: what they hold at the end of
+ * a block is the block's sum modulo 2^64, whatever the number of lanes
+ * (2, 4 or 8 per vector, 2 to 4 scalars), since the lanes' sum modulo 2^64
+ * is the sum of everything added to them modulo 2^64.  A block
  * of n integers starting at lo has a sum in [n*lo, n*lo + n*(n-1)/2], an
  * interval narrower than 2^64 when n <= 2^32, so the wrapped sum names
  * exactly one value in it, which is folded into the 128-bit total.  The
  * lanes are GCC vector types stepped by hand: a compiler cannot see an
  * induction it could replace by the closed form, yet each step is one
- * vector add per lane group; the few integers left over once the vectors
- * are done go through an empty asm, which hides them from the same
- * rewrite.
+ * vector add per lane group; the scalar lanes and the few integers left
+ * over once the vectors are done go through an empty asm, which hides
+ * them from the same rewrite.
  *
  * One kernel per vector width, so that the vectors fit the registers: a
  * vector type wider than the target's registers is split and spilled
@@ -36,17 +37,23 @@
 
 /*
  * NAME_sum(lo, n): the wrapped (mod 2^64) sum of the n integers from lo
- * on, in vectors of BYTES bytes: four accumulators and their four index
- * vectors, each stepped by one vector add per step.
+ * on.  Each step adds 4 vectors of BYTES bytes, four accumulators and
+ * their four index vectors each stepped by one vector add, and besides
+ * them SCALARS integers in as many scalar lanes (2 <= SCALARS <= 4): the
+ * vectors take [lo, lo + steps*4*L), the scalars the next steps*SCALARS
+ * integers, on the integer ALUs, which the vector adds leave idle.  The
+ * rest (fewer than one step's worth) goes one vector, then one integer, at
+ * a time.
  */
-#define DEFINE_KERNEL(NAME, ATTR, BYTES)                                       \
+#define DEFINE_KERNEL(NAME, ATTR, BYTES, SCALARS)                              \
 	typedef uint64_t NAME##_vec __attribute__((vector_size(BYTES)));       \
 	ATTR static uint64_t NAME##_sum(uint64_t lo, uint64_t n)               \
 	{                                                                      \
-		enum { L = (BYTES) / 8 };                                      \
+		enum { L = (BYTES) / 8, STEP = 4 * L + (SCALARS) };            \
 		NAME##_vec a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};             \
 		NAME##_vec i0, i1, i2, i3, one, all;                           \
-		uint64_t k, s = 0, v;                                          \
+		uint64_t steps = n / STEP, k, s = 0, v;                        \
+		uint64_t t0 = 0, t1 = 0, t2 = 0, t3 = 0, x;                    \
 		int j;                                                         \
                                                                                \
 		for (j = 0; j < L; j++) {                                      \
@@ -57,7 +64,8 @@
 		i1 = i0 + one;                                                 \
 		i2 = i1 + one;                                                 \
 		i3 = i2 + one;                                                 \
-		for (k = n / (4 * L); k > 0; k--) {                            \
+		x = lo + steps * 4 * L;                                        \
+		for (k = steps; k > 0; k--) {                                  \
 			a0 += i0;                                              \
 			a1 += i1;                                              \
 			a2 += i2;                                              \
@@ -66,15 +74,28 @@
 			i1 += all;                                             \
 			i2 += all;                                             \
 			i3 += all;                                             \
+			t0 += x++;                                             \
+			t1 += x++;                                             \
+			if ((SCALARS) > 2)                                     \
+				t2 += x++;                                     \
+			if ((SCALARS) > 3)                                     \
+				t3 += x++;                                     \
+			/* No induction for a compiler to see through. */      \
+			__asm__("" : "+r"(t0), "+r"(t1), "+r"(t2), "+r"(t3));  \
 		}                                                              \
-		/* Fewer than 4 vectors' worth left: one vector at a time. */  \
-		for (k = n % (4 * L) / L; k > 0; k--) {                        \
-			a0 += i0;                                              \
-			i0 += one;                                             \
+		/* Less than a step left: one vector at a time. */             \
+		lo += steps * STEP;                                            \
+		n -= steps * STEP;                                             \
+		for (j = 0; j < L; j++)                                        \
+			i3[j] = lo + (uint64_t)j;                              \
+		for (k = n / L; k > 0; k--) {                                  \
+			a0 += i3;                                              \
+			i3 += one;                                             \
 		}                                                              \
 		a0 += a1 + a2 + a3;                                            \
 		for (j = 0; j < L; j++)                                        \
 			s += a0[j];                                            \
+		s += t0 + t1 + t2 + t3;                                        \
 		/* And fewer than L integers, one at a time. */                \
 		for (v = lo + n / L * L, k = n % L; k > 0; k--, v++) {         \
 			__asm__("" : "+r"(v));                                 \
@@ -90,9 +111,9 @@ struct kernel {
 };
 
 #if defined(__x86_64__)
-DEFINE_KERNEL(sse2, , 16)
-DEFINE_KERNEL(avx2, __attribute__((target("avx2"))), 32)
-DEFINE_KERNEL(avx512, __attribute__((target("avx512f"))), 64)
+DEFINE_KERNEL(sse2, , 16, 4)
+DEFINE_KERNEL(avx2, __attribute__((target("avx2"))), 32, 3)
+DEFINE_KERNEL(avx512, __attribute__((target("avx512f"))), 64, 3)
 
 static int
 always(void)
@@ -121,7 +142,7 @@ static const struct kernel kernels[] = {
     {"avx512", avx512_sum, has_avx512},
 };
 #else
-DEFINE_KERNEL(portable, , 16)
+DEFINE_KERNEL(portable, , 16, 2)
 
 static int
 always(void)
