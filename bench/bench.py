@@ -255,8 +255,9 @@ def loop_throughput():
         say("  %-22s %10.2f %10.2f %12s %10s %8.2fx %8.0fx" % (
             kern if not k.startswith("ref") else "ref_loop", 1 / ns[k],
             rate[kern], ceil, share, ns[k] / ref_ns, py_ns / ns[k]))
-    say("  (ceiling: two vector adds per lane, at the adds per cycle assumed "
-        "for %s: %s)" % (cpu["vendor"], ", ".join(
+    say("  (ceiling: two vector adds per lane, at the vector adds per cycle "
+        "assumed for %s: %s;\n  the kernels' scalar lanes add on the integer "
+        "ALUs besides, so a kernel may pass it)" % (cpu["vendor"], ", ".join(
             "%d-bit %d" % (b, a) for b, a in sorted(ADDS_PER_CYCLE.get(
                 cpu["vendor"], {128: 2, 256: 2, 512: 2}).items()))))
     say()
