@@ -16,7 +16,8 @@
 # long enough that starting threads and processes costs next to nothing.
 # Without an end, it is sized to this CPU: a short timed run (range-sum
 # --stats) gives one thread's rate, and the range is what one thread sums
-# in about 2 s, so that the whole demo takes about half a minute anywhere.
+# in about 2 s, so that the whole demo takes about half a minute anywhere
+# (an empty end sizes it too; RANGETOOLS_DEMO_SECONDS=s for s seconds).
 set -eu -o pipefail
 
 here=$(dirname "$0")
@@ -55,11 +56,13 @@ size_range() {
 	}' /dev/null
 }
 
-if [ "$#" -ge 1 ]; then
+if [ -n "${1:-}" ]; then
 	end=$1
 else
-	read -r end kernel rate <<<"$(size_range 2)"
-	echo "Sized for this CPU: one thread sums [0, $end) in about 2 s" \
+	secs=${RANGETOOLS_DEMO_SECONDS:-2}
+	sized=$(size_range "$secs")
+	read -r end kernel rate <<<"$sized"
+	echo "Sized for this CPU: one thread sums [0, $end) in about $secs s" \
 	    "(kernel $kernel, $rate integers/ns; examples/article.sh END to choose)."
 fi
 pyend=${2:-1e8}

@@ -214,3 +214,22 @@ check_kernels() {
 		assert_output "$(pysum "$(py "$M - 30000002")" "$(py "$M - 1")")"
 	done
 }
+
+@test "make demo's examples/article.sh sizes its range to this CPU and says so" {
+	local end kernel rate want
+	# A tenth of a second a thread instead of two, and Python's range small.
+	RANGETOOLS_DEMO_SECONDS=0.1 run --separate-stderr \
+	    "$RANGETOOLS_REPO/examples/article.sh" '' 1e5
+	assert_success
+	[[ ${lines[0]} =~ ^Sized\ for\ this\ CPU:\ one\ thread\ sums\ \[0,\ ([0-9]+e[0-9]+)\)\ in\ about\ 0\.1\ s\ \(kernel\ ([a-z0-9]+),\ ([0-9.]+)\ integers/ns ]] ||
+		fail "first line: ${lines[0]}"
+	end=${BASH_REMATCH[1]} kernel=${BASH_REMATCH[2]} rate=${BASH_REMATCH[3]}
+	# The kernel range-sum runs by default, and the range at its rate for
+	# 0.1 s, to two significant digits.
+	[ "$kernel" = "$(runnable_kernels | tail -n 1)" ] || fail "kernel $kernel"
+	want=$(py "$rate * 0.1e9")
+	[ "$(py "abs(float('$end') - $want) <= 0.05 * $want")" = True ] ||
+		fail "end $end for rate $rate"
+	assert_line "rangetools sums [0, $end) = $(pysum 0 "$(py "int(float('$end'))")")"
+	assert_line --regexp '^1 thread +1 '
+}
