@@ -112,7 +112,7 @@ struct kernel {
 
 #if defined(__x86_64__)
 DEFINE_KERNEL(sse2, , 16, 4)
-DEFINE_KERNEL(avx2, __attribute__((target("avx2"))), 32, 3)
+DEFINE_KERNEL(avx2, __attribute__((target("avx2"))), 32, 4)
 DEFINE_KERNEL(avx512, __attribute__((target("avx512f"))), 64, 3)
 
 static int
