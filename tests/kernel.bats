@@ -233,3 +233,40 @@ check_kernels() {
 	assert_line "rangetools sums [0, $end) = $(pysum 0 "$(py "int(float('$end'))")")"
 	assert_line --regexp '^1 thread +1 '
 }
+
+@test "on emulated x86-64 CPUs without AVX2 or AVX-512 the default falls back and forcing more fails" {
+	local rs
+	[ "$(uname -m)" = x86_64 ] && [ -z "${RANGETOOLS_QEMU:-}" ] ||
+		skip "an x86-64 build run natively only"
+	[ -z "${RANGETOOLS_SANITIZE:-}" ] ||
+		skip "a $RANGETOOLS_SANITIZE build does not run under qemu-user"
+	command -v qemu-x86_64 >/dev/null || skip "no qemu-x86_64 (qemu-user)"
+	rs=$(command -v range-sum)
+	# qemu64: the x86-64 baseline (SSE2), no AVX.
+	run --separate-stderr qemu-x86_64 -cpu qemu64 "$rs" --stats 0 1e6
+	assert_success
+	assert_output "$(pysum 0 1000000)"
+	[[ ${stderr_lines[-1]} == "range-sum: kernel sse2: 1000000 integers, "* ]] ||
+		fail "$stderr"
+	for k in avx2 avx512; do
+		run --separate-stderr env RANGETOOLS_KERNEL=$k \
+		    qemu-x86_64 -cpu qemu64 "$rs" 0 10
+		assert_fails_with 2 range-sum
+		assert_stderr_has "RANGETOOLS_KERNEL=$k: this CPU cannot run that kernel"
+	done
+	# AVX2 but no AVX-512: the avx2 kernel, exact on the stressed ranges.
+	stress_ranges >"$BATS_TEST_TMPDIR/ranges"
+	sums_of "$BATS_TEST_TMPDIR/ranges" >"$BATS_TEST_TMPDIR/want"
+	run --separate-stderr qemu-x86_64 -cpu max,-avx512f "$rs" --stats 0 1e6
+	assert_success
+	[[ ${stderr_lines[-1]} == "range-sum: kernel avx2: 1000000 integers, "* ]] ||
+		fail "$stderr"
+	run --separate-stderr env RANGETOOLS_KERNEL=avx512 \
+	    qemu-x86_64 -cpu max,-avx512f "$rs" 0 10
+	assert_fails_with 2 range-sum
+	assert_stderr_has "this CPU cannot run that kernel"
+	qemu-x86_64 -cpu max,-avx512f "$rs" <"$BATS_TEST_TMPDIR/ranges" \
+	    >"$BATS_TEST_TMPDIR/got"
+	cmp -s "$BATS_TEST_TMPDIR/want" "$BATS_TEST_TMPDIR/got" ||
+		fail "$(diff "$BATS_TEST_TMPDIR/want" "$BATS_TEST_TMPDIR/got" | head -5)"
+}
