@@ -1,0 +1,241 @@
+#!/usr/bin/env python3
+"""gil_record.py: record real CPython's GIL hand-offs as a Chrome trace.
+
+    python3 bench/gil_record.py [-t threads] [-s switch] [--seconds s | --end n]
+                                [--block k] [--io [--roundtrips r]] [-o file]
+
+Runs the article's loop (``for i in range(a, b): total += i``) on THREADS
+threads under sys.setswitchinterval(SWITCH), and writes what the GIL did
+in the Chrome Trace Event JSON that range-sum --gil --trace writes (one
+"hold" slice per stretch a thread held the lock, a "switches" counter at
+each hand-off, thread and process names), for Perfetto, chrome://tracing
+or bench/gil_analyze.py.
+
+How: every BLOCK iterations (default 200, about 6 us of bytecode here)
+each thread appends time.perf_counter_ns() to its own list.  The call
+runs under the GIL, so merging all threads' stamps in time order gives
+the order in which threads held the lock: a run of stamps of one thread
+is one hold, and where the thread changes the lock changed hands.  No
+root, no symbols, no probes; what it cannot see is documented in
+bench/gil_analyze.py (failed wake-ups, and holds shorter than a block).
+
+--io adds an I/O-bound thread (worker 1) next to the THREADS CPU-bound
+ones (THREADS may be 0): it makes one-byte round-trips through a pipe of
+its own (os.write, then os.read; both release the GIL) until the CPU
+threads are done, or ROUNDTRIPS of them with no CPU thread.  Each
+round-trip is an "io" slice; it ends when the thread holds the GIL again,
+so its length is the round-trip's latency (Beazley's convoy effect).
+
+SWITCH is a duration: 5ms, 100us, 1us or seconds (0.005).  --seconds
+sizes the CPU work from a short calibration run (default 1 s of work).
+"""
+import argparse
+import json
+import os
+import platform
+import sys
+import threading
+import time
+
+clock = time.perf_counter_ns
+
+
+def duration(word):
+    """5ms, 200us, 1s, 10ns or plain seconds, as range-sum reads them."""
+    w = word.strip()
+    for unit, scale in (("ns", 1e-9), ("us", 1e-6), ("ms", 1e-3), ("s", 1.0)):
+        if w.endswith(unit):
+            return float(w[: -len(unit)]) * scale
+    return float(w)
+
+
+def number(word):
+    """A decimal integer or rangetools' exact shorthand MeK (1e8)."""
+    m, _, k = word.lower().partition("e")
+    return int(m) * 10 ** int(k or 0)
+
+
+def work(start, end, block, stamps, result):
+    """The article's loop, with a progress stamp every BLOCK integers."""
+    total = 0
+    app = stamps.append
+    app(clock())
+    i = start
+    while i < end:
+        stop = min(i + block, end)
+        for j in range(i, stop):
+            total += j
+        app(clock())
+        i = stop
+    result.append(total)
+
+
+def io_thread(stamps, slices, done, roundtrips):
+    """One-byte pipe round-trips until DONE is set (or ROUNDTRIPS)."""
+    r, w = os.pipe()
+    app = stamps.append
+    try:
+        app(clock())
+        n = 0
+        while not done.is_set() if roundtrips is None else n < roundtrips:
+            t0 = clock()
+            os.write(w, b"x")
+            os.read(r, 1)
+            t1 = clock()
+            slices.append((t0, t1))
+            app(t1)
+            n += 1
+    finally:
+        os.close(r)
+        os.close(w)
+
+
+def calibrate(block):
+    """Integers per second of the loop on one thread, briefly measured."""
+    n = 2000000
+    t0 = clock()
+    work(0, n, block, [], [])
+    return n / ((clock() - t0) / 1e9)
+
+
+def holds_from_stamps(stamps):
+    """Merges per-thread stamps into hold slices [(tid, start, end)].
+
+    STAMPS maps tid to its ascending list of ns stamps.  A run of one
+    thread's stamps in the merged order is one hold.  Its ends are widened
+    by up to half of that thread's median gap between stamps (the
+    bytecode it ran before the first and after the last stamp), but never
+    past the middle of the gap to the neighbouring hold, so that holds do
+    not overlap.
+    """
+    merged = sorted((t, tid) for tid, st in stamps.items() for t in st)
+    half = {}
+    for tid, st in stamps.items():
+        gaps = sorted(b - a for a, b in zip(st, st[1:]))
+        half[tid] = gaps[len(gaps) // 2] // 2 if gaps else 0
+    runs = []
+    for t, tid in merged:
+        if runs and runs[-1][0] == tid:
+            runs[-1][2] = t
+        else:
+            runs.append([tid, t, t])
+    holds = []
+    for k, (tid, a, b) in enumerate(runs):
+        lo = a - half[tid]
+        hi = b + half[tid]
+        if k > 0:
+            lo = max(lo, (runs[k - 1][2] + a) // 2)
+        if k + 1 < len(runs):
+            hi = min(hi, (b + runs[k + 1][1]) // 2)
+        holds.append((tid, lo, hi))
+    return holds
+
+
+def us(ns):
+    """Nanoseconds as microseconds with 3 decimals (a JSON number)."""
+    return round(ns / 1000, 3)
+
+
+def trace(holds, io_slices, io_tid, nthreads, t0, wall_ns, meta):
+    pid = 1
+    ev = [{"name": "process_name", "ph": "M", "pid": pid, "tid": 0,
+           "args": {"name": "CPython %s" % platform.python_version()}}]
+    for tid in range(1, nthreads + 1):
+        name = "worker %d" % tid
+        if tid == io_tid:
+            name += " (I/O)"
+        ev.append({"name": "thread_name", "ph": "M", "pid": pid, "tid": tid,
+                   "args": {"name": name}})
+    switches = 0
+    prev = None
+    for tid, a, b in holds:
+        if prev is not None and tid != prev:
+            switches += 1
+            ev.append({"name": "switches", "ph": "C", "ts": us(a - t0),
+                       "pid": pid, "args": {"switches": switches}})
+        prev = tid
+        ev.append({"name": "hold", "ph": "X", "ts": us(a - t0),
+                   "dur": us(b - a), "pid": pid, "tid": tid})
+    for a, b in io_slices:
+        ev.append({"name": "io", "ph": "X", "ts": us(a - t0),
+                   "dur": us(b - a), "pid": pid, "tid": io_tid})
+    meta.update({"tool": "cpython-recorder", "threads": nthreads,
+                 "wall_us": us(wall_ns), "switches": switches})
+    return {"traceEvents": ev, "displayTimeUnit": "ms", "otherData": meta}
+
+
+def main():
+    ap = argparse.ArgumentParser(
+        description="Record CPython's GIL hand-offs as a Chrome trace.")
+    ap.add_argument("-t", "--threads", type=int, default=2,
+                    help="CPU-bound threads (default 2)")
+    ap.add_argument("-s", "--switch-interval", type=duration, default=0.005,
+                    help="sys.setswitchinterval (default 5ms)")
+    ap.add_argument("--seconds", type=float, default=1.0,
+                    help="size the CPU work to about this many seconds")
+    ap.add_argument("--end", type=number,
+                    help="sum range(0, END) instead of --seconds")
+    ap.add_argument("--block", type=int, default=200,
+                    help="iterations between progress stamps (default 200)")
+    ap.add_argument("--io", action="store_true",
+                    help="add an I/O-bound thread making pipe round-trips")
+    ap.add_argument("--roundtrips", type=int, default=300,
+                    help="with --io and no CPU thread: round-trips to make")
+    ap.add_argument("-o", "--output", default="-",
+                    help="the trace file (default stdout)")
+    a = ap.parse_args()
+    if a.threads < 0 or (a.threads == 0 and not a.io):
+        ap.error("--threads must be at least 1 (or 0 with --io)")
+    if a.block < 1:
+        ap.error("--block must be at least 1")
+    if a.switch_interval <= 0:
+        ap.error("--switch-interval must be positive")
+    out = sys.stdout if a.output == "-" else open(a.output, "w")
+
+    end = a.end
+    if end is None:
+        end = int(calibrate(a.block) * a.seconds)
+    sys.setswitchinterval(a.switch_interval)
+    n = a.threads
+    io_tid = 1 if a.io else None
+    first = 2 if a.io else 1
+    stamps = {tid: [] for tid in range(1, n + first)}
+    result = []
+    ths = [threading.Thread(target=work,
+                            args=(end * i // n, end * (i + 1) // n, a.block,
+                                  stamps[first + i], result))
+           for i in range(n)]
+    io_slices = []
+    done = threading.Event()
+    if a.io:
+        ths.insert(0, threading.Thread(
+            target=io_thread,
+            args=(stamps[1], io_slices, done, None if n else a.roundtrips)))
+    t0 = clock()
+    for th in ths:
+        th.start()
+    for th in ths[first - 1:]:
+        th.join()
+    done.set()
+    for th in ths[: first - 1]:
+        th.join()
+    wall = clock() - t0
+
+    want = end * (end - 1) // 2 if n else 0
+    if sum(result) != want:
+        sys.exit("gil_record.py: summed %d, not %d" % (sum(result), want))
+    holds = holds_from_stamps({k: v for k, v in stamps.items() if v})
+    meta = {"switch_interval_us": round(a.switch_interval * 1e6, 3),
+            "method": "progress", "block": a.block, "end": end,
+            "cpu_threads": n, "io": bool(a.io),
+            "python": platform.python_version(),
+            "executable": sys.executable}
+    json.dump(trace(holds, io_slices, io_tid, n + first - 1, t0, wall, meta),
+              out, separators=(",", ":"))
+    out.write("\n")
+    if out is not sys.stdout:
+        out.close()
+
+
+if __name__ == "__main__":
+    main()
