@@ -20,11 +20,13 @@ root, no symbols, no probes; what it cannot see is documented in
 bench/gil_analyze.py (failed wake-ups, and holds shorter than a block).
 
 --io adds an I/O-bound thread (worker 1) next to the THREADS CPU-bound
-ones (THREADS may be 0): it makes one-byte round-trips through a pipe of
-its own (os.write, then os.read; both release the GIL) until the CPU
-threads are done, or ROUNDTRIPS of them with no CPU thread.  Each
-round-trip is an "io" slice; it ends when the thread holds the GIL again,
-so its length is the round-trip's latency (Beazley's convoy effect).
+ones (THREADS may be 0): it makes ROUNDTRIPS (default 300) one-byte
+round-trips through cat(1) (os.write to its stdin, os.read from its
+stdout; both release the GIL, and the read blocks until cat has echoed
+the byte) while the CPU threads run the loop, until it is done.
+Each round-trip is an "io" slice; it ends when the thread holds the GIL
+again, so its length is the round-trip's latency (Beazley's convoy
+effect).
 
 SWITCH is a duration: 5ms, 100us, 1us or seconds (0.005).  --seconds
 sizes the CPU work from a short calibration run (default 1 s of work).
@@ -33,6 +35,7 @@ import argparse
 import json
 import os
 import platform
+import subprocess
 import sys
 import threading
 import time
@@ -55,39 +58,46 @@ def number(word):
     return int(m) * 10 ** int(k or 0)
 
 
-def work(start, end, block, stamps, result):
-    """The article's loop, with a progress stamp every BLOCK integers."""
+def work(start, end, block, stamps, result, stop=None):
+    """The article's loop, with a progress stamp every BLOCK integers;
+    with STOP, until that event is set."""
     total = 0
     app = stamps.append
     app(clock())
     i = start
-    while i < end:
-        stop = min(i + block, end)
-        for j in range(i, stop):
+    while i < end if stop is None else not stop.is_set():
+        upto = min(i + block, end)
+        for j in range(i, upto):
             total += j
         app(clock())
-        i = stop
+        i = upto
     result.append(total)
 
 
-def io_thread(stamps, slices, done, roundtrips):
-    """One-byte pipe round-trips until DONE is set (or ROUNDTRIPS)."""
-    r, w = os.pipe()
+def io_thread(stamps, slices, done, roundtrips, ready):
+    """ROUNDTRIPS one-byte pipe round-trips, then sets DONE.  Starts once
+    every CPU thread has stamped (READY, a list of their stamp lists)."""
+    echo = subprocess.Popen(["cat"], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, bufsize=0)
+    r, w = echo.stdout.fileno(), echo.stdin.fileno()
     app = stamps.append
     try:
+        while not all(ready):
+            time.sleep(0.001)
+        time.sleep(0.01)  # let them settle into their loops
         app(clock())
-        n = 0
-        while not done.is_set() if roundtrips is None else n < roundtrips:
+        for _ in range(roundtrips):
             t0 = clock()
             os.write(w, b"x")
             os.read(r, 1)
             t1 = clock()
             slices.append((t0, t1))
             app(t1)
-            n += 1
     finally:
-        os.close(r)
-        os.close(w)
+        done.set()
+        echo.stdin.close()
+        echo.wait()
+        echo.stdout.close()
 
 
 def calibrate(block):
@@ -180,7 +190,7 @@ def main():
     ap.add_argument("--io", action="store_true",
                     help="add an I/O-bound thread making pipe round-trips")
     ap.add_argument("--roundtrips", type=int, default=300,
-                    help="with --io and no CPU thread: round-trips to make")
+                    help="with --io: round-trips to make (default 300)")
     ap.add_argument("-o", "--output", default="-",
                     help="the trace file (default stdout)")
     a = ap.parse_args()
@@ -193,7 +203,9 @@ def main():
     out = sys.stdout if a.output == "-" else open(a.output, "w")
 
     end = a.end
-    if end is None:
+    if a.io:
+        end = 1 << 62  # the CPU threads run until the I/O thread is done
+    elif end is None:
         end = int(calibrate(a.block) * a.seconds)
     sys.setswitchinterval(a.switch_interval)
     n = a.threads
@@ -201,27 +213,26 @@ def main():
     first = 2 if a.io else 1
     stamps = {tid: [] for tid in range(1, n + first)}
     result = []
+    done = threading.Event()
     ths = [threading.Thread(target=work,
                             args=(end * i // n, end * (i + 1) // n, a.block,
-                                  stamps[first + i], result))
+                                  stamps[first + i], result,
+                                  done if a.io else None))
            for i in range(n)]
     io_slices = []
-    done = threading.Event()
     if a.io:
         ths.insert(0, threading.Thread(
             target=io_thread,
-            args=(stamps[1], io_slices, done, None if n else a.roundtrips)))
+            args=(stamps[1], io_slices, done, a.roundtrips,
+                  [stamps[first + i] for i in range(n)])))
     t0 = clock()
     for th in ths:
         th.start()
-    for th in ths[first - 1:]:
-        th.join()
-    done.set()
-    for th in ths[: first - 1]:
+    for th in ths:
         th.join()
     wall = clock() - t0
 
-    want = end * (end - 1) // 2 if n else 0
+    want = end * (end - 1) // 2 if n and not a.io else sum(result)
     if sum(result) != want:
         sys.exit("gil_record.py: summed %d, not %d" % (sum(result), want))
     holds = holds_from_stamps({k: v for k, v in stamps.items() if v})
