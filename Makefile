@@ -115,6 +115,11 @@ demo: all
 bench:
 	sh bench/bench.sh
 
+# The model's lock beside CPython's GIL: traces, a table of ratios, a CSV
+# and a picture in bench/out (a few minutes; needs python3 and gnuplot).
+gil: all
+	python3 bench/gil.py
+
 install: all
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANPREFIX)/man1 \
 	    $(DESTDIR)$(MANPREFIX)/man7
@@ -143,5 +148,5 @@ clean:
 	rm -f src/*.o $(BINS) $(TESTBINS) $(FUZZERS:%=tests/fuzz/%)
 	rm -rf build
 
-.PHONY: all bench check demo install uninstall format clean sanitize tsan \
+.PHONY: all bench check demo gil install uninstall format clean sanitize tsan \
 	valgrind fuzz
