@@ -16,6 +16,27 @@ field() {
 print($2)" "$1"
 }
 
+@test "range-sum --io-threads: the sum stays exact" {
+	run --separate-stderr range-sum --threads 2 --gil --switch-interval 100us \
+	    --io-wait 10us --io-threads 2 --stats -- -3 1000003
+	assert_success
+	assert_output "$(pysum -3 1000003)"
+	# Only the two summing workers report.
+	[ "${#stderr_lines[@]}" -eq 2 ]
+}
+
+@test "range-sum --io-threads: needs --gil and --io-wait, 1 to 1024" {
+	for bad in "--threads 2 --io-wait 1us --io-threads 1" \
+	    "--threads 2 --gil --io-threads 1" \
+	    "--threads 2 --gil --io-wait 1us --io-threads 0" \
+	    "--threads 2 --gil --io-wait 1us --io-threads 1025"; do
+		run --separate-stderr range-sum $bad 0 10
+		assert_failure 2
+		assert_one_stderr_line_from range-sum
+		[ -z "$output" ]
+	done
+}
+
 @test "gil_record.py: a short run is a valid trace of two threads" {
 	run python3 "$REC" -t 2 -s 100us --end 300000 --block 100 \
 	    -o "$BATS_TEST_TMPDIR/t.json"
