@@ -123,3 +123,28 @@ print(r["holds"], r["handoffs"], r["handoffs_per_s"], r["hold_p50_us"],
 	run python3 "$ANA" "$BATS_TEST_TMPDIR/n.json"
 	assert_success
 }
+
+@test "make demo: free-threaded Python rows when PYTHON_FT names one" {
+	# A stand-in that says it has no GIL and runs python3.
+	cat >"$BATS_TEST_TMPDIR/ft" <<'SH'
+#!/bin/sh
+case "$2" in *_is_gil_enabled*) [ "$PYTHON_GIL" = 0 ]; exit ;; esac
+exec python3 "$@"
+SH
+	chmod +x "$BATS_TEST_TMPDIR/ft"
+	PYTHON_FT="$BATS_TEST_TMPDIR/ft" run --separate-stderr \
+	    "$RANGETOOLS_REPO/examples/article.sh" 1e7 1e5
+	assert_success
+	assert_line --regexp "^Free-threaded Python [0-9.]+.* \(.*/ft, PYTHON_GIL=0\) sums \[0, 1e5\):\$"
+	assert_line --regexp '^1 thread +1 +[0-9.]+ +[0-9.]+ +1\.00x$'
+	assert_line --regexp '^2 threads, no GIL +2 +[0-9.]+ +[0-9.]+ +[0-9.]+x$'
+	assert_line --regexp '^2 processes +2 +[0-9.]+ +[0-9.]+ +[0-9.]+x$'
+}
+
+@test "make demo: no free-threaded Python, no rows, a note" {
+	PYTHON_FT=python3 run --separate-stderr \
+	    "$RANGETOOLS_REPO/examples/article.sh" 1e7 1e5
+	assert_success
+	assert_line "(python3 is not a free-threaded Python: no rows without the GIL)"
+	refute_line --partial "Free-threaded Python"
+}
