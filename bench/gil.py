@@ -37,8 +37,9 @@ THREADS = [2, 4]
 CONVOY_US = [5000, 100]
 CONVOY_CPU = [0, 1, 2]
 ROUNDTRIPS = 300
-# The model's I/O thread: each round-trip an --io-wait of this length.
-MODEL_IO = "20us"
+# The model's I/O thread: each round-trip an --io-wait of this length
+# (nanosleep; Linux's timer slack makes it about 60 us).
+MODEL_IO = "1us"
 
 
 def bindir():
@@ -107,8 +108,12 @@ def share(r):
     return "/".join("%.0f" % (100 * s) for s in r["share"].values()) or "-"
 
 
+_mend = 0
+
+
 def cells(out, seconds):
-    mend = model_end(seconds)
+    global _mend
+    mend = _mend = model_end(seconds)
     # One CPython thread sums about 35 million integers a second here;
     # gil_record.py calibrates itself, once, for the whole table.
     cal = subprocess.run(
@@ -185,13 +190,14 @@ def _n(v):
     return "" if v is None else "%.4g" % v
 
 
-def convoy(out):
+def convoy(out, seconds):
     """The I/O thread's round-trips next to 0, 1 and 2 CPU threads."""
     model = has_option("--io-threads")
     print()
     print("The convoy: %d round-trips of an I/O-bound thread (CPython: a "
           "byte through cat(1);\nmodel: --io-wait %s) next to CPU-bound "
-          "threads.  Latency until it holds the lock again." % (
+          "threads.  Latency until it holds the lock again;\nmodel total: "
+          "its mean round-trip times 300." % (
               ROUNDTRIPS, MODEL_IO))
     if not model:
         print("(this range-sum has no --io-threads: no model column)")
@@ -211,11 +217,22 @@ def convoy(out):
             m = None
             if model:
                 mp = os.path.join(out, "convoy-model-%dus-%d.json" % (us, k))
-                run([range_sum(), "--threads", str(k + 1), "--gil",
-                     "--switch-interval", "%dus" % us, "--io-wait", MODEL_IO,
-                     "--io-threads", "1", "--io-rounds", str(ROUNDTRIPS),
-                     "--trace", mp, "0", "1e18"])
+                # Alone: one thread whose every chunk is a round-trip;
+                # else an --io-threads thread while K threads sum.
+                if k == 0:
+                    cmd = ["--threads", "1", "--gil", "--io-wait", MODEL_IO,
+                           "0", str(ROUNDTRIPS * 16384)]
+                else:
+                    cmd = ["--threads", str(k), "--gil", "--io-wait",
+                           MODEL_IO, "--io-threads", "1", "0",
+                           str(int(_mend * seconds / 2))]
+                run([range_sum(), "--switch-interval", "%dus" % us,
+                     "--trace", mp] + cmd)
                 m = gil_analyze.analyze(gil_analyze.load(mp))
+                # The model makes as many round-trips as the summing
+                # lasts: the total is for 300 at its mean.
+                if m["io_roundtrips"]:
+                    m["io_total_ms"] *= ROUNDTRIPS / m["io_roundtrips"]
             g = (lambda r, k: None if r is None else r[k])
             print("%7s %4d | %9s %6s %7s | %9s %6s %7s | %9s %6s %7s" % (
                 "%dus" % us, k, "", f(g(m, "io_total_ms"), "%.1f"),
@@ -373,7 +390,7 @@ def main():
           " not observable, see gil_analyze.py).\n")
     rows = cells(a.out, a.seconds)
     if not a.no_convoy:
-        convoy(a.out)
+        convoy(a.out, a.seconds)
     if not a.no_plot:
         plot(a.out, rows)
     print("CSV: %s" % ", ".join(os.path.join(a.out, x) for x in (
