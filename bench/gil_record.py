@@ -28,6 +28,13 @@ Each round-trip is an "io" slice; it ends when the thread holds the GIL
 again, so its length is the round-trip's latency (Beazley's convoy
 effect).
 
+--perf also records the GIL itself, where perf(1) can put uprobes on
+take_gil and drop_gil (root, and a libpython with symbols: pyenv's
+builds have them, Debian's python3.11 is stripped): the holds then come
+from take_gil's return to drop_gil's entry, and otherData keeps the
+progress stamps' own figures ("progress_switches") to compare the two
+methods.  The probes (group "rtgil") are removed afterwards.
+
 SWITCH is a duration: 5ms, 100us, 1us or seconds (0.005).  --seconds
 sizes the CPU work from a short calibration run (default 1 s of work).
 """
@@ -58,9 +65,11 @@ def number(word):
     return int(m) * 10 ** int(k or 0)
 
 
-def work(start, end, block, stamps, result, stop=None):
+def work(start, end, block, stamps, result, stop=None, tids=None):
     """The article's loop, with a progress stamp every BLOCK integers;
-    with STOP, until that event is set."""
+    with STOP, until that event is set.  TIDS gets the OS thread id."""
+    if tids is not None:
+        tids.append(threading.get_native_id())
     total = 0
     app = stamps.append
     app(clock())
@@ -74,9 +83,10 @@ def work(start, end, block, stamps, result, stop=None):
     result.append(total)
 
 
-def io_thread(stamps, slices, done, roundtrips, ready):
+def io_thread(stamps, slices, done, roundtrips, ready, tids):
     """ROUNDTRIPS one-byte pipe round-trips, then sets DONE.  Starts once
     every CPU thread has stamped (READY, a list of their stamp lists)."""
+    tids.append(threading.get_native_id())
     echo = subprocess.Popen(["cat"], stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, bufsize=0)
     r, w = echo.stdout.fileno(), echo.stdin.fileno()
@@ -141,6 +151,82 @@ def holds_from_stamps(stamps):
     return holds
 
 
+def libpython():
+    """The file that holds take_gil: libpython if loaded, else python."""
+    with open("/proc/self/maps") as fh:
+        for ln in fh:
+            f = ln.split()
+            if len(f) >= 6 and "/libpython3" in f[5]:
+                return f[5]
+    return os.path.realpath(sys.executable)
+
+
+class Probes:
+    """uprobes on take_gil (entry, return) and drop_gil, recorded by perf
+    for this process while the threads run."""
+
+    def __init__(self, tmp):
+        self.data = tmp + ".perf"
+        self.rec = None
+        lib = libpython()
+        subprocess.run(["perf", "probe", "-q", "-d", "rtgil:*"],
+                       stderr=subprocess.DEVNULL)
+        p = subprocess.run(
+            ["perf", "probe", "-q", "-x", lib, "-a", "rtgil:take=take_gil",
+             "-a", "rtgil:took=take_gil%return", "-a",
+             "rtgil:drop=drop_gil"], stderr=subprocess.PIPE, text=True)
+        if p.returncode != 0:
+            sys.exit("gil_record.py: --perf: cannot probe take_gil in %s: %s"
+                     % (lib, p.stderr.strip()))
+
+    def start(self):
+        self.rec = subprocess.Popen(
+            ["perf", "record", "-q", "-k", "CLOCK_MONOTONIC", "-e", "rtgil:*",
+             "-p", str(os.getpid()), "-o", self.data],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(1.0)  # until perf has attached
+
+    def stop(self):
+        self.rec.send_signal(2)
+        self.rec.wait()
+        out = subprocess.run(["perf", "script", "--ns", "-F",
+                              "tid,time,event", "-i", self.data],
+                             stdout=subprocess.PIPE,
+                             stderr=subprocess.DEVNULL, text=True).stdout
+        ev = []
+        for ln in out.splitlines():
+            f = ln.replace(":", " ").split()
+            if len(f) >= 4:
+                ev.append((int(float(f[1]) * 1e9 + 0.5), int(f[0]), f[3]))
+        return ev
+
+    def close(self):
+        if self.rec is not None and self.rec.poll() is None:
+            self.rec.kill()
+        subprocess.run(["perf", "probe", "-q", "-d", "rtgil:*"],
+                       stderr=subprocess.DEVNULL)
+        try:
+            os.unlink(self.data)
+        except OSError:
+            pass
+
+
+def holds_from_probes(events, workers):
+    """Holds [(tid, start, end)] from take_gil's returns to drop_gil:
+    EVENTS (ns, os_tid, name) of the threads in WORKERS (os_tid: tid)."""
+    holds = []
+    since = {}
+    for t, os_tid, name in sorted(events):
+        tid = workers.get(os_tid)
+        if tid is None:
+            continue
+        if name.startswith("took"):
+            since[tid] = t
+        elif name == "drop" and tid in since:
+            holds.append((tid, since.pop(tid), t))
+    return holds
+
+
 def us(ns):
     """Nanoseconds as microseconds with 3 decimals (a JSON number)."""
     return round(ns / 1000, 3)
@@ -191,6 +277,8 @@ def main():
                     help="add an I/O-bound thread making pipe round-trips")
     ap.add_argument("--roundtrips", type=int, default=300,
                     help="with --io: round-trips to make (default 300)")
+    ap.add_argument("--perf", action="store_true",
+                    help="holds from uprobes on take_gil/drop_gil (root)")
     ap.add_argument("-o", "--output", default="-",
                     help="the trace file (default stdout)")
     a = ap.parse_args()
@@ -213,34 +301,54 @@ def main():
     first = 2 if a.io else 1
     stamps = {tid: [] for tid in range(1, n + first)}
     result = []
+    tids = {tid: [] for tid in stamps}
     done = threading.Event()
     ths = [threading.Thread(target=work,
                             args=(end * i // n, end * (i + 1) // n, a.block,
                                   stamps[first + i], result,
-                                  done if a.io else None))
+                                  done if a.io else None, tids[first + i]))
            for i in range(n)]
     io_slices = []
     if a.io:
         ths.insert(0, threading.Thread(
             target=io_thread,
             args=(stamps[1], io_slices, done, a.roundtrips,
-                  [stamps[first + i] for i in range(n)])))
-    t0 = clock()
-    for th in ths:
-        th.start()
-    for th in ths:
-        th.join()
-    wall = clock() - t0
+                  [stamps[first + i] for i in range(n)], tids[1])))
+    probes = None
+    try:
+        if a.perf:
+            probes = Probes("/tmp/gil_record-%d" % os.getpid())
+            probes.start()
+        t0 = clock()
+        for th in ths:
+            th.start()
+        for th in ths:
+            th.join()
+        wall = clock() - t0
+        events = probes.stop() if probes else None
+    finally:
+        if probes:
+            probes.close()
 
     want = end * (end - 1) // 2 if n and not a.io else sum(result)
     if sum(result) != want:
         sys.exit("gil_record.py: summed %d, not %d" % (sum(result), want))
     holds = holds_from_stamps({k: v for k, v in stamps.items() if v})
+    extra = {}
+    if events is not None:
+        extra["progress_switches"] = sum(
+            1 for x, y in zip(holds, holds[1:]) if x[0] != y[0])
+        extra["progress_holds"] = len(holds)
+        holds = holds_from_probes(events, {v[0]: k for k, v in tids.items()
+                                           if v})
+        holds = [h for h in holds if h[2] >= t0]
     meta = {"switch_interval_us": round(a.switch_interval * 1e6, 3),
-            "method": "progress", "block": a.block, "end": end,
+            "block": a.block, "end": end,
             "cpu_threads": n, "io": bool(a.io),
+            "method": "uprobe" if a.perf else "progress",
             "python": platform.python_version(),
             "executable": sys.executable}
+    meta.update(extra)
     json.dump(trace(holds, io_slices, io_tid, n + first - 1, t0, wall, meta),
               out, separators=(",", ":"))
     out.write("\n")
