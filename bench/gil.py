@@ -240,6 +240,7 @@ def convoy(out, seconds):
                 f(c["io_p50_us"], "%.0f"), "", f(g(m, "io_p99_us"), "%.0f"),
                 f(c["io_p99_us"], "%.0f")), flush=True)
             rows.append((us, k, m, c))
+    return rows
     with open(os.path.join(out, "convoy.csv"), "w") as fh:
         fh.write("switch_us,cpu_threads,model_total_ms,cpython_total_ms,"
                  "model_p50_us,cpython_p50_us,model_p99_us,cpython_p99_us\n")
@@ -249,6 +250,35 @@ def convoy(out, seconds):
                 us, k, _n(g(m, "io_total_ms")), _n(c["io_total_ms"]),
                 _n(g(m, "io_p50_us")), _n(c["io_p50_us"]),
                 _n(g(m, "io_p99_us")), _n(c["io_p99_us"]))) + "\n")
+
+
+def targets(rows, crows):
+    """Issue 11's targets for the ratios model/CPython, met or not."""
+    print("\nTargets (model/CPython): hand-offs/s and hold p50 within "
+          "0.75-1.33x at 5 ms, 1 ms\nand 100 us, within 0.5-2x at 10 us "
+          "and 1 us; convoy total at 5 ms within 0.5-2x.")
+    met = total = 0
+    for n, us, m, c, rh, r50, r99 in rows:
+        lo, hi = (0.75, 1.33) if us >= 100 else (0.5, 2.0)
+        for what, r in (("hand-offs/s", rh), ("hold p50", r50)):
+            ok = r is not None and lo <= r <= hi
+            met += ok
+            total += 1
+            if not ok:
+                print("  NOT MET: %d threads, %d us, %s: %s" % (
+                    n, us, what, f(r, "%.2fx")))
+    for us, k, m, c in crows:
+        if us != 5000 or k == 0 or m is None:
+            continue
+        r = ratio(m["io_total_ms"], c["io_total_ms"])
+        ok = r is not None and 0.5 <= r <= 2.0
+        met += ok
+        total += 1
+        print("  %s: convoy at 5 ms, %d CPU threads: model %s ms, CPython "
+              "%s ms for %d round-trips: %s" % (
+                  "met" if ok else "NOT MET", k, f(m["io_total_ms"], "%.1f"),
+                  f(c["io_total_ms"], "%.1f"), ROUNDTRIPS, f(r, "%.2fx")))
+    print("  %d of %d met." % (met, total))
 
 
 def timeline(trace, path, start_us, span_us):
@@ -389,8 +419,8 @@ def main():
           "holding the lock.\nbadness: failed wake-ups per hand-off (CPython:"
           " not observable, see gil_analyze.py).\n")
     rows = cells(a.out, a.seconds)
-    if not a.no_convoy:
-        convoy(a.out, a.seconds)
+    crows = [] if a.no_convoy else convoy(a.out, a.seconds)
+    targets(rows, crows)
     if not a.no_plot:
         plot(a.out, rows)
     print("CSV: %s" % ", ".join(os.path.join(a.out, x) for x in (
