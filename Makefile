@@ -20,7 +20,8 @@ MAN7  = man/rangetools.7
 COMMON_OBJ = src/cli.o src/num.o src/rec.o src/kernel.o
 IPC_OBJ = src/ipc.o src/recq.o src/shmtab.o
 RANGE_SUM_OBJ = src/range-sum.o src/par.o src/sink.o $(IPC_OBJ) \
-		src/work.o src/gil.o src/procs.o src/progress.o
+		src/work.o src/gil.o src/procs.o src/progress.o \
+		src/trace.o
 SUM_MERGE_OBJ = src/sum-merge.o src/merge.o src/transport.o $(IPC_OBJ)
 
 ALL_CFLAGS = $(WARNINGS) -pthread $(CFLAGS) $(CPPFLAGS)

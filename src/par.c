@@ -40,7 +40,10 @@ static int
 run_threads(const struct sumopts *o, struct work *w, int n)
 {
 	struct gil gil;
-	struct workctx c = {.method = o->method, .io_ns = o->io_ns}, cio;
+	struct workctx c = {.method = o->method,
+			    .io_ns = o->io_ns,
+			    .trace = o->trace},
+		       cio;
 	struct thread_arg *a;
 	struct work *io = NULL;
 	atomic_int stop = 0;
@@ -49,6 +52,7 @@ run_threads(const struct sumopts *o, struct work *w, int n)
 
 	if (o->gil) {
 		gil_init(&gil, o->switch_ns);
+		gil.trace = o->trace;
 		c.gil = &gil;
 	}
 	cio = c;
@@ -60,6 +64,8 @@ run_threads(const struct sumopts *o, struct work *w, int n)
 		if (io == NULL)
 			err(1, NULL);
 		memset(io, 0, o->io_threads * sizeof(*io));
+		for (i = 0; i < o->io_threads; i++)
+			io[i].lock.tid = n + 1 + i; /* --trace */
 	}
 	if ((tid = calloc(m, sizeof(*tid))) == NULL ||
 	    (a = calloc(m, sizeof(*a))) == NULL)

@@ -20,6 +20,7 @@ struct sumopts {
 	int procs;	   /* 0: no forked workers */
 	int stats;	   /* --stats: one report per worker on stderr */
 	enum progress progress;
+	struct trace *trace; /* --trace, or NULL */
 };
 
 /*

@@ -16,6 +16,7 @@
 #include "par.h"
 #include "rec.h"
 #include "sink.h"
+#include "trace.h"
 
 #define MAX_WORKERS 1024
 
@@ -32,6 +33,7 @@ enum {
 	OPT_STOP,
 	OPT_STATS,
 	OPT_PROGRESS,
+	OPT_TRACE,
 	OPT_HELP,
 	OPT_VERSION,
 };
@@ -51,6 +53,7 @@ static const struct option longopts[] = {
     {"stop", no_argument, NULL, OPT_STOP},
     {"stats", no_argument, NULL, OPT_STATS},
     {"progress", optional_argument, NULL, OPT_PROGRESS},
+    {"trace", required_argument, NULL, OPT_TRACE},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, OPT_VERSION},
     {NULL, 0, NULL, 0},
@@ -59,7 +62,7 @@ static const struct option longopts[] = {
 static struct sumopts opts = {.switch_ns = 5000000};
 static int switchflag;
 static int tflag, stopflag;
-static const char *mqname, *shmname;
+static const char *mqname, *shmname, *tracepath;
 
 static void
 usage(void)
@@ -70,7 +73,7 @@ usage(void)
 	    "--procs n]\n"
 	    "                 [--io-wait d [--io-threads k]] "
 	    "[--mq name | --shm name]\n"
-	    "                 [--stats] [--progress[=always]]\n"
+	    "                 [--stats] [--progress[=always]] [--trace file]\n"
 	    "                 [start end]\n"
 	    "       range-sum --mq name --stop\n"
 	    "Print the exact sum of the integers in [start, end); without "
@@ -99,6 +102,10 @@ usage(void)
 	    "      --stats             a report per worker on stderr\n"
 	    "      --progress[=always] a progress line on stderr (a terminal "
 	    "unless always)\n"
+	    "      --trace FILE        with --threads: write the lock's "
+	    "(or the threads')\n"
+	    "                          timeline to FILE as Chrome Trace "
+	    "Event JSON\n"
 	    "      --help, --version\n"
 	    "Numbers: decimal with optional sign, or MeK as in 1e8.  "
 	    "Durations: 5ms,\n"
@@ -178,6 +185,11 @@ parse_options(int argc, char *argv[])
 						"--progress or "
 						"--progress=always");
 			break;
+		case OPT_TRACE:
+			if (*optarg == '\0')
+				cli_usage_error("--trace needs a file name");
+			tracepath = optarg;
+			break;
 		case 'h':
 			usage();
 			break;
@@ -206,8 +218,24 @@ check_options(void)
 		cli_usage_error("--mq and --shm cannot be used together");
 	if (stopflag && mqname == NULL)
 		cli_usage_error("--stop needs --mq");
+	if (tracepath != NULL && opts.procs > 0)
+		cli_usage_error("--trace cannot be used with --procs");
+	if (tracepath != NULL && opts.threads == 0)
+		cli_usage_error("--trace needs --threads");
 	if (tflag && (mqname != NULL || shmname != NULL))
 		cli_usage_error("-t applies to stdout, not to --mq or --shm");
+}
+
+/* Before any work: a path that cannot be written ends the program. */
+static struct trace *
+open_trace(void)
+{
+	struct trace_info info = {.threads = opts.threads + opts.io_threads,
+				  .gil = opts.gil,
+				  .switch_ns = opts.switch_ns,
+				  .io_ns = opts.io_ns};
+
+	return trace_open(tracepath, &info);
 }
 
 /* Sums one range and delivers it; returns 0 or -1. */
@@ -273,11 +301,15 @@ main(int argc, char *argv[])
 	}
 	if (stopflag && argc > 0)
 		cli_usage_error("--stop sends STOP alone: no operands");
+	if (tracepath != NULL)
+		opts.trace = open_trace();
 	out = sink_open(mqname, shmname, tflag);
 	if (stopflag)
 		rv = sink_stop(out);
 	else
 		rv = argc == 2 ? sum_one(out, start, end) : sum_lines(out);
+	if (opts.trace != NULL && trace_close(opts.trace) != 0)
+		rv = -1;
 	if (sink_close(out) != 0)
 		rv = -1;
 	return rv == 0 ? 0 : 1;

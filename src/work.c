@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "trace.h"
 #include "work.h"
 
 static int64_t
@@ -46,6 +47,7 @@ work_split(struct work *w, int n, int64_t start, int64_t end)
 		w[i].start = start;
 		start = range_at(start, size + ((uint64_t)i < extra));
 		w[i].end = start;
+		w[i].lock.tid = i + 1;
 	}
 }
 
@@ -60,6 +62,32 @@ io_wait(int64_t ns)
 		;
 }
 
+/*
+ * --trace without the lock: a run slice from w->lock.hold_ns, when the
+ * worker started or last woke, to now.
+ */
+static int64_t
+traced_run(struct work *w, const struct workctx *c)
+{
+	int64_t now = work_now();
+
+	if (c->trace != NULL && c->gil == NULL)
+		trace_slice(c->trace, w->lock.tid, TRACE_RUN, w->lock.hold_ns,
+			    now);
+	return now;
+}
+
+/* --trace: the sleep as an io slice, after the run slice before it. */
+static void
+traced_io(struct work *w, const struct workctx *c)
+{
+	int64_t t0 = traced_run(w, c);
+
+	io_wait(c->io_ns);
+	w->lock.hold_ns = work_now();
+	trace_slice(c->trace, w->lock.tid, TRACE_IO, t0, w->lock.hold_ns);
+}
+
 /* What a worker does between chunks: CPython's eval-breaker check. */
 static void
 between_chunks(struct work *w, const struct workctx *c)
@@ -68,7 +96,10 @@ between_chunks(struct work *w, const struct workctx *c)
 		/* CPython releases the GIL around a blocking call. */
 		if (c->gil != NULL)
 			gil_drop(c->gil, &w->lock, 0);
-		io_wait(c->io_ns);
+		if (c->trace != NULL)
+			traced_io(w, c);
+		else
+			io_wait(c->io_ns);
 		if (c->gil != NULL)
 			gil_take(c->gil, &w->lock);
 	} else if (c->gil != NULL && gil_drop_requested(c->gil)) {
@@ -85,6 +116,7 @@ work_run(struct work *w, const struct workctx *c)
 	i128 sum = 0;
 
 	chunk = c->method == METHOD_FORMULA ? left : WORK_CHUNK;
+	w->lock.hold_ns = t0;
 	if (c->gil != NULL)
 		gil_take(c->gil, &w->lock);
 	while (left > 0) {
@@ -98,6 +130,8 @@ work_run(struct work *w, const struct workctx *c)
 	}
 	if (c->gil != NULL)
 		gil_drop(c->gil, &w->lock, 1);
+	else if (c->trace != NULL)
+		traced_run(w, c);
 	w->sum = sum;
 	w->wall_ns = work_now() - t0;
 	w->cpu_ns = work_cpu() - c0;
@@ -108,7 +142,10 @@ void
 work_io_run(struct work *w, const struct workctx *c)
 {
 	while (!atomic_load(c->stop)) {
-		io_wait(c->io_ns);
+		if (c->trace != NULL)
+			traced_io(w, c);
+		else
+			io_wait(c->io_ns);
 		gil_take(c->gil, &w->lock);
 		gil_drop(c->gil, &w->lock, 0);
 	}

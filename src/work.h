@@ -37,9 +37,10 @@ struct work {
 /* How the workers run: the method, the shared lock, the simulated I/O. */
 struct workctx {
 	enum method method;
-	struct gil *gil;  /* NULL: no lock */
-	int64_t io_ns;	  /* > 0: a blocking wait after each chunk */
-	atomic_int *stop; /* work_io_run: set when the summing is done */
+	struct gil *gil;     /* NULL: no lock */
+	int64_t io_ns;	     /* > 0: a blocking wait after each chunk */
+	struct trace *trace; /* --trace, or NULL */
+	atomic_int *stop;    /* work_io_run: set when the summing is done */
 };
 
 /* Cuts [start, end) into n shares whose sizes differ by at most one. */
