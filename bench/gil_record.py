@@ -26,7 +26,8 @@ stdout; both release the GIL, and the read blocks until cat has echoed
 the byte) while the CPU threads run the loop, until it is done.
 Each round-trip is an "io" slice; it ends when the thread holds the GIL
 again, so its length is the round-trip's latency (Beazley's convoy
-effect).
+effect).  --io-sleep D makes each round-trip a time.sleep(D) instead,
+as range-sum --io-wait D does (both sleep in clock_nanosleep).
 
 --perf also records the GIL itself, where perf(1) can put uprobes on
 take_gil and drop_gil (root, and a libpython with symbols: pyenv's
@@ -83,7 +84,7 @@ def work(start, end, block, stamps, result, stop=None, tids=None):
     result.append(total)
 
 
-def io_thread(stamps, slices, done, roundtrips, ready, tids):
+def io_thread(stamps, slices, done, roundtrips, ready, tids, sleep):
     """ROUNDTRIPS one-byte pipe round-trips, then sets DONE.  Starts once
     every CPU thread has stamped (READY, a list of their stamp lists)."""
     tids.append(threading.get_native_id())
@@ -98,8 +99,11 @@ def io_thread(stamps, slices, done, roundtrips, ready, tids):
         app(clock())
         for _ in range(roundtrips):
             t0 = clock()
-            os.write(w, b"x")
-            os.read(r, 1)
+            if sleep is None:
+                os.write(w, b"x")
+                os.read(r, 1)
+            else:
+                time.sleep(sleep)
             t1 = clock()
             slices.append((t0, t1))
             app(t1)
@@ -275,6 +279,9 @@ def main():
                     help="iterations between progress stamps (default 200)")
     ap.add_argument("--io", action="store_true",
                     help="add an I/O-bound thread making pipe round-trips")
+    ap.add_argument("--io-sleep", type=duration,
+                    help="with --io: each round-trip a time.sleep of this "
+                    "length instead of the byte through cat")
     ap.add_argument("--roundtrips", type=int, default=300,
                     help="with --io: round-trips to make (default 300)")
     ap.add_argument("--perf", action="store_true",
@@ -313,7 +320,8 @@ def main():
         ths.insert(0, threading.Thread(
             target=io_thread,
             args=(stamps[1], io_slices, done, a.roundtrips,
-                  [stamps[first + i] for i in range(n)], tids[1])))
+                  [stamps[first + i] for i in range(n)], tids[1],
+                  a.io_sleep)))
     probes = None
     try:
         if a.perf:
@@ -344,7 +352,7 @@ def main():
         holds = [h for h in holds if h[2] >= t0]
     meta = {"switch_interval_us": round(a.switch_interval * 1e6, 3),
             "block": a.block, "end": end,
-            "cpu_threads": n, "io": bool(a.io),
+            "cpu_threads": n, "io": bool(a.io), "io_sleep": a.io_sleep,
             "method": "uprobe" if a.perf else "progress",
             "python": platform.python_version(),
             "executable": sys.executable}
