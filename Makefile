@@ -87,6 +87,32 @@ tsan: all $(PROGS:%=build/tsan/bin/%)
 	    bats $(TSAN_TESTS)
 	@sh tests/san-reports build/tsan/log
 
+# aarch64: a cross build in build/aarch64/real, run under qemu-user through
+# wrappers in build/aarch64/bin that the suite finds through RANGETOOLS_BIN
+# (RANGETOOLS_QEMU tells the few tests that cannot work there).  Needs
+# gcc-aarch64-linux-gnu, libc6-dev-arm64-cross and qemu-user.
+AARCH64_CC    = aarch64-linux-gnu-gcc
+AARCH64_QEMU  = qemu-aarch64 -L /usr/aarch64-linux-gnu
+AARCH64_TESTS = tests/range-sum.bats tests/pipelines.bats \
+		tests/parallel.bats tests/transport.bats tests/kernel.bats
+
+build/aarch64/real/%: src/*.c src/*.h
+	mkdir -p $(@D)
+	$(AARCH64_CC) $(WARNINGS) -pthread -O2 -g -o $@ $(SAN_SRC_$*) $(LDLIBS)
+
+build/aarch64/bin/%: build/aarch64/real/%
+	mkdir -p $(@D)
+	printf '#!/bin/sh\nexec %s %s "$$@"\n' '$(AARCH64_QEMU)' \
+	    '$(CURDIR)/$<' >$@
+	chmod 755 $@
+
+aarch64: $(PROGS:%=build/aarch64/bin/%)
+.SECONDARY: $(PROGS:%=build/aarch64/real/%)
+
+check-aarch64: all aarch64
+	RANGETOOLS_BIN=$(CURDIR)/build/aarch64/bin RANGETOOLS_QEMU=aarch64 \
+	    bats $(AARCH64_TESTS)
+
 # The main paths under valgrind's memcheck (also part of make check).
 valgrind: all
 	bats tests/memcheck.bats
@@ -150,4 +176,4 @@ clean:
 	rm -rf build
 
 .PHONY: all bench check demo gil install uninstall format clean sanitize tsan \
-	valgrind fuzz
+	valgrind fuzz aarch64 check-aarch64

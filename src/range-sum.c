@@ -274,6 +274,17 @@ sum_lines(struct sink *out)
 	return rv;
 }
 
+/* RANGETOOLS_KERNEL forces a kernel: see ENVIRONMENT in range-sum(1). */
+static void
+use_kernel(void)
+{
+	const char *name = getenv("RANGETOOLS_KERNEL"), *why;
+
+	if ((why = kernel_use(name)) != NULL)
+		errx(2, "RANGETOOLS_KERNEL=%s: %s (kernels: %s)",
+		     cli_quote(name), why, kernel_list());
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -286,6 +297,7 @@ main(int argc, char *argv[])
 		;
 	parse_options(argc, argv);
 	check_options();
+	use_kernel();
 	argc -= optind;
 	argv += optind;
 	if (argc == 1)

@@ -133,6 +133,7 @@ work_run(struct work *w, const struct workctx *c)
 	else if (c->trace != NULL)
 		traced_run(w, c);
 	w->sum = sum;
+	w->method = c->method;
 	w->wall_ns = work_now() - t0;
 	w->cpu_ns = work_cpu() - c0;
 	atomic_store_explicit(&w->finished, 1, memory_order_release);
@@ -168,6 +169,27 @@ work_report(const struct work *w, int index, int gil)
 		lock);
 }
 
+/* The kernel the workers' loops ran, and their integers per CPU ns. */
+static void
+kernel_report(const struct work *w, int n)
+{
+	uint64_t ints = 0;
+	int64_t cpu = 0;
+	char rate[64] = "too fast to time";
+	int i;
+
+	for (i = 0; i < n; i++) {
+		ints += range_len(w[i].start, w[i].end);
+		cpu += w[i].cpu_ns;
+	}
+	if (cpu > 0)
+		snprintf(rate, sizeof(rate), "%.2f integers/ns",
+			 (double)ints / (double)cpu);
+	fprintf(stderr,
+		"range-sum: kernel %s: %" PRIu64 " integers, cpu %.3f s, %s\n",
+		kernel_name(), ints, cpu / 1e9, rate);
+}
+
 i128
 work_total(const struct work *w, int n, int stats, int gil)
 {
@@ -179,5 +201,7 @@ work_total(const struct work *w, int n, int stats, int gil)
 			work_report(&w[i], i, gil);
 		sum += w[i].sum;
 	}
+	if (stats && n > 0 && w[0].method == METHOD_LOOP)
+		kernel_report(w, n);
 	return sum;
 }

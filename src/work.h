@@ -31,6 +31,7 @@ struct work {
 	atomic_int finished;		/* sum and times are final */
 	i128 sum;
 	int64_t wall_ns, cpu_ns;
+	enum method method;	/* how it summed, for the stats */
 	struct gil_thread lock; /* switches and wait, with --gil */
 };
 
