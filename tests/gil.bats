@@ -22,7 +22,7 @@ print($2)" "$1"
 	assert_success
 	assert_output "$(pysum -3 1000003)"
 	# Only the two summing workers report.
-	[ "${#stderr_lines[@]}" -eq 2 ]
+	[ "$(grep -c '^range-sum: worker ' <<<"$stderr")" -eq 2 ]
 }
 
 @test "range-sum --io-threads: needs --gil and --io-wait, 1 to 1024" {
