@@ -313,6 +313,19 @@ def targets(rows, crows):
     print("  %d of %d met." % (met, total))
 
 
+def busiest(trace, span):
+    """The start of the SPAN us of TRACE with the most holds starting."""
+    ts = sorted(e["ts"] for e in gil_analyze.load(trace)["traceEvents"]
+                if e.get("name") == "hold")
+    best, start, j = -1, 0.0, 0
+    for i, t in enumerate(ts):
+        while j < len(ts) and ts[j] < t + span:
+            j += 1
+        if j - i > best:
+            best, start = j - i, t
+    return start
+
+
 def timeline(trace, path, start_us, span_us):
     """Hold boxes and failed wake-ups of TRACE in [start, start+span), as
     gnuplot data: "x0 x1 y0 y1" per hold in PATH.box, "x y" per failed
@@ -350,9 +363,8 @@ def plot(out, rows):
             tr = os.path.join(out, "%s-t4-%dus.json" % (tool, us))
             if not os.path.exists(tr):
                 continue
-            w = gil_analyze.analyze(gil_analyze.load(tr))["wall_us"]
             base = os.path.join(out, "tl-%s-%dus" % (tool, us))
-            timeline(tr, base, w / 3, span)
+            timeline(tr, base, busiest(tr, span), span)
             panes.append((tool, us, span, base))
     with open(os.path.join(out, "handoffs.dat"), "w") as fh:
         fh.write("# threads switch_us model cpython\n")
@@ -368,7 +380,7 @@ def plot(out, rows):
          "set multiplot",
          "set style fill solid 1.0 noborder",
          "unset key"]
-    names = {"model": "range-sum --gil (model)",
+    names = {"model": "range-sum --gil",
              "cpython": "CPython %s" % _pyver()}
     h = 0.17
     for i, (tool, us, span, base) in enumerate(panes):
@@ -376,7 +388,7 @@ def plot(out, rows):
         row = i % 2
         g += ["set size 0.5,%f" % h,
               "set origin %f,%f" % (0.5 * col, 1 - h * (row + 1) - 0.01),
-              "set title \"%s, switch interval %s: who holds the lock\"" % (
+              "set title \"%s, 4 threads, switch interval %s\"" % (
                   names[tool], "5 ms" if us == 5000 else "100 us"),
               "set xrange [0:%f]" % (span / 1000),
               "set yrange [0.4:4.6]",
@@ -389,8 +401,9 @@ def plot(out, rows):
     hd = os.path.join(out, "handoffs.dat")
     g += ["set size 1,%f" % (1 - 2 * h - 0.03),
           "set origin 0,0",
-          "set title 'Hand-offs per second against the switch interval "
-          "(green: timelines above; red dots: failed wake-ups)'",
+          "set title 'Above: who holds the lock (green) and failed "
+          "wake-ups (red).  Below: hand-offs per second against the "
+          "switch interval'",
           "set logscale xy",
           "set xrange [0.7:7000]",
           "set autoscale y",
