@@ -154,6 +154,11 @@ demo: all
 bench:
 	sh bench/bench.sh
 
+# The model's lock beside CPython's GIL: traces, a table of ratios, a CSV
+# and a picture in bench/out (a few minutes; needs python3 and gnuplot).
+gil: all
+	python3 bench/gil.py
+
 # The pages name the examples where the default PREFIX puts them: sed
 # stamps DOCDIR there, and the version into .Os, as sbase's Makefile does.
 MANSED = -e 's/^\.Os rangetools$$/.Os rangetools $(VERSION)/' \
@@ -194,5 +199,5 @@ clean:
 	rm -f src/*.o $(BINS) $(TESTBINS) $(FUZZERS:%=tests/fuzz/%)
 	rm -rf build
 
-.PHONY: all bench check demo install uninstall format clean sanitize tsan \
+.PHONY: all bench check demo gil install uninstall format clean sanitize tsan \
 	valgrind fuzz aarch64 check-aarch64

@@ -11,8 +11,8 @@
 
 _rangetools_split_opts='-i -n -s --index --parts --size --help --version'
 _rangetools_sum_opts='-t --tag --method --threads --gil --switch-interval
-	--io-wait --procs --mq --shm --stop --stats --progress --progress=always
-	--trace --help --version'
+	--io-wait --io-threads --procs --mq --shm --stop --stats --progress
+	--progress=always --trace --help --version'
 _rangetools_merge_opts='--expect --mq --count --timeout --shm --help
 	--version'
 
@@ -97,7 +97,7 @@ _rangetools_range_sum() {
 		return
 	fi
 	_rangetools_takes_value --threads --switch-interval --io-wait \
-		--procs --mq --shm && return
+		--io-threads --procs --mq --shm && return
 	[[ $cur == -* ]] && ! _rangetools_dashdash &&
 		_rangetools_reply "$_rangetools_sum_opts" "$cur"
 	return 0

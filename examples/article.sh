@@ -187,3 +187,35 @@ BEGIN {
 		printf "   %8s %8s %8s", "-", "-", "-"
 	printf "\n"
 }' "$tmp/c"
+
+# A free-threaded CPython (PEP 703), when there is one: the article's
+# programs with the GIL switched off (PYTHON_GIL=0), its two threads
+# finally faster than one.  PYTHON_FT names one; else the first of
+# python3.14t and python3.13t on PATH.  README says how to build one.
+ft=${PYTHON_FT:-$(command -v python3.14t || command -v python3.13t || :)}
+echo
+if [ -z "$ft" ]; then
+	echo "(no free-threaded Python: python3.13t, python3.14t or" \
+	    "PYTHON_FT=path; see README)"
+elif ! PYTHON_GIL=0 "$ft" -c \
+    'import sys; sys.exit(sys._is_gil_enabled())' 2>/dev/null; then
+	echo "($ft is not a free-threaded Python: no rows without the GIL)"
+else
+	PYTHON_GIL=0 "$ft" "$here/article.py" "$pyend" >"$tmp/ft"
+	check_sums "$tmp/ft" "$(range-sum --method formula 0 "$pyend")" \
+	    "free-threaded Python's "
+	echo "Free-threaded Python $(PYTHON_GIL=0 "$ft" -c \
+	    'import platform; print(platform.python_version())')" \
+	    "($ft, PYTHON_GIL=0) sums [0, $pyend):"
+	awk '
+	BEGIN {
+		label["thread"] = "1 thread"
+		label["threads"] = "2 threads, no GIL"
+		label["processes"] = "2 processes"
+	}
+	NR == 1 { base = $3 }
+	{
+		printf "%-26s %7d %8.3f %8.3f %7.2fx\n", label[$1], $2, $3, $4,
+		    base / $3
+	}' "$tmp/ft"
+fi

@@ -27,38 +27,63 @@ thread_main(void *arg)
 {
 	struct thread_arg *a = arg;
 
-	work_run(a->w, a->c);
+	if (a->c->stop != NULL)
+		work_io_run(a->w, a->c);
+	else
+		work_run(a->w, a->c);
 	return NULL;
 }
 
-/* Runs one thread per share; returns 0, or -1 if one could not start. */
+/*
+ * Runs one thread per share, then the --io-threads, which stop when the
+ * shares are summed; returns 0, or -1 if one could not start.
+ */
 static int
 run_threads(const struct sumopts *o, struct work *w, int n,
 	    const struct workctx *base)
 {
 	struct gil gil;
-	struct workctx c = *base;
+	struct workctx c = *base, cio;
 	struct thread_arg *a;
+	struct work *io = NULL;
+	atomic_int stop = 0;
 	pthread_t *tid;
-	int i, started, rc = 0;
+	int i, started, rc = 0, m = n + o->io_threads;
 
 	if (o->gil) {
 		gil_init(&gil, o->switch_ns);
 		gil.trace = o->trace;
 		c.gil = &gil;
 	}
-	if ((tid = calloc(n, sizeof(*tid))) == NULL ||
-	    (a = calloc(n, sizeof(*a))) == NULL)
+	cio = c;
+	cio.stop = &stop;
+	if (o->io_threads > 0) {
+		c.io_ns = 0; /* the summing threads are CPU-bound */
+		io = aligned_alloc(alignof(struct work),
+				   o->io_threads * sizeof(*io));
+		if (io == NULL)
+			err(1, NULL);
+		memset(io, 0, o->io_threads * sizeof(*io));
+		for (i = 0; i < o->io_threads; i++)
+			io[i].lock.tid = n + 1 + i; /* --trace */
+	}
+	if ((tid = calloc(m, sizeof(*tid))) == NULL ||
+	    (a = calloc(m, sizeof(*a))) == NULL)
 		err(1, NULL);
-	for (started = 0; started < n; started++) {
-		a[started] = (struct thread_arg){&w[started], &c};
+	for (started = 0; started < m; started++) {
+		a[started] = started < n
+				 ? (struct thread_arg){&w[started], &c}
+				 : (struct thread_arg){&io[started - n], &cio};
 		rc = pthread_create(&tid[started], NULL, thread_main,
 				    &a[started]);
 		if (rc != 0)
 			break;
 	}
-	for (i = 0; i < started; i++)
+	for (i = 0; i < started; i++) {
+		if (i == n)
+			atomic_store(&stop, 1);
 		pthread_join(tid[i], NULL);
+	}
 	if (rc != 0) {
 		errno = rc;
 		warn("cannot start thread %d of %d", started + 1, n);
@@ -67,6 +92,7 @@ run_threads(const struct sumopts *o, struct work *w, int n,
 		gil_destroy(&gil);
 	free(tid);
 	free(a);
+	free(io);
 	return rc == 0 ? 0 : -1;
 }
 

@@ -27,6 +27,7 @@ enum {
 	OPT_GIL,
 	OPT_SWITCH,
 	OPT_IOWAIT,
+	OPT_IOTHREADS,
 	OPT_PROCS,
 	OPT_MQ,
 	OPT_SHM,
@@ -46,6 +47,7 @@ static const struct option longopts[] = {
     {"gil", no_argument, NULL, OPT_GIL},
     {"switch-interval", required_argument, NULL, OPT_SWITCH},
     {"io-wait", required_argument, NULL, OPT_IOWAIT},
+    {"io-threads", required_argument, NULL, OPT_IOTHREADS},
     {"procs", required_argument, NULL, OPT_PROCS},
     {"mq", required_argument, NULL, OPT_MQ},
     {"shm", required_argument, NULL, OPT_SHM},
@@ -70,9 +72,9 @@ usage(void)
 	    "usage: range-sum [-t] [--method loop|formula]\n"
 	    "                 [--threads n [--gil [--switch-interval d]] | "
 	    "--procs n]\n"
-	    "                 [--io-wait d] [--mq name | --shm name] "
-	    "[--stats] [--progress[=always]]\n"
-	    "                 [--trace file]\n"
+	    "                 [--io-wait d [--io-threads k]] "
+	    "[--mq name | --shm name]\n"
+	    "                 [--stats] [--progress[=always]] [--trace file]\n"
 	    "                 [start end]\n"
 	    "       range-sum --mq name --stop\n"
 	    "Print the exact sum of the integers in [start, end); without "
@@ -88,6 +90,8 @@ usage(void)
 	    "5ms)\n"
 	    "      --io-wait D         each chunk of 16384 integers also "
 	    "waits D, unlocked\n"
+	    "      --io-threads K      with --gil: K more threads that only "
+	    "wait D\n"
 	    "      --procs N           split each range over N forked "
 	    "processes\n"
 	    "      --mq NAME           send records to POSIX message queue "
@@ -150,6 +154,10 @@ parse_options(int argc, char *argv[])
 		case OPT_IOWAIT:
 			opts.io_ns = num_duration_arg("--io-wait", optarg);
 			break;
+		case OPT_IOTHREADS:
+			opts.io_threads = (int)num_arg("--io-threads", optarg,
+						       1, MAX_WORKERS);
+			break;
 		case OPT_PROCS:
 			opts.procs =
 			    (int)num_arg("--procs", optarg, 1, MAX_WORKERS);
@@ -205,6 +213,8 @@ check_options(void)
 		cli_usage_error("--gil needs --threads");
 	if (switchflag && !opts.gil)
 		cli_usage_error("--switch-interval needs --gil");
+	if (opts.io_threads > 0 && (!opts.gil || opts.io_ns == 0))
+		cli_usage_error("--io-threads needs --gil and --io-wait");
 	if (mqname != NULL && shmname != NULL)
 		cli_usage_error("--mq and --shm cannot be used together");
 	if (stopflag && mqname == NULL)
@@ -221,7 +231,7 @@ check_options(void)
 static struct trace *
 open_trace(void)
 {
-	struct trace_info info = {.threads = opts.threads,
+	struct trace_info info = {.threads = opts.threads + opts.io_threads,
 				  .gil = opts.gil,
 				  .switch_ns = opts.switch_ns,
 				  .io_ns = opts.io_ns};

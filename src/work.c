@@ -130,6 +130,20 @@ work_run(struct work *w, const struct workctx *c)
 	atomic_store_explicit(&w->finished, 1, memory_order_release);
 }
 
+void
+work_io_run(struct work *w, const struct workctx *c)
+{
+	while (!atomic_load(c->stop)) {
+		if (c->trace != NULL)
+			traced_io(w, c);
+		else
+			io_wait(c->io_ns);
+		gil_take(c->gil, &w->lock);
+		gil_drop(c->gil, &w->lock, 0);
+	}
+	atomic_store_explicit(&w->finished, 1, memory_order_release);
+}
+
 static void
 work_report(const struct work *w, int index, int gil)
 {
