@@ -20,7 +20,8 @@ MAN1  = man/range-split.1 man/range-sum.1 man/sum-merge.1
 MAN7  = man/rangetools.7
 EXAMPLES = examples/article.py examples/article.sh examples/cluster.sh \
 	   examples/parallel.sh examples/pipe.sh examples/queue.sh \
-	   examples/table.sh examples/xargs.sh
+	   examples/table.sh examples/xargs.sh examples/slurm-array.sh \
+	   examples/slurm-srun.sh examples/slurm-task.sh
 # The version --version prints, stamped into the installed pages' .Os.
 VERSION := $(shell sed -n 's/^\#define RANGETOOLS_VERSION "\(.*\)"/\1/p' \
 	    src/*.h)
