@@ -24,7 +24,7 @@
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
-PATH="${RANGETOOLS_BIN:-$(cd "$here/../bin" 2>/dev/null && pwd)}:$PATH"
+PATH="${RANGETOOLS_BIN:-$here/../bin}:$PATH"
 export PATH
 
 START=${1:-0}
