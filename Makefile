@@ -22,6 +22,10 @@ EXAMPLES = examples/article.py examples/article.sh examples/cluster.sh \
 	   examples/parallel.sh examples/pipe.sh examples/queue.sh \
 	   examples/table.sh examples/xargs.sh examples/slurm-array.sh \
 	   examples/slurm-srun.sh examples/slurm-task.sh
+# The GIL recorder and its analysis (rangetools(7), "Seeing the lock") stand
+# alone, and go beside the examples.
+GILTOOLS = bench/gil_record.py bench/gil_analyze.py
+DOCFILES = $(notdir $(EXAMPLES) $(GILTOOLS))
 # The version --version prints, stamped into the installed pages' .Os.
 VERSION := $(shell sed -n 's/^\#define RANGETOOLS_VERSION "\(.*\)"/\1/p' \
 	    src/*.h)
@@ -173,12 +177,12 @@ install: all
 		sed $(MANSED) $$m > \
 		    $(DESTDIR)$(MANPREFIX)/man$${m##*.}/$${m#man/} || exit 1; \
 	done
-	cp -f $(EXAMPLES) $(DESTDIR)$(DOCDIR)/examples/
+	cp -f $(EXAMPLES) $(GILTOOLS) $(DESTDIR)$(DOCDIR)/examples/
 	cd $(DESTDIR)$(BINDIR) && chmod 755 $(PROGS)
 	cd $(DESTDIR)$(MANPREFIX)/man1 && chmod 644 $(MAN1:man/%=%)
 	cd $(DESTDIR)$(MANPREFIX)/man7 && chmod 644 $(MAN7:man/%=%)
-	cd $(DESTDIR)$(DOCDIR)/examples && chmod 644 $(EXAMPLES:examples/%=%) && \
-	    chmod 755 $(filter %.sh,$(EXAMPLES:examples/%=%))
+	cd $(DESTDIR)$(DOCDIR)/examples && chmod 644 $(DOCFILES) && \
+	    chmod 755 $(filter %.sh,$(DOCFILES))
 	mkdir -p $(DESTDIR)$(BASHCOMPDIR)
 	cp -f completion/rangetools.bash $(DESTDIR)$(BASHCOMPDIR)/range-split
 	chmod 644 $(DESTDIR)$(BASHCOMPDIR)/range-split
@@ -190,7 +194,7 @@ uninstall:
 	cd $(DESTDIR)$(MANPREFIX)/man1 && rm -f $(MAN1:man/%=%)
 	cd $(DESTDIR)$(MANPREFIX)/man7 && rm -f $(MAN7:man/%=%)
 	cd $(DESTDIR)$(BASHCOMPDIR) && rm -f $(PROGS)
-	cd $(DESTDIR)$(DOCDIR)/examples && rm -f $(EXAMPLES:examples/%=%)
+	cd $(DESTDIR)$(DOCDIR)/examples && rm -f $(DOCFILES)
 	rmdir $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) 2>/dev/null || :
 
 format:
