@@ -8,12 +8,13 @@
 # The option lists must match each program's --help (tests/completion.bats
 # checks them).
 
-_rangetools_split_opts='-i -n -s --index --parts --size --help --version'
+_rangetools_split_opts='-i -n -s --index --parts --size --only --help
+	--version'
 _rangetools_sum_opts='-t --tag --method --threads --gil --switch-interval
 	--io-wait --procs --mq --shm --stop --stats --progress --progress=always
 	--help --version'
-_rangetools_merge_opts='--expect --mq --count --timeout --shm --help
-	--version'
+_rangetools_merge_opts='--expect --missing --mq --count --timeout --shm
+	--help --version'
 
 # _rangetools_reply WORDLIST WORD [PREFIX]: the words of WORDLIST that
 # begin with WORD, each with PREFIX in front, one per COMPREPLY element.
@@ -69,7 +70,7 @@ _rangetools_takes_value() {
 _rangetools_range_split() {
 	local cur=${COMP_WORDS[COMP_CWORD]} _rangetools_cur _rangetools_pre
 	COMPREPLY=()
-	_rangetools_takes_value -n --parts -s --size && return
+	_rangetools_takes_value -n --parts -s --size --only && return
 	[[ $cur == -* ]] && ! _rangetools_dashdash &&
 		_rangetools_reply "$_rangetools_split_opts" "$cur"
 	return 0

@@ -181,3 +181,23 @@ merge_finish(struct merge *m)
 	puts(num_fmt128(m->total, buf));
 	return 0;
 }
+
+int
+merge_list_missing(struct merge *m)
+{
+	int64_t at = m->xstart;
+	size_t i;
+
+	sort_recs(m);
+	if (check_overlaps(m) != 0)
+		return MERGE_EXIT_BAD;
+	for (i = 0; i <= m->nrecs; i++) {
+		int64_t next = i < m->nrecs ? m->recs[i].start : m->xend;
+
+		if (next > at)
+			printf("%jd %jd\n", (intmax_t)at, (intmax_t)next);
+		if (i < m->nrecs && m->recs[i].end > at)
+			at = m->recs[i].end;
+	}
+	return 0;
+}

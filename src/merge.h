@@ -61,4 +61,11 @@ int merge_finish(struct merge *m);
 /* Prints the ranges of the expectation that no record covers. */
 void merge_missing(struct merge *m, const char *why);
 
+/*
+ * sum-merge --missing: checks overlaps, then prints on stdout, as
+ * "start end" lines in order, the ranges of the expectation that no record
+ * covers.  Returns the exit status: 0 or MERGE_EXIT_BAD.
+ */
+int merge_list_missing(struct merge *m);
+
 #endif

@@ -1,5 +1,6 @@
 /*
- * range-split: print the contiguous parts of [start, end), one a line.
+ * range-split: print the contiguous parts of [start, end), one a line;
+ * without operands, of each range read on stdin.
  */
 #include <err.h>
 #include <getopt.h>
@@ -11,12 +12,16 @@
 #include "cli.h"
 #include "kernel.h"
 #include "num.h"
+#include "rec.h"
+
+enum { OPT_ONLY = 256 };
 
 static const char shortopts[] = "in:s:h";
 static const struct option longopts[] = {
     {"index", no_argument, NULL, 'i'},
     {"parts", required_argument, NULL, 'n'},
     {"size", required_argument, NULL, 's'},
+    {"only", required_argument, NULL, OPT_ONLY},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0},
@@ -24,17 +29,30 @@ static const struct option longopts[] = {
 
 static int iflag;
 
+/*
+ * Parts are numbered across the whole output (over every input line in
+ * the stdin mode): next_index is the number of the next one.  With
+ * --only, part only alone is printed.
+ */
+static uint64_t next_index;
+static int64_t only = -1;
+static int only_found;
+
 static void
 usage(void)
 {
-	printf("usage: range-split [-i] [-n parts | -s size] start end\n"
+	printf("usage: range-split [-i] [-n parts | -s size] [--only k] "
+	       "[start end]\n"
 	       "Print the parts of the half-open range [start, end) as "
-	       "'start end' lines.\n"
+	       "'start end' lines;\n"
+	       "without operands, the parts of each 'start end' line of "
+	       "stdin.\n"
 	       "  -i, --index       prefix each line with its 0-based index\n"
 	       "  -n, --parts N     N parts of near-equal size "
 	       "(default: online processors)\n"
 	       "  -s, --size N      parts of N integers, the last one "
 	       "possibly shorter\n"
+	       "      --only K      print only part K, the line -i numbers K\n"
 	       "      --help        print this help and exit\n"
 	       "      --version     print the version and exit\n"
 	       "Numbers: decimal with optional sign, or MeK as in 1e8.\n");
@@ -45,16 +63,40 @@ usage(void)
 static void
 print_part(uint64_t index, int64_t start, int64_t end)
 {
+	if (only >= 0)
+		only_found = 1;
 	if (iflag)
 		printf("%ju ", (uintmax_t)index);
 	printf("%jd %jd\n", (intmax_t)start, (intmax_t)end);
+}
+
+/*
+ * The first of the next k parts to print: 0, or with --only the one it
+ * names, or k if that is not among them.  Going straight to it matters:
+ * k may be near 2^64.
+ */
+static uint64_t
+first_part(uint64_t k)
+{
+	if (only < 0)
+		return 0;
+	if ((uint64_t)only < next_index || (uint64_t)only - next_index >= k)
+		return k;
+	return (uint64_t)only - next_index;
+}
+
+/* Counts k parts done; saturates rather than wraps past 2^64 - 1. */
+static void
+parts_done(uint64_t k)
+{
+	next_index = next_index > UINT64_MAX - k ? UINT64_MAX : next_index + k;
 }
 
 /* k parts whose sizes differ by at most one, the larger ones first. */
 static void
 split_parts(int64_t start, int64_t end, uint64_t k)
 {
-	uint64_t len = range_len(start, end), size, extra, i;
+	uint64_t len = range_len(start, end), size, extra, i, at;
 
 	if (len == 0)
 		return;
@@ -62,25 +104,66 @@ split_parts(int64_t start, int64_t end, uint64_t k)
 		k = len;
 	size = len / k;
 	extra = len % k;
-	for (i = 0; i < k; i++) {
-		uint64_t n = size + (i < extra);
-
-		print_part(i, start, range_at(start, n));
-		start = range_at(start, n);
+	for (i = first_part(k); i < k && !only_found; i++) {
+		at = i * size + (i < extra ? i : extra);
+		print_part(next_index + i, range_at(start, at),
+			   range_at(start, at + size + (i < extra)));
 	}
+	parts_done(k);
 }
 
 /* Parts of size integers; the last one takes what is left. */
 static void
 split_size(int64_t start, int64_t end, uint64_t size)
 {
-	uint64_t left = range_len(start, end), n, i;
+	uint64_t len = range_len(start, end), k, i, at;
 
-	for (i = 0; left > 0; i++, left -= n) {
-		n = left < size ? left : size;
-		print_part(i, start, range_at(start, n));
-		start = range_at(start, n);
+	k = len / size + (len % size != 0);
+	for (i = first_part(k); i < k && !only_found; i++) {
+		at = i * size;
+		print_part(next_index + i, range_at(start, at),
+			   range_at(start, len - at < size ? len : at + size));
 	}
+	parts_done(k);
+}
+
+/* One range, cut by -s size or into -n parts. */
+static void
+split(int64_t start, int64_t end, int64_t parts, int64_t size)
+{
+	if (size != 0)
+		split_size(start, end, (uint64_t)size);
+	else
+		split_parts(start, end, (uint64_t)parts);
+}
+
+/*
+ * Without operands: the parts of each range line of stdin ("start end",
+ * or "index start end" as -i writes), in order.  Returns 0, or 1 after
+ * naming each bad line.
+ */
+static int
+split_lines(int64_t parts, int64_t size)
+{
+	struct lines in = {.fp = stdin, .name = "stdin"};
+	int64_t start, end;
+	const char *why;
+	int nul, rv = 0;
+
+	while (!only_found && cli_getline(&in, &nul) >= 0) {
+		if (nul)
+			why = "contains a NUL byte";
+		else if (rec_parse_range(in.buf, &start, &end, &why) == 0)
+			why = NULL;
+		if (why == NULL) {
+			split(start, end, parts, size);
+		} else {
+			warnx("stdin line %lld: %s", in.lineno, why);
+			rv = 1;
+		}
+	}
+	free(in.buf);
+	return rv;
 }
 
 int
@@ -88,7 +171,7 @@ main(int argc, char *argv[])
 {
 	int64_t start, end, parts = 0, size = 0;
 	long ncpu;
-	int ch;
+	int ch, rv = 0;
 
 	argv = cli_numeric_operands(argc, argv, shortopts, longopts, NULL);
 	for (argc = 0; argv[argc] != NULL; argc++)
@@ -105,6 +188,9 @@ main(int argc, char *argv[])
 		case 's':
 			size = num_arg("-s", optarg, 1, INT64_MAX);
 			break;
+		case OPT_ONLY:
+			only = num_arg("--only", optarg, 0, INT64_MAX);
+			break;
 		case 'h':
 			usage();
 			break;
@@ -119,24 +205,34 @@ main(int argc, char *argv[])
 	argv += optind;
 	if (parts != 0 && size != 0)
 		cli_usage_error("-n and -s cannot be used together");
-	if (argc < 2)
+	if (argc == 1)
 		cli_usage_error("missing operand: need start end");
 	if (argc > 2)
 		cli_usage_error("extra operand '%s'", cli_quote(argv[2]));
-	start = num_arg("start", argv[0], INT64_MIN, INT64_MAX);
-	end = num_arg("end", argv[1], INT64_MIN, INT64_MAX);
-	if (start > end)
-		errx(2, "start %jd is greater than end %jd", (intmax_t)start,
-		     (intmax_t)end);
-	if (size != 0) {
-		split_size(start, end, (uint64_t)size);
+	if (size == 0 && parts == 0)
+		parts = (ncpu = sysconf(_SC_NPROCESSORS_ONLN)) > 0 ? ncpu : 1;
+	if (argc == 0) {
+		rv = split_lines(parts, size);
 	} else {
-		if (parts == 0)
-			parts = (ncpu = sysconf(_SC_NPROCESSORS_ONLN)) > 0
-				    ? ncpu
-				    : 1;
-		split_parts(start, end, (uint64_t)parts);
+		start = num_arg("start", argv[0], INT64_MIN, INT64_MAX);
+		end = num_arg("end", argv[1], INT64_MIN, INT64_MAX);
+		if (start > end)
+			errx(2, "start %jd is greater than end %jd",
+			     (intmax_t)start, (intmax_t)end);
+		/* -n N numbers N parts, even when fewer are not empty. */
+		if (size == 0 && only >= parts)
+			errx(2, "--only %jd: -n %jd has parts 0 to %jd",
+			     (intmax_t)only, (intmax_t)parts,
+			     (intmax_t)(parts - 1));
+		split(start, end, parts, size);
+		if (size == 0)
+			only_found = 1;
+	}
+	if (only >= 0 && !only_found && rv == 0) {
+		warnx("--only %jd: there are only %ju parts", (intmax_t)only,
+		      (uintmax_t)next_index);
+		rv = argc == 0 ? 1 : 2;
 	}
 	cli_close_stdout();
-	return 0;
+	return rv;
 }

@@ -18,11 +18,20 @@
 #include "rec.h"
 #include "transport.h"
 
-enum { OPT_EXPECT = 256, OPT_MQ, OPT_COUNT, OPT_TIMEOUT, OPT_SHM, OPT_VERSION };
+enum {
+	OPT_EXPECT = 256,
+	OPT_MISSING,
+	OPT_MQ,
+	OPT_COUNT,
+	OPT_TIMEOUT,
+	OPT_SHM,
+	OPT_VERSION
+};
 
 static const char shortopts[] = "h";
 static const struct option longopts[] = {
     {"expect", required_argument, NULL, OPT_EXPECT},
+    {"missing", no_argument, NULL, OPT_MISSING},
     {"mq", required_argument, NULL, OPT_MQ},
     {"count", required_argument, NULL, OPT_COUNT},
     {"timeout", required_argument, NULL, OPT_TIMEOUT},
@@ -34,20 +43,23 @@ static const struct option longopts[] = {
 
 static const char *mqname, *shmname;
 static struct mqopts mqopts = {.timeout_ns = -1};
-static int expect;
+static int expect, missing;
 static int64_t xstart, xend;
 
 static void
 usage(void)
 {
-	printf("usage: sum-merge [--expect start end] [--mq name [--count n] "
-	       "[--timeout d]]\n"
-	       "                 [--shm name] [file ...]\n"
+	printf("usage: sum-merge [--expect start end [--missing]] "
+	       "[--mq name [--count n]\n"
+	       "                 [--timeout d]] [--shm name] [file ...]\n"
 	       "Add up partial results exactly: lines holding one integer, "
 	       "or records\n"
 	       "'start end sum' as range-sum -t writes them.\n"
 	       "  --expect S E   the records must cover [S, E) exactly, "
 	       "without overlap\n"
+	       "  --missing      with --expect: print the ranges no record "
+	       "covers, as\n"
+	       "                 'start end' lines, instead of the total\n"
 	       "  --mq NAME      read records from POSIX message queue NAME "
 	       "until\n"
 	       "                 --count, --expect or a STOP message "
@@ -82,6 +94,9 @@ parse_options(int argc, char *argv[])
 				    "than end %jd",
 				    (intmax_t)xstart, (intmax_t)xend);
 			expect = 1;
+			break;
+		case OPT_MISSING:
+			missing = 1;
 			break;
 		case OPT_MQ:
 			ipc_name_arg("--mq", optarg);
@@ -196,6 +211,12 @@ main(int argc, char *argv[])
 		cli_usage_error("--mq and --shm cannot be used together");
 	if (mqname == NULL && (mqopts.count != 0 || mqopts.timeout_ns >= 0))
 		cli_usage_error("--count and --timeout go with --mq");
+	if (missing && !expect)
+		cli_usage_error("--missing needs --expect start end");
+	/* They are consumed: what --missing names could never be resumed. */
+	if (missing && (mqname != NULL || shmname != NULL))
+		cli_usage_error("--missing reads files or stdin, not --mq "
+				"or --shm");
 	merge_init(&m, expect, xstart, xend);
 	if (mqname != NULL)
 		rv = transport_merge_mq(&m, mqname, &mqopts);
@@ -206,7 +227,7 @@ main(int argc, char *argv[])
 	for (i = 0; i < argc && rv == 0; i++)
 		rv = merge_path(&m, argv[i]);
 	if (rv == 0)
-		rv = merge_finish(&m);
+		rv = missing ? merge_list_missing(&m) : merge_finish(&m);
 	free(m.recs);
 	cli_close_stdout();
 	return rv;

@@ -140,9 +140,14 @@ bytes() {
 	assert_stderr_has "missing operand"
 }
 
-@test "range-split without operands is refused" {
-	refused 2 range-split
+@test "range-split with one operand is refused" {
+	refused 2 range-split 5
 	assert_stderr_has "missing operand"
+}
+
+@test "range-split without operands names a garbage line of stdin" {
+	refused 1 range-split -n 2 <<<$'0 1x'
+	assert_stderr_has "stdin line 1: end is not an integer"
 }
 
 @test "an extra operand is refused and named" {

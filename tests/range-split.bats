@@ -250,9 +250,119 @@ refuses() {
 	[ -z "$stderr" ]
 }
 
-@test "range-split without operands is a usage error" {
-	refuses 2
-	refuses 2 -n 3
+@test "range-split without operands cuts each range line of stdin" {
+	run --separate-stderr range-split -s 3 <<<$'0 10\n20 25'
+	assert_success
+	assert_output "$(range-split -s 3 0 10; range-split -s 3 20 25)"
+	[ -z "$stderr" ]
+	run --separate-stderr range-split -n 2 <<<$'-5 5\n7 7\n100 103'
+	assert_success
+	assert_output $'-5 0\n0 5\n100 102\n102 103'
+}
+
+@test "range-split on stdin numbers the parts across all lines with -i" {
+	run --separate-stderr range-split -i -s 3 <<<$'0 10\n20 25'
+	assert_success
+	assert_output $'0 0 3\n1 3 6\n2 6 9\n3 9 10\n4 20 23\n5 23 25'
+}
+
+@test "range-split on stdin reads index start end lines as -i writes them" {
+	run range-split -n 1 < <(range-split -i -n 3 -- -7 8)
+	assert_success
+	assert_output "$(range-split -n 3 -- -7 8)"
+}
+
+@test "range-split on stdin with no lines prints nothing and succeeds" {
+	run --separate-stderr range-split -n 4 </dev/null
+	assert_success
+	assert_output ''
+	[ -z "$stderr" ]
+}
+
+@test "range-split on stdin names each bad line and exits 1" {
+	run --separate-stderr range-split -n 2 <<<$'0 4\nfoo\n9 5\n10 12'
+	assert_failure 1
+	assert_output $'0 2\n2 4\n10 11\n11 12'
+	[ "${#stderr_lines[@]}" -eq 2 ] || fail "stderr: $stderr"
+	[[ ${stderr_lines[0]} == 'range-split: stdin line 2: '* ]] ||
+		fail "stderr: $stderr"
+	[[ ${stderr_lines[1]} == 'range-split: stdin line 3: '*greater* ]] ||
+		fail "stderr: $stderr"
+}
+
+# only_part START END N K: part K of range-split -n N, from python3.
+only_part() {
+	python3 -c '
+import sys
+s, e, n, k = map(int, sys.argv[1:])
+ln = e - s
+n = min(n, ln)
+size, extra = divmod(ln, n)
+a = s + k * size + min(k, extra)
+print(a, a + size + (k < extra))' "$@"
+}
+
+@test "range-split --only K prints the line that -i numbers K, without the index" {
+	local n k
+	for n in 1 3 7; do
+		mapfile -t want < <(range-split -n "$n" -- -10 100)
+		for ((k = 0; k < n; k++)); do
+			run --separate-stderr range-split -n "$n" --only "$k" -- -10 100
+			assert_success
+			assert_output "${want[k]}"
+			assert_output "$(only_part -10 100 "$n" "$k")"
+		done
+	done
+	mapfile -t want < <(range-split -s 4 0 10)
+	for k in 0 1 2; do
+		run range-split -s 4 --only "$k" 0 10
+		assert_success
+		assert_output "${want[k]}"
+	done
+}
+
+@test "range-split --only reaches any part of the whole 64-bit domain at once" {
+	local n=9223372036854775807 k
+	for k in 0 1 4611686018427387903 9223372036854775806; do
+		run range-split -n "$n" --only "$k" -- "$MIN" "$MAX"
+		assert_success
+		assert_output "$(only_part "$MIN" "$MAX" "$n" "$k")"
+	done
+	run range-split -s 1e18 --only 18 -- "$MIN" "$MAX"
+	assert_success
+	assert_output "$(py "$MIN + 18 * 10**18") $MAX"
+}
+
+@test "range-split --only with -i keeps the index" {
+	run range-split -i -n 3 --only 1 0 10
+	assert_success
+	assert_output '1 4 7'
+}
+
+@test "range-split --only K of -n N prints nothing for a part the range is too short for" {
+	run --separate-stderr range-split -n 4 --only 3 0 2
+	assert_success
+	assert_output ''
+	[ -z "$stderr" ]
+}
+
+@test "range-split --only refuses K outside 0 to N-1" {
+	refuses 2 -n 4 --only 4 0 100
+	assert_stderr_has 'parts 0 to 3'
+	refuses 2 -n 4 --only -1 0 100
+	assert_stderr_has "'-1'"
+	refuses 2 --only x 0 100
+	refuses 2 -s 10 --only 10 0 100
+	assert_stderr_has 'only 10 parts'
+}
+
+@test "range-split --only on stdin counts parts across lines, and refuses one beyond" {
+	run range-split -s 3 --only 4 <<<$'0 10\n20 25'
+	assert_success
+	assert_output '20 23'
+	run --separate-stderr range-split -s 3 --only 6 <<<$'0 10\n20 25'
+	assert_fails_with 1 range-split
+	assert_stderr_has 'only 6 parts'
 }
 
 @test "range-split with one operand is a usage error" {

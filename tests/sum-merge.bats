@@ -318,3 +318,78 @@ sum(range(0, 1000000)) + 2 * (2**63 - 1)")"
 	assert_stderr_has "[$MIN, -5)"
 	assert_stderr_has "[5, $MAX)"
 }
+
+@test "sum-merge --missing prints each gap as a start end line, in order, and exits 0" {
+	run --separate-stderr sum-merge --expect 0 100 --missing \
+		< <(rec 60 90; rec 10 20; rec 30 40)
+	assert_success
+	assert_output $'0 10\n20 30\n40 60\n90 100'
+	[ -z "$stderr" ]
+}
+
+@test "sum-merge --missing prints nothing when the records cover the range" {
+	run --separate-stderr sum-merge --missing --expect -5 5 < <(rec 0 5; rec -5 0)
+	assert_success
+	assert_output ''
+	[ -z "$stderr" ]
+	run --separate-stderr sum-merge --expect 7 7 --missing </dev/null
+	assert_success
+	assert_output ''
+}
+
+@test "sum-merge --missing with no records prints the whole range" {
+	run sum-merge --expect "$MIN" "$MAX" --missing </dev/null
+	assert_success
+	assert_output "$MIN $MAX"
+}
+
+@test "sum-merge --missing names gaps at both ends of the 64-bit domain" {
+	run sum-merge --expect "$MIN" "$MAX" --missing < <(rec -5 5)
+	assert_success
+	assert_output "$MIN -5"$'\n'"5 $MAX"
+}
+
+@test "sum-merge --missing still refuses overlapping, malformed and out-of-range records" {
+	refuses 1 --expect 0 10 --missing < <(rec 0 6; rec 4 8)
+	assert_stderr_has 'overlap'
+	refuses 1 --expect 0 10 --missing < <(rec 0 6; echo 'x y z')
+	assert_stderr_has 'line 2'
+	refuses 1 --expect 0 10 --missing < <(rec 5 11)
+	assert_stderr_has '5 11'
+	refuses 1 --expect 0 10 --missing < <(echo 45)
+	refuses 1 --expect 0 10 --missing < <(echo '0 5 11')
+}
+
+@test "sum-merge --missing needs --expect and refuses --mq and --shm" {
+	refuses 2 --missing </dev/null
+	assert_stderr_has '--expect'
+	refuses 2 --expect 0 10 --missing --mq /rt-nonexistent
+	refuses 2 --expect 0 10 --missing --shm /rt-nonexistent
+}
+
+@test "sum-merge --missing feeds range-split and range-sum to re-run exactly what was lost" {
+	# Two of five parts are lost; the gaps are cut further for fan-out.
+	range-split -n 5 0 1e6 | sed '2d;4d' | range-sum -t >"$tmp/recs"
+	refuses 3 --expect 0 1e6 "$tmp/recs"
+	sum-merge --expect 0 1e6 --missing "$tmp/recs" >"$tmp/gaps"
+	assert_equal "$(cat "$tmp/gaps")" $'200000 400000\n600000 800000'
+	range-split -s 30000 <"$tmp/gaps" | xargs -P 2 -L 1 range-sum -t >>"$tmp/recs"
+	run sum-merge --expect 0 1e6 --missing "$tmp/recs"
+	assert_success
+	assert_output ''
+	run --separate-stderr sum-merge --expect 0 1e6 "$tmp/recs"
+	assert_success
+	assert_output "$(pysum 0 1000000)"
+}
+
+@test "sum-merge --missing and the resumed total are exact beyond 2^64" {
+	local a=-9000000000000000000 b=9100000000000000000
+	range-split -n 6 -- "$a" "$b" | sed '3d' |
+		range-sum -t --method formula >"$tmp/recs"
+	sum-merge --expect "$a" "$b" --missing "$tmp/recs" |
+		range-split -n 3 | range-sum -t --method formula >>"$tmp/recs"
+	run sum-merge --expect "$a" "$b" "$tmp/recs"
+	assert_success
+	assert_output "$(pysum "$a" "$b")"
+	[ "$(py "abs($(pysum "$a" "$b")) > 2**64")" = True ]
+}
