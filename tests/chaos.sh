@@ -37,7 +37,9 @@
 #
 # Knobs: CHAOS_TRIALS (200), CHAOS_SEED (random; printed, and the same seed
 # makes the same choices), CHAOS_TIME (seconds, 1500: no trial starts after
-# it), CHAOS_TRANSPORTS, CHAOS_VERBOSE=1 (keep each trial's files).  The ssh
+# it), CHAOS_TRANSPORTS, CHAOS_VERBOSE=1 (keep each trial's files),
+# CHAOS_GRACE (seconds, 20: how long a trial's processes may take to end
+# after it, such as a remote worker whose ssh link was cut).  The ssh
 # and Slurm clusters start once per run and stop at the end, also on error
 # or interrupt; a transport whose cluster cannot start is left out and the
 # summary says so, unless RANGETOOLS_REQUIRE_SSHD / RANGETOOLS_REQUIRE_SLURM
@@ -55,6 +57,7 @@ CHAOS_SEED=${CHAOS_SEED:-$((($(date +%s) ^ $$) % 1000000))}
 CHAOS_TIME=${CHAOS_TIME:-1500}
 CHAOS_TRANSPORTS=${CHAOS_TRANSPORTS:-pipe xargs parallel procs mq shm ssh slurm}
 CHAOS_VERBOSE=${CHAOS_VERBOSE:-}
+CHAOS_GRACE=${CHAOS_GRACE:-20}
 
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 BIN=$(cd "${RANGETOOLS_BIN:-$REPO/bin}" && pwd)
@@ -69,8 +72,8 @@ die() {
 	exit 2
 }
 
-case $CHAOS_TRIALS$CHAOS_SEED$CHAOS_TIME in
-*[!0-9]*) die "CHAOS_TRIALS, CHAOS_SEED and CHAOS_TIME are whole numbers" ;;
+case $CHAOS_TRIALS$CHAOS_SEED$CHAOS_TIME$CHAOS_GRACE in
+*[!0-9]*) die "CHAOS_TRIALS, CHAOS_SEED, CHAOS_TIME and CHAOS_GRACE are whole numbers" ;;
 esac
 for t in range-split range-sum sum-merge; do
 	[ -x "$BIN/$t" ] || die "no $BIN/$t: run make first"
@@ -134,8 +137,8 @@ clusters_up() {
 }
 
 clusters_down() {
-	[ -z "$SSH_UP" ] || cluster_down
-	[ -z "$SLURM_UP" ] || slurm_down "$WORK/slurm"
+	[ -z "$SSH_UP" ] || cluster_down 2>/dev/null
+	[ -z "$SLURM_UP" ] || slurm_down "$WORK/slurm" 2>/dev/null
 	SSH_UP= SLURM_UP=
 }
 
@@ -394,7 +397,7 @@ inject() {
 # queues and tables it named, --procs segments whose owner is gone.
 leftovers() {
 	local tag=$1 i kind name f pid
-	for i in $(seq 100); do
+	for i in $(seq $((CHAOS_GRACE * 5))); do
 		[ -n "$(tagged "$tag")" ] || break
 		sleep 0.2
 	done
@@ -454,6 +457,7 @@ trial() {
 	pick $ACTIVE && tr=$P
 	pick $(kinds "$tr") && kind=$P
 	pick KILL TERM && sig=$P
+	[ "$kind" != host ] || sig=KILL # all of the host dies at once
 	random_range
 	rnd 5 && parts=$((2 + R))
 	if [ "$tr" = slurm ]; then
@@ -503,6 +507,15 @@ trial() {
 	else
 		count "fault $kind SIG$sig"
 		count "faults hit"
+	fi
+
+	# An ssh host that was killed comes back, for the resume.
+	if [[ $what == "hit host "* ]]; then
+		local pidvar="CLUSTER_PID_${what#hit host }"
+		{ wait "${!pidvar}"; } 2>/dev/null
+		cluster_start_sshd "${what#hit host }" 2>/dev/null || {
+			FAILURES+=("trial $n: ssh host ${what#hit host } did not restart")
+		}
 	fi
 
 	# What the pipeline's own sum-merge said.
@@ -572,14 +585,12 @@ trial() {
 		FAILURES+=("trial $n: not resumed ($tr, status $journal_rc: $(head -c 300 "$CHAOS_DIR/jmerge.err"))")
 	fi
 
-	# An ssh host that was killed comes back for the next trial.
-	if [[ $what == "hit host "* ]]; then
-		cluster_start_sshd "${what#hit host }" || {
-			FAILURES+=("trial $n: ssh host ${what#hit host } did not restart")
-		}
-	fi
-
-	left=$(leftovers "$CHAOS_TAG")
+	# (Run untagged, so that the check does not find itself.)
+	left=$(
+		tag=$CHAOS_TAG
+		unset CHAOS_TAG
+		leftovers "$tag"
+	)
 	CURRENT_TAG=
 	if [ -n "$left" ]; then
 		count leftovers
