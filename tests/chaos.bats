@@ -54,15 +54,23 @@ dead() {
 	[ "$(count gaps)" -eq "$(count 'resumed to exact')" ]
 }
 
+# choices: what the trials chose: transport, fault, signal, range, parts.
+choices() {
+	grep -o '^trial [0-9]*: [a-z/]* *[a-z]* *SIG[A-Z]* *\[[-0-9]*, [-0-9]*) [0-9]* parts' <<<"$output"
+}
+
 @test "the same seed makes the same choices" {
-	CHAOS_TRIALS=2 CHAOS_SEED=99 chaos
-	assert_success
 	local first
-	first=$(grep -o '^trial [0-9]*: [a-z]* *[a-z]* *SIG[A-Z]* *\[[-0-9]*, [-0-9]*) [0-9]* parts' <<<"$output")
-	[ "$(wc -l <<<"$first")" -eq 2 ]
-	CHAOS_TRIALS=2 CHAOS_SEED=99 chaos
+	CHAOS_TRIALS=3 CHAOS_SEED=99 chaos
 	assert_success
-	[ "$(grep -o '^trial [0-9]*: [a-z]* *[a-z]* *SIG[A-Z]* *\[[-0-9]*, [-0-9]*) [0-9]* parts' <<<"$output")" = "$first" ]
+	first=$(choices)
+	[ "$(wc -l <<<"$first")" -eq 3 ]
+	CHAOS_TRIALS=3 CHAOS_SEED=99 chaos
+	assert_success
+	[ "$(choices)" = "$first" ]
+	CHAOS_TRIALS=3 CHAOS_SEED=100 chaos
+	assert_success
+	[ "$(choices)" != "$first" ]
 }
 
 @test "the chaos runner fails on a wrong total" {

@@ -127,10 +127,11 @@ clusters_up() {
 		else
 			# shellcheck source=tests/slurm_helper.bash
 			. "$REPO/tests/slurm_helper.bash"
-			if slurm_up "$WORK/slurm"; then
+			if slurm_up "$WORK/slurm" 2>/dev/null; then
 				SLURM_UP=1
 			else
-				NOTES+=("slurm transport left out")
+				NOTES+=("slurm transport left out: $(cat "$WORK/slurm/why" 2>/dev/null)")
+				[ -z "${RANGETOOLS_REQUIRE_SLURM:-}" ] || SETUP_FAILED=1
 			fi
 		fi
 	fi
@@ -597,7 +598,7 @@ trial() {
 		FAILURES+=("trial $n: left behind: $(tr '\n' ';' <<<"$left")")
 	fi
 	printf 'trial %d: %-8s %-8s SIG%-4s [%s, %s) %d parts: %s; first merge %s, %s%s (%ds)\n' \
-		"$n" "$tr" "$kind" "$sig" "$A" "$B" "$parts" \
+		"$n" "$tr$([ "$tr" != slurm ] || echo "/$SLURM_HOW")" "$kind" "$sig" "$A" "$B" "$parts" \
 		"${what%% *}" "$verdict" \
 		"$([ "$rounds" -gt 0 ] && echo "resumed in $rounds" || echo "no gap")" \
 		"${left:+, LEFTOVERS}" $((SECONDS - t0))
