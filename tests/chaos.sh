@@ -88,7 +88,7 @@ mkdir -p "$PARALLEL_HOME"
 
 # --- the clusters, started once -------------------------------------------
 
-SSH_UP= SLURM_UP= SETUP_FAILED=
+SSH_UP='' SLURM_UP='' SETUP_FAILED=''
 NOTES=()
 
 # cluster_helper.bash and slurm_helper.bash are written for bats: give
@@ -140,7 +140,7 @@ clusters_up() {
 clusters_down() {
 	[ -z "$SSH_UP" ] || cluster_down 2>/dev/null
 	[ -z "$SLURM_UP" ] || slurm_down "$WORK/slurm" 2>/dev/null
-	SSH_UP= SLURM_UP=
+	SSH_UP='' SLURM_UP=''
 }
 
 CURRENT_TAG=
@@ -194,6 +194,7 @@ kill_tagged() {
 	list=$(tagged "$1")
 	[ -n "$list" ] || return 0
 	printf '%s\n' "$list"
+	# shellcheck disable=SC2046 # one PID a word
 	kill -KILL $(cut -d' ' -f1 <<<"$list") 2>/dev/null
 	return 0
 }
@@ -232,7 +233,7 @@ run_xargs() {
 }
 run_parallel() {
 	parallel --will-cite -j 2 --colsep ' ' \
-		range-sum -t --io-wait "$CHAOS_D" -- {1} {2}
+		range-sum -t --io-wait "$CHAOS_D" -- '{1}' '{2}'
 }
 run_procs() {
 	xargs -P 2 -L 1 range-sum -t --procs 2 --io-wait "$CHAOS_D" --
@@ -370,7 +371,7 @@ inject() {
 		elif [ "$kind" = producer ] && [ "$tr" = slurm ] &&
 			[ "$SLURM_HOW" = sbatch ]; then
 			# The scheduler kills an array task.
-			list=($(squeue -h -t R -o %i 2>/dev/null | grep _))
+			mapfile -t list < <(squeue -h -t R -o %i 2>/dev/null | grep _)
 			v=
 			[ "${#list[@]}" -eq 0 ] || v=${list[r % ${#list[@]}]}
 			if [ -n "$v" ] && scancel --signal="$sig" --full "$v" 2>/dev/null; then
@@ -378,7 +379,7 @@ inject() {
 				return
 			fi
 		else
-			list=($(victims "$kind" "$tr"))
+			mapfile -t list < <(victims "$kind" "$tr")
 			v=
 			[ "${#list[@]}" -eq 0 ] || v=${list[r % ${#list[@]}]}
 			if [ -n "$v" ] && kill -"$sig" "$v" 2>/dev/null; then
@@ -452,10 +453,27 @@ random_range() {
 	B=$((A + len))
 }
 
+# next_transport: P = the next transport of a random order of them all,
+# drawn anew each round, so that even a short run tries every one.
+ORDER=()
+next_transport() {
+	local i j t
+	if [ "${#ORDER[@]}" -eq 0 ]; then
+		read -r -a ORDER <<<"$ACTIVE"
+		for ((i = ${#ORDER[@]} - 1; i > 0; i--)); do
+			rnd $((i + 1)) && j=$R
+			t=${ORDER[i]} && ORDER[i]=${ORDER[j]} && ORDER[j]=$t
+		done
+	fi
+	P=${ORDER[0]}
+	ORDER=("${ORDER[@]:1}")
+}
+
 trial() {
 	local n=$1 tr kind sig delay parts ms exact st verdict rc rounds left
 	local total journal_rc t0=$SECONDS victim
-	pick $ACTIVE && tr=$P
+	next_transport && tr=$P
+	# shellcheck disable=SC2046 # one kind a word
 	pick $(kinds "$tr") && kind=$P
 	pick KILL TERM && sig=$P
 	[ "$kind" != host ] || sig=KILL # all of the host dies at once
