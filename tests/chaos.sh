@@ -251,34 +251,40 @@ run_shm() {
 # queue; `sum-merge --mq Q --timeout 0` empties and removes it, as
 # sum-merge(1) advises, and the part counts as lost.
 part_mq() {
-	local q="/$CHAOS_TAG-q$1" sum rc
-	echo "mq $q" >>"$CHAOS_DIR/names"
-	range-sum --io-wait "$CHAOS_D" --mq "$q" -- "$1" "$2"
-	sum=$(sum-merge --mq "$q" --expect "$1" "$2" --timeout 0)
-	rc=$?
-	if [ "$rc" -eq 0 ]; then
-		echo "$1 $2 $sum"
-	elif [ "$rc" -gt 128 ]; then
-		sum-merge --mq "$q" --timeout 0 >/dev/null 2>&1
-	fi
-	return "$rc"
+	part_through mq "/$CHAOS_TAG-q$1" "$1" "$2" --timeout 0
 }
 
 # part_shm START END: the same through a shared-memory table.
 part_shm() {
-	local t="/$CHAOS_TAG-t$1" sum rc
-	echo "shm $t" >>"$CHAOS_DIR/names"
-	range-sum --io-wait "$CHAOS_D" --shm "$t" -- "$1" "$2"
-	sum=$(sum-merge --shm "$t" --expect "$1" "$2")
+	part_through shm "/$CHAOS_TAG-t$1" "$1" "$2"
+}
+
+# part_through mq|shm NAME START END [OPTION...]: what part_mq and part_shm
+# share.  The consumer must print the part's sum, or fail naming the part
+# (status 3), or find no table (status 1: a worker interrupted by SIGTERM
+# removes its table, range-sum(1)); anything else goes to
+# $CHAOS_DIR/violations.
+part_through() {
+	local how=$1 name=$2 s=$3 e=$4 sum rc err
+	shift 4
+	err="$CHAOS_DIR/part.$s.err"
+	echo "$how $name" >>"$CHAOS_DIR/names"
+	range-sum --io-wait "$CHAOS_D" "--$how" "$name" -- "$s" "$e"
+	sum=$(sum-merge "--$how" "$name" --expect "$s" "$e" "$@" 2>"$err")
 	rc=$?
+	cat "$err" >&2
 	if [ "$rc" -eq 0 ]; then
-		echo "$1 $2 $sum"
+		echo "$s $e $sum"
 	elif [ "$rc" -gt 128 ]; then
-		sum-merge --shm "$t" >/dev/null 2>&1
+		sum-merge "--$how" "$name" "$@" >/dev/null 2>&1
+	elif ! { [ "$rc" -eq 3 ] && grep -q "missing: \[$s, $e)\$" "$err"; } &&
+		! { [ "$rc" -eq 1 ] && [ "$how" = shm ] && grep -q 'does not exist' "$err"; }; then
+		echo "$how consumer of [$s, $e): status $rc: $(cat "$err")" \
+			>>"$CHAOS_DIR/violations"
 	fi
 	return "$rc"
 }
-export -f part_mq part_shm
+export -f part_mq part_shm part_through
 
 run_ssh() {
 	parallel --will-cite --ssh "$CLUSTER_SSH" -S h1,h2 -j 1 --colsep ' ' \
@@ -553,10 +559,13 @@ trial() {
 		verdict="killed"
 	else
 		verdict="refused($rc)"
-		[ -z "$total" ] || {
-			FAILURES+=("trial $n: status $rc with output '$total'")
+		FAILURES+=("trial $n: the pipeline's sum-merge: status $rc: $(head -c 300 "$CHAOS_DIR/merge.err")")
+		if [ -n "$total" ]; then
 			count "wrong totals"
-		}
+		fi
+	fi
+	if [ -s "$CHAOS_DIR/violations" ]; then
+		FAILURES+=("trial $n: $(head -c 300 "$CHAOS_DIR/violations")")
 	fi
 	count "first merge $verdict"
 
