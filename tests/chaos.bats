@@ -123,3 +123,22 @@ EOF
 		wait_until dead "$p"
 	done
 }
+
+@test "the chaos runner fails on a queue left behind, and removes it" {
+	[ "$(id -u)" -eq 0 ] && command -v unshare >/dev/null ||
+		skip "listing the queues needs root and unshare"
+	# A queue the runner was never told of: found by listing them all.
+	fake range-sum <<EOF
+#!/bin/sh
+"$BIN/range-sum" --mq "/\$CHAOS_TAG-stray" --stop
+exec "$BIN/range-sum" "\$@"
+EOF
+	CHAOS_TRANSPORTS=xargs CHAOS_TRIALS=1 CHAOS_SEED=5 RANGETOOLS_BIN=$FAKE chaos
+	assert_failure 1
+	[ "$(count leftovers)" -eq 1 ]
+	local q
+	q=$(grep -o 'mq /rtchaos-[0-9]*-1-stray' <<<"$output" | head -n 1)
+	[ -n "$q" ]
+	run "$RANGETOOLS_REPO/tests/ipc-probe" mq "${q#mq }"
+	assert_failure 1
+}

@@ -18,7 +18,9 @@
 #      a trial starts carries CHAOS_TAG in its environment, even on the
 #      ssh hosts and in Slurm tasks), no queue or table it named (asked of
 #      librt through tests/ipc-probe: /dev/mqueue is not mounted), no
-#      /dev/shm segment of a --procs run whose owner is gone.
+#      other queue of its own (listed, as root, by mounting the queue file
+#      system in a mount namespace of our own), no /dev/shm segment of a
+#      --procs run whose owner is gone.
 #
 # Transports (CHAOS_TRANSPORTS, a space-separated subset):
 #   pipe      range-split | range-sum -t (a filter) | tee | sum-merge
@@ -400,6 +402,15 @@ inject() {
 
 # --- leftovers ------------------------------------------------------------
 
+# mq_list: the names of every queue of this IPC namespace, without the
+# slash, if the mqueue file system can be mounted in a mount namespace of
+# our own (as root); nothing otherwise.
+mq_list() {
+	# shellcheck disable=SC2016 # expanded by that sh
+	unshare -m sh -c 'd=$(mktemp -d) && mount -t mqueue none "$d" &&
+		ls -A "$d"; umount "$d"; rmdir "$d"' 2>/dev/null
+}
+
 # leftovers TAG: print what the trial left: processes (after a grace
 # period for workers orphaned by a killed producer to finish their part),
 # queues and tables it named, --procs segments whose owner is gone.
@@ -418,6 +429,16 @@ leftovers() {
 			fi
 		done
 	fi
+	# Queues of the trial that no name above covers, where the queue
+	# file system can be listed.
+	mq_list | while read -r name; do
+		case $name in
+		"$tag"*)
+			echo "mq /$name"
+			"$PROBE" rm-mq "/$name"
+			;;
+		esac
+	done
 	for f in /dev/shm/"$tag"* /dev/shm/range-sum.*; do
 		[ -e "$f" ] || continue
 		case $f in
