@@ -1,0 +1,65 @@
+#!/bin/sh
+# slurm-array.sh: the article's processes as a Slurm job array, resumed
+# until no part is missing.
+#
+#	examples/slurm-array.sh [start end [tasks]]
+#
+# sbatch --array=0-(tasks-1) runs slurm-task.sh once per part; each task
+# writes its record to a file of its own in OUT.  When the array is done,
+# sum-merge --missing names the parts that no record covers (tasks that
+# were cancelled, failed, or ran on a node that died); only those are
+# submitted again, one task each, as a new array.  Then sum-merge
+# --expect prints the exact total of all the records.  After ROUNDS
+# resubmissions with parts still missing, it gives up: sum-merge names
+# them and exits 3.  Run it again with the same OUT to resume: the records
+# already there count.
+#
+# Environment:
+#	OUT		the folder for the records (default ./rangetools-slurm)
+#	ROUNDS		resubmissions at most (default 3)
+#	SBATCH_OPTS	more sbatch options (e.g. '-p short -t 60')
+#	RANGE_SUM_OPTS	more range-sum options for each task
+# range-sum and range-split must be on the PATH of the tasks: sbatch passes
+# on this PATH, to which a checkout's bin/ is added first.
+set -eu
+
+here=$(cd "$(dirname "$0")" && pwd)
+PATH="${RANGETOOLS_BIN:-$(cd "$here/../bin" 2>/dev/null && pwd)}:$PATH"
+export PATH
+
+START=${1:-0}
+END=${2:-1e11}
+tasks=${3:-4}
+OUT=${OUT:-rangetools-slurm}
+rounds=${ROUNDS:-3}
+mkdir -p "$OUT"
+OUT=$(cd "$OUT" && pwd)
+export START END OUT
+
+# submit N [PARTS_FILE]: an array of N tasks; waits until all have ended.
+# A task that failed makes sbatch --wait fail: the records say what is
+# missing, so that is not an error here.
+submit() {
+	# shellcheck disable=SC2086
+	PARTS_FILE=${2:-} sbatch --wait --quiet --array=0-$(($1 - 1)) \
+		--export=ALL ${SBATCH_OPTS:-} "$here/slurm-task.sh" ||
+		echo "$0: some tasks of the array failed" >&2
+}
+
+records() {
+	find "$OUT" -name '*.rec' -exec cat {} +
+}
+
+round=0
+[ -n "$(find "$OUT" -name '*.rec' | head -n 1)" ] || submit "$tasks"
+while :; do
+	records | sum-merge --expect "$START" "$END" --missing \
+		>"$OUT/missing.$round"
+	[ -s "$OUT/missing.$round" ] && [ "$round" -lt "$rounds" ] || break
+	n=$(wc -l <"$OUT/missing.$round")
+	echo "$0: resubmitting $n missing part(s):" \
+		"$(tr '\n' ' ' <"$OUT/missing.$round")" >&2
+	submit "$n" "$OUT/missing.$round"
+	round=$((round + 1))
+done
+records | sum-merge --expect "$START" "$END"

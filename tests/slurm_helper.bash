@@ -1,0 +1,275 @@
+# tests/slurm_helper.bash: a throw-away one-node Slurm cluster.
+#
+#	slurm_up DIR	start it, with all its state under DIR (made if need
+#			be); 0 once the node is idle, else 1 with the reason
+#			on stderr and in DIR/why, everything started stopped
+#	slurm_env DIR	print "export SLURM_CONF=..." for srun, sbatch,
+#			squeue, scancel and sinfo: eval "$(slurm_env DIR)"
+#	slurm_down DIR	cancel every job, stop every process the cluster
+#			started (daemons, job steps, job tasks) and check
+#			that none is left; 1 naming any that is
+#	slurm_ps DIR	"pid<TAB>command line" of each of those processes
+#
+# It needs root (slurmd runs the jobs as their users) and Debian's
+# slurm-wlm and munge.  slurm_up makes a munge key, starts munged with its
+# own key, socket, pid, seed and log files, writes a slurm.conf for one
+# node (this host, CPUs=$SLURM_CPUS, partition "rt"), and starts slurmctld
+# and slurmd in the foreground (as children of the caller) on two free TCP
+# ports chosen at run time, so that several clusters can run at once.
+# Every daemon gets RT_SLURM_TAG=<DIR> in its environment; slurm_ps finds
+# them by it, and their descendants: the slurmstepd of each job step and
+# what it runs.  Logs: DIR/log/{munged,slurmctld,slurmd}.log.
+#
+# It uses no bats function, so scripts outside bats can load it too.  In a
+# bats test, slurm_require DIR starts the cluster or skips the test; with
+# RANGETOOLS_REQUIRE_SLURM=1 (set by .ci/run) it fails instead, so that CI
+# cannot pass without running the Slurm tests.
+#
+# Knobs: SLURM_CPUS (default 2), the node's CPUs; SLURM_UP_TIMEOUT (default
+# 60), seconds slurm_up waits for the node to be idle.
+
+SLURM_CPUS=${SLURM_CPUS:-2}
+SLURM_UP_TIMEOUT=${SLURM_UP_TIMEOUT:-60}
+
+# _slurm_why DIR MESSAGE...: record why the cluster cannot run.
+_slurm_why() {
+	local dir=$1
+	shift
+	printf '%s\n' "$*" >"$dir/why"
+	printf 'slurm_helper: %s\n' "$*" >&2
+	return 1
+}
+
+# _slurm_ports: two TCP ports free on this host right now.  Another cluster
+# may take one first; slurm_up then tries again with two others.
+_slurm_ports() {
+	python3 -c '
+import socket
+ss = [socket.socket() for _ in range(2)]
+for s in ss:
+    s.bind(("", 0))
+print(" ".join(str(s.getsockname()[1]) for s in ss))'
+}
+
+slurm_up() {
+	local dir=$1 tool try
+	mkdir -p "$dir" && dir=$(cd "$dir" && pwd) || return 1
+	rm -f "$dir/why"
+	for tool in munged slurmctld slurmd srun sbatch squeue scancel sinfo; do
+		command -v "$tool" >/dev/null ||
+			[ -x "/usr/sbin/$tool" ] ||
+			{
+				_slurm_why "$dir" "no $tool (install slurm-wlm munge)"
+				return 1
+			}
+	done
+	PATH=$PATH:/usr/sbin
+	[ "$(id -u)" -eq 0 ] || {
+		_slurm_why "$dir" "not root: slurmd must run as root"
+		return 1
+	}
+	mkdir -p -m 0700 "$dir/munge" "$dir/state" "$dir/spool" "$dir/log" \
+		"$dir/run" || return 1
+	chmod 0755 "$dir" || return 1
+	_slurm_munged "$dir" || {
+		slurm_down "$dir" >/dev/null 2>&1
+		return 1
+	}
+	for try in 1 2 3; do
+		_slurm_conf "$dir" $(_slurm_ports) || break
+		_slurm_daemons "$dir" && return 0
+		slurm_down "$dir" >/dev/null 2>&1
+		# A port taken by someone else: try two others.
+		grep -qi 'address already in use' "$dir"/log/slurm*.log ||
+			break
+		_slurm_munged "$dir" || break
+	done
+	_slurm_why "$dir" "the cluster did not start:" \
+		"$(tail -n 5 "$dir"/log/*.log 2>/dev/null | tr '\n' ' ')"
+	slurm_down "$dir" >/dev/null 2>&1
+	return 1
+}
+
+# _slurm_munged DIR: a key of its own, and munged serving it on its own
+# socket.  munged refuses to run as root unless forced.
+_slurm_munged() {
+	local dir=$1 i
+	[ -s "$dir/munge/munge.key" ] || {
+		dd if=/dev/urandom of="$dir/munge/munge.key" bs=1024 count=1 \
+			2>/dev/null && chmod 0400 "$dir/munge/munge.key"
+	} || return 1
+	rm -f "$dir/munge/munged.pid"
+	RT_SLURM_TAG=$dir munged --foreground --force \
+		--key-file="$dir/munge/munge.key" \
+		--socket="$dir/munge/munge.socket" \
+		--pid-file="$dir/munge/munged.pid" \
+		--seed-file="$dir/munge/munged.seed" \
+		--log-file="$dir/log/munged.log" \
+		</dev/null >>"$dir/log/munged.out" 2>&1 3>&- &
+	echo $! >"$dir/run/munged.pid"
+	for i in $(seq 200); do
+		[ -S "$dir/munge/munge.socket" ] &&
+			munge -n -S "$dir/munge/munge.socket" </dev/null |
+			unmunge -S "$dir/munge/munge.socket" >/dev/null 2>&1 &&
+			return 0
+		kill -0 "$(cat "$dir/run/munged.pid")" 2>/dev/null || break
+		sleep 0.05
+	done
+	_slurm_why "$dir" "munged did not start: $(cat "$dir/log/munged.out" \
+		"$dir/log/munged.log" 2>/dev/null | tr '\n' ' ')"
+}
+
+# _slurm_conf DIR CTLD_PORT SLURMD_PORT: one node, one partition, no
+# accounting, no cgroups (processes tracked through /proc).
+_slurm_conf() {
+	local dir=$1 cport=$2 dport=$3 node
+	[ -n "$cport" ] && [ -n "$dport" ] || return 1
+	node=$(hostname -s)
+	cat >"$dir/slurm.conf" <<EOF
+ClusterName=rt$(printf '%s' "$dir" | cksum | cut -c1-8)
+SlurmctldHost=$node(127.0.0.1)
+SlurmctldPort=$cport
+SlurmdPort=$dport
+SlurmUser=root
+SlurmdUser=root
+AuthType=auth/munge
+AuthInfo=socket=$dir/munge/munge.socket
+CredType=cred/munge
+StateSaveLocation=$dir/state
+SlurmdSpoolDir=$dir/spool
+SlurmctldPidFile=$dir/run/slurmctld.pidfile
+SlurmdPidFile=$dir/run/slurmd.pidfile
+SlurmctldLogFile=$dir/log/slurmctld.log
+SlurmdLogFile=$dir/log/slurmd.log
+SlurmctldDebug=info
+SlurmdDebug=info
+ProctrackType=proctrack/linuxproc
+TaskPlugin=task/none
+SelectType=select/cons_tres
+SelectTypeParameters=CR_CPU
+MpiDefault=none
+SwitchType=switch/none
+JobAcctGatherType=jobacct_gather/none
+AccountingStorageType=accounting_storage/none
+JobCompType=jobcomp/none
+PlugStackConfig=$dir/plugstack.conf
+SchedulerType=sched/backfill
+ReturnToService=2
+SlurmdParameters=config_overrides
+MaxArraySize=10001
+KillWait=2
+InactiveLimit=0
+MinJobAge=300
+NodeName=$node NodeAddr=127.0.0.1 CPUs=$SLURM_CPUS State=UNKNOWN
+PartitionName=rt Nodes=$node Default=YES MaxTime=INFINITE State=UP
+EOF
+	: >"$dir/plugstack.conf"
+}
+
+slurm_env() {
+	printf 'export SLURM_CONF=%q\n' "$(cd "$1" && pwd)/slurm.conf"
+}
+
+# _slurm_daemons DIR: slurmctld and slurmd in the foreground, then wait
+# until sinfo shows the node idle.
+_slurm_daemons() {
+	local dir=$1 i state
+	export SLURM_CONF="$dir/slurm.conf"
+	RT_SLURM_TAG=$dir slurmctld -D -c -f "$dir/slurm.conf" \
+		</dev/null >>"$dir/log/slurmctld.out" 2>&1 3>&- &
+	echo $! >"$dir/run/slurmctld.pid"
+	RT_SLURM_TAG=$dir slurmd -D -f "$dir/slurm.conf" \
+		</dev/null >>"$dir/log/slurmd.out" 2>&1 3>&- &
+	echo $! >"$dir/run/slurmd.pid"
+	for i in $(seq $((SLURM_UP_TIMEOUT * 5))); do
+		state=$(sinfo -h -N -o %t 2>/dev/null)
+		[ "$state" = idle ] && return 0
+		kill -0 "$(cat "$dir/run/slurmctld.pid")" 2>/dev/null &&
+			kill -0 "$(cat "$dir/run/slurmd.pid")" 2>/dev/null ||
+			return 1
+		sleep 0.2
+	done
+	return 1
+}
+
+# slurm_ps DIR: every process tagged with DIR, and all their descendants.
+slurm_ps() {
+	local dir
+	dir=$(cd "$1" 2>/dev/null && pwd) || return 0
+	python3 - "$dir" <<'PY'
+import os, sys
+tag = b"RT_SLURM_TAG=" + sys.argv[1].encode() + b"\0"
+def read(pid, name):
+    try:
+        with open("/proc/%s/%s" % (pid, name), "rb") as f:
+            return f.read()
+    except OSError:
+        return None
+kids, todo = {}, []
+for pid in filter(str.isdigit, os.listdir("/proc")):
+    stat = read(pid, "stat")
+    if stat is None:
+        continue
+    ppid = stat[stat.rindex(b")") + 2:].split()[1].decode()
+    kids.setdefault(ppid, []).append(pid)
+    if tag in b"\0" + (read(pid, "environ") or b""):
+        todo.append(pid)
+want = set()
+while todo:
+    pid = todo.pop()
+    if pid not in want:
+        want.add(pid)
+        todo.extend(kids.get(pid, []))
+me = str(os.getpid())
+for pid in sorted(want - {me}, key=int):
+    cmd = read(pid, "cmdline")
+    if cmd is not None:
+        print("%s\t%s" % (pid, cmd.decode(errors="replace").replace("\0", " ").strip()))
+PY
+}
+
+slurm_down() {
+	local dir=$1 i pids left
+	[ -d "$dir" ] || return 0
+	dir=$(cd "$dir" && pwd)
+	if [ -s "$dir/slurm.conf" ]; then
+		SLURM_CONF="$dir/slurm.conf" timeout 10 scancel --full \
+			--quiet --user="$(id -un)" >/dev/null 2>&1
+	fi
+	# Stop the daemons first (no new step may start), then the rest.
+	for i in slurmctld slurmd munged; do
+		[ -s "$dir/run/$i.pid" ] &&
+			kill -TERM "$(cat "$dir/run/$i.pid")" 2>/dev/null
+	done
+	for i in $(seq 100); do
+		[ -z "$(slurm_ps "$dir")" ] && break
+		[ "$i" -lt 20 ] || {
+			pids=$(slurm_ps "$dir" | cut -f 1)
+			[ -z "$pids" ] || kill -KILL $pids 2>/dev/null
+		}
+		sleep 0.1
+	done
+	# Reap the daemons when they are our children.
+	for i in slurmctld slurmd munged; do
+		[ -s "$dir/run/$i.pid" ] &&
+			wait "$(cat "$dir/run/$i.pid")" 2>/dev/null
+		rm -f "$dir/run/$i.pid"
+	done
+	left=$(slurm_ps "$dir")
+	[ -z "$left" ] || {
+		printf 'slurm_down: left running:\n%s\n' "$left" >&2
+		return 1
+	}
+	return 0
+}
+
+# slurm_require DIR: slurm_up in a bats test, or skip saying why; with
+# RANGETOOLS_REQUIRE_SLURM set, fail instead.
+slurm_require() {
+	slurm_up "$1" 2>/dev/null && return 0
+	if [ -n "${RANGETOOLS_REQUIRE_SLURM:-}" ]; then
+		fail "slurm: RANGETOOLS_REQUIRE_SLURM is set, but: $(cat "$1/why")"
+		return 1
+	fi
+	skip "cannot run Slurm here: $(cat "$1/why")"
+}
