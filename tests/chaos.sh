@@ -687,6 +687,8 @@ wait_bounded() {
 		sleep 0.1
 	done
 	kill_tagged "$CHAOS_TAG" >/dev/null
+	# Jobs of our own Slurm cluster (SLURM_CONF) that are still queued.
+	[ -z "$SLURM_UP" ] || scancel --full --quiet --user="$(id -un)" 2>/dev/null
 	kill -KILL "$pid" 2>/dev/null
 	wait "$pid"
 	return 1
