@@ -5,6 +5,8 @@ BINDIR    ?= $(PREFIX)/bin
 MANPREFIX ?= $(PREFIX)/share/man
 # bash-completion loads completions/<command> when <command> is completed.
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+# The example scripts the pages point at go to DOCDIR/examples.
+DOCDIR    ?= $(PREFIX)/share/doc/rangetools
 
 CC       ?= cc
 CFLAGS   ?= -O2 -g
@@ -16,12 +18,21 @@ PROGS = range-split range-sum sum-merge
 BINS  = $(PROGS:%=bin/%)
 MAN1  = man/range-split.1 man/range-sum.1 man/sum-merge.1
 MAN7  = man/rangetools.7
+EXAMPLES = examples/article.py examples/article.sh examples/cluster.sh \
+	   examples/parallel.sh examples/pipe.sh examples/queue.sh \
+	   examples/table.sh examples/xargs.sh examples/slurm-array.sh \
+	   examples/slurm-srun.sh examples/slurm-task.sh
+# The version --version prints, stamped into the installed pages' .Os.
+VERSION := $(shell sed -n 's/^\#define RANGETOOLS_VERSION "\(.*\)"/\1/p' \
+	    src/*.h)
 
-COMMON_OBJ = src/cli.o src/num.o src/rec.o src/kernel.o
-IPC_OBJ = src/ipc.o src/recq.o src/shmtab.o
+COMMON_OBJ = src/cli.o src/lines.o src/num.o src/rec.o src/kernel.o
+IPC_OBJ = src/ipc.o src/recq.o src/shmtab.o src/segment.o
 RANGE_SUM_OBJ = src/range-sum.o src/par.o src/sink.o $(IPC_OBJ) \
-		src/work.o src/gil.o src/procs.o src/progress.o
-SUM_MERGE_OBJ = src/sum-merge.o src/merge.o src/transport.o $(IPC_OBJ)
+		src/work.o src/gil.o src/procs.o src/progress.o src/clock.o \
+		src/trace.o
+SUM_MERGE_OBJ = src/sum-merge.o src/merge.o src/transport.o src/chunks.o \
+		src/clock.o $(IPC_OBJ)
 
 ALL_CFLAGS = $(WARNINGS) -pthread $(CFLAGS) $(CPPFLAGS)
 
@@ -43,7 +54,10 @@ tests/ipc-probe: tests/ipc-probe.c src/shmtab.h
 src/%.o: src/%.c src/*.h
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
+# The suite's tools come from Debian: .ci/deps installs those of
+# .ci/packages that are missing (as root, or through sudo) and says which.
 check: all
+	sh .ci/deps
 	mandoc -Tlint -W warning $(MAN1) $(MAN7)
 	bats tests
 
@@ -86,6 +100,32 @@ tsan: all $(PROGS:%=build/tsan/bin/%)
 	    bats $(TSAN_TESTS)
 	@sh tests/san-reports build/tsan/log
 
+# aarch64: a cross build in build/aarch64/real, run under qemu-user through
+# wrappers in build/aarch64/bin that the suite finds through RANGETOOLS_BIN
+# (RANGETOOLS_QEMU tells the few tests that cannot work there).  Needs
+# gcc-aarch64-linux-gnu, libc6-dev-arm64-cross and qemu-user.
+AARCH64_CC    = aarch64-linux-gnu-gcc
+AARCH64_QEMU  = qemu-aarch64 -L /usr/aarch64-linux-gnu
+AARCH64_TESTS = tests/range-sum.bats tests/pipelines.bats \
+		tests/parallel.bats tests/transport.bats tests/kernel.bats
+
+build/aarch64/real/%: src/*.c src/*.h
+	mkdir -p $(@D)
+	$(AARCH64_CC) $(WARNINGS) -pthread -O2 -g -o $@ $(SAN_SRC_$*) $(LDLIBS)
+
+build/aarch64/bin/%: build/aarch64/real/%
+	mkdir -p $(@D)
+	printf '#!/bin/sh\nexec %s %s "$$@"\n' '$(AARCH64_QEMU)' \
+	    '$(CURDIR)/$<' >$@
+	chmod 755 $@
+
+aarch64: $(PROGS:%=build/aarch64/bin/%)
+.SECONDARY: $(PROGS:%=build/aarch64/real/%)
+
+check-aarch64: all aarch64
+	RANGETOOLS_BIN=$(CURDIR)/build/aarch64/bin RANGETOOLS_QEMU=aarch64 \
+	    bats $(AARCH64_TESTS)
+
 # The main paths under valgrind's memcheck (also part of make check).
 valgrind: all
 	bats tests/memcheck.bats
@@ -97,7 +137,7 @@ FUZZERS      = num-fuzz rec-fuzz round-fuzz fast-fuzz
 FUZZ_CC      = clang
 FUZZ_FLAGS   = -g -O1 -fsanitize=fuzzer,address,undefined \
 	       -fno-sanitize-recover=all
-FUZZ_SRC     = src/num.c src/rec.c src/cli.c src/kernel.c
+FUZZ_SRC     = src/num.c src/rec.c src/cli.c src/lines.c src/kernel.c
 
 tests/fuzz/%-fuzz: tests/fuzz/%-fuzz.c tests/fuzz/fuzz.h $(FUZZ_SRC) src/*.h
 	$(FUZZ_CC) $(WARNINGS) $(FUZZ_FLAGS) -Isrc -o $@ $< $(FUZZ_SRC) \
@@ -127,15 +167,30 @@ chaos: all
 bench:
 	sh bench/bench.sh
 
+# The model's lock beside CPython's GIL: traces, a table of ratios, a CSV
+# and a picture in bench/out (a few minutes; needs python3 and gnuplot).
+gil: all
+	python3 bench/gil.py
+
+# The pages name the examples where the default PREFIX puts them: sed
+# stamps DOCDIR there, and the version into .Os, as sbase's Makefile does.
+MANSED = -e 's/^\.Os rangetools$$/.Os rangetools $(VERSION)/' \
+	 -e 's|/usr/local/share/doc/rangetools|$(DOCDIR)|g'
+
 install: all
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANPREFIX)/man1 \
-	    $(DESTDIR)$(MANPREFIX)/man7
+	    $(DESTDIR)$(MANPREFIX)/man7 $(DESTDIR)$(DOCDIR)/examples
 	cp -f $(BINS) $(DESTDIR)$(BINDIR)/
-	cp -f $(MAN1) $(DESTDIR)$(MANPREFIX)/man1/
-	cp -f $(MAN7) $(DESTDIR)$(MANPREFIX)/man7/
+	for m in $(MAN1) $(MAN7); do \
+		sed $(MANSED) $$m > \
+		    $(DESTDIR)$(MANPREFIX)/man$${m##*.}/$${m#man/} || exit 1; \
+	done
+	cp -f $(EXAMPLES) $(DESTDIR)$(DOCDIR)/examples/
 	cd $(DESTDIR)$(BINDIR) && chmod 755 $(PROGS)
 	cd $(DESTDIR)$(MANPREFIX)/man1 && chmod 644 $(MAN1:man/%=%)
 	cd $(DESTDIR)$(MANPREFIX)/man7 && chmod 644 $(MAN7:man/%=%)
+	cd $(DESTDIR)$(DOCDIR)/examples && chmod 644 $(EXAMPLES:examples/%=%) && \
+	    chmod 755 $(filter %.sh,$(EXAMPLES:examples/%=%))
 	mkdir -p $(DESTDIR)$(BASHCOMPDIR)
 	cp -f completion/rangetools.bash $(DESTDIR)$(BASHCOMPDIR)/range-split
 	chmod 644 $(DESTDIR)$(BASHCOMPDIR)/range-split
@@ -147,6 +202,8 @@ uninstall:
 	cd $(DESTDIR)$(MANPREFIX)/man1 && rm -f $(MAN1:man/%=%)
 	cd $(DESTDIR)$(MANPREFIX)/man7 && rm -f $(MAN7:man/%=%)
 	cd $(DESTDIR)$(BASHCOMPDIR) && rm -f $(PROGS)
+	cd $(DESTDIR)$(DOCDIR)/examples && rm -f $(EXAMPLES:examples/%=%)
+	rmdir $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) 2>/dev/null || :
 
 format:
 	clang-format -i src/*.c src/*.h
@@ -155,5 +212,5 @@ clean:
 	rm -f src/*.o $(BINS) $(TESTBINS) $(FUZZERS:%=tests/fuzz/%)
 	rm -rf build
 
-.PHONY: all bench chaos check demo install uninstall format clean sanitize tsan \
-	valgrind fuzz
+.PHONY: all bench chaos check demo gil install uninstall format clean sanitize tsan \
+	valgrind fuzz aarch64 check-aarch64

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """make bench: rangetools measured side by side, in one run.
 
-Run by bench/bench.sh after it has built bin/ with the release flags and
-bench/out/ref_loop with -O3 -march=native.  Every comparison is a group
+Run by bench/bench.sh after it has built bin/ with the release flags,
+bench/out/ref_loop with -O3 -march=native and bench/out/clock (the clock
+rate, as a chain of dependent adds measures it).  Every comparison is a group
 of commands run in turns (forward, then backward, BENCH_REPS times), so
 that a busy moment of the machine falls on all of them alike; the table
 shows medians and their ratios.  Raw figures go to bench/out/results.csv,
@@ -121,11 +122,85 @@ def ratio_row(what, value, target, ok):
 # The comparisons -------------------------------------------------------
 
 
+def cpu_info():
+    """The CPU's model name, vendor and the vector flags that pick kernels."""
+    info = {"model": "unknown", "vendor": "unknown", "flags": set()}
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                key, _, val = line.partition(":")
+                key, val = key.strip(), val.strip()
+                if key in ("model name", "Model") and info["model"] == \
+                        "unknown":
+                    info["model"] = val
+                elif key in ("vendor_id", "CPU implementer") and \
+                        info["vendor"] == "unknown":
+                    info["vendor"] = val
+                elif key in ("flags", "Features") and not info["flags"]:
+                    info["flags"] = set(val.split())
+    except OSError:
+        pass
+    return info
+
+
+# Vector integer adds per cycle, by register width in bits, that we
+# assume each CPU family issues (no counters here to ask it):
+#  - Intel since Skylake (Sapphire Rapids included): ports 0, 1 and 5 add
+#    vectors of up to 256 bits, three a cycle; 512-bit adds go on ports 0
+#    (fused with 1) and 5, two a cycle.
+#  - AMD Zen 2, 3 and 4: four 256-bit vector ALUs; Zen 4 splits a 512-bit
+#    add in two halves, so two a cycle.  (Zen 3: 4 x 4 lanes / 2 adds =
+#    8 integers a cycle, the issue's ceiling.)
+#  - Anything else (aarch64 and others): two 128-bit adds a cycle, as on
+#    Cortex-A72/A76 and Neoverse N1; wider cores do more.
+ADDS_PER_CYCLE = {
+    "GenuineIntel": {128: 3, 256: 3, 512: 2},
+    "AuthenticAMD": {128: 4, 256: 4, 512: 2},
+}
+KERNEL_BITS = {"sse2": 128, "avx2": 256, "avx512": 512, "portable": 128}
+
+
+def ceiling(vendor, kernel):
+    """Integers per cycle at two vector adds per lane (the kernel's add of
+    the integers and its step of the index vector)."""
+    bits = KERNEL_BITS.get(kernel, 128)
+    adds = ADDS_PER_CYCLE.get(vendor, {128: 2, 256: 2, 512: 2})[bits]
+    return adds * (bits // 64) / 2
+
+
+def kernels():
+    """The kernels of this build (its usage error lists them) that this
+    CPU runs, lowest level first."""
+    env = dict(ENV, RANGETOOLS_KERNEL="no-such-kernel")
+    p = subprocess.run(["range-sum", "0", "1"], env=env, cwd=OUT,
+                       capture_output=True, text=True)
+    if "(kernels: " not in p.stderr:
+        return []
+    names = p.stderr.split("(kernels: ")[1].split(")")[0].split(", ")
+    return [k for k in names if subprocess.run(
+        ["range-sum", "0", "1"], env=dict(ENV, RANGETOOLS_KERNEL=k),
+        cwd=OUT, capture_output=True).returncode == 0]
+
+
 def loop_throughput():
-    """(a) ns per integer: range-sum, the C int64 loop, the Python loop."""
-    say("(a) loop, one thread, ns per integer (wall; CPU in brackets)")
+    """(a) ns per integer: each kernel of range-sum, the C int64 loop, the
+    Python loop; integers per cycle against a clock measured alongside."""
     ref = os.path.join(OUT, "ref_loop")
+    clock = os.path.join(OUT, "clock")
     py = os.path.join(ROOT, "bench", "article_loop.py")
+    cpu = cpu_info()
+    vec = sorted(f for f in cpu["flags"] if f in ("sse2", "avx2", "avx512f",
+                                                  "asimd", "neon"))
+    best = subprocess.run(["range-sum", "--stats", "0", "1e6"], env=ENV,
+                          cwd=OUT, capture_output=True, text=True).stderr
+    best = best.split("kernel ")[-1].split(":")[0] if "kernel " in best \
+        else "?"
+    have = kernels()
+    say("(a) loop, one thread, ns per integer (wall; CPU in brackets)")
+    say("  CPU: %s (%s); vector flags: %s" % (cpu["model"], cpu["vendor"],
+                                             " ".join(vec) or "none"))
+    say("  range-sum's default kernel here: %s; kernels this CPU runs: %s"
+        % (best, ", ".join(have) or "none"))
     # The reference must really loop: 4x the range, at least 2x the time.
     scale = measure("ref-scaling", [
         ("ref_loop N/4", [ref, "0", str(LOOP_N // 4)], None, None, 1),
@@ -133,37 +208,96 @@ def loop_throughput():
     ], reps=3)
     grow = scale["ref_loop N"]["cpu"] / max(scale["ref_loop N/4"]["cpu"], 1e-6)
     loops = grow > 2
-    m = measure("loop", [
-        ("range-sum", ["range-sum", "0", str(LOOP_N)], None,
-         formula(0, LOOP_N), 1),
+    variants = [("range-sum", ["range-sum", "0", str(LOOP_N)], None,
+                 formula(0, LOOP_N), 1)]
+    variants += [("range-sum kernel %s" % k,
+                  ["env", "RANGETOOLS_KERNEL=" + k, "range-sum", "0",
+                   str(LOOP_N)], None, formula(0, LOOP_N), 1) for k in have]
+    variants += [
         ("ref_loop -O3 -march=native", [ref, "0", str(LOOP_N)], None, None, 1),
         ("python article loop", ["python3", py, "0", str(PY_N)], None,
          formula(0, PY_N), 1),
-    ])
-    n = {"range-sum": LOOP_N, "ref_loop -O3 -march=native": LOOP_N,
-         "python article loop": PY_N}
+        ("clock", [clock], None, None, 1),
+    ]
+    m = measure("loop", variants)
+    ghz = statistics.median(float(r[9]) for r in rows
+                            if r[0] == "loop" and r[1] == "clock" and r[8])
+    say("  clock: %.2f GHz (a chain of dependent adds, bench/clock.c; "
+        "median)" % ghz)
+    n = {k: LOOP_N for k in m}
+    n["python article loop"] = PY_N
     ns = {}
     for k, v in m.items():
+        if k == "clock":
+            continue
         ns[k] = v["wall"] / n[k] * 1e9
         say("  %-40s %9.4f ns (%.4f)  %s" % (
             "%s 0 %g" % (k, n[k]), ns[k], v["cpu"] / n[k] * 1e9,
             "exact" if v["ok"] else "WRONG/failed"))
-    rs, ref_ns, py_ns = ns["range-sum"], ns["ref_loop -O3 -march=native"], \
+    # Rates and ratios from CPU time: a process another one preempts
+    # loses wall time, not CPU time, and the clock is its fastest run.
+    ns = {k: m[k]["cpu"] / n[k] * 1e9 for k in ns}
+    ref_ns, py_ns = ns["ref_loop -O3 -march=native"], \
         ns["python article loop"]
-    cpu = {k: m[k]["cpu"] / n[k] for k in m}
-    ratio_row("range-sum vs Python loop (x faster per integer; CPU)",
-              "%.0fx (%.0fx)" % (py_ns / rs, cpu["python article loop"] /
-                                 cpu["range-sum"]),
-              ">= 300x", py_ns / rs >= 300)
-    ratio_row("range-sum time vs -O3 -march=native int64 loop (CPU)",
-              "%.2fx (%.2fx)" % (rs / ref_ns, cpu["range-sum"] /
-                                 cpu["ref_loop -O3 -march=native"]),
-              "<= 1.5x", rs / ref_ns <= 1.5)
+    say()
+    say("  %-22s %10s %10s %12s %10s %9s %9s" % (
+        "CPU time, per cycle", "ints/ns", "ints/cyc", "ceiling", "of ceil",
+        "vs ref", "vs Py"))
+    rate = {}
+    for k in ["ref_loop -O3 -march=native"] + [
+            "range-sum kernel %s" % h for h in have]:
+        kern = k.split()[-1]
+        rate[kern] = 1 / ns[k] / ghz
+        ceil = "" if k.startswith("ref") else "%.0f" % ceiling(cpu["vendor"],
+                                                              kern)
+        share = "" if not ceil else "%.0f%%" % (
+            100 * rate[kern] / ceiling(cpu["vendor"], kern))
+        say("  %-22s %10.2f %10.2f %12s %10s %8.2fx %8.0fx" % (
+            kern if not k.startswith("ref") else "ref_loop", 1 / ns[k],
+            rate[kern], ceil, share, ns[k] / ref_ns, py_ns / ns[k]))
+    say("  (ceiling: two vector adds per lane, at the vector adds per cycle "
+        "assumed for %s: %s;\n  the kernels' scalar lanes add on the integer "
+        "ALUs besides, so a kernel may pass it)" % (cpu["vendor"], ", ".join(
+            "%d-bit %d" % (b, a) for b, a in sorted(ADDS_PER_CYCLE.get(
+                cpu["vendor"], {128: 2, 256: 2, 512: 2}).items()))))
+    say()
+
+    def targets(kern, what):
+        k = "range-sum kernel %s" % kern
+        if k not in ns:
+            return
+        c = ceiling(cpu["vendor"], kern)
+        ratio_row("%s: integers per cycle per core" % what,
+                  "%.2f" % rate[kern], ">= 5", rate[kern] >= 5)
+        ratio_row("%s: share of its ceiling (%.0f/cycle)" % (what, c),
+                  "%.0f%%" % (100 * rate[kern] / c), ">= 60%",
+                  rate[kern] >= 0.6 * c)
+        ratio_row("%s vs Python loop (x faster per integer)" % what,
+                  "%.0fx" % (py_ns / ns[k]), ">= 500x",
+                  py_ns / ns[k] >= 500)
+        ratio_row("%s time vs -O3 -march=native loop" % what,
+                  "%.2fx" % (ns[k] / ref_ns), "<= 0.5x",
+                  ns[k] / ref_ns <= 0.5)
+
+    if best in have:
+        targets(best, "best kernel (%s)" % best)
+    if "avx2" in have and best != "avx2":
+        targets("avx2", "avx2 forced")
+    low = "sse2" if "sse2" in have else None
+    if low:
+        k = "range-sum kernel sse2"
+        ratio_row("sse2 (baseline) time vs -O3 -march=native loop",
+                  "%.2fx" % (ns[k] / ref_ns), "<= 1x", ns[k] <= ref_ns)
+    if "avx512" in have and "avx2" in have:
+        r = ns["range-sum kernel avx2"] / ns["range-sum kernel avx512"]
+        ratio_row("avx512 speed vs avx2 (x faster)", "%.2fx" % r, ">= 1x",
+                  r >= 1)
     ratio_row("the reference loop's CPU time grows with its range",
               "x%.1f for 4x" % grow,
               "> x2", loops)
-    ratio_row("range-sum's answers exact", "yes" if m["range-sum"]["ok"]
-              else "no", "yes", m["range-sum"]["ok"])
+    ok = all(v["ok"] for k, v in m.items() if k.startswith("range-sum"))
+    ratio_row("range-sum's answers exact (every kernel)", "yes" if ok
+              else "no", "yes", ok)
     say()
 
 
@@ -399,12 +533,16 @@ def rss():
 
 def plot(table, modes_run, base):
     """Wall time against workers, one line per mode, with one plain thread
-    and the ideal (one thread's time over the workers) for reference."""
+    and the ideal for reference: one thread's time over the workers, or
+    over the cores when they are fewer, since no more workers than cores
+    run at once."""
+    cores = len(os.sched_getaffinity(0)) or os.cpu_count() or 1
     dat = os.path.join(OUT, "modes.dat")
     with open(dat, "w") as f:
         f.write("# workers plain ideal " + " ".join(modes_run) + "\n")
         for w in WORKERS:
-            f.write("%d %.6f %.6f %s\n" % (w, base, base / w, " ".join(
+            ideal = base / min(w, cores)
+            f.write("%d %.6f %.6f %s\n" % (w, base, ideal, " ".join(
                 "%.6f" % table[(mo, w)] if (mo, w) in table else "NaN"
                 for mo in modes_run)))
     if not shutil.which("gnuplot"):

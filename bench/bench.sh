@@ -10,4 +10,5 @@ mkdir -p bench/out
 # everything.
 env -u CFLAGS -u MAKEFLAGS -u MFLAGS "${MAKE:-make}" -s -B all
 "${CC:-cc}" -O3 -march=native -o bench/out/ref_loop bench/ref_loop.c
+"${CC:-cc}" -O2 -o bench/out/clock bench/clock.c
 exec python3 bench/bench.py "$@"

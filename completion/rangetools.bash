@@ -4,15 +4,16 @@
 # each program's name, where bash-completion finds it the first time one of
 # them is completed; or source it from ~/.bashrc.  It needs nothing but
 # bash: option names after "-", the values of --method and --progress,
-# file names for sum-merge, and nothing where a number or a name is due.
+# file names for sum-merge and range-sum --trace, and nothing where a
+# number or a name is due.
 # The option lists must match each program's --help (tests/completion.bats
 # checks them).
 
 _rangetools_split_opts='-i -n -s --index --parts --size --only --help
 	--version'
 _rangetools_sum_opts='-t --tag --method --threads --gil --switch-interval
-	--io-wait --procs --mq --shm --stop --stats --progress --progress=always
-	--help --version'
+	--io-wait --io-threads --procs --mq --shm --stop --stats --progress
+	--progress=always --trace --help --version'
 _rangetools_merge_opts='--expect --missing --mq --count --timeout --shm
 	--help --version'
 
@@ -90,8 +91,14 @@ _rangetools_range_sum() {
 		_rangetools_reply always "$_rangetools_cur" "$_rangetools_pre"
 		return
 	fi
+	if _rangetools_value --trace; then
+		compopt -o filenames 2>/dev/null
+		mapfile -t COMPREPLY < <(compgen -f -P "$_rangetools_pre" \
+			-- "$_rangetools_cur")
+		return
+	fi
 	_rangetools_takes_value --threads --switch-interval --io-wait \
-		--procs --mq --shm && return
+		--io-threads --procs --mq --shm && return
 	[[ $cur == -* ]] && ! _rangetools_dashdash &&
 		_rangetools_reply "$_rangetools_sum_opts" "$cur"
 	return 0

@@ -10,16 +10,61 @@
 # python3 is there, examples/article.py runs the article's own Python
 # programs on [0, python_end) and their figures stand beside ours.
 #
-# Our loop adds about 25 integers a nanosecond where CPython adds one in
-# about 28, so the C range (default 0..4e10, a second or two for one
-# thread) is longer than the article's 0..1e8 (Python's default here):
+# Our loop adds from about 10 to 30 integers a nanosecond, depending on
+# the CPU and its vector width, where CPython adds one in about 28, so the
+# C range is longer than the article's 0..1e8 (Python's default here):
 # long enough that starting threads and processes costs next to nothing.
+# Without an end, it is sized to this CPU: a short timed run (range-sum
+# --stats) gives one thread's rate, and the range is what one thread sums
+# in about 2 s, so that the whole demo takes about half a minute anywhere
+# (an empty end sizes it too; RANGETOOLS_DEMO_SECONDS=s for s seconds).
 set -eu -o pipefail
 
 here=$(dirname "$0")
 PATH="${RANGETOOLS_BIN:-$here/../bin}:$PATH"
 
-end=${1:-4e10}
+# size_range SECONDS: prints "END KERNEL RATE": the end of the range
+# [0, END) one thread sums in about SECONDS here, in the MeK shorthand
+# with two significant digits, the kernel range-sum runs and its integers
+# per CPU ns.  Its trial runs grow tenfold until one takes 0.2 s of CPU.
+size_range() {
+	local secs=$1 n=8 stats
+	while :; do
+		stats=$(range-sum --stats 0 "1e$n" 2>&1 >/dev/null | tail -n 1)
+		# range-sum: kernel K: N integers, cpu C s, R integers/ns
+		# shellcheck disable=SC2086
+		set -- $stats
+		if [ "$#" -ne 10 ]; then
+			n=$((n + 1)) # too fast to time
+		elif [ "$n" -ge 11 ] || awk -v c="$7" 'BEGIN { exit !(c >= 0.2) }'; then
+			break
+		else
+			n=$((n + 1))
+		fi
+		if [ "$n" -gt 12 ]; then
+			echo "article.sh: cannot time range-sum: $stats" >&2
+			return 1
+		fi
+	done
+	awk -v r="$9" -v s="$secs" -v k="${3%:}" 'BEGIN {
+		x = r * s * 1e9
+		if (x < 1e6)
+			x = 1e6
+		for (e = 0; x >= 100; e++)
+			x /= 10
+		printf "%de%d %s %s\n", int(x + 0.5), e, k, r
+	}' /dev/null
+}
+
+if [ -n "${1:-}" ]; then
+	end=$1
+else
+	secs=${RANGETOOLS_DEMO_SECONDS:-2}
+	sized=$(size_range "$secs")
+	read -r end kernel rate <<<"$sized"
+	echo "Sized for this CPU: one thread sums [0, $end) in about $secs s" \
+	    "(kernel $kernel, $rate integers/ns; examples/article.sh END to choose)."
+fi
 pyend=${2:-1e8}
 tmp=$(mktemp -d)
 # A failed queue row may leave its queue: sum-merge drains and removes it.
@@ -142,3 +187,35 @@ BEGIN {
 		printf "   %8s %8s %8s", "-", "-", "-"
 	printf "\n"
 }' "$tmp/c"
+
+# A free-threaded CPython (PEP 703), when there is one: the article's
+# programs with the GIL switched off (PYTHON_GIL=0), its two threads
+# finally faster than one.  PYTHON_FT names one; else the first of
+# python3.14t and python3.13t on PATH.  README says how to build one.
+ft=${PYTHON_FT:-$(command -v python3.14t || command -v python3.13t || :)}
+echo
+if [ -z "$ft" ]; then
+	echo "(no free-threaded Python: python3.13t, python3.14t or" \
+	    "PYTHON_FT=path; see README)"
+elif ! PYTHON_GIL=0 "$ft" -c \
+    'import sys; sys.exit(sys._is_gil_enabled())' 2>/dev/null; then
+	echo "($ft is not a free-threaded Python: no rows without the GIL)"
+else
+	PYTHON_GIL=0 "$ft" "$here/article.py" "$pyend" >"$tmp/ft"
+	check_sums "$tmp/ft" "$(range-sum --method formula 0 "$pyend")" \
+	    "free-threaded Python's "
+	echo "Free-threaded Python $(PYTHON_GIL=0 "$ft" -c \
+	    'import platform; print(platform.python_version())')" \
+	    "($ft, PYTHON_GIL=0) sums [0, $pyend):"
+	awk '
+	BEGIN {
+		label["thread"] = "1 thread"
+		label["threads"] = "2 threads, no GIL"
+		label["processes"] = "2 processes"
+	}
+	NR == 1 { base = $3 }
+	{
+		printf "%-26s %7d %8.3f %8.3f %7.2fx\n", label[$1], $2, $3, $4,
+		    base / $3
+	}' "$tmp/ft"
+fi

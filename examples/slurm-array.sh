@@ -24,7 +24,7 @@
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
-PATH="${RANGETOOLS_BIN:-$(cd "$here/../bin" 2>/dev/null && pwd)}:$PATH"
+PATH="${RANGETOOLS_BIN:-$here/../bin}:$PATH"
 export PATH
 
 START=${1:-0}
@@ -55,7 +55,9 @@ round=0
 while :; do
 	records | sum-merge --expect "$START" "$END" --missing \
 		>"$OUT/missing.$round"
-	[ -s "$OUT/missing.$round" ] && [ "$round" -lt "$rounds" ] || break
+	if [ ! -s "$OUT/missing.$round" ] || [ "$round" -ge "$rounds" ]; then
+		break
+	fi
 	n=$(wc -l <"$OUT/missing.$round")
 	echo "$0: resubmitting $n missing part(s):" \
 		"$(tr '\n' ' ' <"$OUT/missing.$round")" >&2

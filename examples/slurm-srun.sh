@@ -16,7 +16,7 @@
 # on this PATH, to which a checkout's bin/ is added first.
 set -eu
 
-PATH="${RANGETOOLS_BIN:-$(cd "$(dirname "$0")/../bin" 2>/dev/null && pwd)}:$PATH"
+PATH="${RANGETOOLS_BIN:-$(cd "$(dirname "$0")" && pwd)/../bin}:$PATH"
 export PATH
 
 start=${1:-0}

@@ -25,6 +25,7 @@ else
 fi
 # A task beyond the integers of a short range has nothing to do.
 [ -n "$part" ] || exit 0
+# shellcheck disable=SC2086 # "start end": two words
 set -- $part
 # shellcheck disable=SC2086
 range-sum -t ${RANGE_SUM_OPTS:-} -- "$1" "$2" >"$OUT/.$1_$2.rec.$$"

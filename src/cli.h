@@ -1,11 +1,12 @@
 /*
- * cli.h: what the three programs' command lines have in common.
+ * cli.h: what the three programs' command lines have in common.  Reading
+ * input is elsewhere: lines.h (a line at a time, fields) and chunks.h
+ * (sum-merge's block reader).
  */
 #ifndef CLI_H
 #define CLI_H
 
 #include <getopt.h>
-#include <stdio.h>
 
 #define RANGETOOLS_VERSION "1.0.0"
 
@@ -43,50 +44,5 @@ void cli_bad_option(char **argv, const char *shortopts)
 
 /* Flushes and closes stdout; a lost write is an error (exit 1). */
 void cli_close_stdout(void);
-
-/*
- * Reads one line without a fixed-size buffer, dropping the newline and
- * a CR before it.  Returns its length, or -1 at end of input; a read
- * error exits 1.  *nul is set if the line holds a NUL byte.
- */
-struct lines {
-	FILE *fp;
-	const char *name; /* for messages: a file name, or "stdin" */
-	char *buf;
-	size_t cap;
-	long long lineno;
-};
-long cli_getline(struct lines *l, int *nul);
-
-/*
- * The same lines read in large blocks, or mapped from a regular file, for
- * input of many short lines (sum-merge): buf[off, len) is input not yet
- * consumed, which a parser
- * may take whole lines from directly, advancing off and lineno, before
- * it asks cli_chunkline() for the next line.
- */
-struct chunks {
-	int fd;
-	const char *name; /* for messages: a file name, or "stdin" */
-	char *buf;
-	size_t cap, off, len;
-	size_t maplen; /* > 0: buf is a mapping of the file, not malloc'd */
-	int eof;
-	long long lineno;
-};
-
-/*
- * As cli_getline(): the next line without its newline and a CR before
- * it, NUL-terminated in place (valid until the next call), its length in
- * *n and *nul set if it holds a NUL byte; NULL at end of input.  A read
- * error exits 1.
- */
-char *cli_chunkline(struct chunks *c, size_t *n, int *nul);
-
-/* Releases the buffer or mapping of a struct chunks. */
-void cli_chunkfree(struct chunks *c);
-
-/* Splits a line at runs of blanks; returns the field count, at most max+1. */
-int cli_fields(char *line, char **f, int max);
 
 #endif

@@ -21,7 +21,9 @@
 #include <pthread.h>
 #include <time.h>
 
+#include "clock.h"
 #include "gil.h"
+#include "trace.h"
 
 /* pthread functions return the error number: report it and give up. */
 static void
@@ -31,24 +33,6 @@ check(int rc, const char *what)
 		errno = rc;
 		err(1, "%s", what);
 	}
-}
-
-static int64_t
-mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-static struct timespec
-ns_to_ts(int64_t ns)
-{
-	struct timespec ts = {.tv_sec = ns / 1000000000,
-			      .tv_nsec = ns % 1000000000};
-
-	return ts;
 }
 
 void
@@ -68,6 +52,7 @@ gil_init(struct gil *g, int64_t interval_ns)
 	g->locked = 0;
 	g->switch_number = 0;
 	g->interval_ns = interval_ns > 0 ? interval_ns : 1;
+	g->trace = NULL;
 	atomic_init(&g->drop_request, 0);
 	atomic_init(&g->last_holder, NULL);
 }
@@ -83,61 +68,82 @@ gil_destroy(struct gil *g)
 
 /* Waits for the flag to clear, asking the holder to drop it. */
 static void
-wait_for_drop(struct gil *g)
+wait_for_drop(struct gil *g, struct gil_thread *t)
 {
 	unsigned long saved;
 	struct timespec deadline;
+	int64_t w0, w1 = 0;
 	int rc;
 
 	while (g->locked) {
 		saved = g->switch_number;
-		deadline = ns_to_ts(mono_ns() + g->interval_ns);
+		w0 = now_ns(CLOCK_MONOTONIC);
+		deadline = ns_to_ts(w0 + g->interval_ns);
 		rc = pthread_cond_timedwait(&g->cond, &g->mutex, &deadline);
 		if (rc != 0 && rc != ETIMEDOUT)
 			check(rc, "pthread_cond_timedwait");
+		if (g->trace != NULL)
+			trace_wait(g->trace, t->tid, w0,
+				   w1 = now_ns(CLOCK_MONOTONIC), !g->locked,
+				   rc == ETIMEDOUT);
 		/* A whole interval without a hand-over: ask for the lock. */
-		if (rc == ETIMEDOUT && g->locked && g->switch_number == saved)
+		if (rc == ETIMEDOUT && g->locked && g->switch_number == saved) {
 			atomic_store_explicit(&g->drop_request, 1,
 					      memory_order_relaxed);
+			if (g->trace != NULL)
+				trace_instant(g->trace, t->tid,
+					      TRACE_DROP_REQUEST, w1);
+		}
 	}
 }
 
 void
 gil_take(struct gil *g, struct gil_thread *t)
 {
-	int64_t t0 = mono_ns();
+	int64_t t0 = now_ns(CLOCK_MONOTONIC);
+	int switched = 0;
 
 	check(pthread_mutex_lock(&g->mutex), "pthread_mutex_lock");
-	wait_for_drop(g);
+	wait_for_drop(g, t);
 	/* last_holder changes under switch_mutex: see gil_drop(). */
 	check(pthread_mutex_lock(&g->switch_mutex), "pthread_mutex_lock");
 	g->locked = 1;
+	if (g->trace != NULL)
+		t->hold_ns = now_ns(CLOCK_MONOTONIC);
 	if (atomic_load(&g->last_holder) != t) {
 		if (atomic_load(&g->last_holder) != NULL)
 			t->switches++;
 		atomic_store(&g->last_holder, t);
 		g->switch_number++;
+		switched = g->trace != NULL;
 	}
 	check(pthread_cond_signal(&g->switch_cond), "pthread_cond_signal");
 	check(pthread_mutex_unlock(&g->switch_mutex), "pthread_mutex_unlock");
 	/* Whoever asked for the lock has it now, or will ask again. */
 	atomic_store_explicit(&g->drop_request, 0, memory_order_relaxed);
 	check(pthread_mutex_unlock(&g->mutex), "pthread_mutex_unlock");
-	t->wait_ns += mono_ns() - t0;
+	if (switched)
+		trace_switch(g->trace, t->tid, t->hold_ns);
+	t->wait_ns += now_ns(CLOCK_MONOTONIC) - t0;
 }
 
 void
 gil_drop(struct gil *g, struct gil_thread *t, int last)
 {
-	int64_t t0 = mono_ns();
+	int64_t t0 = now_ns(CLOCK_MONOTONIC), t1 = 0, forced = 0;
 
 	atomic_store(&g->last_holder, t);
 	check(pthread_mutex_lock(&g->mutex), "pthread_mutex_lock");
 	if (!g->locked)
 		errx(1, "gil_drop: the lock is not held");
 	g->locked = 0;
+	if (g->trace != NULL)
+		t1 = now_ns(CLOCK_MONOTONIC);
 	check(pthread_cond_signal(&g->cond), "pthread_cond_signal");
 	check(pthread_mutex_unlock(&g->mutex), "pthread_mutex_unlock");
+	/* Stamped under the mutex, written out after it. */
+	if (g->trace != NULL)
+		trace_slice(g->trace, t->tid, TRACE_HOLD, t->hold_ns, t1);
 	if (last)
 		return;
 	/* Forced switching: let a waiter run before we may take it again. */
@@ -147,13 +153,18 @@ gil_drop(struct gil *g, struct gil_thread *t, int last)
 		if (atomic_load(&g->last_holder) == t) {
 			atomic_store_explicit(&g->drop_request, 0,
 					      memory_order_relaxed);
+			if (g->trace != NULL)
+				forced = now_ns(CLOCK_MONOTONIC);
 			check(pthread_cond_wait(&g->switch_cond,
 						&g->switch_mutex),
 			      "pthread_cond_wait");
 		}
 		check(pthread_mutex_unlock(&g->switch_mutex),
 		      "pthread_mutex_unlock");
+		if (forced != 0)
+			trace_instant(g->trace, t->tid, TRACE_FORCED_SWITCH,
+				      forced);
 	}
 	/* Getting the mutex to let go can take long too: a busy waiter. */
-	t->wait_ns += mono_ns() - t0;
+	t->wait_ns += now_ns(CLOCK_MONOTONIC) - t0;
 }

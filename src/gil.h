@@ -9,10 +9,14 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
+struct trace;
+
 /* One thread's part in the lock: who it is, and what the lock cost it. */
 struct gil_thread {
 	uint64_t switches; /* times it took the lock from another thread */
 	int64_t wait_ns;   /* time spent taking it, or handing it over */
+	int tid;	   /* --trace: the worker's number, 1 to N */
+	int64_t hold_ns;   /* --trace: when it last took the lock */
 };
 
 struct gil {
@@ -27,6 +31,7 @@ struct gil {
 	pthread_mutex_t switch_mutex;
 	pthread_cond_t switch_cond;
 	_Atomic(struct gil_thread *) last_holder;
+	struct trace *trace; /* --trace, or NULL: set after gil_init() */
 };
 
 /* Exits with a message if the system refuses a mutex or condition. */

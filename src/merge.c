@@ -43,13 +43,13 @@ int
 merge_add(struct merge *m, int kind, const struct rec *r, const char *source,
 	  long long lineno)
 {
-	if (kind == 1 && m->expect) {
+	if (kind == REC_BARE && m->expect) {
 		warnx("%s line %lld: a bare sum cannot be checked against "
 		      "--expect (use range-sum -t)",
 		      source, lineno);
 		return -1;
 	}
-	if (kind == 3 && m->expect &&
+	if (kind == REC_RECORD && m->expect &&
 	    (r->start < m->xstart || r->end > m->xend) && r->start < r->end) {
 		warnx("%s line %lld: record %jd %jd lies outside --expect "
 		      "%jd %jd",
@@ -64,7 +64,7 @@ merge_add(struct merge *m, int kind, const struct rec *r, const char *source,
 	 */
 	if (__builtin_add_overflow(m->total, r->sum, &m->total))
 		m->wraps += r->sum < 0 ? -1 : 1;
-	if (kind == 1) {
+	if (kind == REC_BARE) {
 		m->nbare++;
 		return 0;
 	}
@@ -122,7 +122,7 @@ check_overlaps(struct merge *m)
 int
 merge_check_overlaps(struct merge *m)
 {
-	qsort(m->recs, m->nrecs, sizeof(*m->recs), by_start);
+	sort_recs(m);
 	return check_overlaps(m);
 }
 

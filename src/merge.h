@@ -40,8 +40,9 @@ struct merge {
 void merge_init(struct merge *m, int expect, int64_t xstart, int64_t xend);
 
 /*
- * Adds one parsed line (rec_parse_result()'s kind and record).  Returns
- * 0, or -1 after a message naming source and lineno.
+ * Adds one parsed line: rec_parse_result()'s kind (REC_BARE or
+ * REC_RECORD) and record.  Returns 0, or -1 after a message naming
+ * source and lineno.
  */
 int merge_add(struct merge *m, int kind, const struct rec *r,
 	      const char *source, long long lineno);

@@ -2,7 +2,6 @@
  * num.c: strict, bounded number parsing and 128-bit formatting.
  */
 #include <ctype.h>
-#include <err.h>
 #include <errno.h>
 #include <stdint.h>
 #include <string.h>
@@ -112,9 +111,10 @@ num_arg(const char *what, const char *s, int64_t min, int64_t max)
 	v = num_parse(s, min, max, &errstr);
 	if (errstr != NULL) {
 		if (strcmp(errstr, "invalid") == 0)
-			errx(2, "%s: not an integer: '%s'", what, cli_quote(s));
-		errx(2, "%s: %s (must be %jd..%jd): '%s'", what, errstr,
-		     (intmax_t)min, (intmax_t)max, cli_quote(s));
+			cli_usage_error("%s: not an integer: '%s'", what,
+					cli_quote(s));
+		cli_usage_error("%s: %s (must be %jd..%jd): '%s'", what, errstr,
+				(intmax_t)min, (intmax_t)max, cli_quote(s));
 	}
 	return v;
 }
@@ -199,8 +199,9 @@ num_duration_arg(const char *what, const char *s)
 
 	ns = num_duration(s, &errstr);
 	if (errstr != NULL)
-		errx(2, "%s: %s duration (use e.g. 5ms, 200us, 0.005): '%s'",
-		     what, errstr, cli_quote(s));
+		cli_usage_error(
+		    "%s: %s duration (use e.g. 5ms, 200us, 0.005): '%s'", what,
+		    errstr, cli_quote(s));
 	return ns;
 }
 

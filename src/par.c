@@ -1,7 +1,9 @@
 /*
  * par.c: spreading one range over workers: the calling thread alone,
  * POSIX threads (optionally under the locked-thread model), or forked
- * processes (procs.c).
+ * processes (procs.c).  The life of a run is here, the same for each:
+ * split the range into shares, start the progress line, run the
+ * workers, stop the line, add up the shares.
  */
 #include <err.h>
 #include <errno.h>
@@ -25,36 +27,63 @@ thread_main(void *arg)
 {
 	struct thread_arg *a = arg;
 
-	work_run(a->w, a->c);
+	if (a->c->stop != NULL)
+		work_io_run(a->w, a->c);
+	else
+		work_run(a->w, a->c);
 	return NULL;
 }
 
-/* Runs one thread per share; returns 0, or -1 if one could not start. */
+/*
+ * Runs one thread per share, then the --io-threads, which stop when the
+ * shares are summed; returns 0, or -1 if one could not start.
+ */
 static int
-run_threads(const struct sumopts *o, struct work *w, int n)
+run_threads(const struct sumopts *o, struct work *w, int n,
+	    const struct workctx *base)
 {
 	struct gil gil;
-	struct workctx c = {.method = o->method, .io_ns = o->io_ns};
+	struct workctx c = *base, cio;
 	struct thread_arg *a;
+	struct work *io = NULL;
+	atomic_int stop = 0;
 	pthread_t *tid;
-	int i, started, rc = 0;
+	int i, started, rc = 0, m = n + o->io_threads;
 
 	if (o->gil) {
 		gil_init(&gil, o->switch_ns);
+		gil.trace = o->trace;
 		c.gil = &gil;
 	}
-	if ((tid = calloc(n, sizeof(*tid))) == NULL ||
-	    (a = calloc(n, sizeof(*a))) == NULL)
+	cio = c;
+	cio.stop = &stop;
+	if (o->io_threads > 0) {
+		c.io_ns = 0; /* the summing threads are CPU-bound */
+		io = aligned_alloc(alignof(struct work),
+				   o->io_threads * sizeof(*io));
+		if (io == NULL)
+			err(1, NULL);
+		memset(io, 0, o->io_threads * sizeof(*io));
+		for (i = 0; i < o->io_threads; i++)
+			io[i].lock.tid = n + 1 + i; /* --trace */
+	}
+	if ((tid = calloc(m, sizeof(*tid))) == NULL ||
+	    (a = calloc(m, sizeof(*a))) == NULL)
 		err(1, NULL);
-	for (started = 0; started < n; started++) {
-		a[started] = (struct thread_arg){&w[started], &c};
+	for (started = 0; started < m; started++) {
+		a[started] = started < n
+				 ? (struct thread_arg){&w[started], &c}
+				 : (struct thread_arg){&io[started - n], &cio};
 		rc = pthread_create(&tid[started], NULL, thread_main,
 				    &a[started]);
 		if (rc != 0)
 			break;
 	}
-	for (i = 0; i < started; i++)
+	for (i = 0; i < started; i++) {
+		if (i == n)
+			atomic_store(&stop, 1);
 		pthread_join(tid[i], NULL);
+	}
 	if (rc != 0) {
 		errno = rc;
 		warn("cannot start thread %d of %d", started + 1, n);
@@ -63,6 +92,7 @@ run_threads(const struct sumopts *o, struct work *w, int n)
 		gil_destroy(&gil);
 	free(tid);
 	free(a);
+	free(io);
 	return rc == 0 ? 0 : -1;
 }
 
@@ -76,10 +106,33 @@ par_workers(const struct sumopts *o, int64_t start, int64_t end)
 	return len < (uint64_t)n ? (int)len : n;
 }
 
+/* Where the shares live: the heap, or a segment the workers inherit. */
+static struct work *
+shares_alloc(const struct sumopts *o, int n)
+{
+	struct work *w;
+
+	if (o->procs > 0)
+		return procs_shares(n);
+	if ((w = aligned_alloc(alignof(struct work), n * sizeof(*w))) == NULL)
+		err(1, NULL);
+	return w;
+}
+
+static void
+shares_free(const struct sumopts *o, struct work *w, int n)
+{
+	if (o->procs > 0)
+		procs_shares_free(w, n);
+	else
+		free(w);
+}
+
 int
 par_sum(const struct sumopts *o, int64_t start, int64_t end, i128 *sum)
 {
-	struct workctx c = {.method = o->method, .io_ns = o->io_ns};
+	struct workctx c = {
+	    .method = o->method, .io_ns = o->io_ns, .trace = o->trace};
 	int n = par_workers(o, start, end), rv = 0;
 	struct meter *prog;
 	struct work *w;
@@ -96,19 +149,19 @@ par_sum(const struct sumopts *o, int64_t start, int64_t end, i128 *sum)
 		*sum = sum_range(o->method, start, end);
 		return 0;
 	}
-	if (o->procs > 0)
-		return procs_sum(o, start, end, n, sum);
-	if ((w = aligned_alloc(alignof(struct work), n * sizeof(*w))) == NULL)
-		err(1, NULL);
+	if ((w = shares_alloc(o, n)) == NULL)
+		return -1;
 	work_split(w, n, start, end);
 	prog = progress_start(o->progress, w, n, range_len(start, end));
-	if (o->threads > 0)
-		rv = run_threads(o, w, n);
+	if (o->procs > 0)
+		rv = procs_run(w, n, &c);
+	else if (o->threads > 0)
+		rv = run_threads(o, w, n, &c);
 	else
 		work_run(&w[0], &c);
 	progress_stop(prog, rv == 0);
 	if (rv == 0)
 		*sum = work_total(w, n, o->stats, o->gil);
-	free(w);
+	shares_free(o, w, n);
 	return rv;
 }

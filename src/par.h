@@ -7,19 +7,7 @@
 #include <stdint.h>
 
 #include "kernel.h"
-
-enum progress { PROGRESS_OFF, PROGRESS_AUTO, PROGRESS_FORCE };
-
-struct sumopts {
-	enum method method;
-	int threads; /* 0: the calling thread alone */
-	int gil;     /* --gil: the threads share the locked-thread model */
-	int64_t switch_ns; /* --switch-interval */
-	int64_t io_ns;	   /* --io-wait: a simulated blocking call per chunk */
-	int procs;	   /* 0: no forked workers */
-	int stats;	   /* --stats: one report per worker on stderr */
-	enum progress progress;
-};
+#include "sumopts.h"
 
 /*
  * Sums [start, end) as o says into *sum.  Returns 0, or -1 after

@@ -1,11 +1,14 @@
 /*
- * procs.c: range-sum --procs.  The shares and their reports live in one
+ * procs.c: range-sum --procs: one forked worker per share, and reaping
+ * them.  par.c splits the range, watches the progress and adds up the
+ * totals, as for threads; here the shares and their reports live in one
  * POSIX shared-memory segment that the forked workers inherit.
  *
  * The segment is created as PostgreSQL's dsm_impl.c does it: shm_open
  * with O_CREAT|O_EXCL and mode 0600 under a fresh name, the space
- * reserved with posix_fallocate (so that a full /dev/shm is an error
- * here, not a SIGBUS in a worker), and the name unlinked on every path.
+ * reserved with posix_fallocate (segment.c: so that a full /dev/shm is
+ * an error here, not a SIGBUS in a worker), and the name unlinked on
+ * every path.
  * It is unlinked as soon as it is mapped, with signals blocked until
  * then: from that moment the mapping alone keeps it alive, so however
  * range-sum ends, even by SIGKILL, nothing is left in /dev/shm.
@@ -23,25 +26,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "procs.h"
-#include "progress.h"
-#include "work.h"
+#include "segment.h"
 
 #define SHM_TRIES 32 /* fresh names to try if one is taken */
-
-static int
-reserve(int fd, size_t size)
-{
-	int rc;
-
-	do
-		rc = posix_fallocate(fd, 0, (off_t)size);
-	while (rc == EINTR);
-	/* A file system that cannot reserve space still has a size. */
-	if (rc == EOPNOTSUPP || rc == EINVAL)
-		rc = ftruncate(fd, (off_t)size) == 0 ? 0 : errno;
-	return rc;
-}
 
 /* A zeroed shared mapping of size bytes, already nameless; NULL on error. */
 static void *
@@ -65,7 +54,7 @@ segment_map(size_t size)
 	if (fd == -1) {
 		warn("shm_open %s", name);
 	} else {
-		if ((rc = reserve(fd, size)) != 0) {
+		if ((rc = segment_reserve(fd, size)) != 0) {
 			errno = rc;
 			warn("posix_fallocate %s", name);
 		} else if ((p = mmap(NULL, size, PROT_READ | PROT_WRITE,
@@ -79,12 +68,6 @@ segment_map(size_t size)
 	return p == MAP_FAILED ? NULL : p;
 }
 
-static int64_t
-tv_ns(struct timeval tv)
-{
-	return (int64_t)tv.tv_sec * 1000000000 + (int64_t)tv.tv_usec * 1000;
-}
-
 /* A worker: sums its share into the segment and exits. */
 static void __attribute__((noreturn))
 child(struct work *w, const struct workctx *c, pid_t parent)
@@ -96,7 +79,7 @@ child(struct work *w, const struct workctx *c, pid_t parent)
 		_exit(1);
 	work_run(w, c);
 	if (getrusage(RUSAGE_SELF, &ru) == 0)
-		w->cpu_ns = tv_ns(ru.ru_utime) + tv_ns(ru.ru_stime);
+		w->cpu_ns = tv_to_ns(ru.ru_utime) + tv_to_ns(ru.ru_stime);
 	_exit(0);
 }
 
@@ -208,33 +191,32 @@ reap(struct crew *k, int left)
 	return lost;
 }
 
-int
-procs_sum(const struct sumopts *o, int64_t start, int64_t end, int n, i128 *sum)
+struct work *
+procs_shares(int n)
 {
-	struct workctx c = {.method = o->method, .io_ns = o->io_ns};
-	size_t size = (size_t)n * sizeof(struct work);
-	struct crew k = {.n = n};
-	struct meter *prog;
+	return segment_map((size_t)n * sizeof(struct work));
+}
+
+void
+procs_shares_free(struct work *w, int n)
+{
+	munmap(w, (size_t)n * sizeof(struct work));
+}
+
+int
+procs_run(struct work *w, int n, const struct workctx *c)
+{
+	struct crew k = {.w = w, .n = n};
 	int started, lost;
 
 	/* An inherited SIG_IGN would reap the workers before we could. */
 	signal(SIGCHLD, SIG_DFL);
 	if ((k.pid = calloc(n, sizeof(*k.pid))) == NULL)
 		err(1, NULL);
-	if ((k.w = segment_map(size)) == NULL) {
-		free(k.pid);
-		return -1;
-	}
-	work_split(k.w, n, start, end);
-	started = spawn(&k, &c);
-	prog = progress_start(o->progress, k.w, n, range_len(start, end));
+	started = spawn(&k, c);
 	if (started < n)
 		stop_all(&k);
 	lost = reap(&k, started) + (n - started);
-	progress_stop(prog, lost == 0);
-	if (lost == 0)
-		*sum = work_total(k.w, n, o->stats, 0);
-	munmap(k.w, size);
 	free(k.pid);
 	return lost == 0 ? 0 : -1;
 }

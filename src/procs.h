@@ -1,19 +1,26 @@
 /*
- * procs.h: range-sum --procs, forked workers whose partial sums come back
- * through a POSIX shared-memory segment.
+ * procs.h: range-sum --procs, forked workers whose shares, partial sums
+ * and reports live in a POSIX shared-memory segment they inherit.
  */
 #ifndef PROCS_H
 #define PROCS_H
 
-#include <stdint.h>
-
-#include "par.h"
+#include "work.h"
 
 /*
- * Sums [start, end) over n forked workers.  Returns 0, or -1 after a
- * message naming the range of each worker that was lost.
+ * Room for n shares in a fresh shared segment, zeroed and already
+ * nameless.  Returns NULL after a message.
  */
-int procs_sum(const struct sumopts *o, int64_t start, int64_t end, int n,
-	      i128 *sum);
+struct work *procs_shares(int n);
+
+/* Unmaps the n shares procs_shares() returned. */
+void procs_shares_free(struct work *w, int n);
+
+/*
+ * Forks one worker for each of the n shares w (from procs_shares()) and
+ * reaps them all.  Returns 0, or -1 after a message naming the range of
+ * the first worker that was lost.
+ */
+int procs_run(struct work *w, int n, const struct workctx *c);
 
 #endif

@@ -15,9 +15,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "progress.h"
 
-#define REDRAW_NS 1000000000 /* at most one redraw a second */
+#define REDRAW_NS NS_PER_S /* at most one redraw a second */
 
 struct meter {
 	pthread_t thread;
@@ -77,8 +78,7 @@ redraw_loop(void *arg)
 	pthread_mutex_lock(&p->mutex);
 	while (!p->stop) {
 		next += REDRAW_NS;
-		deadline.tv_sec = next / 1000000000;
-		deadline.tv_nsec = next % 1000000000;
+		deadline = ns_to_ts(next);
 		if (pthread_cond_timedwait(&p->cond, &p->mutex, &deadline) ==
 			ETIMEDOUT &&
 		    !p->stop)

@@ -4,7 +4,9 @@
 #ifndef PROGRESS_H
 #define PROGRESS_H
 
-#include "par.h"
+#include <stdint.h>
+
+#include "sumopts.h"
 #include "work.h"
 
 struct meter;

@@ -11,6 +11,7 @@
 
 #include "cli.h"
 #include "kernel.h"
+#include "lines.h"
 #include "num.h"
 #include "rec.h"
 
@@ -217,13 +218,13 @@ main(int argc, char *argv[])
 		start = num_arg("start", argv[0], INT64_MIN, INT64_MAX);
 		end = num_arg("end", argv[1], INT64_MIN, INT64_MAX);
 		if (start > end)
-			errx(2, "start %jd is greater than end %jd",
-			     (intmax_t)start, (intmax_t)end);
+			cli_usage_error("start %jd is greater than end %jd",
+					(intmax_t)start, (intmax_t)end);
 		/* -n N numbers N parts, even when fewer are not empty. */
 		if (size == 0 && only >= parts)
-			errx(2, "--only %jd: -n %jd has parts 0 to %jd",
-			     (intmax_t)only, (intmax_t)parts,
-			     (intmax_t)(parts - 1));
+			cli_usage_error("--only %jd: -n %jd has parts 0 to %jd",
+					(intmax_t)only, (intmax_t)parts,
+					(intmax_t)(parts - 1));
 		split(start, end, parts, size);
 		if (size == 0)
 			only_found = 1;

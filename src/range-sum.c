@@ -12,10 +12,12 @@
 #include "cli.h"
 #include "ipc.h"
 #include "kernel.h"
+#include "lines.h"
 #include "num.h"
 #include "par.h"
 #include "rec.h"
 #include "sink.h"
+#include "trace.h"
 
 #define MAX_WORKERS 1024
 
@@ -25,12 +27,14 @@ enum {
 	OPT_GIL,
 	OPT_SWITCH,
 	OPT_IOWAIT,
+	OPT_IOTHREADS,
 	OPT_PROCS,
 	OPT_MQ,
 	OPT_SHM,
 	OPT_STOP,
 	OPT_STATS,
 	OPT_PROGRESS,
+	OPT_TRACE,
 	OPT_HELP,
 	OPT_VERSION,
 };
@@ -43,12 +47,14 @@ static const struct option longopts[] = {
     {"gil", no_argument, NULL, OPT_GIL},
     {"switch-interval", required_argument, NULL, OPT_SWITCH},
     {"io-wait", required_argument, NULL, OPT_IOWAIT},
+    {"io-threads", required_argument, NULL, OPT_IOTHREADS},
     {"procs", required_argument, NULL, OPT_PROCS},
     {"mq", required_argument, NULL, OPT_MQ},
     {"shm", required_argument, NULL, OPT_SHM},
     {"stop", no_argument, NULL, OPT_STOP},
     {"stats", no_argument, NULL, OPT_STATS},
     {"progress", optional_argument, NULL, OPT_PROGRESS},
+    {"trace", required_argument, NULL, OPT_TRACE},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, OPT_VERSION},
     {NULL, 0, NULL, 0},
@@ -57,7 +63,7 @@ static const struct option longopts[] = {
 static struct sumopts opts = {.switch_ns = 5000000};
 static int switchflag;
 static int tflag, stopflag;
-static const char *mqname, *shmname;
+static const char *mqname, *shmname, *tracepath;
 
 static void
 usage(void)
@@ -66,8 +72,9 @@ usage(void)
 	    "usage: range-sum [-t] [--method loop|formula]\n"
 	    "                 [--threads n [--gil [--switch-interval d]] | "
 	    "--procs n]\n"
-	    "                 [--io-wait d] [--mq name | --shm name] "
-	    "[--stats] [--progress[=always]]\n"
+	    "                 [--io-wait d [--io-threads k]] "
+	    "[--mq name | --shm name]\n"
+	    "                 [--stats] [--progress[=always]] [--trace file]\n"
 	    "                 [start end]\n"
 	    "       range-sum --mq name --stop\n"
 	    "Print the exact sum of the integers in [start, end); without "
@@ -83,6 +90,8 @@ usage(void)
 	    "5ms)\n"
 	    "      --io-wait D         each chunk of 16384 integers also "
 	    "waits D, unlocked\n"
+	    "      --io-threads K      with --gil: K more threads that only "
+	    "wait D\n"
 	    "      --procs N           split each range over N forked "
 	    "processes\n"
 	    "      --mq NAME           send records to POSIX message queue "
@@ -94,6 +103,10 @@ usage(void)
 	    "      --stats             a report per worker on stderr\n"
 	    "      --progress[=always] a progress line on stderr (a terminal "
 	    "unless always)\n"
+	    "      --trace FILE        with --threads: write the lock's "
+	    "(or the threads')\n"
+	    "                          timeline to FILE as Chrome Trace "
+	    "Event JSON\n"
 	    "      --help, --version\n"
 	    "Numbers: decimal with optional sign, or MeK as in 1e8.  "
 	    "Durations: 5ms,\n"
@@ -141,6 +154,10 @@ parse_options(int argc, char *argv[])
 		case OPT_IOWAIT:
 			opts.io_ns = num_duration_arg("--io-wait", optarg);
 			break;
+		case OPT_IOTHREADS:
+			opts.io_threads = (int)num_arg("--io-threads", optarg,
+						       1, MAX_WORKERS);
+			break;
 		case OPT_PROCS:
 			opts.procs =
 			    (int)num_arg("--procs", optarg, 1, MAX_WORKERS);
@@ -169,6 +186,11 @@ parse_options(int argc, char *argv[])
 						"--progress or "
 						"--progress=always");
 			break;
+		case OPT_TRACE:
+			if (*optarg == '\0')
+				cli_usage_error("--trace needs a file name");
+			tracepath = optarg;
+			break;
 		case 'h':
 			usage();
 			break;
@@ -191,12 +213,30 @@ check_options(void)
 		cli_usage_error("--gil needs --threads");
 	if (switchflag && !opts.gil)
 		cli_usage_error("--switch-interval needs --gil");
+	if (opts.io_threads > 0 && (!opts.gil || opts.io_ns == 0))
+		cli_usage_error("--io-threads needs --gil and --io-wait");
 	if (mqname != NULL && shmname != NULL)
 		cli_usage_error("--mq and --shm cannot be used together");
 	if (stopflag && mqname == NULL)
 		cli_usage_error("--stop needs --mq");
+	if (tracepath != NULL && opts.procs > 0)
+		cli_usage_error("--trace cannot be used with --procs");
+	if (tracepath != NULL && opts.threads == 0)
+		cli_usage_error("--trace needs --threads");
 	if (tflag && (mqname != NULL || shmname != NULL))
 		cli_usage_error("-t applies to stdout, not to --mq or --shm");
+}
+
+/* Before any work: a path that cannot be written ends the program. */
+static struct trace *
+open_trace(void)
+{
+	struct trace_info info = {.threads = opts.threads + opts.io_threads,
+				  .gil = opts.gil,
+				  .switch_ns = opts.switch_ns,
+				  .io_ns = opts.io_ns};
+
+	return trace_open(tracepath, &info);
 }
 
 /* Sums one range and delivers it; returns 0 or -1. */
@@ -235,6 +275,17 @@ sum_lines(struct sink *out)
 	return rv;
 }
 
+/* RANGETOOLS_KERNEL forces a kernel: see ENVIRONMENT in range-sum(1). */
+static void
+use_kernel(void)
+{
+	const char *name = getenv("RANGETOOLS_KERNEL"), *why;
+
+	if ((why = kernel_use(name)) != NULL)
+		errx(2, "RANGETOOLS_KERNEL=%s: %s (kernels: %s)",
+		     cli_quote(name), why, kernel_list());
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -247,6 +298,7 @@ main(int argc, char *argv[])
 		;
 	parse_options(argc, argv);
 	check_options();
+	use_kernel();
 	argc -= optind;
 	argv += optind;
 	if (argc == 1)
@@ -257,16 +309,20 @@ main(int argc, char *argv[])
 		start = num_arg("start", argv[0], INT64_MIN, INT64_MAX);
 		end = num_arg("end", argv[1], INT64_MIN, INT64_MAX);
 		if (start > end)
-			errx(2, "start %jd is greater than end %jd",
-			     (intmax_t)start, (intmax_t)end);
+			cli_usage_error("start %jd is greater than end %jd",
+					(intmax_t)start, (intmax_t)end);
 	}
 	if (stopflag && argc > 0)
 		cli_usage_error("--stop sends STOP alone: no operands");
+	if (tracepath != NULL)
+		opts.trace = open_trace();
 	out = sink_open(mqname, shmname, tflag);
 	if (stopflag)
 		rv = sink_stop(out);
 	else
 		rv = argc == 2 ? sum_one(out, start, end) : sum_lines(out);
+	if (opts.trace != NULL && trace_close(opts.trace) != 0)
+		rv = -1;
 	if (sink_close(out) != 0)
 		rv = -1;
 	return rv == 0 ? 0 : 1;

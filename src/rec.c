@@ -8,8 +8,8 @@
 #include <emmintrin.h>
 #endif
 
-#include "cli.h"
 #include "kernel.h"
+#include "lines.h"
 #include "rec.h"
 
 /* Parses a 64-bit field: 0, -1 if not a number, -2 if out of range. */
@@ -81,12 +81,12 @@ rec_parse_result(char *line, struct rec *r, const char **why)
 				  : "sum is outside 128 bits",
 		       -1;
 	if (n == 1)
-		return 1;
+		return REC_BARE;
 	if (bounds(f[0], f[1], &r->start, &r->end, why) != 0)
 		return -1;
 	if (r->sum != sum_formula(r->start, r->end))
 		return *why = "sum does not match its range", -1;
-	return 3;
+	return REC_RECORD;
 }
 
 /*

@@ -23,9 +23,16 @@ struct rec {
 /* A range line, with or without an index.  Returns 0, or -1 and *why. */
 int rec_parse_range(char *line, int64_t *start, int64_t *end, const char **why);
 
+/* The kinds of result line; each value is the line's number of fields. */
+enum rec_kind {
+	REC_BARE = 1,  /* sum: a bare partial sum */
+	REC_RECORD = 3 /* start end sum: a record */
+};
+
 /*
- * A result line: a bare sum (returns 1, r->sum set) or a record whose sum
- * is checked against its range (returns 3).  -1 and *why if malformed.
+ * A result line: a bare sum (returns REC_BARE, r->sum set) or a record
+ * whose sum is checked against its range (returns REC_RECORD).  -1 and
+ * *why if malformed.
  */
 int rec_parse_result(char *line, struct rec *r, const char **why);
 

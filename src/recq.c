@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "ipc.h"
 #include "recq.h"
 
@@ -121,8 +122,7 @@ recq_send(struct recq *q, const char *msg, size_t len)
 		return -1;
 	}
 	for (;;) {
-		clock_gettime(CLOCK_REALTIME, &when);
-		when.tv_sec += 1;
+		when = ns_deadline(CLOCK_REALTIME, NS_PER_S);
 		if (mq_timedsend(q->q, msg, len, 0, &when) == 0)
 			return 0;
 		if (errno == EINTR)

@@ -3,10 +3,10 @@
  *
  * Creation race: of several producers started together exactly one
  * wins shm_open(O_CREAT | O_EXCL); it sizes the segment with
- * posix_fallocate() (so that a full /dev/shm fails here, not as SIGBUS
- * later), initialises the header and the mutex, and publishes the magic
- * number last.  The others open the existing segment and wait for the
- * magic.  A producer killed while holding the mutex leaves it
+ * posix_fallocate() (segment.c: so that a full /dev/shm fails here, not
+ * as SIGBUS later), initialises the header and the mutex, and publishes
+ * the magic number last.  The others open the existing segment and wait
+ * for the magic.  A producer killed while holding the mutex leaves it
  * EOWNERDEAD; the record count is stored after the record, so the table
  * is consistent whatever instruction the holder died at.
  */
@@ -23,7 +23,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "ipc.h"
+#include "segment.h"
 #include "shmtab.h"
 
 struct shmtab {
@@ -40,7 +42,7 @@ static const size_t table_size =
 static void
 sleep_ms(long ms)
 {
-	struct timespec ts = {ms / 1000, ms % 1000 * 1000000L};
+	struct timespec ts = ns_to_ts((int64_t)ms * 1000000);
 
 	nanosleep(&ts, NULL);
 }
@@ -67,7 +69,7 @@ create(int fd, const char *name)
 	struct shmtab_hdr *h;
 	int e;
 
-	if ((e = posix_fallocate(fd, 0, (off_t)table_size)) != 0) {
+	if ((e = segment_reserve(fd, table_size)) != 0) {
 		errno = e;
 		warn("table %s: cannot allocate %zu bytes in /dev/shm", name,
 		     table_size);

@@ -18,8 +18,9 @@ struct sink;
 struct sink *sink_open(const char *mq, const char *shm, int tag);
 
 /*
- * Delivers one result.  Returns 0, or -1 after printing a message; a
- * queue or table that fails is fatal (exit 1).
+ * Delivers one result.  Returns 0: a queue or table that fails is fatal
+ * (a message, then exit 1), and a lost write to stdout is found and
+ * reported by sink_close().
  */
 int sink_put(struct sink *s, int64_t start, int64_t end, i128 sum);
 

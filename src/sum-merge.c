@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "chunks.h"
 #include "cli.h"
 #include "ipc.h"
 #include "merge.h"

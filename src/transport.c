@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "ipc.h"
 #include "kernel.h"
 #include "recq.h"
@@ -28,15 +29,6 @@ struct mqrun {
 	long long nrec;	  /* records among them */
 	int stopped;	  /* STOP arrived */
 };
-
-static void
-deadline_in(struct timespec *ts, int64_t ns)
-{
-	clock_gettime(CLOCK_REALTIME, ts);
-	ns += ts->tv_nsec;
-	ts->tv_sec += ns / 1000000000;
-	ts->tv_nsec = ns % 1000000000;
-}
 
 /* "3 records", or "3 of 4 records" with --count. */
 static const char *
@@ -66,16 +58,16 @@ take_message(struct mqrun *r, long len)
 	}
 	if ((long)strlen(r->q.buf) != len)
 		why = "contains a NUL byte";
-	else if ((kind = rec_parse_result(r->q.buf, &rec, &why)) == 1)
+	else if ((kind = rec_parse_result(r->q.buf, &rec, &why)) == REC_BARE)
 		why = "is a bare sum, not a record 'start end sum'";
-	else if (kind == 3)
+	else if (kind == REC_RECORD)
 		why = NULL;
 	if (why != NULL) {
 		warnx("%s message %lld: %s", r->source, r->nmsg, why);
 		return MERGE_EXIT_BAD;
 	}
 	r->nrec++;
-	if (merge_add(r->m, 3, &rec, r->source, r->nmsg) != 0)
+	if (merge_add(r->m, REC_RECORD, &rec, r->source, r->nmsg) != 0)
 		return MERGE_EXIT_BAD;
 	return 0;
 }
@@ -115,7 +107,8 @@ receive_all(struct mqrun *r)
 
 	while (!r->stopped && !complete(r)) {
 		if (r->o->timeout_ns >= 0)
-			deadline_in(&deadline, r->o->timeout_ns);
+			deadline =
+			    ns_deadline(CLOCK_REALTIME, r->o->timeout_ns);
 		len = recq_receive(&r->q,
 				   r->o->timeout_ns >= 0 ? &deadline : NULL);
 		if (len == -2)
@@ -141,7 +134,7 @@ check_rest(struct mqrun *r)
 	long len;
 
 	for (;;) {
-		deadline_in(&now, 0);
+		now = ns_deadline(CLOCK_REALTIME, 0);
 		if ((len = recq_receive(&r->q, &now)) == -2)
 			return 0;
 		if (len < 0)
@@ -219,7 +212,7 @@ add_table(struct merge *m, const char *source, const struct shmtab_rec *recs,
 			warnx("%s record %zu is corrupt", source, i + 1);
 			return MERGE_EXIT_BAD;
 		}
-		if (merge_add(m, 3, &r, source, (long long)i + 1) != 0)
+		if (merge_add(m, REC_RECORD, &r, source, (long long)i + 1) != 0)
 			return MERGE_EXIT_BAD;
 	}
 	return 0;

@@ -7,27 +7,20 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
+#include "trace.h"
 #include "work.h"
-
-static int64_t
-clock_ns(clockid_t id)
-{
-	struct timespec ts;
-
-	clock_gettime(id, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
 
 int64_t
 work_now(void)
 {
-	return clock_ns(CLOCK_MONOTONIC);
+	return now_ns(CLOCK_MONOTONIC);
 }
 
 int64_t
 work_cpu(void)
 {
-	return clock_ns(CLOCK_THREAD_CPUTIME_ID);
+	return now_ns(CLOCK_THREAD_CPUTIME_ID);
 }
 
 void
@@ -46,6 +39,7 @@ work_split(struct work *w, int n, int64_t start, int64_t end)
 		w[i].start = start;
 		start = range_at(start, size + ((uint64_t)i < extra));
 		w[i].end = start;
+		w[i].lock.tid = i + 1;
 	}
 }
 
@@ -53,11 +47,36 @@ work_split(struct work *w, int n, int64_t start, int64_t end)
 static void
 io_wait(int64_t ns)
 {
-	struct timespec ts = {.tv_sec = ns / 1000000000,
-			      .tv_nsec = ns % 1000000000};
+	struct timespec ts = ns_to_ts(ns);
 
 	while (clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, &ts) == EINTR)
 		;
+}
+
+/*
+ * --trace without the lock: a run slice from w->lock.hold_ns, when the
+ * worker started or last woke, to now.
+ */
+static int64_t
+traced_run(struct work *w, const struct workctx *c)
+{
+	int64_t now = work_now();
+
+	if (c->trace != NULL && c->gil == NULL)
+		trace_slice(c->trace, w->lock.tid, TRACE_RUN, w->lock.hold_ns,
+			    now);
+	return now;
+}
+
+/* --trace: the sleep as an io slice, after the run slice before it. */
+static void
+traced_io(struct work *w, const struct workctx *c)
+{
+	int64_t t0 = traced_run(w, c);
+
+	io_wait(c->io_ns);
+	w->lock.hold_ns = work_now();
+	trace_slice(c->trace, w->lock.tid, TRACE_IO, t0, w->lock.hold_ns);
 }
 
 /* What a worker does between chunks: CPython's eval-breaker check. */
@@ -68,7 +87,10 @@ between_chunks(struct work *w, const struct workctx *c)
 		/* CPython releases the GIL around a blocking call. */
 		if (c->gil != NULL)
 			gil_drop(c->gil, &w->lock, 0);
-		io_wait(c->io_ns);
+		if (c->trace != NULL)
+			traced_io(w, c);
+		else
+			io_wait(c->io_ns);
 		if (c->gil != NULL)
 			gil_take(c->gil, &w->lock);
 	} else if (c->gil != NULL && gil_drop_requested(c->gil)) {
@@ -85,6 +107,7 @@ work_run(struct work *w, const struct workctx *c)
 	i128 sum = 0;
 
 	chunk = c->method == METHOD_FORMULA ? left : WORK_CHUNK;
+	w->lock.hold_ns = t0;
 	if (c->gil != NULL)
 		gil_take(c->gil, &w->lock);
 	while (left > 0) {
@@ -98,9 +121,26 @@ work_run(struct work *w, const struct workctx *c)
 	}
 	if (c->gil != NULL)
 		gil_drop(c->gil, &w->lock, 1);
+	else if (c->trace != NULL)
+		traced_run(w, c);
 	w->sum = sum;
+	w->method = c->method;
 	w->wall_ns = work_now() - t0;
 	w->cpu_ns = work_cpu() - c0;
+	atomic_store_explicit(&w->finished, 1, memory_order_release);
+}
+
+void
+work_io_run(struct work *w, const struct workctx *c)
+{
+	while (!atomic_load(c->stop)) {
+		if (c->trace != NULL)
+			traced_io(w, c);
+		else
+			io_wait(c->io_ns);
+		gil_take(c->gil, &w->lock);
+		gil_drop(c->gil, &w->lock, 0);
+	}
 	atomic_store_explicit(&w->finished, 1, memory_order_release);
 }
 
@@ -120,6 +160,27 @@ work_report(const struct work *w, int index, int gil)
 		lock);
 }
 
+/* The kernel the workers' loops ran, and their integers per CPU ns. */
+static void
+kernel_report(const struct work *w, int n)
+{
+	uint64_t ints = 0;
+	int64_t cpu = 0;
+	char rate[64] = "too fast to time";
+	int i;
+
+	for (i = 0; i < n; i++) {
+		ints += range_len(w[i].start, w[i].end);
+		cpu += w[i].cpu_ns;
+	}
+	if (cpu > 0)
+		snprintf(rate, sizeof(rate), "%.2f integers/ns",
+			 (double)ints / (double)cpu);
+	fprintf(stderr,
+		"range-sum: kernel %s: %" PRIu64 " integers, cpu %.3f s, %s\n",
+		kernel_name(), ints, cpu / 1e9, rate);
+}
+
 i128
 work_total(const struct work *w, int n, int stats, int gil)
 {
@@ -131,5 +192,7 @@ work_total(const struct work *w, int n, int stats, int gil)
 			work_report(&w[i], i, gil);
 		sum += w[i].sum;
 	}
+	if (stats && n > 0 && w[0].method == METHOD_LOOP)
+		kernel_report(w, n);
 	return sum;
 }

@@ -31,14 +31,17 @@ struct work {
 	atomic_int finished;		/* sum and times are final */
 	i128 sum;
 	int64_t wall_ns, cpu_ns;
+	enum method method;	/* how it summed, for the stats */
 	struct gil_thread lock; /* switches and wait, with --gil */
 };
 
 /* How the workers run: the method, the shared lock, the simulated I/O. */
 struct workctx {
 	enum method method;
-	struct gil *gil; /* NULL: no lock */
-	int64_t io_ns;	 /* > 0: a blocking wait after each chunk */
+	struct gil *gil;     /* NULL: no lock */
+	int64_t io_ns;	     /* > 0: a blocking wait after each chunk */
+	struct trace *trace; /* --trace, or NULL */
+	atomic_int *stop;    /* work_io_run: set when the summing is done */
 };
 
 /* Cuts [start, end) into n shares whose sizes differ by at most one. */
@@ -46,6 +49,12 @@ void work_split(struct work *w, int n, int64_t start, int64_t end);
 
 /* Sums w's share chunk by chunk and fills in its report. */
 void work_run(struct work *w, const struct workctx *c);
+
+/*
+ * An I/O-bound thread that sums nothing: waits c->io_ns without the lock,
+ * takes it and drops it again, until *c->stop is set.
+ */
+void work_io_run(struct work *w, const struct workctx *c);
 
 /* The sum of the n shares' sums; with stats, each report on stderr. */
 i128 work_total(const struct work *w, int n, int stats, int gil);

@@ -5,6 +5,8 @@
 # can be done (see cluster_helper.bash).  The "remote" range-sum is this
 # build's: the hosts share this machine's files, and the job puts its
 # folder first on the PATH, as REMOTE_BIN does in examples/cluster.sh.
+# A host killed mid-run costs only its parts: parallel --joblog
+# --resume-failed, or sum-merge --missing, runs those again on the other.
 
 load test_helper
 load cluster_helper
@@ -225,4 +227,108 @@ sys.exit(not any(int(a) <= s and e <= int(b) for a, b in gaps))' \
 	set -- $running
 	joblog_column 2,7,9 | grep -q "^h1	0	.* $3 $4\$"
 	[ "$(joblog_column 2 | sort -u)" = h1 ]
+}
+
+# resume_jobs HOSTS [PARALLEL OPTION...]: the ranges on stdin, summed on
+# HOSTS as records, one job at a time on each host, each waiting 2ms per
+# 16384 integers (a part of 2.5e7 takes about 3s, and little CPU), logged
+# in $JOBLOG, with no --halt: a failed job does not stop the others.
+resume_jobs() {
+	local hosts=$1
+	shift
+	parallel --will-cite --ssh "$CLUSTER_SSH" -S "$hosts" --jobs 1 \
+		--colsep ' ' --joblog "$JOBLOG" "$@" \
+		"PATH=$BIN:\$PATH range-sum -t --io-wait 2ms {1} {2}"
+}
+
+# kill_h2_mid_run: waits until h2 sums a part, then kills h2; prints the
+# part's range.
+kill_h2_mid_run() {
+	local running i
+	for i in $(seq 600); do
+		running=$(cluster_running h2)
+		[ -n "$running" ] && break
+		sleep 0.1
+	done
+	[ -n "$running" ] || return 1
+	cluster_kill h2
+	set -- $running
+	shift $(($# - 2))
+	echo "$1 $2"
+}
+
+# failed_per_joblog: the ranges of the jobs whose last try failed, sorted.
+failed_per_joblog() {
+	tail -n +2 "$JOBLOG" | python3 -c '
+import sys
+last = {}
+for l in sys.stdin:
+    f = l.rstrip("\n").split("\t")
+    last[int(f[0])] = f
+for f in last.values():
+    if f[6] != "0":
+        print(" ".join(f[8].split()[-2:]))' | sort -n
+}
+
+@test "parallel --resume-failed re-runs on the surviving host only the parts of a killed host" {
+	local recs=$BATS_TEST_TMPDIR/recs part gaps
+	range-split -n 4 0 1e8 >"$BATS_TEST_TMPDIR/parts"
+	(
+		set +e
+		resume_jobs h1,h2 <"$BATS_TEST_TMPDIR/parts" >"$recs" 2>/dev/null
+		echo $? >"$BATS_TEST_TMPDIR/status"
+	) 3>&- &
+	BG=$!
+	part=$(kill_h2_mid_run) || fail "h2 never ran a part"
+	wait "$BG"
+	BG=
+	# parallel's exit status counts the failed jobs.
+	[ "$(cat "$BATS_TEST_TMPDIR/status")" -ge 1 ]
+	# The records lack exactly the parts whose jobs failed, h2's among them.
+	gaps=$(failed_per_joblog)
+	[[ $'\n'$gaps$'\n' == *$'\n'"$part"$'\n'* ]] ||
+		fail "the killed part $part is not a failed job: $gaps"
+	run --separate-stderr sum-merge --expect 0 1e8 "$recs"
+	assert_failure 3
+	# --missing names what the job log says failed (adjacent parts as one).
+	run --separate-stderr sum-merge --expect 0 1e8 --missing "$recs"
+	assert_success
+	assert_output "$(missing_per_joblog 0 100000000 |
+		grep -o '\[[^)]*)' | tr -d '[),')"
+	# Resume on h1 alone: only the failed jobs run again.
+	resume_jobs h1 --resume-failed <"$BATS_TEST_TMPDIR/parts" >>"$recs"
+	[ "$(wc -l <"$recs")" -eq 4 ]
+	[ -z "$(failed_per_joblog)" ]
+	[ "$(tail -n "$(grep -c . <<<"$gaps")" "$JOBLOG" | cut -f 2 |
+		sort -u)" = h1 ]
+	run --separate-stderr sum-merge --expect 0 1e8 "$recs"
+	assert_success
+	assert_output "$(pysum 0 100000000)"
+}
+
+@test "sum-merge --missing fans out to the surviving host only the parts of a killed host" {
+	local recs=$BATS_TEST_TMPDIR/recs part
+	range-split -n 4 -- -5e7 5e7 >"$BATS_TEST_TMPDIR/parts"
+	(
+		resume_jobs h1,h2 <"$BATS_TEST_TMPDIR/parts" >"$recs" 2>/dev/null
+	) 3>&- &
+	BG=$!
+	part=$(kill_h2_mid_run) || fail "h2 never ran a part"
+	wait "$BG" || true
+	BG=
+	sum-merge --expect -5e7 5e7 --missing "$recs" >"$BATS_TEST_TMPDIR/gaps"
+	# The killed part lies in a gap (with its neighbours, if they failed).
+	python3 -c '
+import sys
+s, e = map(int, sys.argv[1].split())
+sys.exit(not any(int(a) <= s and e <= int(b)
+                 for a, b in (l.split() for l in sys.stdin)))' "$part" \
+		<"$BATS_TEST_TMPDIR/gaps" ||
+		fail "$part is not missing: $(cat "$BATS_TEST_TMPDIR/gaps")"
+	# Each gap in two parts, both on h1; no job log needed.
+	range-split -n 2 <"$BATS_TEST_TMPDIR/gaps" |
+		resume_jobs h1 >>"$recs"
+	run --separate-stderr sum-merge --expect -5e7 5e7 "$recs"
+	assert_success
+	assert_output "$(pysum -50000000 50000000)"
 }

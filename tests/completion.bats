@@ -1,8 +1,8 @@
 #!/usr/bin/env bats
 #
 # Bash completion (completion/rangetools.bash): options, the values of
-# --method and --progress, file names for sum-merge, and option lists that
-# match each program's --help.
+# --method and --progress, file names for sum-merge and range-sum --trace,
+# and option lists that match each program's --help.
 
 load test_helper
 
@@ -105,6 +105,16 @@ completed_options() {
 	cd "$BATS_TEST_TMPDIR/d"
 	run complete_words sum-merge --expect 0 10 pa
 	assert_output $'part 1\npart2'
+}
+
+@test "range-sum --trace offers file names, as --trace FILE and --trace=FILE" {
+	mkdir "$BATS_TEST_TMPDIR/d"
+	touch "$BATS_TEST_TMPDIR/d/gil 1.json" "$BATS_TEST_TMPDIR/d/gil2.json" "$BATS_TEST_TMPDIR/d/other"
+	cd "$BATS_TEST_TMPDIR/d"
+	run complete_words range-sum --threads 2 --trace gi
+	assert_output $'gil 1.json\ngil2.json'
+	run complete_words range-sum --trace = gil2
+	assert_output gil2.json
 }
 
 @test "sum-merge offers no file names for the numbers of --expect" {

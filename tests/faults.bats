@@ -8,7 +8,6 @@
 
 load test_helper
 
-PROBE="$BATS_TEST_DIRNAME/ipc-probe"
 FAR=9000000000000000000 # a range ending here takes years to loop over
 
 setup() {
@@ -22,16 +21,18 @@ teardown() {
 	ipc_cleanup "$Q" "$T"
 }
 
-# signal_and_wait SIG PID: sends SIG and waits for PID, which must end
-# (a watchdog kills it after 20 s); sets rc to its status.
+# signal_and_wait SIG PID: sends SIG to PID, which must end (teardown
+# kills it if it does not), and reaps it; sets rc to its status.
 signal_and_wait() {
-	local wd
 	kill -"$1" "$2"
-	(sleep 20 && kill -KILL "$2") 2>/dev/null 3>&- &
-	wd=$!
+	wait_until exited "$2"
 	rc=0
 	wait "$2" || rc=$?
-	kill "$wd" 2>/dev/null || true
+}
+
+# only_child_is PID CMDLINE: PID has one child, and it runs CMDLINE.
+only_child_is() {
+	children_are "$1" 1 && pgrep -P "$1" -fx "$2" >/dev/null
 }
 
 # closed_pipe CMD...: runs CMD with SIGPIPE ignored and stdout a pipe whose
@@ -43,20 +44,6 @@ r, w = os.pipe()
 os.close(r)
 sys.exit(subprocess.run(sys.argv[1:], stdout=w, restore_signals=False).returncode)
 ' "$@"
-}
-
-# children_are PID N: PID has exactly N children.
-children_are() {
-	[ "$(pgrep -P "$1" | wc -l)" -eq "$2" ]
-}
-
-no_queue() {
-	run "$PROBE" mq "$1"
-	[ "$status" -eq 1 ] || fail "queue $1 is still there"
-}
-
-no_table() {
-	[ ! -e "/dev/shm$1" ] || fail "/dev/shm$1 is still there"
 }
 
 no_sanitizer() {
@@ -71,38 +58,37 @@ parts() {
 
 # --- killed workers ---------------------------------------------------
 
-@test "an xargs worker killed with SIGKILL is named by sum-merge --mq, no total" {
-	parts | xargs -P 3 -L 1 range-sum --mq "$Q" \
+# killed_worker_named --mq|--shm NAME: xargs runs the parts into NAME, the
+# never-ending worker is killed with SIGKILL; xargs reports it, and
+# sum-merge names its range, prints no total and removes NAME.
+killed_worker_named() {
+	local how=$1 name=$2 xp xs=0 timeout=()
+	# A queue's reader waits for records; a table is read as it is.
+	[ "$how" = --shm ] || timeout=(--timeout 0.5)
+	parts | xargs -P 3 -L 1 range-sum "$how" "$name" \
 		2>"$BATS_TEST_TMPDIR/xerr" 3>&- &
-	local xp=$!
+	xp=$!
 	PIDS+=("$xp")
-	wait_until children_are "$xp" 1
+	# Once the two short workers are done, the long one is left alone.
+	wait_until only_child_is "$xp" "range-sum $how $name 1000 $FAR"
 	kill -KILL "$(pgrep -P "$xp")"
-	local xs=0
 	wait "$xp" || xs=$?
 	[ "$xs" -eq 125 ] || fail "xargs status $xs"
 	grep -q "range-sum: terminated by signal 9" "$BATS_TEST_TMPDIR/xerr"
-	run --separate-stderr sum-merge --mq "$Q" --expect 0 $((FAR + 1000)) \
-		--timeout 0.5
+	run --separate-stderr sum-merge "$how" "$name" \
+		--expect 0 $((FAR + 1000)) "${timeout[@]}"
 	assert_fails_with 3 sum-merge
 	assert_stderr_has "missing: [1000, $FAR)"
-	no_queue "$Q"
+}
+
+@test "an xargs worker killed with SIGKILL is named by sum-merge --mq, no total" {
+	killed_worker_named --mq "$Q"
+	mq_gone "$Q"
 }
 
 @test "an xargs worker killed with SIGKILL is named by sum-merge --shm, no total" {
-	parts | xargs -P 3 -L 1 range-sum --shm "$T" \
-		2>"$BATS_TEST_TMPDIR/xerr" 3>&- &
-	local xp=$!
-	PIDS+=("$xp")
-	wait_until children_are "$xp" 1
-	kill -KILL "$(pgrep -P "$xp")"
-	local xs=0
-	wait "$xp" || xs=$?
-	[ "$xs" -eq 125 ] || fail "xargs status $xs"
-	run --separate-stderr sum-merge --shm "$T" --expect 0 $((FAR + 1000))
-	assert_fails_with 3 sum-merge
-	assert_stderr_has "missing: [1000, $FAR)"
-	no_table "$T"
+	killed_worker_named --shm "$T"
+	shm_gone "$T"
 }
 
 @test "a --procs worker killed inside an xargs pipeline fails it with the range named" {
@@ -110,7 +96,7 @@ parts() {
 		>"$BATS_TEST_TMPDIR/recs" 2>"$BATS_TEST_TMPDIR/xerr" 3>&- &
 	local xp=$! rs xs=0
 	PIDS+=("$xp")
-	wait_until children_are "$xp" 1
+	wait_until only_child_is "$xp" "range-sum -t --procs 2 1000 $FAR"
 	rs=$(pgrep -P "$xp")
 	wait_until children_are "$rs" 2
 	kill -KILL "$(pgrep -P "$rs" | head -1)"
@@ -130,7 +116,7 @@ parts() {
 	run --separate-stderr sum-merge --mq "$Q" --expect 0 30 --timeout 300ms
 	assert_fails_with 3 sum-merge
 	assert_stderr_has "missing: [10, 30)"
-	no_queue "$Q"
+	mq_gone "$Q"
 }
 
 # --- signals ----------------------------------------------------------
@@ -141,7 +127,7 @@ parts() {
 		>"$BATS_TEST_TMPDIR/out" 3>&- &
 	local p=$!
 	PIDS+=("$p")
-	sleep 0.2
+	wait_until threads_are "$p" 3 # the main thread and both workers
 	signal_and_wait INT "$p"
 	[ "$rc" -eq 130 ] || fail "status $rc"
 	[ ! -s "$BATS_TEST_TMPDIR/out" ]
@@ -151,7 +137,7 @@ parts() {
 	range-sum --threads 2 --gil 0 "$FAR" >"$BATS_TEST_TMPDIR/out" 3>&- &
 	local p=$!
 	PIDS+=("$p")
-	sleep 0.2
+	wait_until threads_are "$p" 3 # the main thread and both workers
 	signal_and_wait TERM "$p"
 	[ "$rc" -eq 143 ] || fail "status $rc"
 	[ ! -s "$BATS_TEST_TMPDIR/out" ]
@@ -186,7 +172,7 @@ parts() {
 	[ "$status" -eq 1 ]
 	assert_one_stderr_line_from sum-merge
 	assert_stderr_has "No space left on device"
-	no_queue "$Q"
+	mq_gone "$Q"
 }
 
 @test "sum-merge --shm to /dev/full fails and still removes the table" {
@@ -195,7 +181,7 @@ parts() {
 	[ "$status" -eq 1 ]
 	assert_one_stderr_line_from sum-merge
 	assert_stderr_has "No space left on device"
-	no_table "$T"
+	shm_gone "$T"
 }
 
 @test "range-split with SIGPIPE ignored reports the closed pipe" {
@@ -227,7 +213,7 @@ parts() {
 	run --separate-stderr closed_pipe sum-merge --mq "$Q" --count 1
 	assert_fails_with 1 sum-merge
 	assert_stderr_has "Broken pipe"
-	no_queue "$Q"
+	mq_gone "$Q"
 }
 
 # --- exhausted limits ---------------------------------------------------
@@ -271,5 +257,5 @@ parts() {
 	run --separate-stderr bash -c "ulimit -q 0; sum-merge --mq $Q --timeout 0"
 	assert_fails_with 1 sum-merge
 	assert_stderr_has "RLIMIT_MSGQUEUE"
-	no_queue "$Q"
+	mq_gone "$Q"
 }

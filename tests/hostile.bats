@@ -11,15 +11,6 @@ load test_helper
 INT64_MAX=9223372036854775807
 INT64_MIN=-9223372036854775808
 
-# refused STATUS PROG ARGS...: PROG ARGS (stdin as given to refused) fails
-# with STATUS, prints nothing on stdout and one stderr line from PROG.
-refused() {
-	local want=$1
-	shift
-	run --separate-stderr "$@"
-	assert_fails_with "$want" "$1"
-}
-
 # bytes FILE PYEXPR: writes the bytes object PYEXPR to FILE.
 bytes() {
 	python3 -c "import sys; sys.stdout.buffer.write($2)" >"$1"
@@ -28,87 +19,87 @@ bytes() {
 # --- malformed numbers as operands ---------------------------------------
 
 @test "an empty operand is refused as not an integer" {
-	refused 2 range-split '' 10
+	refuses 2 range-split '' 10
 	assert_stderr_has "start: not an integer: ''"
 }
 
 @test "an operand with a leading space is refused" {
-	refused 2 range-sum ' 5' 10
+	refuses 2 range-sum ' 5' 10
 	assert_stderr_has "not an integer: ' 5'"
 }
 
 @test "an operand with a trailing space is refused" {
-	refused 2 range-sum 0 '10 '
+	refuses 2 range-sum 0 '10 '
 	assert_stderr_has "end: not an integer: '10 '"
 }
 
 @test "a hexadecimal operand is refused" {
-	refused 2 range-split 0x10 20
+	refuses 2 range-split 0x10 20
 	assert_stderr_has "'0x10'"
 }
 
 @test "a fractional operand is refused" {
-	refused 2 range-sum 1.5 3
+	refuses 2 range-sum 1.5 3
 	assert_stderr_has "start: not an integer: '1.5'"
 }
 
 @test "a negative exponent is refused" {
-	refused 2 range-split 1e-3 3
+	refuses 2 range-split 1e-3 3
 	assert_stderr_has "'1e-3'"
 }
 
 @test "a doubled minus sign is refused" {
-	refused 2 range-sum --5 3
+	refuses 2 range-sum --5 3
 	assert_stderr_has "'--5'"
 }
 
 @test "a sign without digits is refused" {
-	refused 2 range-sum 0 +
+	refuses 2 range-sum 0 +
 	assert_stderr_has "end: not an integer: '+'"
 }
 
 @test "an exponent without digits is refused" {
-	refused 2 range-split 0 1e
+	refuses 2 range-split 0 1e
 	assert_stderr_has "end: not an integer: '1e'"
 }
 
 @test "Arabic-Indic digits are refused" {
-	refused 2 range-sum ١٢ 20
+	refuses 2 range-sum ١٢ 20
 	assert_stderr_has "start: not an integer: '١٢'"
 }
 
 @test "fullwidth digits are refused" {
-	refused 2 range-split 0 １０
+	refuses 2 range-split 0 １０
 	assert_stderr_has "end: not an integer"
 }
 
 @test "one past INT64_MAX is refused as too large" {
-	refused 2 range-sum 0 "$(py "2**63")"
+	refuses 2 range-sum 0 "$(py "2**63")"
 	assert_stderr_has "end: too large"
 }
 
 @test "one below INT64_MIN is refused as too small" {
-	refused 2 range-split -- "$(py "-2**63-1")" 0
+	refuses 2 range-split -- "$(py "-2**63-1")" 0
 	assert_stderr_has "start: too small"
 }
 
 @test "2^127 is refused as too large, not as too small" {
-	refused 2 range-sum "$(py "2**127")" "$(py "2**127")"
+	refuses 2 range-sum "$(py "2**127")" "$(py "2**127")"
 	assert_stderr_has "start: too large"
 }
 
 @test "-2^127 is refused as too small" {
-	refused 2 range-sum -- "$(py "-2**127")" 0
+	refuses 2 range-sum -- "$(py "-2**127")" 0
 	assert_stderr_has "start: too small"
 }
 
 @test "a shorthand one past the 64-bit bound is refused" {
-	refused 2 range-split 0 1e19
+	refuses 2 range-split 0 1e19
 	assert_stderr_has "end: too large"
 }
 
 @test "a shorthand with a 20-digit exponent is refused, promptly" {
-	refused 2 range-sum 0 1e99999999999999999999
+	refuses 2 range-sum 0 1e99999999999999999999
 	assert_stderr_has "end: too large"
 }
 
@@ -119,174 +110,176 @@ bytes() {
 }
 
 @test "a 200-digit operand is refused as too large" {
-	refused 2 range-sum 0 "$(py "'9' * 200")"
+	refuses 2 range-sum 0 "$(py "'9' * 200")"
 	assert_stderr_has "end: too large"
 }
 
 # --- operands and options ---------------------------------------------
 
 @test "start greater than end is refused by range-split" {
-	refused 2 range-split 10 "$INT64_MIN"
+	refuses 2 range-split 10 "$INT64_MIN"
 	assert_stderr_has "greater than end"
+	assert_stderr_has "(see 'range-split --help')"
 }
 
 @test "start greater than end is refused by range-sum" {
-	refused 2 range-sum "$INT64_MAX" 0
+	refuses 2 range-sum "$INT64_MAX" 0
 	assert_stderr_has "greater than end"
+	assert_stderr_has "(see 'range-sum --help')"
 }
 
 @test "range-sum with one operand is refused" {
-	refused 2 range-sum 5
+	refuses 2 range-sum 5
 	assert_stderr_has "missing operand"
 }
 
 @test "range-split with one operand is refused" {
-	refused 2 range-split 5
+	refuses 2 range-split 5
 	assert_stderr_has "missing operand"
 }
 
 @test "range-split without operands names a garbage line of stdin" {
-	refused 1 range-split -n 2 <<<$'0 1x'
+	refuses 1 range-split -n 2 <<<$'0 1x'
 	assert_stderr_has "stdin line 1: end is not an integer"
 }
 
 @test "an extra operand is refused and named" {
-	refused 2 range-split -n 2 0 10 garbage
+	refuses 2 range-split -n 2 0 10 garbage
 	assert_stderr_has "extra operand 'garbage'"
 }
 
 @test "range-split -n 0 is refused" {
-	refused 2 range-split -n 0 0 10
+	refuses 2 range-split -n 0 0 10
 	assert_stderr_has "-n: too small"
 }
 
 @test "range-split -n with an absurd part count is refused" {
-	refused 2 range-split -n 1e30 0 10
+	refuses 2 range-split -n 1e30 0 10
 	assert_stderr_has "-n: too large"
 }
 
 @test "range-split -s with an empty size is refused" {
-	refused 2 range-split -s '' 0 10
+	refuses 2 range-split -s '' 0 10
 	assert_stderr_has "-s: not an integer"
 }
 
 @test "range-split -n with a fractional count is refused" {
-	refused 2 range-split -n 2.5 0 10
+	refuses 2 range-split -n 2.5 0 10
 	assert_stderr_has "-n: not an integer: '2.5'"
 }
 
 @test "range-sum --threads 0 is refused" {
-	refused 2 range-sum --threads 0 0 10
+	refuses 2 range-sum --threads 0 0 10
 	assert_stderr_has "--threads: too small"
 }
 
 @test "range-sum --threads with a negative count is refused" {
-	refused 2 range-sum --threads -2 0 10
+	refuses 2 range-sum --threads -2 0 10
 	assert_stderr_has "--threads: too small"
 }
 
 @test "range-sum --threads with an absurd count is refused" {
-	refused 2 range-sum --threads 1e9 0 10
+	refuses 2 range-sum --threads 1e9 0 10
 	assert_stderr_has "--threads: too large"
 }
 
 @test "range-sum --procs 0 is refused" {
-	refused 2 range-sum --procs 0 0 10
+	refuses 2 range-sum --procs 0 0 10
 	assert_stderr_has "--procs: too small"
 }
 
 @test "range-sum --procs with an absurd count is refused" {
-	refused 2 range-sum --procs "$INT64_MAX" 0 10
+	refuses 2 range-sum --procs "$INT64_MAX" 0 10
 	assert_stderr_has "--procs: too large"
 }
 
 @test "range-sum --switch-interval with an unknown unit is refused" {
-	refused 2 range-sum --threads 2 --gil --switch-interval 5xs 0 10
+	refuses 2 range-sum --threads 2 --gil --switch-interval 5xs 0 10
 	assert_stderr_has "--switch-interval: invalid duration"
 }
 
 @test "range-sum --switch-interval with a negative duration is refused" {
-	refused 2 range-sum --threads 2 --gil --switch-interval -5ms 0 10
+	refuses 2 range-sum --threads 2 --gil --switch-interval -5ms 0 10
 	assert_stderr_has "--switch-interval"
 }
 
 @test "range-sum --switch-interval 0 is refused" {
-	refused 2 range-sum --threads 2 --gil --switch-interval 0 0 10
+	refuses 2 range-sum --threads 2 --gil --switch-interval 0 0 10
 	assert_stderr_has "--switch-interval"
 }
 
 @test "a duration with a space before its unit is refused" {
-	refused 2 range-sum --threads 2 --gil --switch-interval '5 ms' 0 10
+	refuses 2 range-sum --threads 2 --gil --switch-interval '5 ms' 0 10
 	assert_stderr_has "invalid duration"
 }
 
 @test "a duration ending in a bare decimal point is refused" {
-	refused 2 range-sum --threads 2 --gil --switch-interval 5.ms 0 10
+	refuses 2 range-sum --threads 2 --gil --switch-interval 5.ms 0 10
 	assert_stderr_has "invalid duration"
 	assert_stderr_has "'5.ms'"
 }
 
 @test "a duration in exponent form is refused" {
-	refused 2 sum-merge --mq /rt-never --timeout 1e3s
+	refuses 2 sum-merge --mq /rt-never --timeout 1e3s
 	assert_stderr_has "--timeout: invalid duration"
 }
 
 @test "a duration past 64 bits of nanoseconds is refused" {
-	refused 2 sum-merge --mq /rt-never --timeout 99999999999999999999s
+	refuses 2 sum-merge --mq /rt-never --timeout 99999999999999999999s
 	assert_stderr_has "--timeout: too large duration"
 }
 
 @test "a long run of digits before junk is an invalid duration, not too large" {
 	# Found by tests/fuzz/num-fuzz (regress/num-fuzz/duration-long-junk).
-	refused 2 range-sum --io-wait 11111111111111111111q1 0 10
+	refuses 2 range-sum --io-wait 11111111111111111111q1 0 10
 	assert_stderr_has "--io-wait: invalid duration"
 }
 
 @test "range-sum --method with an empty name is refused" {
-	refused 2 range-sum --method '' 0 10
+	refuses 2 range-sum --method '' 0 10
 	assert_stderr_has "--method"
 }
 
 @test "an unknown long option is refused and named" {
-	refused 2 sum-merge --frobnicate
+	refuses 2 sum-merge --frobnicate
 	assert_stderr_has "unknown option '--frobnicate'"
 }
 
 @test "sum-merge --count 0 is refused" {
-	refused 2 sum-merge --mq /rt-never --count 0
+	refuses 2 sum-merge --mq /rt-never --count 0
 	assert_stderr_has "--count: too small"
 }
 
 @test "sum-merge --count with a negative count is refused" {
-	refused 2 sum-merge --mq /rt-never --count -3
+	refuses 2 sum-merge --mq /rt-never --count -3
 	assert_stderr_has "--count: too small"
 }
 
 @test "sum-merge --expect one past INT64_MAX is refused" {
-	refused 2 sum-merge --expect 0 "$(py "2**63")"
+	refuses 2 sum-merge --expect 0 "$(py "2**63")"
 	assert_stderr_has "--expect end: too large"
 }
 
 @test "sum-merge --expect with one value is refused" {
-	refused 2 sum-merge --expect 5
+	refuses 2 sum-merge --expect 5
 	assert_stderr_has "--expect"
 }
 
 # --- what a message quotes ----------------------------------------------
 
 @test "an operand holding a newline is quoted on one line" {
-	refused 2 range-sum $'1\n2' 5
+	refuses 2 range-sum $'1\n2' 5
 	assert_stderr_has "start: not an integer: '1\\n2'"
 }
 
 @test "an operand holding a terminal escape is quoted harmlessly" {
-	refused 2 range-split $'\e[2J' 5
+	refuses 2 range-split $'\e[2J' 5
 	assert_stderr_has "'\\x1b[2J'"
 	[[ $stderr != *$'\e'* ]] || fail "raw ESC on stderr"
 }
 
 @test "a 100 kB operand is quoted cut short" {
-	refused 2 range-sum 0 "$(py "'7' * 100000")"
+	refuses 2 range-sum 0 "$(py "'7' * 100000")"
 	assert_stderr_has "end: too large"
 	assert_stderr_has "...'"
 	[ "${#stderr}" -lt 300 ] || fail "message of ${#stderr} bytes"
@@ -297,14 +290,14 @@ bytes() {
 	# run of UTF-8 continuation bytes overran the quoting buffer.
 	local arg
 	arg=$(python3 -c 'import sys; sys.stdout.buffer.write(b"9" + b"\x80" * 400)')
-	refused 2 range-sum 0 "$arg"
+	refuses 2 range-sum 0 "$arg"
 	assert_stderr_has "end: not an integer"
 	assert_stderr_has "...'"
 	[ "${#stderr}" -lt 400 ] || fail "message of ${#stderr} bytes"
 }
 
 @test "a file name holding a newline is quoted on one line" {
-	refused 1 sum-merge "$BATS_TEST_TMPDIR/no"$'\n'"such"
+	refuses 1 sum-merge "$BATS_TEST_TMPDIR/no"$'\n'"such"
 	assert_stderr_has "no\\nsuch: No such file or directory"
 }
 
@@ -317,22 +310,22 @@ bytes() {
 }
 
 @test "range-sum refuses two CRs before the newline" {
-	refused 1 range-sum < <(printf '0 10\r\r\n')
+	refuses 1 range-sum < <(printf '0 10\r\r\n')
 	assert_stderr_has "stdin line 1: end is not an integer"
 }
 
 @test "range-sum refuses a lone CR between the fields" {
-	refused 1 range-sum < <(printf '0\r10\n')
+	refuses 1 range-sum < <(printf '0\r10\n')
 	assert_stderr_has "stdin line 1"
 }
 
 @test "range-sum refuses a lone CR as a line separator" {
-	refused 1 range-sum < <(printf '0 10\r5 6\n')
+	refuses 1 range-sum < <(printf '0 10\r5 6\n')
 	assert_stderr_has "stdin line 1"
 }
 
 @test "range-sum refuses a NUL byte inside a number" {
-	refused 1 range-sum < <(printf '0 1\0000\n')
+	refuses 1 range-sum < <(printf '0 1\0000\n')
 	assert_stderr_has "stdin line 1: contains a NUL byte"
 }
 
@@ -345,28 +338,28 @@ bytes() {
 }
 
 @test "range-sum refuses a line of four fields" {
-	refused 1 range-sum < <(echo 0 1 2 3)
+	refuses 1 range-sum < <(echo 0 1 2 3)
 	assert_stderr_has "stdin line 1: expected"
 }
 
 @test "range-sum refuses a negative index" {
-	refused 1 range-sum < <(echo -1 0 10)
+	refuses 1 range-sum < <(echo -1 0 10)
 	assert_stderr_has "stdin line 1: index"
 }
 
 @test "range-sum refuses an input range past 64 bits" {
-	refused 1 range-sum < <(echo 0 "$(py "2**63")")
+	refuses 1 range-sum < <(echo 0 "$(py "2**63")")
 	assert_stderr_has "stdin line 1: end is outside 64 bits"
 }
 
 @test "range-sum refuses an input line with start greater than end" {
-	refused 1 range-sum < <(echo 10 0)
+	refuses 1 range-sum < <(echo 10 0)
 	assert_stderr_has "stdin line 1: start is greater than end"
 }
 
 @test "range-sum refuses a megabyte line of digits in one line" {
 	python3 -c "print('1' * 1000000, 5)" >"$BATS_TEST_TMPDIR/big"
-	refused 1 range-sum <"$BATS_TEST_TMPDIR/big"
+	refuses 1 range-sum <"$BATS_TEST_TMPDIR/big"
 	assert_stderr_has "stdin line 1: start is outside 64 bits"
 }
 
@@ -395,7 +388,7 @@ print(open(sys.argv[1], 'rb').read().count(b'\n') + 1)" \
 }
 
 @test "range-sum refuses a directory as its input" {
-	refused 1 range-sum <"$BATS_TEST_TMPDIR"
+	refuses 1 range-sum <"$BATS_TEST_TMPDIR"
 	assert_stderr_has "stdin"
 }
 
@@ -408,53 +401,53 @@ print(open(sys.argv[1], 'rb').read().count(b'\n') + 1)" \
 }
 
 @test "sum-merge refuses two CRs before the newline" {
-	refused 1 sum-merge < <(printf '5\r\r\n')
+	refuses 1 sum-merge < <(printf '5\r\r\n')
 	assert_stderr_has "stdin line 1"
 }
 
 @test "sum-merge refuses a lone CR inside a record" {
-	refused 1 sum-merge < <(printf '0\r10 45\n')
+	refuses 1 sum-merge < <(printf '0\r10 45\n')
 	assert_stderr_has "stdin line 1"
 }
 
 @test "sum-merge refuses a NUL byte and prints no total" {
-	refused 1 sum-merge < <(printf '5\n6\000\n')
+	refuses 1 sum-merge < <(printf '5\n6\000\n')
 	assert_stderr_has "stdin line 2: contains a NUL byte"
 }
 
 @test "sum-merge refuses a sum one past 128 bits" {
-	refused 1 sum-merge < <(py "2**127")
+	refuses 1 sum-merge < <(py "2**127")
 	assert_stderr_has "stdin line 1: sum is outside 128 bits"
 }
 
 @test "sum-merge refuses a sum one below -2^127" {
-	refused 1 sum-merge < <(py "-2**127-1")
+	refuses 1 sum-merge < <(py "-2**127-1")
 	assert_stderr_has "stdin line 1: sum is outside 128 bits"
 }
 
 @test "sum-merge refuses the shorthand in a sum" {
-	refused 1 sum-merge < <(echo 1e3)
+	refuses 1 sum-merge < <(echo 1e3)
 	assert_stderr_has "stdin line 1: sum is not an integer"
 }
 
 @test "sum-merge refuses a record with a start past 64 bits" {
-	refused 1 sum-merge < <(echo "$(py "2**63") $(py "2**63+1") 1")
+	refuses 1 sum-merge < <(echo "$(py "2**63") $(py "2**63+1") 1")
 	assert_stderr_has "stdin line 1: start is outside 64 bits"
 }
 
 @test "sum-merge refuses a line of two fields" {
-	refused 1 sum-merge < <(echo 5 6)
+	refuses 1 sum-merge < <(echo 5 6)
 	assert_stderr_has "stdin line 1: expected"
 }
 
 @test "sum-merge refuses a vertical tab as a blank" {
-	refused 1 sum-merge < <(printf '\v5\n')
+	refuses 1 sum-merge < <(printf '\v5\n')
 	assert_stderr_has "stdin line 1"
 }
 
 @test "sum-merge refuses a megabyte line of digits" {
 	python3 -c "print('4' * 1000000)" >"$BATS_TEST_TMPDIR/big"
-	refused 1 sum-merge "$BATS_TEST_TMPDIR/big"
+	refuses 1 sum-merge "$BATS_TEST_TMPDIR/big"
 	assert_stderr_has "line 1: sum is outside 128 bits"
 }
 
@@ -468,43 +461,43 @@ print(open(sys.argv[1], 'rb').read().count(b'\n') + 1)" \
 
 @test "sum-merge refuses a line of a million fields" {
 	python3 -c "print('1 ' * 1000000)" >"$BATS_TEST_TMPDIR/big"
-	refused 1 sum-merge "$BATS_TEST_TMPDIR/big"
+	refuses 1 sum-merge "$BATS_TEST_TMPDIR/big"
 	assert_stderr_has "line 1: expected"
 }
 
 @test "sum-merge refuses binary garbage and prints no total" {
 	bytes "$BATS_TEST_TMPDIR/junk" \
 		"__import__('random').Random(7).randbytes(65536)"
-	refused 1 sum-merge "$BATS_TEST_TMPDIR/junk"
+	refuses 1 sum-merge "$BATS_TEST_TMPDIR/junk"
 	assert_stderr_has "line 1:"
 }
 
 @test "sum-merge refuses a file that does not exist" {
-	refused 1 sum-merge "$BATS_TEST_TMPDIR/absent"
+	refuses 1 sum-merge "$BATS_TEST_TMPDIR/absent"
 	assert_stderr_has "absent: No such file or directory"
 }
 
 @test "sum-merge refuses a directory given as a file" {
-	refused 1 sum-merge "$BATS_TEST_TMPDIR"
+	refuses 1 sum-merge "$BATS_TEST_TMPDIR"
 	assert_stderr_has "is a directory"
 }
 
 @test "sum-merge refuses a directory as its stdin" {
-	refused 1 sum-merge <"$BATS_TEST_TMPDIR"
+	refuses 1 sum-merge <"$BATS_TEST_TMPDIR"
 	assert_stderr_has "stdin"
 }
 
 @test "sum-merge prints no total when a later file is missing" {
 	echo 5 >"$BATS_TEST_TMPDIR/good"
-	refused 1 sum-merge "$BATS_TEST_TMPDIR/good" "$BATS_TEST_TMPDIR/absent"
+	refuses 1 sum-merge "$BATS_TEST_TMPDIR/good" "$BATS_TEST_TMPDIR/absent"
 }
 
 @test "sum-merge --expect with a gap exits 3 and names it" {
-	refused 3 sum-merge --expect 0 30 < <(printf '0 10 45\n20 30 245\n')
+	refuses 3 sum-merge --expect 0 30 < <(printf '0 10 45\n20 30 245\n')
 	assert_stderr_has "[10, 20)"
 }
 
 @test "sum-merge --count without --mq is refused" {
-	refused 2 sum-merge --count 2
+	refuses 2 sum-merge --count 2
 	assert_stderr_has "--count"
 }

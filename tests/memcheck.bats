@@ -35,6 +35,19 @@ vg() {
 	[ -z "$stderr" ] || fail "$stderr"
 }
 
+@test "range-split on stdin, with --only, and sum-merge --missing are memcheck clean" {
+	run --separate-stderr vg range-split -s 3 <<<$'0 10\nx\n20 25'
+	assert_failure 1
+	run --separate-stderr vg range-split -n 3 --only 2 0 10
+	assert_success
+	assert_output '7 10'
+	run --separate-stderr vg sum-merge --expect 0 100 --missing \
+		< <(range-sum -t 10 20; range-sum -t 40 50)
+	assert_success
+	assert_output $'0 10\n20 40\n50 100'
+	[ -z "$stderr" ] || fail "$stderr"
+}
+
 @test "range-sum with operands and as a filter is memcheck clean" {
 	run --separate-stderr vg range-sum 0 1e6
 	assert_success

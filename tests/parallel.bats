@@ -53,17 +53,12 @@ for l in sys.stdin:
 # SIGINT ignored), and waits until it has forked both --procs workers.
 # Sets LONG (its pid) and KIDS (its workers' pids).
 start_long() {
-	local i
 	env --default-signal=INT range-sum "$@" --procs 2 0 1e13 \
 	    >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" 3>&- &
 	LONG=$!
 	PIDS+=("$LONG")
-	for i in $(seq 100); do
-		KIDS=($(pgrep -P "$LONG" || true))
-		[ "${#KIDS[@]}" -eq 2 ] && return 0
-		sleep 0.05
-	done
-	fail "range-sum $LONG did not start two workers"
+	wait_until children_are "$LONG" 2
+	KIDS=($(pgrep -P "$LONG"))
 }
 
 # wait_long: waits for the range-sum start_long started; sets rc.
@@ -72,17 +67,11 @@ wait_long() {
 	wait "$LONG" || rc=$?
 }
 
-# gone PID...: each process has exited (or is a zombie nobody reaped yet),
-# waiting a few seconds at most.
+# gone PID...: each process has exited (or is a zombie nobody reaped yet).
 gone() {
-	local p i st
+	local p
 	for p in "$@"; do
-		for i in $(seq 100); do
-			st=$(ps -o stat= -p "$p" || true)
-			[ -z "$st" ] || [[ $st == Z* ]] && break
-			sleep 0.05
-		done
-		[ -z "$st" ] || [[ $st == Z* ]] || fail "process $p still runs"
+		wait_until exited "$p"
 	done
 }
 
@@ -153,11 +142,14 @@ for l in sys.stdin:
 	run --separate-stderr range-sum --stats --threads 3 -- -10 20
 	assert_success
 	assert_output "$(pysum -10 20)"
-	[ "${#stderr_lines[@]}" -eq 3 ] || fail "stderr: $stderr"
+	# Three workers, then the kernel line (tests/kernel.bats checks it).
+	[ "${#stderr_lines[@]}" -eq 4 ] || fail "stderr: $stderr"
 	[[ ${stderr_lines[0]} =~ ^range-sum:\ worker\ 0:\ -10\ 0:\ wall\ [0-9.]+\ s,\ cpu\ [0-9.]+\ s$ ]] ||
 		fail "line 1: ${stderr_lines[0]}"
 	[[ ${stderr_lines[2]} == "range-sum: worker 2: 10 20: wall "* ]] ||
 		fail "line 3: ${stderr_lines[2]}"
+	[[ ${stderr_lines[3]} == "range-sum: kernel "*": 30 integers, cpu "* ]] ||
+		fail "line 4: ${stderr_lines[3]}"
 }
 
 @test "--stats reports each --procs worker's range" {
@@ -176,6 +168,8 @@ for l in sys.stdin:
 	assert_output "$(pysum 0 2000000000)"
 	total=0
 	for line in "${stderr_lines[@]}"; do
+		# The last line names the kernel: no lock there.
+		[[ $line != "range-sum: kernel "* ]] || continue
 		[[ $line =~ switches\ ([0-9]+),\ lock\ wait\ [0-9.]+\ s$ ]] ||
 			fail "no switches in: $line"
 		total=$((total + BASH_REMATCH[1]))
@@ -189,22 +183,52 @@ for l in sys.stdin:
 	[[ $stderr == *"switches 0, lock wait "* ]] || fail "$stderr"
 }
 
+# switches CMD...: runs CMD, then prints on stderr how many voluntary
+# context switches it made (getrusage): one each time a thread of it slept
+# or blocked.  A count, not a time: a busy machine does not change it.
+switches() {
+	python3 -c '
+import resource, subprocess, sys
+rc = subprocess.run(sys.argv[1:]).returncode
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_nvcsw, file=sys.stderr)
+sys.exit(rc)' "$@"
+}
+
 @test "--io-wait waits once per chunk of 16384 integers" {
-	local wall
-	# Three chunks (16384 + 16384 + 1) of 50 ms each: at least 0.15 s.
-	run --separate-stderr range-sum --stats --io-wait 50ms 0 32769
+	local n=200 base wall waits
+	# n chunks, each followed by a 1 ms wait: the worker's wall time is at
+	# least n ms.  Each wait puts the worker to sleep once, a voluntary
+	# context switch: beyond those of the same run without --io-wait,
+	# waiting once per chunk makes n of them, twice 2n.
+	run --separate-stderr switches range-sum --stats 0 $((n * 16384))
 	assert_success
-	assert_output "$(pysum 0 32769)"
-	[[ $stderr =~ wall\ ([0-9.]+)\ s ]] || fail "$stderr"
+	base=${stderr_lines[-1]}
+	run --separate-stderr switches range-sum --stats --io-wait 1ms \
+	    0 $((n * 16384))
+	assert_success
+	assert_output "$(pysum 0 $((n * 16384)))"
+	[[ ${stderr_lines[0]} =~ wall\ ([0-9.]+)\ s ]] || fail "$stderr"
 	wall=${BASH_REMATCH[1]}
-	[ "$(py "$wall >= 0.15")" = True ] || fail "wall $wall s"
+	[ "$(py "$wall >= $n / 1000")" = True ] ||
+		fail "wall $wall s: less than one wait per chunk"
+	waits=$((stderr_lines[-1] - base))
+	[ "$waits" -lt $((3 * n / 2)) ] ||
+		fail "$waits sleeps for $n chunks (without --io-wait: $base)"
 }
 
 @test "--progress=always draws on a pipe and ends with a summary" {
-	run --separate-stderr range-sum --progress=always --threads 2 0 1e6
+	local n=$((2 * 200 * 16384))
+	# Two threads of 200 chunks, each chunk followed by a 10 ms wait: at
+	# least 2 s, and the line is drawn once a second.
+	run --separate-stderr range-sum --progress=always --threads 2 \
+	    --io-wait 10ms 0 "$n"
 	assert_success
-	assert_output "$(pysum 0 1000000)"
-	[[ ${stderr_lines[-1]} == "range-sum: done: 1000000 integers in "* ]] ||
+	assert_output "$(pysum 0 "$n")"
+	[ "${#stderr_lines[@]}" -ge 2 ] || fail "nothing drawn: $stderr"
+	[[ ${stderr_lines[0]} =~ ^range-sum:\ [0-9]+\.[0-9]%,\ [0-9.e+]+\ integers/s,\ ETA\ ([0-9]+\ s|\?)$ ]] ||
+		fail "progress line: ${stderr_lines[0]}"
+	[[ $stderr != *$'\r'* ]] || fail "a carriage return on a pipe: $stderr"
+	[[ ${stderr_lines[-1]} == "range-sum: done: $n integers in "* ]] ||
 		fail "stderr: $stderr"
 }
 

@@ -51,13 +51,6 @@ for s, e in r:
 '
 }
 
-refuses() {
-	local want=$1
-	shift
-	run --separate-stderr range-sum "$@"
-	assert_fails_with "$want" range-sum
-}
-
 @test "range-sum 0 10 prints 45" {
 	run --separate-stderr range-sum 0 10
 	assert_success
@@ -237,19 +230,19 @@ for s, e in [(MAX - 2**33 - 5, MAX), (MIN, MIN + 2**33 + 7),
 }
 
 @test "range-sum with one operand is a usage error" {
-	refuses 2 10
-	refuses 2 -t -- -10
+	refuses 2 range-sum 10
+	refuses 2 range-sum -t -- -10
 }
 
 @test "range-sum with three operands is a usage error naming the extra one" {
-	refuses 2 1 2 3
+	refuses 2 range-sum 1 2 3
 	assert_stderr_has "'3'"
 }
 
 @test "range-sum refuses start greater than end" {
-	refuses 2 10 5
-	refuses 2 -- "$MAX" "$MIN"
-	refuses 2 --method formula 1 0
+	refuses 2 range-sum 10 5
+	refuses 2 range-sum -- "$MAX" "$MIN"
+	refuses 2 range-sum --method formula 1 0
 }
 
 @test "range-sum refuses operands that are not decimal integers, naming them" {
@@ -272,14 +265,14 @@ for s, e in [(MAX - 2**33 - 5, MAX), (MIN, MIN + 2**33 + 7),
 }
 
 @test "range-sum refuses an unknown --method" {
-	refuses 2 --method fast 0 10
+	refuses 2 range-sum --method fast 0 10
 	assert_stderr_has "'fast'"
-	refuses 2 0 10 --method
+	refuses 2 range-sum 0 10 --method
 }
 
 @test "range-sum refuses an unknown option" {
-	refuses 2 -x 0 10
-	refuses 2 --bogus 0 10
+	refuses 2 range-sum -x 0 10
+	refuses 2 range-sum --bogus 0 10
 	assert_stderr_has 'bogus'
 }
 

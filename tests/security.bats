@@ -19,10 +19,6 @@ teardown() {
 	ipc_cleanup "$T"
 }
 
-only_root() {
-	[ "$(id -u)" -eq 0 ] || skip "needs root to act as another user"
-}
-
 @test "the --procs segment is mode 0600 and owned by its user" {
 	local p f mode=
 	range-sum --procs 2 0 9e18 3>&- &

@@ -59,6 +59,25 @@ wait_gone() {
 	return 1
 }
 
+@test "slurm_down stops the cluster and a job still running, and leaves nothing" {
+	local mark="300.$$" i
+	srun sh -c "sleep $mark" >/dev/null 2>&1 3>&- &
+	BG=$!
+	for i in $(seq 600); do
+		pgrep -f "sleep $mark" >/dev/null && break
+		sleep 0.1
+	done
+	pgrep -f "sleep $mark" >/dev/null || fail "the job never ran"
+	[ -n "$(slurm_ps "$SLURM_DIR" | grep slurmstepd)" ]
+	run slurm_down "$SLURM_DIR"
+	assert_success
+	wait "$BG" || true
+	BG=
+	assert_equal "$(slurm_ps "$SLURM_DIR")" ''
+	run pgrep -f "sleep $mark|$SLURM_DIR"
+	assert_output ''
+}
+
 @test "srun -n gives each task its rank and the task count" {
 	run --separate-stderr srun -n 2 sh -c 'echo "$SLURM_PROCID $SLURM_NTASKS"'
 	assert_success
@@ -155,6 +174,32 @@ wait_gone() {
 		"$BATS_TEST_TMPDIR/err" ||
 		fail "no resubmission of part $k: $(cat "$BATS_TEST_TMPDIR/err")"
 	[ "$(find "$OUT" -name '*.rec' | wc -l)" -eq 4 ]
+}
+
+@test "examples/slurm-array.sh resubmits the part of a task whose range-sum was killed" {
+	local a=0 b=100000000 line i
+	(
+		OUT=$OUT RANGE_SUM_OPTS='--io-wait 2ms' \
+			"$RANGETOOLS_REPO/examples/slurm-array.sh" "$a" "$b" 4 \
+			>"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err"
+		echo $? >"$BATS_TEST_TMPDIR/status"
+	) 3>&- &
+	BG=$!
+	# A task's range-sum, run by a slurmstepd of this cluster.
+	for i in $(seq 600); do
+		line=$(slurm_ps "$SLURM_DIR" | grep -m 1 '	range-sum ') && break
+		sleep 0.1
+	done
+	[ -n "$line" ] || fail "no task ever ran range-sum"
+	kill -KILL "${line%%	*}"
+	wait "$BG"
+	BG=
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/status")" 0
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/out")" "$(pysum "$a" "$b")"
+	set -- $line
+	shift $(($# - 2))
+	grep -q "resubmitting 1 missing part(s): $1 $2 \$" "$BATS_TEST_TMPDIR/err" ||
+		fail "no resubmission of $1 $2: $(cat "$BATS_TEST_TMPDIR/err")"
 }
 
 @test "examples/slurm-array.sh gives up after ROUNDS, naming what is still missing" {

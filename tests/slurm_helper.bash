@@ -7,7 +7,9 @@
 #			squeue, scancel and sinfo: eval "$(slurm_env DIR)"
 #	slurm_down DIR	cancel every job, stop every process the cluster
 #			started (daemons, job steps, job tasks) and check
-#			that none is left; 1 naming any that is
+#			that none is left; 1 naming any that is.  The srun
+#			and sbatch --wait clients are the caller's: they end
+#			once their jobs are cancelled
 #	slurm_ps DIR	"pid<TAB>command line" of each of those processes
 #
 # It needs root (slurmd runs the jobs as their users) and Debian's
@@ -17,8 +19,10 @@
 # and slurmd in the foreground (as children of the caller) on two free TCP
 # ports chosen at run time, so that several clusters can run at once.
 # Every daemon gets RT_SLURM_TAG=<DIR> in its environment; slurm_ps finds
-# them by it, and their descendants: the slurmstepd of each job step and
-# what it runs.  Logs: DIR/log/{munged,slurmctld,slurmd}.log.
+# them by it, and their descendants.  The slurmstepd of a job step is no
+# descendant (slurmd forks it twice) and overwrites its environment with
+# its title, but it holds slurmd's log open: slurm_ps finds it, and what it
+# runs, by a file open under DIR.  Logs: DIR/log/{munged,slurmctld,slurmd}.log.
 #
 # It uses no bats function, so scripts outside bats can load it too.  In a
 # bats test, slurm_require DIR starts the cluster or skips the test; with
@@ -120,7 +124,9 @@ _slurm_munged() {
 }
 
 # _slurm_conf DIR CTLD_PORT SLURMD_PORT: one node, one partition, no
-# accounting, no cgroups (processes tracked through /proc).
+# accounting, no cgroups (processes tracked through /proc).  sbatch --wait
+# polls every 2s only while that is at least MinJobAge/2 (otherwise every
+# 8s, then 32s): ended jobs are forgotten after 4s.
 _slurm_conf() {
 	local dir=$1 cport=$2 dport=$3 node
 	[ -n "$cport" ] && [ -n "$dport" ] || return 1
@@ -159,7 +165,7 @@ SlurmdParameters=config_overrides
 MaxArraySize=10001
 KillWait=2
 InactiveLimit=0
-MinJobAge=300
+MinJobAge=4
 NodeName=$node NodeAddr=127.0.0.1 CPUs=$SLURM_CPUS State=UNKNOWN
 PartitionName=rt Nodes=$node Default=YES MaxTime=INFINITE State=UP
 EOF
@@ -192,36 +198,55 @@ _slurm_daemons() {
 	return 1
 }
 
-# slurm_ps DIR: every process tagged with DIR, and all their descendants.
+# slurm_ps DIR: every process tagged with DIR or holding a file open under
+# DIR (but slurm_ps and its callers), and all their descendants.
 slurm_ps() {
 	local dir
 	dir=$(cd "$1" 2>/dev/null && pwd) || return 0
 	python3 - "$dir" <<'PY'
 import os, sys
-tag = b"RT_SLURM_TAG=" + sys.argv[1].encode() + b"\0"
+dir = sys.argv[1]
+tag = b"RT_SLURM_TAG=" + dir.encode() + b"\0"
 def read(pid, name):
     try:
         with open("/proc/%s/%s" % (pid, name), "rb") as f:
             return f.read()
     except OSError:
         return None
-kids, todo = {}, []
+def holds(pid):
+    try:
+        fds = os.listdir("/proc/%s/fd" % pid)
+    except OSError:
+        return False
+    for fd in fds:
+        try:
+            if os.readlink("/proc/%s/fd/%s" % (pid, fd)).startswith(dir + "/"):
+                return True
+        except OSError:
+            pass
+    return False
+kids, parent, todo = {}, {}, []
 for pid in filter(str.isdigit, os.listdir("/proc")):
     stat = read(pid, "stat")
     if stat is None:
         continue
     ppid = stat[stat.rindex(b")") + 2:].split()[1].decode()
     kids.setdefault(ppid, []).append(pid)
-    if tag in b"\0" + (read(pid, "environ") or b""):
+    parent[pid] = ppid
+    if tag in b"\0" + (read(pid, "environ") or b"") or holds(pid):
         todo.append(pid)
+# Not this process nor its ancestors, whose output may go under DIR.
+mine, pid = set(), str(os.getpid())
+while pid in parent:
+    mine.add(pid)
+    pid = parent[pid]
 want = set()
 while todo:
     pid = todo.pop()
-    if pid not in want:
+    if pid not in want and pid not in mine:
         want.add(pid)
         todo.extend(kids.get(pid, []))
-me = str(os.getpid())
-for pid in sorted(want - {me}, key=int):
+for pid in sorted(want, key=int):
     cmd = read(pid, "cmdline")
     if cmd is not None:
         print("%s\t%s" % (pid, cmd.decode(errors="replace").replace("\0", " ").strip()))
@@ -232,7 +257,9 @@ slurm_down() {
 	local dir=$1 i pids left
 	[ -d "$dir" ] || return 0
 	dir=$(cd "$dir" && pwd)
-	if [ -s "$dir/slurm.conf" ]; then
+	# Once slurmctld is gone, there is nobody to ask.
+	if [ -s "$dir/run/slurmctld.pid" ] &&
+		kill -0 "$(cat "$dir/run/slurmctld.pid")" 2>/dev/null; then
 		SLURM_CONF="$dir/slurm.conf" timeout 10 scancel --full \
 			--quiet --user="$(id -un)" >/dev/null 2>&1
 	fi

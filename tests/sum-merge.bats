@@ -20,13 +20,6 @@ rec() {
 	echo "$1 $2 $(pysum "$1" "$2")"
 }
 
-refuses() {
-	local want=$1
-	shift
-	run --separate-stderr sum-merge "$@"
-	assert_fails_with "$want" sum-merge
-}
-
 @test "sum-merge with no input prints 0" {
 	run --separate-stderr sum-merge </dev/null
 	assert_success
@@ -79,15 +72,15 @@ sum(range(0, 1000000)) + 2 * (2**63 - 1)")"
 }
 
 @test "sum-merge refuses a total that does not fit in 128 bits" {
-	refuses 1 <<<"$(py '2**127 - 1')"$'\n1'
-	refuses 1 <<<"$(py '-2**127')"$'\n-1'
-	refuses 1 <<<"$(py '2**126')"$'\n'"$(py '2**126')"
+	refuses 1 sum-merge <<<"$(py '2**127 - 1')"$'\n1'
+	refuses 1 sum-merge <<<"$(py '-2**127')"$'\n-1'
+	refuses 1 sum-merge <<<"$(py '2**126')"$'\n'"$(py '2**126')"
 }
 
 @test "sum-merge refuses a sum outside 128 bits" {
-	refuses 1 <<<"$(py '2**127')"
+	refuses 1 sum-merge <<<"$(py '2**127')"
 	assert_stderr_has 'line 1'
-	refuses 1 <<<"$(py '-2**127 - 1')"
+	refuses 1 sum-merge <<<"$(py '-2**127 - 1')"
 }
 
 @test "sum-merge ignores blank lines" {
@@ -115,23 +108,23 @@ sum(range(0, 1000000)) + 2 * (2**63 - 1)")"
 }
 
 @test "sum-merge refuses a record whose sum does not match its range" {
-	refuses 1 < <(rec 0 10; echo "10 20 $(py "$(pysum 10 20) + 1")")
+	refuses 1 sum-merge < <(rec 0 10; echo "10 20 $(py "$(pysum 10 20) + 1")")
 	assert_stderr_has 'line 2'
 }
 
 @test "sum-merge refuses overlapping records and names both" {
-	refuses 1 < <(rec 0 10; rec 20 30; rec 5 15)
+	refuses 1 sum-merge < <(rec 0 10; rec 20 30; rec 5 15)
 	assert_stderr_has '0 10'
 	assert_stderr_has '5 15'
 }
 
 @test "sum-merge refuses the same record twice" {
-	refuses 1 < <(rec -10 10; rec -10 10)
+	refuses 1 sum-merge < <(rec -10 10; rec -10 10)
 	assert_stderr_has '-10 10'
 }
 
 @test "sum-merge refuses a record inside another one" {
-	refuses 1 < <(rec 0 100; rec 40 41)
+	refuses 1 sum-merge < <(rec 0 100; rec 40 41)
 	assert_stderr_has '0 100'
 	assert_stderr_has '40 41'
 }
@@ -151,7 +144,7 @@ sum(range(0, 1000000)) + 2 * (2**63 - 1)")"
 }
 
 @test "sum-merge --expect names every missing range" {
-	refuses 3 --expect 0 100 < <(rec 10 20; rec 30 40; rec 60 90)
+	refuses 3 sum-merge --expect 0 100 < <(rec 10 20; rec 30 40; rec 60 90)
 	assert_stderr_has '0, 10)'
 	assert_stderr_has '20, 30)'
 	assert_stderr_has '40, 60)'
@@ -159,7 +152,7 @@ sum(range(0, 1000000)) + 2 * (2**63 - 1)")"
 }
 
 @test "sum-merge --expect with no records names the whole range as missing" {
-	refuses 3 --expect -5 5 </dev/null
+	refuses 3 sum-merge --expect -5 5 </dev/null
 	assert_stderr_has '-5, 5)'
 }
 
@@ -170,16 +163,16 @@ sum(range(0, 1000000)) + 2 * (2**63 - 1)")"
 }
 
 @test "sum-merge --expect refuses bare sums, which cannot be checked" {
-	refuses 1 --expect 0 10 < <(echo 45)
+	refuses 1 sum-merge --expect 0 10 < <(echo 45)
 }
 
 @test "sum-merge --expect refuses a record outside the expected range" {
-	refuses 1 --expect 0 10 < <(rec 0 10; rec 10 11)
+	refuses 1 sum-merge --expect 0 10 < <(rec 0 10; rec 10 11)
 	assert_stderr_has '10 11'
 }
 
 @test "sum-merge --expect still refuses overlaps that cover the range" {
-	refuses 1 --expect 0 10 < <(rec 0 6; rec 4 10)
+	refuses 1 sum-merge --expect 0 10 < <(rec 0 6; rec 4 10)
 }
 
 @test "sum-merge adds the files named, in turn" {
@@ -200,7 +193,7 @@ sum(range(0, 1000000)) + 2 * (2**63 - 1)")"
 @test "sum-merge finds overlaps between files and names the file" {
 	rec 0 10 >"$tmp/a"
 	rec 5 6 >"$tmp/b"
-	refuses 1 "$tmp/a" "$tmp/b"
+	refuses 1 sum-merge "$tmp/a" "$tmp/b"
 	assert_stderr_has "$tmp/a"
 	assert_stderr_has "$tmp/b"
 }
@@ -208,19 +201,19 @@ sum(range(0, 1000000)) + 2 * (2**63 - 1)")"
 @test "sum-merge names the file and line of a malformed line" {
 	printf '1\n2\n' >"$tmp/a"
 	printf '3\nbad\n' >"$tmp/b"
-	refuses 1 "$tmp/a" "$tmp/b"
+	refuses 1 sum-merge "$tmp/a" "$tmp/b"
 	assert_stderr_has "$tmp/b"
 	assert_stderr_has 'line 2'
 }
 
 @test "sum-merge refuses a missing file and prints no total" {
 	echo 5 >"$tmp/a"
-	refuses 1 "$tmp/a" "$tmp/missing"
+	refuses 1 sum-merge "$tmp/a" "$tmp/missing"
 	assert_stderr_has "$tmp/missing"
 }
 
 @test "sum-merge refuses a directory" {
-	refuses 1 "$tmp"
+	refuses 1 sum-merge "$tmp"
 	assert_stderr_has "$tmp"
 }
 
@@ -251,29 +244,29 @@ sum(range(0, 1000000)) + 2 * (2**63 - 1)")"
 }
 
 @test "sum-merge refuses --expect without two values" {
-	refuses 2 --expect 0 </dev/null
-	refuses 2 --expect </dev/null
+	refuses 2 sum-merge --expect 0 </dev/null
+	refuses 2 sum-merge --expect </dev/null
 }
 
 @test "sum-merge refuses --expect with start greater than end" {
-	refuses 2 --expect 10 5 </dev/null
+	refuses 2 sum-merge --expect 10 5 </dev/null
 }
 
 @test "sum-merge refuses --expect operands that are not integers" {
-	refuses 2 --expect 0 1.5 </dev/null
+	refuses 2 sum-merge --expect 0 1.5 </dev/null
 	assert_stderr_has "'1.5'"
-	refuses 2 --expect 9223372036854775808 0 </dev/null
+	refuses 2 sum-merge --expect 9223372036854775808 0 </dev/null
 	assert_stderr_has "'9223372036854775808'"
 }
 
 @test "sum-merge refuses --count and --timeout without --mq" {
-	refuses 2 --count 2 </dev/null
-	refuses 2 --timeout 1s </dev/null
+	refuses 2 sum-merge --count 2 </dev/null
+	refuses 2 sum-merge --timeout 1s </dev/null
 }
 
 @test "sum-merge refuses an unknown option" {
-	refuses 2 -x </dev/null
-	refuses 2 --bogus </dev/null
+	refuses 2 sum-merge -x </dev/null
+	refuses 2 sum-merge --bogus </dev/null
 	assert_stderr_has 'bogus'
 }
 
@@ -284,12 +277,12 @@ sum(range(0, 1000000)) + 2 * (2**63 - 1)")"
 }
 
 @test "sum-merge refuses a line holding a NUL byte, naming it" {
-	refuses 1 < <(printf '5\n1\0002\n3\n')
+	refuses 1 sum-merge < <(printf '5\n1\0002\n3\n')
 	assert_stderr_has 'line 2'
 }
 
 @test "sum-merge fails when its input cannot be read" {
-	refuses 1 <"$tmp"
+	refuses 1 sum-merge <"$tmp"
 	assert_stderr_has 'stdin'
 }
 
@@ -314,7 +307,7 @@ sum(range(0, 1000000)) + 2 * (2**63 - 1)")"
 }
 
 @test "sum-merge --expect names gaps at both ends of the 64-bit domain" {
-	refuses 3 --expect "$MIN" "$MAX" < <(rec -5 5)
+	refuses 3 sum-merge --expect "$MIN" "$MAX" < <(rec -5 5)
 	assert_stderr_has "[$MIN, -5)"
 	assert_stderr_has "[5, $MAX)"
 }
@@ -350,27 +343,27 @@ sum(range(0, 1000000)) + 2 * (2**63 - 1)")"
 }
 
 @test "sum-merge --missing still refuses overlapping, malformed and out-of-range records" {
-	refuses 1 --expect 0 10 --missing < <(rec 0 6; rec 4 8)
+	refuses 1 sum-merge --expect 0 10 --missing < <(rec 0 6; rec 4 8)
 	assert_stderr_has 'overlap'
-	refuses 1 --expect 0 10 --missing < <(rec 0 6; echo 'x y z')
+	refuses 1 sum-merge --expect 0 10 --missing < <(rec 0 6; echo 'x y z')
 	assert_stderr_has 'line 2'
-	refuses 1 --expect 0 10 --missing < <(rec 5 11)
+	refuses 1 sum-merge --expect 0 10 --missing < <(rec 5 11)
 	assert_stderr_has '5 11'
-	refuses 1 --expect 0 10 --missing < <(echo 45)
-	refuses 1 --expect 0 10 --missing < <(echo '0 5 11')
+	refuses 1 sum-merge --expect 0 10 --missing < <(echo 45)
+	refuses 1 sum-merge --expect 0 10 --missing < <(echo '0 5 11')
 }
 
 @test "sum-merge --missing needs --expect and refuses --mq and --shm" {
-	refuses 2 --missing </dev/null
+	refuses 2 sum-merge --missing </dev/null
 	assert_stderr_has '--expect'
-	refuses 2 --expect 0 10 --missing --mq /rt-nonexistent
-	refuses 2 --expect 0 10 --missing --shm /rt-nonexistent
+	refuses 2 sum-merge --expect 0 10 --missing --mq /rt-nonexistent
+	refuses 2 sum-merge --expect 0 10 --missing --shm /rt-nonexistent
 }
 
 @test "sum-merge --missing feeds range-split and range-sum to re-run exactly what was lost" {
 	# Two of five parts are lost; the gaps are cut further for fan-out.
 	range-split -n 5 0 1e6 | sed '2d;4d' | range-sum -t >"$tmp/recs"
-	refuses 3 --expect 0 1e6 "$tmp/recs"
+	refuses 3 sum-merge --expect 0 1e6 "$tmp/recs"
 	sum-merge --expect 0 1e6 --missing "$tmp/recs" >"$tmp/gaps"
 	assert_equal "$(cat "$tmp/gaps")" $'200000 400000\n600000 800000'
 	range-split -s 30000 <"$tmp/gaps" | xargs -P 2 -L 1 range-sum -t >>"$tmp/recs"

@@ -51,6 +51,15 @@ for name in sys.argv[1:]:
 PY
 }
 
+# refuses STATUS PROG ARGS...: PROG ARGS (with the caller's stdin) fails
+# with STATUS, prints nothing on stdout and one stderr line from PROG.
+refuses() {
+	local want=$1
+	shift
+	run --separate-stderr "$@"
+	assert_fails_with "$want" "$1"
+}
+
 # assert_one_stderr_line_from PROG: exactly one line on stderr, naming PROG.
 # Needs `run --separate-stderr`.
 assert_one_stderr_line_from() {
@@ -97,4 +106,45 @@ wait_until() {
 		sleep 0.05
 	done
 	fail "never true: $*"
+}
+
+# only_root: skips the test unless it runs as root.
+only_root() {
+	[ "$(id -u)" -eq 0 ] || skip "needs root to act as another user"
+}
+
+# children_are PID N: PID has exactly N children.
+children_are() {
+	[ "$(pgrep -P "$1" | wc -l)" -eq "$2" ]
+}
+
+# exited PID: process PID has ended (it may be a zombie nobody reaped yet).
+exited() {
+	local st
+	st=$(ps -o stat= -p "$1") || return 0
+	[[ $st == Z* ]]
+}
+
+# threads_are PID N: process PID runs exactly N threads.
+threads_are() {
+	local t
+	t=$(ls "/proc/$1/task" 2>/dev/null | wc -l)
+	[ "$t" -eq "$2" ]
+}
+
+# The probe (make builds it) looks at POSIX IPC objects without creating
+# them: /dev/mqueue is not always mounted.
+PROBE="$RANGETOOLS_REPO/tests/ipc-probe"
+
+# mq_gone NAME: opening the queue without O_CREAT fails with ENOENT.
+mq_gone() {
+	run "$PROBE" mq "$1"
+	[ "$status" -eq 1 ] || fail "queue $1 is still there (probe: $status)"
+}
+
+# shm_gone NAME: no shared-memory object and no /dev/shm entry.
+shm_gone() {
+	run "$PROBE" shm "$1"
+	[ "$status" -eq 1 ] || fail "table $1 is still there (probe: $status)"
+	[ ! -e "/dev/shm${1}" ] || fail "/dev/shm$1 is still there"
 }

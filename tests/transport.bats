@@ -4,8 +4,6 @@
 
 load test_helper
 
-PROBE="$BATS_TEST_DIRNAME/ipc-probe"
-
 setup() {
 	[ -x "$PROBE" ] || fail "tests/ipc-probe is not built (run make)"
 	Q=$(ipc_name q)
@@ -17,19 +15,6 @@ teardown() {
 	ipc_cleanup "$Q" "$T" "${MORE[@]}"
 }
 
-# mq_gone NAME: opening the queue without O_CREAT fails with ENOENT.
-mq_gone() {
-	run "$PROBE" mq "$1"
-	[ "$status" -eq 1 ] || fail "queue $1 is still there (probe: $status)"
-}
-
-# shm_gone NAME: no shared-memory object and no /dev/shm entry.
-shm_gone() {
-	run "$PROBE" shm "$1"
-	[ "$status" -eq 1 ] || fail "table $1 is still there (probe: $status)"
-	[ ! -e "/dev/shm${1}" ] || fail "/dev/shm$1 is still there"
-}
-
 # mq_field NAME N: field N of "maxmsg msgsize curmsgs mode uid".
 mq_field() {
 	"$PROBE" mq-stat "$1" | cut -d ' ' -f "$2"
@@ -37,10 +22,6 @@ mq_field() {
 
 queue_holds() {
 	[ "$(mq_field "$Q" 3 2>/dev/null)" = "$1" ]
-}
-
-only_root() {
-	[ "$(id -u)" -eq 0 ] || skip "needs root to act as another user"
 }
 
 as_nobody() {
@@ -493,12 +474,27 @@ as_nobody() {
 	assert_output "$(pysum 0 1000000)"
 }
 
-@test "the recipes leave nothing in /dev/shm" {
-	before=$(ls /dev/shm | grep -c rangetools- || true)
-	"$RANGETOOLS_REPO/examples/table.sh" xargs 0 1e4 2 >/dev/null
-	"$RANGETOOLS_REPO/examples/queue.sh" stop 0 1e4 2 >/dev/null
-	after=$(ls /dev/shm | grep -c rangetools- || true)
-	[ "$after" -le "$before" ]
+@test "the recipes leave no table and no queue behind" {
+	local ex=$RANGETOOLS_REPO/examples tool mode p
+	# Each recipe names its table or queue after its pid ($$).
+	grep -q '^t=/rangetools-table-\$\$$' "$ex/table.sh"
+	grep -q '^q=/rangetools-queue-\$\$$' "$ex/queue.sh"
+	for tool in xargs parallel; do
+		"$ex/table.sh" "$tool" 0 1e4 2 >"$BATS_TEST_TMPDIR/out" 3>&- &
+		p=$!
+		MORE+=("/rangetools-table-$p")
+		wait "$p" || fail "table.sh $tool failed"
+		[ "$(cat "$BATS_TEST_TMPDIR/out")" = "$(pysum 0 10000)" ]
+		shm_gone "/rangetools-table-$p"
+	done
+	for mode in stop first last; do
+		"$ex/queue.sh" "$mode" 0 1e4 2 >"$BATS_TEST_TMPDIR/out" 3>&- &
+		p=$!
+		MORE+=("/rangetools-queue-$p")
+		wait "$p" || fail "queue.sh $mode failed"
+		[ "$(cat "$BATS_TEST_TMPDIR/out")" = "$(pysum 0 10000)" ]
+		mq_gone "/rangetools-queue-$p"
+	done
 }
 
 @test "make demo's table has the article's Queue row, with its exact sum checked" {

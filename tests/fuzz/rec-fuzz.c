@@ -21,6 +21,7 @@
 #include "cli.h"
 #include "fuzz.h"
 #include "kernel.h"
+#include "lines.h"
 #include "num.h"
 #include "rec.h"
 
@@ -133,18 +134,18 @@ check_result(const char *s, const char **t, size_t *len, int nt)
 		    (nt == 1 || (num64(t[0], len[0], INT64_MIN, &rs) == 0 &&
 				 num64(t[1], len[1], INT64_MIN, &re) == 0 &&
 				 rs <= re && v == sum_formula(rs, re))))
-			want = nt;
+			want = nt == 1 ? REC_BARE : REC_RECORD;
 	}
 	PROP(rc == want, s);
-	if (rc == 1) {
+	if (rc == REC_BARE) {
 		PROP(r.sum == v, s);
 		PROP(num_parse128(num_fmt128(v, sbuf), &v, &errstr) == 0 &&
 			 v == r.sum,
 		     s);
-	} else if (rc == 3) {
+	} else if (rc == REC_RECORD) {
 		PROP(r.start == rs && r.end == re && r.sum == v, s);
 		rec_format(buf, r.start, r.end, r.sum);
-		PROP(rec_parse_result(buf, &r2, &why) == 3 &&
+		PROP(rec_parse_result(buf, &r2, &why) == REC_RECORD &&
 			 r2.start == r.start && r2.end == r.end &&
 			 r2.sum == r.sum,
 		     s);

@@ -75,7 +75,7 @@ check_record(int64_t a, int64_t b, const char *in)
 	sum = sum_formula(a, b);
 	PROP(rec_format(buf, a, b, sum) < REC_LEN, in);
 	memcpy(line, buf, sizeof(buf));
-	PROP(rec_parse_result(line, &r, &why) == 3, buf);
+	PROP(rec_parse_result(line, &r, &why) == REC_RECORD, buf);
 	PROP(r.start == a && r.end == b && r.sum == sum, buf);
 	/* The range part alone, as range-split prints it. */
 	snprintf(line, sizeof(line), "%" PRId64 " %" PRId64, a, b);

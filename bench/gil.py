@@ -1,0 +1,479 @@
+#!/usr/bin/env python3
+"""gil.py: the model's lock and CPython's GIL side by side (make gil).
+
+    python3 bench/gil.py [--seconds s] [--out dir] [--no-plot] [--no-convoy]
+
+For switch intervals 5 ms, 1 ms, 100 us, 10 us and 1 us and for 2 and 4
+threads, runs `range-sum --threads N --gil --switch-interval D --trace`
+and bench/gil_record.py (CPython, sys.setswitchinterval(D)) on about
+SECONDS (default 1) of one thread's work each, analyses both traces with
+bench/gil_analyze.py and prints per cell: hand-offs/s, hold p50 and p99,
+each thread's share of the run, failed wake-ups per hand-off (badness)
+and the slowdown against one thread, model beside CPython with their
+ratio.  Then the convoy: an I/O-bound thread's round-trips next to 0, 1
+and 2 CPU-bound threads at 5 ms and 100 us.  Writes OUT/gil.csv,
+OUT/convoy.csv, the traces, and OUT/gil.png (gnuplot): Beazley-style
+timelines, the model above CPython, and hand-offs/s against the switch
+interval.  OUT defaults to bench/out.  PYTHON (default python3) is the
+CPython measured; RANGETOOLS_BIN the directory of range-sum.
+
+The figures are one run on a machine that may be busy: a ratio says
+more than a figure, and a second run says how much they move.
+"""
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import gil_analyze  # noqa: E402
+
+INTERVALS_US = [5000, 1000, 100, 10, 1]
+THREADS = [2, 4]
+CONVOY_US = [5000, 100]
+CONVOY_CPU = [0, 1, 2]
+ROUNDTRIPS = 300
+# The model's I/O thread: each round-trip an --io-wait of this length
+# (nanosleep; Linux's timer slack makes it about 60 us).
+MODEL_IO = "1us"
+
+
+def bindir():
+    return os.environ.get("RANGETOOLS_BIN") or os.path.join(HERE, "..", "bin")
+
+
+def range_sum():
+    return os.path.join(bindir(), "range-sum")
+
+
+def python():
+    return os.environ.get("PYTHON", "python3")
+
+
+def run(cmd):
+    """Runs CMD; its wall time in seconds.  Exits if it fails."""
+    t0 = time.perf_counter()
+    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       text=True)
+    t = time.perf_counter() - t0
+    if p.returncode != 0:
+        sys.exit("gil.py: failed (%d): %s\n%s" % (p.returncode,
+                                                  " ".join(cmd), p.stderr))
+    return t
+
+
+def has_option(opt):
+    h = subprocess.run([range_sum(), "--help"], stdout=subprocess.PIPE,
+                       text=True).stdout
+    return opt in h
+
+
+def model_end(seconds):
+    """The range one model thread sums in about SECONDS."""
+    e = 10 ** 9
+    while True:
+        t = run([range_sum(), "0", str(e)])
+        if t > 0.2 or e >= 10 ** 17:
+            return int(e * seconds / t)
+        e *= 10
+
+
+def model_trace(path, threads, us, end):
+    cmd = [range_sum(), "--threads", str(threads), "--gil",
+           "--switch-interval", "%dus" % us, "--trace", path, "0", str(end)]
+    return run(cmd)
+
+
+def model_stats(threads, us, end):
+    """Without --trace: hand-offs/s from --stats' switches, nothing else."""
+    cmd = [range_sum(), "--threads", str(threads), "--gil",
+           "--switch-interval", "%dus" % us, "--stats", "0", str(end)]
+    t0 = time.perf_counter()
+    p = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                       text=True, check=True)
+    wall = time.perf_counter() - t0
+    switches = sum(int(ln.split("switches ")[1].split(",")[0])
+                   for ln in p.stderr.splitlines() if "switches " in ln)
+    return wall, {"handoffs_per_s": switches / wall, "hold_p50_us": None,
+                  "hold_p99_us": None, "share": {}, "badness": None}
+
+
+def cpython_trace(path, threads, us, end):
+    cmd = [python(), os.path.join(HERE, "gil_record.py"), "-t", str(threads),
+           "-s", "%dus" % us, "--end", str(end), "-o", path]
+    return run(cmd)
+
+
+def ratio(a, b):
+    if a is None or b is None or b == 0:
+        return None
+    return a / b
+
+
+def f(v, spec):
+    return "-" if v is None else spec % v
+
+
+def share(r):
+    return "/".join("%.0f" % (100 * s) for s in r["share"].values()) or "-"
+
+
+_mend = 0
+_traced = True
+
+
+def cells(out, seconds):
+    global _mend
+    mend = _mend = model_end(seconds)
+    # One CPython thread sums about 35 million integers a second here;
+    # gil_record.py calibrates itself, once, for the whole table.
+    cal = subprocess.run(
+        [python(), "-c", "import sys; sys.path.insert(0, %r); "
+         "import gil_record; print(int(gil_record.calibrate(200) * %f))"
+         % (HERE, seconds)], stdout=subprocess.PIPE, text=True, check=True)
+    pend = int(cal.stdout)
+    base_m = run([range_sum(), "--threads", "1", "--gil", "0", str(mend)])
+    base_p = gil_analyze.analyze(gil_analyze.load(_cp(out, 1, 5000, pend)))
+    base_p = base_p["wall_us"] / 1e6
+    print("One thread: model sums [0, %d) in %.2f s, CPython [0, %d) in "
+          "%.2f s." % (mend, base_m, pend, base_p))
+    hdr = ("%-5s %7s | %-21s | %-21s | %-21s | %-13s | %-11s | %-13s" % (
+        "thr", "switch", "hand-offs/s  m/C", "hold p50 us  m/C",
+        "hold p99 us  m/C", "share % m|C", "badness m|C", "slowdown m|C"))
+    print(hdr)
+    print("-" * len(hdr))
+    rows = []
+    for n in THREADS:
+        for us in INTERVALS_US:
+            mp = os.path.join(out, "model-t%d-%dus.json" % (n, us))
+            if _traced:
+                mw = model_trace(mp, n, us, mend)
+                m = gil_analyze.analyze(gil_analyze.load(mp))
+            else:
+                mw, m = model_stats(n, us, mend)
+            c = gil_analyze.analyze(gil_analyze.load(
+                _cp(out, n, us, pend)))
+            m["slowdown"] = mw / base_m
+            c["slowdown"] = c["wall_us"] / 1e6 / base_p
+            rh = ratio(m["handoffs_per_s"], c["handoffs_per_s"])
+            r50 = ratio(m["hold_p50_us"], c["hold_p50_us"])
+            r99 = ratio(m["hold_p99_us"], c["hold_p99_us"])
+            print("%-5d %7s | %7s %7s %5s | %7s %7s %5s | %7s %7s %5s | "
+                  "%-13s | %5s %5s | %5s %5s" % (
+                      n, "%dus" % us,
+                      f(m["handoffs_per_s"], "%.0f"),
+                      f(c["handoffs_per_s"], "%.0f"), f(rh, "%.2f"),
+                      f(m["hold_p50_us"], "%.0f"),
+                      f(c["hold_p50_us"], "%.0f"), f(r50, "%.2f"),
+                      f(m["hold_p99_us"], "%.0f"),
+                      f(c["hold_p99_us"], "%.0f"), f(r99, "%.2f"),
+                      share(m) + "|" + share(c),
+                      f(m["badness"], "%.3f"), f(c["badness"], "%.3f"),
+                      f(m["slowdown"], "%.2f"), f(c["slowdown"], "%.2f")),
+                  flush=True)
+            rows.append((n, us, m, c, rh, r50, r99))
+    with open(os.path.join(out, "gil.csv"), "w") as fh:
+        fh.write("threads,switch_us,model_handoffs_s,cpython_handoffs_s,"
+                 "ratio_handoffs,model_hold_p50_us,cpython_hold_p50_us,"
+                 "ratio_hold_p50,model_hold_p99_us,cpython_hold_p99_us,"
+                 "ratio_hold_p99,model_share,cpython_share,model_badness,"
+                 "cpython_badness,model_slowdown,cpython_slowdown\n")
+        for n, us, m, c, rh, r50, r99 in rows:
+            fh.write(",".join(str(x) for x in (
+                n, us, _n(m["handoffs_per_s"]), _n(c["handoffs_per_s"]),
+                _n(rh), _n(m["hold_p50_us"]), _n(c["hold_p50_us"]), _n(r50),
+                _n(m["hold_p99_us"]), _n(c["hold_p99_us"]), _n(r99),
+                share(m), share(c), _n(m["badness"]), _n(c["badness"]),
+                _n(m["slowdown"]), _n(c["slowdown"]))) + "\n")
+    return rows
+
+
+_cp_done = {}
+
+
+def _cp(out, n, us, end):
+    """CPython's trace for N threads at US, recorded once."""
+    p = os.path.join(out, "cpython-t%d-%dus.json" % (n, us))
+    if p not in _cp_done:
+        cpython_trace(p, n, us, end)
+        _cp_done[p] = True
+    return p
+
+
+def _n(v):
+    return "" if v is None else "%.4g" % v
+
+
+def convoy(out, seconds):
+    """The I/O thread's round-trips next to 0, 1 and 2 CPU threads."""
+    model = has_option("--io-threads") and _traced
+    print()
+    print("The convoy: %d round-trips of an I/O-bound thread next to CPU-bound"
+          " threads, each\nuntil it holds the lock again.  CPython: a byte "
+          "through cat(1) (cat), or time.sleep(%s)\n(sleep); the model: "
+          "--io-threads 1 --io-wait %s (nanosleep, as time.sleep).\nThe "
+          "model's I/O thread runs as long as the summing: its total is its "
+          "mean times %d." % (ROUNDTRIPS, MODEL_IO, MODEL_IO, ROUNDTRIPS))
+    if not model:
+        print("(this range-sum has no --io-threads or --trace: no model "
+              "column)")
+    hdr = "%7s %3s | %-26s | %-26s | %-26s" % (
+        "switch", "cpu", "total ms: model  cat sleep",
+        "p50 us: model  cat sleep", "p99 us: model  cat sleep")
+    print(hdr)
+    print("-" * len(hdr))
+    rows = []
+    g = (lambda r, key: None if r is None else r[key])
+    for us in CONVOY_US:
+        for k in CONVOY_CPU:
+            res = {}
+            for kind, extra in (("cat", []), ("sleep", ["--io-sleep",
+                                                        MODEL_IO])):
+                cp = os.path.join(out, "convoy-cpython-%s-%dus-%d.json" % (
+                    kind, us, k))
+                run([python(), os.path.join(HERE, "gil_record.py"), "-t",
+                     str(k), "--io", "--roundtrips", str(ROUNDTRIPS), "-s",
+                     "%dus" % us, "-o", cp] + extra)
+                res[kind] = gil_analyze.analyze(gil_analyze.load(cp))
+            m = None
+            if model:
+                mp = os.path.join(out, "convoy-model-%dus-%d.json" % (us, k))
+                # Alone: one thread whose every chunk is a round-trip;
+                # else an --io-threads thread while K threads sum.
+                if k == 0:
+                    cmd = ["--threads", "1", "--gil", "--io-wait", MODEL_IO,
+                           "0", str(ROUNDTRIPS * 16384)]
+                else:
+                    cmd = ["--threads", str(k), "--gil", "--io-wait",
+                           MODEL_IO, "--io-threads", "1", "0",
+                           str(int(_mend * seconds))]
+                run([range_sum(), "--switch-interval", "%dus" % us,
+                     "--trace", mp] + cmd)
+                m = gil_analyze.analyze(gil_analyze.load(mp))
+                if m["io_roundtrips"]:
+                    m["io_total_ms"] *= ROUNDTRIPS / m["io_roundtrips"]
+            c, cs = res["cat"], res["sleep"]
+            print("%7s %3d | %14s %5s %5s | %14s %5s %5s | %14s %5s %5s" % (
+                "%dus" % us, k, f(g(m, "io_total_ms"), "%.1f"),
+                f(c["io_total_ms"], "%.1f"), f(cs["io_total_ms"], "%.1f"),
+                f(g(m, "io_p50_us"), "%.0f"), f(c["io_p50_us"], "%.0f"),
+                f(cs["io_p50_us"], "%.0f"), f(g(m, "io_p99_us"), "%.0f"),
+                f(c["io_p99_us"], "%.0f"), f(cs["io_p99_us"], "%.0f")),
+                flush=True)
+            rows.append((us, k, m, c, cs))
+    with open(os.path.join(out, "convoy.csv"), "w") as fh:
+        fh.write("switch_us,cpu_threads,model_roundtrips,model_total_ms,"
+                 "cpython_cat_total_ms,cpython_sleep_total_ms,model_p50_us,"
+                 "cpython_cat_p50_us,cpython_sleep_p50_us,model_p99_us,"
+                 "cpython_cat_p99_us,cpython_sleep_p99_us\n")
+        for us, k, m, c, cs in rows:
+            fh.write(",".join(str(x) for x in (
+                us, k, g(m, "io_roundtrips") or "",
+                _n(g(m, "io_total_ms")), _n(c["io_total_ms"]),
+                _n(cs["io_total_ms"]), _n(g(m, "io_p50_us")),
+                _n(c["io_p50_us"]), _n(cs["io_p50_us"]),
+                _n(g(m, "io_p99_us")), _n(c["io_p99_us"]),
+                _n(cs["io_p99_us"]))) + "\n")
+    return rows
+
+
+def targets(rows, crows):
+    """Issue 11's targets for the ratios model/CPython, met or not."""
+    print("\nTargets (model/CPython): hand-offs/s and hold p50 within "
+          "0.75-1.33x at 5 ms, 1 ms\nand 100 us, within 0.5-2x at 10 us "
+          "and 1 us; convoy total at 5 ms within 0.5-2x.")
+    met = total = 0
+    for n, us, m, c, rh, r50, r99 in rows:
+        lo, hi = (0.75, 1.33) if us >= 100 else (0.5, 2.0)
+        for what, r in (("hand-offs/s", rh), ("hold p50", r50)):
+            if r is None:
+                continue  # no figure (a range-sum without --trace)
+            ok = lo <= r <= hi
+            met += ok
+            total += 1
+            if not ok:
+                print("  NOT MET: %d threads, %d us, %s: %s" % (
+                    n, us, what, f(r, "%.2fx")))
+    for us, k, m, c, cs in crows:
+        if us != 5000 or k == 0 or m is None:
+            continue
+        r = ratio(m["io_total_ms"], c["io_total_ms"])
+        ok = r is not None and 0.5 <= r <= 2.0
+        met += ok
+        total += 1
+        print("  %s: convoy at 5 ms, %d CPU threads: model %s ms, CPython "
+              "cat %s ms for %d round-trips: %s (against CPython sleep: %s)"
+              % ("met" if ok else "NOT MET", k, f(m["io_total_ms"], "%.1f"),
+                 f(c["io_total_ms"], "%.1f"), ROUNDTRIPS, f(r, "%.2fx"),
+                 f(ratio(m["io_total_ms"], cs["io_total_ms"]), "%.2fx")))
+    print("  %d of %d met." % (met, total))
+
+
+def busiest(trace, span):
+    """The start of the SPAN us of TRACE with the most holds starting."""
+    ts = sorted(e["ts"] for e in gil_analyze.load(trace)["traceEvents"]
+                if e.get("name") == "hold")
+    best, start, j = -1, 0.0, 0
+    for i, t in enumerate(ts):
+        while j < len(ts) and ts[j] < t + span:
+            j += 1
+        if j - i > best:
+            best, start = j - i, t
+    return start
+
+
+def timeline(trace, path, start_us, span_us):
+    """Hold boxes and failed wake-ups of TRACE in [start, start+span), as
+    gnuplot data: "x0 x1 y0 y1" per hold in PATH.box, "x y" per failed
+    wake-up in PATH.red; x in ms from START, y the thread's band."""
+    doc = gil_analyze.load(trace)
+    t1 = start_us + span_us
+    with open(path + ".box", "w") as box, open(path + ".red", "w") as red:
+        box.write("# x0 x1 y0 y1\n")
+        red.write("# x y\n")
+        for e in doc["traceEvents"]:
+            if e.get("ph") != "X":
+                continue
+            a, b = e["ts"], e["ts"] + e["dur"]
+            if b < start_us or a > t1:
+                continue
+            y = e["tid"]
+            if e["name"] == "hold":
+                box.write("%.3f %.3f %.2f %.2f\n" % (
+                    (max(a, start_us) - start_us) / 1000,
+                    (min(b, t1) - start_us) / 1000, y - 0.35, y + 0.35))
+            elif (e["name"] == "wait"
+                  and e.get("args", {}).get("woken") == "signal"
+                  and e.get("args", {}).get("acquired") is False):
+                red.write("%.3f %d\n" % ((b - start_us) / 1000, y))
+
+
+def plot(out, rows):
+    if not shutil.which("gnuplot"):
+        print("(no gnuplot: no %s/gil.png)" % out)
+        return
+    # Timelines: 4 threads, 5 ms and 100 us, a stretch from mid-run.
+    panes = []
+    for us, span in ((5000, 60000), (100, 2000)):
+        for tool in ("model", "cpython") if _traced else ("cpython",):
+            tr = os.path.join(out, "%s-t4-%dus.json" % (tool, us))
+            if not os.path.exists(tr):
+                continue
+            base = os.path.join(out, "tl-%s-%dus" % (tool, us))
+            timeline(tr, base, busiest(tr, span), span)
+            panes.append((tool, us, span, base))
+    with open(os.path.join(out, "handoffs.dat"), "w") as fh:
+        fh.write("# threads switch_us model cpython\n")
+        for n in THREADS:
+            for r in rows:
+                if r[0] == n:
+                    fh.write("%d %d %s %s\n" % (
+                        n, r[1], _n(r[2]["handoffs_per_s"]) or "NaN",
+                        _n(r[3]["handoffs_per_s"]) or "NaN"))
+            fh.write("\n\n")
+    g = ["set terminal pngcairo size 900,820 font 'sans,9'",
+         "set output '%s'" % os.path.join(out, "gil.png"),
+         "set multiplot",
+         "set style fill solid 1.0 noborder",
+         "unset key"]
+    names = {"model": "range-sum --gil",
+             "cpython": "CPython %s" % _pyver()}
+    h = 0.17
+    for i, (tool, us, span, base) in enumerate(panes):
+        col = 0 if us == 5000 else 1
+        row = i % 2
+        g += ["set size 0.5,%f" % h,
+              "set origin %f,%f" % (0.5 * col, 1 - h * (row + 1) - 0.01),
+              "set title \"%s, 4 threads, switch interval %s\"" % (
+                  names[tool], "5 ms" if us == 5000 else "100 us"),
+              "set xrange [0:%f]" % (span / 1000),
+              "set yrange [0.4:4.6]",
+              "set ytics ('t1' 1, 't2' 2, 't3' 3, 't4' 4)",
+              "set xlabel 'ms'",
+              "plot '%s.box' using (($1+$2)/2):(($3+$4)/2):1:2:3:4 "
+              "with boxxyerrorbars lc rgb '#2ca02c'" % base
+              + (", '%s.red' using 1:2 with points pt 7 ps 0.6 lc rgb 'red'"
+                 % base if _points(base + ".red") else "")]
+    hd = os.path.join(out, "handoffs.dat")
+    g += ["set size 1,%f" % (1 - 2 * h - 0.03),
+          "set origin 0,0",
+          "set title 'Above: who holds the lock (green) and failed "
+          "wake-ups (red).  Below: hand-offs per second against the "
+          "switch interval'",
+          "set logscale xy",
+          "set xrange [0.7:7000]",
+          "set autoscale y",
+          "set ytics auto",
+          "set xlabel 'switch interval, us'",
+          "set ylabel 'hand-offs/s'",
+          "set key top right",
+          "plot '%s' index 0 using 2:3 with linespoints lw 2 pt 7 "
+          "title 'model, 2 threads', "
+          "'%s' index 0 using 2:4 with linespoints lw 2 pt 5 dt 2 "
+          "title 'CPython, 2 threads', "
+          "'%s' index 1 using 2:3 with linespoints lw 2 pt 7 "
+          "title 'model, 4 threads', "
+          "'%s' index 1 using 2:4 with linespoints lw 2 pt 5 dt 2 "
+          "title 'CPython, 4 threads'" % (hd, hd, hd, hd),
+          "unset multiplot"]
+    gp = os.path.join(out, "gil.gp")
+    with open(gp, "w") as fh:
+        fh.write("\n".join(g) + "\n")
+    subprocess.run(["gnuplot", gp], check=True)
+    print("\nWrote %s (gnuplot script %s)." % (
+        os.path.join(out, "gil.png"), gp))
+
+
+def _points(path):
+    with open(path) as fh:
+        return any(not ln.startswith("#") for ln in fh)
+
+
+def _pyver():
+    return subprocess.run([python(), "-c", "import platform; "
+                           "print(platform.python_version())"],
+                          stdout=subprocess.PIPE, text=True).stdout.strip()
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--seconds", type=float, default=1.0)
+    ap.add_argument("--out", default=os.path.join(HERE, "out"))
+    ap.add_argument("--no-plot", action="store_true")
+    ap.add_argument("--no-convoy", action="store_true")
+    a = ap.parse_args()
+    os.makedirs(a.out, exist_ok=True)
+    global _traced
+    _traced = has_option("--trace")
+    if not _traced:
+        print("%s has no --trace: the model's hand-offs come from --stats, "
+              "and it has\nno other figures, no timeline.\n" % range_sum())
+    cpu = open("/proc/cpuinfo").read() if os.path.exists(
+        "/proc/cpuinfo") else ""
+    model = next((ln.split(":", 1)[1].strip() for ln in cpu.splitlines()
+                  if ln.startswith("model name")), "?")
+    flags = next((ln.split(":", 1)[1].split() for ln in cpu.splitlines()
+                  if ln.startswith("flags")), [])
+    load = open("/proc/loadavg").read().split()[0] if os.path.exists(
+        "/proc/loadavg") else "?"
+    print("make gil: %s (%s), %d cores, load %s; CPython %s (%s)" % (
+        model, "+".join(x for x in ("avx2", "avx512f") if x in flags),
+        os.cpu_count(), load, _pyver(), python()))
+    print("m/C: model over CPython.  share: each thread's part of the run "
+          "holding the lock.\nbadness: failed wake-ups per hand-off (CPython:"
+          " not observable, see gil_analyze.py).\n")
+    rows = cells(a.out, a.seconds)
+    crows = [] if a.no_convoy else convoy(a.out, a.seconds)
+    targets(rows, crows)
+    if not a.no_plot:
+        plot(a.out, rows)
+    print("CSV: %s" % ", ".join(os.path.join(a.out, x) for x in (
+        "gil.csv", "convoy.csv")))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,546 @@
+/*
+ * trace.c: range-sum --trace FILE, the locked-thread model's lock as
+ * Chrome Trace Event JSON (the object form), which Perfetto,
+ * chrome://tracing and speedscope open.  The format is the one shared
+ * with the CPython recorder (issue 11):
+ *
+ *   hold  ph X   a worker holds the lock (stamped under the lock's mutex,
+ *                so that the hold slices of two workers never overlap)
+ *   wait  ph X   one timed wait for the lock, args acquired and woken
+ *   io    ph X   an --io-wait sleep, without the lock
+ *   run   ph X   without --gil: a worker runs, between --io-wait sleeps
+ *   drop_request, forced_switch   ph i, scope t
+ *   switches     ph C   the hand-offs so far, at each hand-off
+ *   process_name, thread_name, thread_sort_index   ph M
+ *
+ * ts and dur are microseconds since trace_open() on CLOCK_MONOTONIC with
+ * three decimals, so nanoseconds exactly; pid is the process id, tid the
+ * worker's number, 1 to N.  The array's elements are in no particular
+ * order (each worker's own are in time order): viewers sort them.
+ * "wait" always carries "woken" ("signal" or "timeout"), not only on a
+ * failed wake-up.
+ *
+ * Memory stays bounded by streaming: each worker formats its events into
+ * its own buffer of TRACE_BUF bytes and, when that is full, writes it to
+ * the file under the file's mutex.  Nothing is dropped.  The file is a
+ * temporary one beside FILE, renamed to FILE when the trace is complete.
+ * A thread of its own waits for SIGINT, SIGTERM and SIGHUP (blocked in
+ * all the others), and for SIGPIPE (handed on by the main thread, which
+ * writes stdout): it stops the workers at their next event, writes out
+ * what the buffers hold and the closing of the object, renames the file
+ * and raises the signal again, so an interrupted run leaves a valid JSON
+ * up to that point.  An exit on an error removes the temporary file.
+ */
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "clock.h"
+#include "trace.h"
+
+#define TRACE_BUF   65536 /* bytes buffered per worker */
+#define TRACE_EVENT 256	  /* the longest event, with room to spare */
+
+struct tbuf {
+	pthread_mutex_t mu; /* taken by the owner, or to stop it */
+	size_t len;
+	uint64_t events;
+	char *buf;
+};
+
+struct trace {
+	const char *path;
+	char *tmp;
+	int fd;
+	int64_t t0;
+	long pid;
+	struct trace_info info;
+	atomic_ulong switches;
+	pthread_mutex_t file_mu; /* guards fd and error */
+	int error;		 /* the first failed write's errno */
+	pthread_mutex_t end_mu;	 /* guards closed */
+	int closed;
+	int nbuf; /* buffer 0: the main thread's metadata */
+	struct tbuf *b;
+};
+
+/* The open trace, for the exit handler. */
+static struct trace *active;
+
+static const int stop_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGPIPE};
+static pthread_t signal_thread;
+
+static char *
+put_str(char *p, const char *s)
+{
+	size_t n = strlen(s);
+
+	memcpy(p, s, n);
+	return p + n;
+}
+
+static char *
+put_u64(char *p, uint64_t v)
+{
+	char d[24];
+	int n = 0;
+
+	do
+		d[n++] = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	while (n > 0)
+		*p++ = d[--n];
+	return p;
+}
+
+/* Nanoseconds as microseconds with three decimals: exact. */
+static char *
+put_us(char *p, int64_t ns)
+{
+	if (ns < 0)
+		ns = 0;
+	p = put_u64(p, (uint64_t)ns / 1000);
+	*p++ = '.';
+	*p++ = (char)('0' + ns / 100 % 10);
+	*p++ = (char)('0' + ns / 10 % 10);
+	*p++ = (char)('0' + ns % 10);
+	return p;
+}
+
+/* Writes all of buf; a failure is kept for trace_close() to report. */
+static void
+write_all(struct trace *tr, const char *buf, size_t len)
+{
+	ssize_t n;
+
+	pthread_mutex_lock(&tr->file_mu);
+	while (len > 0 && tr->error == 0) {
+		n = write(tr->fd, buf, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			tr->error = n < 0 ? errno : EIO;
+			break;
+		}
+		buf += n;
+		len -= (size_t)n;
+	}
+	pthread_mutex_unlock(&tr->file_mu);
+}
+
+static void
+flush_locked(struct trace *tr, struct tbuf *b)
+{
+	write_all(tr, b->buf, b->len);
+	b->len = 0;
+}
+
+/* Appends one event, begun with its separator, to the buffer of tid. */
+static void
+emit(struct trace *tr, int tid, const char *ev, size_t n)
+{
+	struct tbuf *b = &tr->b[tid >= 0 && tid < tr->nbuf ? tid : 0];
+
+	pthread_mutex_lock(&b->mu);
+	if (b->len + n > TRACE_BUF)
+		flush_locked(tr, b);
+	memcpy(b->buf + b->len, ev, n);
+	b->len += n;
+	b->events++;
+	pthread_mutex_unlock(&b->mu);
+}
+
+/* ",\n{"name":NAME,"ph":PH, up to the fields that follow. */
+static char *
+head(char *p, const char *name, const char *ph)
+{
+	p = put_str(p, ",\n{\"name\":\"");
+	p = put_str(p, name);
+	p = put_str(p, "\",\"ph\":\"");
+	p = put_str(p, ph);
+	return put_str(p, "\",");
+}
+
+static char *
+pid_tid(struct trace *tr, char *p, int tid)
+{
+	p = put_str(p, "\"pid\":");
+	p = put_u64(p, (uint64_t)tr->pid);
+	p = put_str(p, ",\"tid\":");
+	return put_u64(p, (uint64_t)tid);
+}
+
+static char *
+ts(struct trace *tr, char *p, int64_t t)
+{
+	p = put_str(p, "\"ts\":");
+	return put_us(p, t - tr->t0);
+}
+
+static const char *const slice_names[] = {"hold", "io", "run"};
+
+void
+trace_slice(struct trace *tr, int tid, enum trace_slice what, int64_t t0,
+	    int64_t t1)
+{
+	char ev[TRACE_EVENT], *p = ev;
+
+	p = head(p, slice_names[what], "X");
+	p = ts(tr, p, t0);
+	p = put_str(p, ",\"dur\":");
+	p = put_us(p, t1 - t0);
+	*p++ = ',';
+	p = pid_tid(tr, p, tid);
+	*p++ = '}';
+	emit(tr, tid, ev, (size_t)(p - ev));
+}
+
+void
+trace_wait(struct trace *tr, int tid, int64_t t0, int64_t t1, int acquired,
+	   int timeout)
+{
+	char ev[TRACE_EVENT], *p = ev;
+
+	p = head(p, "wait", "X");
+	p = ts(tr, p, t0);
+	p = put_str(p, ",\"dur\":");
+	p = put_us(p, t1 - t0);
+	*p++ = ',';
+	p = pid_tid(tr, p, tid);
+	p = put_str(p, ",\"args\":{\"acquired\":");
+	p = put_str(p, acquired ? "true" : "false");
+	p = put_str(p, ",\"woken\":");
+	p = put_str(p, timeout ? "\"timeout\"}}" : "\"signal\"}}");
+	emit(tr, tid, ev, (size_t)(p - ev));
+}
+
+void
+trace_instant(struct trace *tr, int tid, enum trace_instant what, int64_t t)
+{
+	char ev[TRACE_EVENT], *p = ev;
+
+	p = head(p,
+		 what == TRACE_DROP_REQUEST ? "drop_request" : "forced_switch",
+		 "i");
+	p = put_str(p, "\"s\":\"t\",");
+	p = ts(tr, p, t);
+	*p++ = ',';
+	p = pid_tid(tr, p, tid);
+	*p++ = '}';
+	emit(tr, tid, ev, (size_t)(p - ev));
+}
+
+void
+trace_switch(struct trace *tr, int tid, int64_t t)
+{
+	char ev[TRACE_EVENT], *p = ev;
+	unsigned long n = atomic_fetch_add(&tr->switches, 1) + 1;
+
+	p = head(p, "switches", "C");
+	p = ts(tr, p, t);
+	p = put_str(p, ",\"pid\":");
+	p = put_u64(p, (uint64_t)tr->pid);
+	p = put_str(p, ",\"args\":{\"switches\":");
+	p = put_u64(p, n);
+	p = put_str(p, "}}");
+	emit(tr, tid, ev, (size_t)(p - ev));
+}
+
+/* The metadata: the process's and each worker's name, workers in order. */
+static void
+metadata(struct trace *tr)
+{
+	char ev[TRACE_EVENT];
+	int k, n;
+
+	n = snprintf(ev, sizeof(ev),
+		     "{\"traceEvents\":[\n{\"name\":\"process_name\","
+		     "\"ph\":\"M\",\"pid\":%ld,\"args\":{\"name\":\"%s\"}}",
+		     tr->pid,
+		     tr->info.gil ? "range-sum --gil" : "range-sum --threads");
+	emit(tr, 0, ev, (size_t)n);
+	for (k = 1; k <= tr->info.threads; k++) {
+		n = snprintf(ev, sizeof(ev),
+			     ",\n{\"name\":\"thread_name\",\"ph\":\"M\","
+			     "\"pid\":%ld,\"tid\":%d,"
+			     "\"args\":{\"name\":\"worker %d\"}}",
+			     tr->pid, k, k);
+		emit(tr, 0, ev, (size_t)n);
+		n = snprintf(ev, sizeof(ev),
+			     ",\n{\"name\":\"thread_sort_index\",\"ph\":\"M\","
+			     "\"pid\":%ld,\"tid\":%d,"
+			     "\"args\":{\"sort_index\":%d}}",
+			     tr->pid, k, k);
+		emit(tr, 0, ev, (size_t)n);
+	}
+	/* The head goes first: the workers' buffers follow it. */
+	flush_locked(tr, &tr->b[0]);
+}
+
+static const char *
+signal_name(int sig)
+{
+	switch (sig) {
+	case SIGINT:
+		return "SIGINT";
+	case SIGTERM:
+		return "SIGTERM";
+	case SIGHUP:
+		return "SIGHUP";
+	default:
+		return "SIGPIPE";
+	}
+}
+
+/* The end of the array and the object: otherData says how it ended. */
+static void
+tail(struct trace *tr, int sig)
+{
+	char ev[512], *p = ev;
+	uint64_t events = 0;
+	int i;
+
+	for (i = 0; i < tr->nbuf; i++)
+		events += tr->b[i].events;
+	p = put_str(p,
+		    "\n],\"displayTimeUnit\":\"ms\",\"otherData\":{"
+		    "\"tool\":\"range-sum\",\"version\":\"" RANGETOOLS_VERSION
+		    "\",\"clock\":\"CLOCK_MONOTONIC\",\"threads\":");
+	p = put_u64(p, (uint64_t)tr->info.threads);
+	p = put_str(p, ",\"gil\":");
+	p = put_str(p, tr->info.gil ? "true" : "false");
+	if (tr->info.gil) {
+		p = put_str(p, ",\"switch_interval_us\":");
+		p = put_us(p, tr->info.switch_ns);
+	}
+	p = put_str(p, ",\"io_wait_us\":");
+	p = put_us(p, tr->info.io_ns);
+	p = put_str(p, ",\"switches\":");
+	p = put_u64(p, atomic_load(&tr->switches));
+	p = put_str(p, ",\"events\":");
+	p = put_u64(p, events);
+	p = put_str(p, ",\"dropped_events\":0,\"buffer_bytes\":");
+	p = put_u64(p, TRACE_BUF);
+	p = put_str(p, ",\"complete\":");
+	p = put_str(p, sig == 0 ? "true" : "false");
+	if (sig != 0) {
+		p = put_str(p, ",\"signal\":\"");
+		p = put_str(p, signal_name(sig));
+		*p++ = '"';
+	}
+	p = put_str(p, "}}\n");
+	write_all(tr, ev, (size_t)(p - ev));
+}
+
+/*
+ * Writes out every buffer and the tail and renames the file.  The
+ * buffers stay locked: a worker stops at its next event.  Called with
+ * end_mu held; 0, or the errno of what failed.
+ */
+static int
+finish(struct trace *tr, int sig)
+{
+	int i, e;
+
+	for (i = 0; i < tr->nbuf; i++) {
+		pthread_mutex_lock(&tr->b[i].mu);
+		flush_locked(tr, &tr->b[i]);
+	}
+	tail(tr, sig);
+	tr->closed = 1;
+	e = tr->error;
+	if (close(tr->fd) != 0 && e == 0)
+		e = errno;
+	if (e == 0 && rename(tr->tmp, tr->path) != 0)
+		e = errno;
+	if (e != 0)
+		unlink(tr->tmp);
+	return e;
+}
+
+static void
+stop_set(sigset_t *set)
+{
+	size_t i;
+
+	sigemptyset(set);
+	for (i = 0; i < sizeof(stop_signals) / sizeof(stop_signals[0]); i++)
+		sigaddset(set, stop_signals[i]);
+}
+
+/* The stop signals' thread: complete the trace, then die of the signal. */
+static void *
+signal_main(void *arg)
+{
+	struct trace *tr = arg;
+	struct sigaction sa;
+	sigset_t set, one;
+	int sig;
+
+	stop_set(&set);
+	for (;;) {
+		if (sigwait(&set, &sig) != 0)
+			continue;
+		/* Blocked, an ignored signal still arrives here: skip it. */
+		if (sigaction(sig, NULL, &sa) == 0 && sa.sa_handler == SIG_IGN)
+			continue;
+		break;
+	}
+	pthread_mutex_lock(&tr->end_mu);
+	if (!tr->closed)
+		finish(tr, sig);
+	/* As it was: the default, or a handler that removes an IPC object. */
+	if (sig == SIGPIPE)
+		signal(sig, SIG_DFL);
+	sigemptyset(&one);
+	sigaddset(&one, sig);
+	pthread_sigmask(SIG_UNBLOCK, &one, NULL);
+	raise(sig);
+	signal(sig, SIG_DFL);
+	raise(sig);
+	_exit(128 + sig);
+}
+
+/*
+ * SIGPIPE goes to the thread that wrote to the pipe, the main thread:
+ * it hands the signal on to the signal thread and waits to die of it.
+ */
+static void
+on_sigpipe(int sig)
+{
+	pthread_kill(signal_thread, sig);
+	for (;;)
+		pause();
+}
+
+/* An exit on an error leaves no file behind. */
+static void
+remove_tmp(void)
+{
+	if (active != NULL && !active->closed)
+		unlink(active->tmp);
+}
+
+static void
+start_signal_thread(struct trace *tr)
+{
+	struct sigaction sa;
+	sigset_t pipe;
+	int rc;
+
+	if ((rc = pthread_create(&signal_thread, NULL, signal_main, tr)) != 0) {
+		errno = rc;
+		err(1, "--trace: cannot start a thread");
+	}
+	pthread_detach(signal_thread);
+	/* The others take SIGPIPE as before, unless it was the default. */
+	sigemptyset(&pipe);
+	sigaddset(&pipe, SIGPIPE);
+	pthread_sigmask(SIG_UNBLOCK, &pipe, NULL);
+	if (sigaction(SIGPIPE, NULL, &sa) == 0 && sa.sa_handler == SIG_DFL) {
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = on_sigpipe;
+		sigaction(SIGPIPE, &sa, NULL);
+	}
+}
+
+/*
+ * The file is replaced by a rename: refuse what is not a regular file,
+ * and replace a symbolic link's target, not the link.
+ */
+static const char *
+check_path(const char *path)
+{
+	struct stat st;
+	char *real;
+
+	if (stat(path, &st) != 0)
+		return path;
+	if (S_ISDIR(st.st_mode))
+		errx(1, "--trace %s: %s", cli_quote(path), strerror(EISDIR));
+	if (!S_ISREG(st.st_mode))
+		errx(1, "--trace %s: not a regular file", cli_quote(path));
+	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode) &&
+	    (real = realpath(path, NULL)) != NULL)
+		return real;
+	return path;
+}
+
+struct trace *
+trace_open(const char *path, const struct trace_info *info)
+{
+	struct trace *tr;
+	const char *file = check_path(path);
+	sigset_t set;
+	mode_t mask;
+	size_t n;
+	int i;
+
+	/*
+	 * Before the file exists, and before any other thread, which all
+	 * inherit the mask: a stop signal waits for the signal thread.
+	 */
+	stop_set(&set);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	if ((tr = calloc(1, sizeof(*tr))) == NULL)
+		err(1, NULL);
+	n = strlen(file) + sizeof(".XXXXXX");
+	if ((tr->tmp = malloc(n)) == NULL)
+		err(1, NULL);
+	snprintf(tr->tmp, n, "%s.XXXXXX", file);
+	if ((tr->fd = mkostemp(tr->tmp, O_CLOEXEC)) < 0)
+		err(1, "--trace %s", cli_quote(path));
+	active = tr;
+	atexit(remove_tmp);
+	/* mkstemp() makes it 0600: give it an ordinary file's mode. */
+	mask = umask(0);
+	umask(mask);
+	fchmod(tr->fd, 0666 & ~mask);
+	tr->path = file;
+	tr->pid = (long)getpid();
+	tr->info = *info;
+	tr->nbuf = info->threads + 1;
+	atomic_init(&tr->switches, 0);
+	pthread_mutex_init(&tr->file_mu, NULL);
+	pthread_mutex_init(&tr->end_mu, NULL);
+	if ((tr->b = calloc((size_t)tr->nbuf, sizeof(*tr->b))) == NULL)
+		err(1, NULL);
+	for (i = 0; i < tr->nbuf; i++) {
+		pthread_mutex_init(&tr->b[i].mu, NULL);
+		if ((tr->b[i].buf = malloc(TRACE_BUF)) == NULL)
+			err(1, NULL);
+	}
+	tr->t0 = now_ns(CLOCK_MONOTONIC);
+	metadata(tr);
+	start_signal_thread(tr);
+	return tr;
+}
+
+int
+trace_close(struct trace *tr)
+{
+	int e = 0;
+
+	pthread_mutex_lock(&tr->end_mu);
+	if (!tr->closed) {
+		e = finish(tr, 0);
+		for (int i = 0; i < tr->nbuf; i++)
+			pthread_mutex_unlock(&tr->b[i].mu);
+	}
+	pthread_mutex_unlock(&tr->end_mu);
+	if (e != 0) {
+		warnx("--trace %s: %s", cli_quote(tr->path), strerror(e));
+		return -1;
+	}
+	return 0;
+}

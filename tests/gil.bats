@@ -1,0 +1,150 @@
+#!/usr/bin/env bats
+#
+# Seeing the lock: bench/gil_record.py writes a valid trace of CPython's
+# GIL, and bench/gil_analyze.py reads the right figures out of a trace.
+
+load test_helper
+
+setup() {
+	REC="$RANGETOOLS_REPO/bench/gil_record.py"
+	ANA="$RANGETOOLS_REPO/bench/gil_analyze.py"
+}
+
+# field FILE EXPR: EXPR evaluated over the trace in FILE (as d).
+field() {
+	python3 -c "import json, sys; d = json.load(open(sys.argv[1])); \
+print($2)" "$1"
+}
+
+@test "range-sum --io-threads: the sum stays exact" {
+	run --separate-stderr range-sum --threads 2 --gil --switch-interval 100us \
+	    --io-wait 10us --io-threads 2 --stats -- -3 1000003
+	assert_success
+	assert_output "$(pysum -3 1000003)"
+	# Only the two summing workers report.
+	[ "$(grep -c '^range-sum: worker ' <<<"$stderr")" -eq 2 ]
+}
+
+@test "range-sum --io-threads: needs --gil and --io-wait, 1 to 1024" {
+	for bad in "--threads 2 --io-wait 1us --io-threads 1" \
+	    "--threads 2 --gil --io-threads 1" \
+	    "--threads 2 --gil --io-wait 1us --io-threads 0" \
+	    "--threads 2 --gil --io-wait 1us --io-threads 1025"; do
+		run --separate-stderr range-sum $bad 0 10
+		assert_failure 2
+		assert_one_stderr_line_from range-sum
+		[ -z "$output" ]
+	done
+}
+
+@test "gil_record.py: a short run is a valid trace of two threads" {
+	run python3 "$REC" -t 2 -s 100us --end 300000 --block 100 \
+	    -o "$BATS_TEST_TMPDIR/t.json"
+	assert_success
+	run python3 "$ANA" --check "$BATS_TEST_TMPDIR/t.json"
+	assert_success
+	t="$BATS_TEST_TMPDIR/t.json"
+	run field "$t" 'd["otherData"]["tool"], d["otherData"]["threads"], d["otherData"]["switch_interval_us"], d["displayTimeUnit"]'
+	assert_output "cpython-recorder 2 100.0 ms"
+	# Both workers are named and held the lock.
+	run field "$t" 'sorted({e["tid"] for e in d["traceEvents"] if e["name"] == "hold"}), sorted(e["args"]["name"] for e in d["traceEvents"] if e["name"] == "thread_name")'
+	assert_output "[1, 2] ['worker 1', 'worker 2']"
+	# One switches counter per hand-off, numbered 1, 2, ...
+	run field "$t" '[e["args"]["switches"] for e in d["traceEvents"] if e["name"] == "switches"] == list(range(1, d["otherData"]["switches"] + 1))'
+	assert_output "True"
+}
+
+@test "gil_record.py --io: one io slice per round-trip" {
+	run python3 "$REC" -t 1 --io --roundtrips 25 -s 1ms \
+	    -o "$BATS_TEST_TMPDIR/io.json"
+	assert_success
+	run python3 "$ANA" --check "$BATS_TEST_TMPDIR/io.json"
+	assert_success
+	run field "$BATS_TEST_TMPDIR/io.json" '[e["tid"] for e in d["traceEvents"] if e["name"] == "io"] == [1] * 25'
+	assert_output "True"
+}
+
+@test "gil_record.py: bad arguments are refused" {
+	run python3 "$REC" -t 0
+	assert_failure
+	run python3 "$REC" -s 0
+	assert_failure
+}
+
+# A hand-made trace: 1 ms; holds t1 0-100, t2 100-300, t1 300-400 and
+# 400-500 (a retake, not a hand-off), t2 500-1000; one failed wake-up of
+# t2; t1 sleeps in io 100-150 (lock back at 300) and 500-600 (never).
+handmade() {
+	cat <<'EOF'
+{"traceEvents":[
+{"name":"process_name","ph":"M","pid":0,"tid":0,"args":{"name":"range-sum --gil"}},
+{"name":"thread_name","ph":"M","pid":0,"tid":1,"args":{"name":"worker 1"}},
+{"name":"thread_name","ph":"M","pid":0,"tid":2,"args":{"name":"worker 2"}},
+{"name":"hold","ph":"X","ts":0,"dur":100,"pid":0,"tid":1},
+{"name":"wait","ph":"X","ts":0,"dur":50,"pid":0,"tid":2,"args":{"acquired":false,"woken":"signal"}},
+{"name":"wait","ph":"X","ts":50,"dur":50,"pid":0,"tid":2,"args":{"acquired":true,"woken":"timeout"}},
+{"name":"io","ph":"X","ts":100,"dur":50,"pid":0,"tid":1},
+{"name":"hold","ph":"X","ts":100,"dur":200,"pid":0,"tid":2},
+{"name":"wait","ph":"X","ts":150,"dur":150,"pid":0,"tid":1,"args":{"acquired":true,"woken":"signal"}},
+{"name":"hold","ph":"X","ts":300,"dur":100,"pid":0,"tid":1},
+{"name":"hold","ph":"X","ts":400,"dur":100,"pid":0,"tid":1},
+{"name":"io","ph":"X","ts":500,"dur":100,"pid":0,"tid":1},
+{"name":"hold","ph":"X","ts":500,"dur":500,"pid":0,"tid":2}
+],"displayTimeUnit":"ms","otherData":{"tool":"range-sum","switch_interval_us":50,"threads":2,"wall_us":1000}}
+EOF
+}
+
+@test "gil_analyze.py: the figures of a hand-made trace" {
+	handmade >"$BATS_TEST_TMPDIR/h.json"
+	run python3 "$ANA" --check --json "$BATS_TEST_TMPDIR/h.json"
+	assert_success
+	echo "$output" >"$BATS_TEST_TMPDIR/r.json"
+	run python3 -c 'import json, sys; r = json.load(open(sys.argv[1]))
+print(r["holds"], r["handoffs"], r["handoffs_per_s"], r["hold_p50_us"],
+      r["hold_p99_us"], r["share"], r["failed_wakeups"], r["badness"],
+      r["io_roundtrips"], r["io_p50_us"], r["io_p99_us"], r["io_total_ms"])' \
+	    "$BATS_TEST_TMPDIR/r.json"
+	# 3 hand-offs in 1 ms; holds 100 100 100 200 500 us; 300 and 700 us
+	# held; 1 failed wake-up in 3 hand-offs; io back after 200 and 100 us.
+	assert_output "5 3 3000.0 100 500 {'1': 0.3, '2': 0.7} 1 $(py 1/3) 2 100 200 0.3"
+}
+
+@test "gil_analyze.py --check: overlapping holds and missing names fail" {
+	handmade | sed 's/"ts":300,"dur":100/"ts":250,"dur":150/' \
+	    >"$BATS_TEST_TMPDIR/o.json"
+	run python3 "$ANA" --check "$BATS_TEST_TMPDIR/o.json"
+	assert_failure
+	assert_output --partial "overlaps"
+	handmade | grep -v process_name >"$BATS_TEST_TMPDIR/n.json"
+	run python3 "$ANA" --check "$BATS_TEST_TMPDIR/n.json"
+	assert_failure
+	assert_output --partial "process_name"
+	# Without --check the same figures are printed all the same.
+	run python3 "$ANA" "$BATS_TEST_TMPDIR/n.json"
+	assert_success
+}
+
+@test "make demo: free-threaded Python rows when PYTHON_FT names one" {
+	# A stand-in that says it has no GIL and runs python3.
+	cat >"$BATS_TEST_TMPDIR/ft" <<'SH'
+#!/bin/sh
+case "$2" in *_is_gil_enabled*) [ "$PYTHON_GIL" = 0 ]; exit ;; esac
+exec python3 "$@"
+SH
+	chmod +x "$BATS_TEST_TMPDIR/ft"
+	PYTHON_FT="$BATS_TEST_TMPDIR/ft" run --separate-stderr \
+	    "$RANGETOOLS_REPO/examples/article.sh" 1e7 1e5
+	assert_success
+	assert_line --regexp "^Free-threaded Python [0-9.]+.* \(.*/ft, PYTHON_GIL=0\) sums \[0, 1e5\):\$"
+	assert_line --regexp '^1 thread +1 +[0-9.]+ +[0-9.]+ +1\.00x$'
+	assert_line --regexp '^2 threads, no GIL +2 +[0-9.]+ +[0-9.]+ +[0-9.]+x$'
+	assert_line --regexp '^2 processes +2 +[0-9.]+ +[0-9.]+ +[0-9.]+x$'
+}
+
+@test "make demo: no free-threaded Python, no rows, a note" {
+	PYTHON_FT=python3 run --separate-stderr \
+	    "$RANGETOOLS_REPO/examples/article.sh" 1e7 1e5
+	assert_success
+	assert_line "(python3 is not a free-threaded Python: no rows without the GIL)"
+	refute_line --partial "Free-threaded Python"
+}
