@@ -155,6 +155,18 @@ fuzz: $(FUZZERS:%=tests/fuzz/%)
 demo: all
 	bash examples/article.sh
 
+# Chaos trials: random faults (a worker, producer, consumer or ssh host
+# killed) across every transport, each resumed with sum-merge --missing to
+# the exact total, with nothing left behind (tests/chaos.sh).  At most
+# CHAOS_TRIALS trials, none started after CHAOS_TIME seconds; CHAOS_SEED
+# repeats a run's choices.
+CHAOS_TRIALS ?= 200
+CHAOS_TIME   ?= 1500
+CHAOS_SEED   ?=
+chaos: all
+	CHAOS_TRIALS=$(CHAOS_TRIALS) CHAOS_TIME=$(CHAOS_TIME) \
+	CHAOS_SEED=$(CHAOS_SEED) bash tests/chaos.sh
+
 # Speed, measured side by side (a few minutes; BENCH_REPS=n for more).
 bench:
 	sh bench/bench.sh
@@ -204,5 +216,5 @@ clean:
 	rm -f src/*.o $(BINS) $(TESTBINS) $(FUZZERS:%=tests/fuzz/%)
 	rm -rf build
 
-.PHONY: all bench check demo gil install uninstall format clean sanitize tsan \
+.PHONY: all bench chaos check demo gil install uninstall format clean sanitize tsan \
 	valgrind fuzz aarch64 check-aarch64

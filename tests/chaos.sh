@@ -1,0 +1,757 @@
+#!/bin/bash
+# tests/chaos.sh: randomised fault trials for rangetools (make chaos).
+#
+# Each trial sums a random range through a random transport, kills a
+# random worker, producer, consumer or ssh host at a random moment, then
+#
+#   1. checks what the pipeline's own `sum-merge --expect A B` said: the
+#      exact total (exit 0), or a named gap (exit 3); a wrong total is
+#      never allowed;
+#   2. merges the records the pipeline delivered (kept with tee, as a user
+#      keeps them in a file) with `sum-merge --expect A B`: exact, or a
+#      named gap and exit 3;
+#   3. on a gap, resumes: `sum-merge --expect A B --missing recs` names the
+#      lost parts, the same transport re-runs exactly those (no fault this
+#      time) and appends their records, and `sum-merge --expect A B recs`
+#      must then print the exact total, which python3 computes;
+#   4. checks that nothing is left: no process of the trial (every process
+#      a trial starts carries CHAOS_TAG in its environment, even on the
+#      ssh hosts and in Slurm tasks), no queue or table it named (asked of
+#      librt through tests/ipc-probe: /dev/mqueue is not mounted), no
+#      other queue of its own (listed, as root, by mounting the queue file
+#      system in a mount namespace of our own), no /dev/shm segment of a
+#      --procs run whose owner is gone.
+#
+# Transports (CHAOS_TRANSPORTS, a space-separated subset):
+#   pipe      range-split | range-sum -t (a filter) | tee | sum-merge
+#   xargs     range-split | xargs -P 2 -L 1 range-sum -t | ...
+#   parallel  range-split | parallel -j 2 range-sum -t {1} {2} | ...
+#   procs     range-split | xargs -P 2 -L 1 range-sum -t --procs 2 | ...
+#   mq        per part: range-sum --mq Q, then sum-merge --mq Q --expect
+#   shm       per part: range-sum --shm T, then sum-merge --shm T --expect
+#   ssh       parallel -S h1,h2 over two real sshd (tests/cluster_helper.bash)
+#   slurm     srun -n N, or sbatch --array, on a one-node Slurm cluster
+#             (tests/slurm_helper.bash)
+# The queue and table transports carry each part's record through its own
+# queue or table, so that a lost part is only that part: a consumer that
+# fails takes every record it read with it, and a producer interrupted by
+# SIGTERM removes its queue or table on purpose (range-sum(1)).
+#
+# Knobs: CHAOS_TRIALS (200), CHAOS_SEED (random; printed, and the same seed
+# makes the same choices), CHAOS_TIME (seconds, 1500: no trial starts after
+# it), CHAOS_TRANSPORTS, CHAOS_VERBOSE=1 (keep each trial's files),
+# CHAOS_GRACE (seconds, 20: how long a trial's processes may take to end
+# after it, such as a remote worker whose ssh link was cut).  The ssh
+# and Slurm clusters start once per run and stop at the end, also on error
+# or interrupt; a transport whose cluster cannot start is left out and the
+# summary says so, unless RANGETOOLS_REQUIRE_SSHD / RANGETOOLS_REQUIRE_SLURM
+# is set (as in CI): then the run fails.
+#
+# Exit status: 0 when every trial ended exact (directly or resumed) with
+# nothing left behind; 1 on any wrong total, leftover, failed resume or
+# hung trial; 2 on a usage or set-up error.
+
+set -u
+export LC_ALL=C
+
+CHAOS_TRIALS=${CHAOS_TRIALS:-200}
+CHAOS_SEED=${CHAOS_SEED:-$((($(date +%s) ^ $$) % 1000000))}
+CHAOS_TIME=${CHAOS_TIME:-1500}
+CHAOS_TRANSPORTS=${CHAOS_TRANSPORTS:-pipe xargs parallel procs mq shm ssh slurm}
+CHAOS_VERBOSE=${CHAOS_VERBOSE:-}
+CHAOS_GRACE=${CHAOS_GRACE:-20}
+
+REPO=$(cd "$(dirname "$0")/.." && pwd)
+BIN=$(cd "${RANGETOOLS_BIN:-$REPO/bin}" && pwd)
+PATH="$BIN:$PATH"
+export PATH
+PROBE=$REPO/tests/ipc-probe
+PY=/usr/bin/python3
+[ -x "$PY" ] || PY=python3
+
+die() {
+	echo "chaos: $*" >&2
+	exit 2
+}
+
+case $CHAOS_TRIALS$CHAOS_SEED$CHAOS_TIME$CHAOS_GRACE in
+*[!0-9]*) die "CHAOS_TRIALS, CHAOS_SEED, CHAOS_TIME and CHAOS_GRACE are whole numbers" ;;
+esac
+for t in range-split range-sum sum-merge; do
+	[ -x "$BIN/$t" ] || die "no $BIN/$t: run make first"
+done
+[ -x "$PROBE" ] || die "no $PROBE: run make first"
+sum-merge --help | grep -q -- --missing ||
+	die "sum-merge has no --missing yet (issue 12)"
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/rt-chaos.XXXXXX") || die "mktemp"
+export PARALLEL_HOME=$WORK/parallel-home
+mkdir -p "$PARALLEL_HOME"
+
+# --- the clusters, started once -------------------------------------------
+
+SSH_UP='' SLURM_UP='' SETUP_FAILED=''
+NOTES=()
+
+# cluster_helper.bash and slurm_helper.bash are written for bats: give
+# them what they use of it.
+BATS_TEST_TMPDIR=$WORK
+BATS_TEST_NUMBER=0
+exec 3>/dev/null
+skip() {
+	NOTES+=("$*")
+	return 1
+}
+fail() {
+	NOTES+=("$*")
+	SETUP_FAILED=1
+	return 1
+}
+
+wanted() {
+	[[ " $CHAOS_TRANSPORTS " == *" $1 "* ]]
+}
+
+clusters_up() {
+	if wanted ssh; then
+		# shellcheck source=tests/cluster_helper.bash
+		. "$REPO/tests/cluster_helper.bash"
+		if cluster_up; then
+			SSH_UP=1
+		else
+			NOTES+=("ssh transport left out")
+		fi
+	fi
+	if wanted slurm; then
+		if [ ! -f "$REPO/tests/slurm_helper.bash" ]; then
+			NOTES+=("slurm transport left out: no tests/slurm_helper.bash")
+			[ -z "${RANGETOOLS_REQUIRE_SLURM:-}" ] || SETUP_FAILED=1
+		else
+			# shellcheck source=tests/slurm_helper.bash
+			. "$REPO/tests/slurm_helper.bash"
+			if slurm_up "$WORK/slurm" 2>/dev/null; then
+				SLURM_UP=1
+			else
+				NOTES+=("slurm transport left out: $(cat "$WORK/slurm/why" 2>/dev/null)")
+				[ -z "${RANGETOOLS_REQUIRE_SLURM:-}" ] || SETUP_FAILED=1
+			fi
+		fi
+	fi
+}
+
+clusters_down() {
+	[ -z "$SSH_UP" ] || cluster_down 2>/dev/null
+	[ -z "$SLURM_UP" ] || slurm_down "$WORK/slurm" 2>/dev/null
+	SSH_UP='' SLURM_UP=''
+}
+
+CURRENT_TAG=
+on_exit() {
+	local rc=$?
+	trap - EXIT INT TERM HUP
+	[ -z "$CURRENT_TAG" ] || kill_tagged "$CURRENT_TAG" >/dev/null
+	clusters_down
+	if [ -n "$CHAOS_VERBOSE" ]; then
+		echo "chaos: files kept in $WORK" >&2
+	else
+		rm -rf "$WORK"
+	fi
+	exit "$rc"
+}
+trap on_exit EXIT
+trap 'echo "chaos: interrupted" >&2; exit 2' INT TERM HUP
+
+# --- processes ------------------------------------------------------------
+
+# tagged TAG: "pid ppid comm cmdline" for every process whose environment
+# holds CHAOS_TAG=TAG.  One pass over /proc.
+tagged() {
+	env -u CHAOS_TAG "$PY" - "$1" <<'PY'
+import os, sys
+want = b"\0CHAOS_TAG=" + sys.argv[1].encode() + b"\0"
+def read(pid, name):
+    try:
+        with open("/proc/%s/%s" % (pid, name), "rb") as f:
+            return f.read()
+    except OSError:
+        return None
+for pid in filter(str.isdigit, os.listdir("/proc")):
+    env = read(pid, "environ")
+    if not env or want not in b"\0" + env:
+        continue
+    stat, comm, cmd = read(pid, "stat"), read(pid, "comm"), read(pid, "cmdline")
+    if stat is None or comm is None or not cmd:
+        continue
+    rest = stat[stat.rindex(b")") + 2:].split()
+    if rest[0] == b"Z":
+        continue
+    print(pid, rest[1].decode(), comm.decode().strip(),
+          cmd.decode(errors="replace").replace("\0", " ").strip())
+PY
+}
+
+# kill_tagged TAG: SIGKILL every process of TAG; prints what it killed.
+kill_tagged() {
+	local list
+	list=$(tagged "$1")
+	[ -n "$list" ] || return 0
+	printf '%s\n' "$list"
+	# shellcheck disable=SC2046 # one PID a word
+	kill -KILL $(cut -d' ' -f1 <<<"$list") 2>/dev/null
+	return 0
+}
+
+# --- random choices -------------------------------------------------------
+
+# Choices come from bash's RANDOM, seeded once; they are made in this
+# shell, never in a $(...) subshell, whose draws the next one would repeat.
+RANDOM=$CHAOS_SEED
+rnd() { # rnd N: R = 0..N-1
+	R=$(((RANDOM << 30 | RANDOM << 15 | RANDOM) % $1))
+}
+pick() { # pick WORD...: P = one of them
+	rnd $#
+	shift "$R"
+	P=$1
+}
+
+# pysum START END: the exact sum of [START, END).
+pysum() {
+	"$PY" -c 'import sys; s, e = int(sys.argv[1]), int(sys.argv[2]); print((s + e - 1) * (e - s) // 2 if e > s else 0)' "$1" "$2"
+}
+
+# --- transports: "start end" lines in, "start end sum" records out --------
+#
+# Exported, so that xargs can run the per-part jobs.  Each reads the io-wait
+# from CHAOS_D.
+
+export CHAOS_D CHAOS_DIR CHAOS_TAG
+
+run_pipe() {
+	range-sum -t --io-wait "$CHAOS_D"
+}
+run_xargs() {
+	xargs -P 2 -L 1 range-sum -t --io-wait "$CHAOS_D" --
+}
+run_parallel() {
+	parallel --will-cite -j 2 --colsep ' ' \
+		range-sum -t --io-wait "$CHAOS_D" -- '{1}' '{2}'
+}
+run_procs() {
+	xargs -P 2 -L 1 range-sum -t --procs 2 --io-wait "$CHAOS_D" --
+}
+run_mq() {
+	xargs -P 2 -L 1 bash -c 'part_mq "$@"' part_mq
+}
+run_shm() {
+	xargs -P 2 -L 1 bash -c 'part_shm "$@"' part_shm
+}
+
+# part_mq START END: one part through its own queue: the worker sends its
+# record, the consumer takes it and checks it covers the part, and the
+# record goes on down the pipe.  A consumer killed by a signal leaves its
+# queue; `sum-merge --mq Q --timeout 0` empties and removes it, as
+# sum-merge(1) advises, and the part counts as lost.
+part_mq() {
+	part_through mq "/$CHAOS_TAG-q$1" "$1" "$2" --timeout 0
+}
+
+# part_shm START END: the same through a shared-memory table.
+part_shm() {
+	part_through shm "/$CHAOS_TAG-t$1" "$1" "$2"
+}
+
+# part_through mq|shm NAME START END [OPTION...]: what part_mq and part_shm
+# share.  The consumer must print the part's sum, or fail naming the part
+# (status 3), or find no table (status 1: a worker interrupted by SIGTERM
+# removes its table, range-sum(1)); anything else goes to
+# $CHAOS_DIR/violations.
+part_through() {
+	local how=$1 name=$2 s=$3 e=$4 sum rc err
+	shift 4
+	err="$CHAOS_DIR/part.$s.err"
+	echo "$how $name" >>"$CHAOS_DIR/names"
+	range-sum --io-wait "$CHAOS_D" "--$how" "$name" -- "$s" "$e"
+	sum=$(sum-merge "--$how" "$name" --expect "$s" "$e" "$@" 2>"$err")
+	rc=$?
+	cat "$err" >&2
+	if [ "$rc" -eq 0 ]; then
+		echo "$s $e $sum"
+	elif [ "$rc" -gt 128 ]; then
+		sum-merge "--$how" "$name" "$@" >/dev/null 2>&1
+	elif ! { [ "$rc" -eq 3 ] && grep -q "missing: \[$s, $e)\$" "$err"; } &&
+		! { [ "$rc" -eq 1 ] && [ "$how" = shm ] && grep -q 'does not exist' "$err"; }; then
+		echo "$how consumer of [$s, $e): status $rc: $(cat "$err")" \
+			>>"$CHAOS_DIR/violations"
+	fi
+	return "$rc"
+}
+export -f part_mq part_shm part_through
+
+run_ssh() {
+	parallel --will-cite --ssh "$CLUSTER_SSH" -S h1,h2 -j 1 --colsep ' ' \
+		"CHAOS_TAG=$CHAOS_TAG PATH=$BIN:\$PATH range-sum -t --io-wait $CHAOS_D -- {1} {2}"
+}
+
+# run_slurm: srun -n M (one rank per line), or an array job of M tasks;
+# each takes its line by number.  In the first round the lines are
+# range-split's parts, and the tasks cut their part with --only.
+SLURM_HOW=srun
+run_slurm() {
+	local lines="$CHAOS_DIR/slurm-lines.$BASHPID" m task
+	cat >"$lines"
+	m=$(wc -l <"$lines")
+	[ "$m" -gt 0 ] || return 0
+	if [ -n "${CHAOS_ONLY:-}" ]; then
+		task="set -- \$(range-split -n $m --only \$K -- $CHAOS_ONLY)"
+	else
+		task="set -- \$(sed -n \"\$((K + 1))p\" $lines)"
+	fi
+	task="$task; exec range-sum -t --io-wait $CHAOS_D -- \"\$1\" \"\$2\""
+	if [ "$SLURM_HOW" = srun ]; then
+		srun --quiet --overcommit -n "$m" -t 5 \
+			bash -c "K=\$SLURM_PROCID; $task"
+	else
+		# (Polled here: sbatch --wait looks ever more seldom.)
+		local job
+		job=$(sbatch --parsable --array="0-$((m - 1))" -t 5 \
+			-o "$lines.out.%a" -e "$lines.err.%a" \
+			--wrap "K=\$SLURM_ARRAY_TASK_ID; $task") || return
+		slurm_wait "$job"
+		cat "$lines".out.* 2>/dev/null
+	fi
+}
+
+# slurm_wait JOB: until no task of JOB is waiting or running.  A failed
+# squeue (a busy controller) is asked again, up to 50 times in a row.
+slurm_wait() {
+	local states fails=0
+	while [ "$fails" -lt 50 ]; do
+		if states=$(squeue -h -j "$1" -t all -o %T 2>/dev/null); then
+			fails=0
+			grep -q -E 'PENDING|CONFIGURING|RUNNING|COMPLETING|SUSPENDED' \
+				<<<"$states" || return 0
+		else
+			fails=$((fails + 1))
+		fi
+		sleep 0.2
+	done
+}
+
+# --- faults ---------------------------------------------------------------
+
+# kinds TRANSPORT: the fault kinds that make sense there.
+kinds() {
+	case $1 in
+	pipe) echo worker consumer ;;
+	ssh) echo worker producer consumer host ;;
+	*) echo worker producer consumer ;;
+	esac
+}
+
+# victims KIND TRANSPORT: the PIDs a fault of KIND may hit now, one a line.
+victims() {
+	local kind=$1 tr=$2
+	tagged "$CHAOS_TAG" | env -u CHAOS_TAG "$PY" -c '
+import sys
+kind, tr = sys.argv[1], sys.argv[2]
+procs = [p for p in (l.rstrip("\n").split(" ", 3) for l in sys.stdin)
+         if len(p) == 4]
+comm = {p[0]: p[2] for p in procs}
+for pid, ppid, name, cmd in procs:
+    if kind == "worker":
+        ok = name == "range-sum" and "--io-wait" in cmd
+        if tr == "procs":
+            ok = ok and comm.get(ppid) == "range-sum"
+    elif kind == "producer":
+        ok = {"xargs": name == "xargs", "mq": name == "xargs",
+              "shm": name == "xargs", "parallel": name == "parallel",
+              "ssh": name == "parallel", "slurm": name == "srun",
+              "procs": name == "range-sum" and "--procs" in cmd
+                       and comm.get(ppid) != "range-sum"}.get(tr, False)
+    elif kind == "consumer":
+        ok = name == "sum-merge"
+    else:
+        ok = False
+    if ok:
+        print(pid)' "$kind" "$tr"
+}
+
+# inject KIND SIG DELAY TRANSPORT: after DELAY seconds, hit one victim of
+# KIND with SIG (as soon as there is one), while the trial runs.  Writes
+# what it did to $CHAOS_DIR/fault.
+inject() {
+	local kind=$1 sig=$2 delay=$3 tr=$4 r=$5 v i what list
+	sleep "$delay"
+	for i in $(seq 100); do
+		[ ! -e "$CHAOS_DIR/done" ] || break
+		if [ "$kind" = host ]; then
+			what=h$((r % 2 + 1))
+			if [ -n "$(cluster_running "$what")" ]; then
+				cluster_kill "$what"
+				echo "hit host $what" >"$CHAOS_DIR/fault"
+				return
+			fi
+		elif [ "$kind" = producer ] && [ "$tr" = slurm ] &&
+			[ "$SLURM_HOW" = sbatch ]; then
+			# The scheduler kills an array task.
+			mapfile -t list < <(squeue -h -t R -o %i 2>/dev/null | grep _)
+			v=
+			[ "${#list[@]}" -eq 0 ] || v=${list[r % ${#list[@]}]}
+			# (scancel's exit status is not to be trusted: 229
+			# after a signal sent; an error has a message.)
+			if [ -n "$v" ] &&
+				[ -z "$(scancel --signal="$sig" --full "$v" 2>&1)" ]; then
+				echo "hit producer scancel $v" >"$CHAOS_DIR/fault"
+				return
+			fi
+		else
+			mapfile -t list < <(victims "$kind" "$tr")
+			v=
+			[ "${#list[@]}" -eq 0 ] || v=${list[r % ${#list[@]}]}
+			if [ -n "$v" ] && kill -"$sig" "$v" 2>/dev/null; then
+				echo "hit $kind $v" >"$CHAOS_DIR/fault"
+				return
+			fi
+		fi
+		sleep 0.1
+	done
+	echo "missed" >"$CHAOS_DIR/fault"
+}
+
+# --- leftovers ------------------------------------------------------------
+
+# mq_list: the names of every queue of this IPC namespace, without the
+# slash, if the mqueue file system can be mounted in a mount namespace of
+# our own (as root); nothing otherwise.
+mq_list() {
+	# shellcheck disable=SC2016 # expanded by that sh
+	unshare -m sh -c 'd=$(mktemp -d) && mount -t mqueue none "$d" &&
+		ls -A "$d"; umount "$d"; rmdir "$d"' 2>/dev/null
+}
+
+# leftovers TAG: print what the trial left: processes (after a grace
+# period for workers orphaned by a killed producer to finish their part),
+# queues and tables it named, --procs segments whose owner is gone.
+leftovers() {
+	local tag=$1 i kind name f pid
+	for i in $(seq $((CHAOS_GRACE * 5))); do
+		[ -n "$(tagged "$tag")" ] || break
+		sleep 0.2
+	done
+	kill_tagged "$tag" | sed 's/^/process /'
+	if [ -f "$CHAOS_DIR/names" ]; then
+		sort -u "$CHAOS_DIR/names" | while read -r kind name; do
+			if "$PROBE" "$kind" "$name" 2>/dev/null; then
+				echo "$kind $name"
+				"$PROBE" "rm-$kind" "$name"
+			fi
+		done
+	fi
+	# Queues of the trial that no name above covers, where the queue
+	# file system can be listed.
+	mq_list | while read -r name; do
+		case $name in
+		"$tag"*)
+			echo "mq /$name"
+			"$PROBE" rm-mq "/$name"
+			;;
+		esac
+	done
+	for f in /dev/shm/"$tag"* /dev/shm/range-sum.*; do
+		[ -e "$f" ] || continue
+		case $f in
+		/dev/shm/range-sum.*)
+			pid=${f#/dev/shm/range-sum.}
+			pid=${pid%%.*}
+			! kill -0 "$pid" 2>/dev/null || continue
+			;;
+		esac
+		echo "shm-file $f"
+		rm -f "$f"
+	done
+}
+
+# --- one trial ------------------------------------------------------------
+
+declare -A COUNT
+count() {
+	COUNT[$1]=$((${COUNT[$1]:-0} + 1))
+}
+FAILURES=()
+
+# random_range: sets A, B: ranges of 2e5 to 2e7 integers, positive,
+# negative, across zero, or far out, where sums pass 2^64.
+random_range() {
+	local len
+	rnd 20
+	len=$R
+	rnd 1000000
+	len=$((200000 + len * R))
+	rnd 5
+	case $R in
+	0) rnd 1000000000 && A=$R ;;
+	1) rnd 1000000000000 && A=$((-R - len)) ;;
+	2) rnd "$len" && A=$((-R)) ;;
+	3) rnd 4000000000000000 && A=$((4000000000000000000 + R)) ;;
+	*) rnd 4000000000000000 && A=$((-5000000000000000000 - R)) ;;
+	esac
+	B=$((A + len))
+}
+
+# next_transport: P = the next transport of a random order of them all,
+# drawn anew each round, so that even a short run tries every one.
+ORDER=()
+next_transport() {
+	local i j t
+	if [ "${#ORDER[@]}" -eq 0 ]; then
+		read -r -a ORDER <<<"$ACTIVE"
+		for ((i = ${#ORDER[@]} - 1; i > 0; i--)); do
+			rnd $((i + 1)) && j=$R
+			t=${ORDER[i]} && ORDER[i]=${ORDER[j]} && ORDER[j]=$t
+		done
+	fi
+	P=${ORDER[0]}
+	ORDER=("${ORDER[@]:1}")
+}
+
+trial() {
+	local n=$1 tr kind sig delay parts ms exact st verdict rc rounds left
+	local total journal_rc t0=$SECONDS victim what
+	next_transport && tr=$P
+	# shellcheck disable=SC2046 # one kind a word
+	pick $(kinds "$tr") && kind=$P
+	pick KILL TERM && sig=$P
+	[ "$kind" != host ] || sig=KILL # all of the host dies at once
+	random_range
+	rnd 5 && parts=$((2 + R))
+	if [ "$tr" = slurm ]; then
+		rnd 3 && parts=$((2 + R))
+		pick srun sbatch && SLURM_HOW=$P
+	fi
+	# The first round takes about 0.5 to 2 s: each part waits ms in all
+	# (the pipe's one range-sum sums its parts one after the other, the
+	# others two at a time).  The fault comes within that time, so that
+	# it finds workers at work.
+	local conc=2
+	[ "$tr" != pipe ] || conc=1
+	rnd 1500 && ms=$(((500 + R) * conc / parts))
+	CHAOS_D="$((ms * 1000 * 16384 * parts / (B - A) + 1))us"
+	rnd $((500 + R)) && delay=$((R / 1000)).$(printf %03d $((R % 1000)))
+	rnd 1000 && victim=$R
+	CHAOS_TAG=rtchaos-$$-$n
+	CHAOS_DIR=$WORK/$n
+	CURRENT_TAG=$CHAOS_TAG
+	mkdir -p "$CHAOS_DIR"
+	exact=$(pysum "$A" "$B")
+	count "transport $tr"
+	echo "$A $B $tr $kind $sig $delay $parts $CHAOS_D" >"$CHAOS_DIR/trial"
+
+	# Round 1: the whole range, with one fault.
+	(
+		CHAOS_ONLY="$A $B"
+		range-split -n "$parts" -- "$A" "$B" | "run_$tr" 2>"$CHAOS_DIR/run.err" |
+			tee "$CHAOS_DIR/recs" |
+			sum-merge --expect "$A" "$B" >"$CHAOS_DIR/total" 2>"$CHAOS_DIR/merge.err"
+		echo "${PIPESTATUS[@]}" >"$CHAOS_DIR/status"
+	) 2>"$CHAOS_DIR/shell.err" &
+	local job=$!
+	inject "$kind" "$sig" "$delay" "$tr" "$victim" &
+	local injector=$!
+	wait_bounded "$job" 120 || {
+		FAILURES+=("trial $n: hung ($tr, $kind)")
+		count hung
+	}
+	touch "$CHAOS_DIR/done"
+	wait "$injector"
+	read -r -a st <"$CHAOS_DIR/status" 2>/dev/null || st=(x x x 255)
+	rc=${st[3]}
+	read -r what <"$CHAOS_DIR/fault" || what=missed
+	if [ "$what" = missed ]; then
+		count "fault $kind missed"
+	else
+		count "fault $kind SIG$sig"
+		count "faults hit"
+	fi
+
+	# An ssh host that was killed comes back, for the resume.
+	if [[ $what == "hit host "* ]]; then
+		local pidvar="CLUSTER_PID_${what#hit host }"
+		{ wait "${!pidvar}"; } 2>/dev/null
+		cluster_start_sshd "${what#hit host }" 2>/dev/null || {
+			FAILURES+=("trial $n: ssh host ${what#hit host } did not restart")
+		}
+	fi
+
+	# What the pipeline's own sum-merge said.
+	total=$(cat "$CHAOS_DIR/total")
+	if [ "$rc" -eq 0 ]; then
+		if [ "$total" = "$exact" ]; then
+			verdict=exact
+		else
+			verdict=WRONG
+			count "wrong totals"
+			FAILURES+=("trial $n: WRONG total $total, exact $exact ($tr [$A, $B))")
+		fi
+	elif [ "$rc" -eq 3 ] && grep -q 'missing: \[' "$CHAOS_DIR/merge.err"; then
+		verdict=gap
+	elif [ "$rc" -gt 128 ] && [ "$kind" = consumer ] && [ "$what" != missed ]; then
+		verdict="killed"
+	else
+		verdict="refused($rc)"
+		FAILURES+=("trial $n: the pipeline's sum-merge: status $rc: $(head -c 300 "$CHAOS_DIR/merge.err")")
+		if [ -n "$total" ]; then
+			count "wrong totals"
+		fi
+	fi
+	# No fault, no loss.
+	if [ "$what" = missed ] && [ "$verdict" != exact ]; then
+		FAILURES+=("trial $n: no fault hit, yet the first merge: $verdict")
+	fi
+	if [ -s "$CHAOS_DIR/violations" ]; then
+		FAILURES+=("trial $n: $(head -c 300 "$CHAOS_DIR/violations")")
+	fi
+	count "first merge $verdict"
+
+	# The records the pipeline delivered: exact, or a named gap, then
+	# resumed until exact (a second round only if the first resume
+	# itself failed, which it should not: it has no fault).
+	sum-merge --expect "$A" "$B" "$CHAOS_DIR/recs" >"$CHAOS_DIR/jtotal" \
+		2>"$CHAOS_DIR/jmerge.err"
+	journal_rc=$?
+	rounds=0
+	if [ "$journal_rc" -eq 3 ]; then
+		count gaps
+		grep -q 'missing: \[' "$CHAOS_DIR/jmerge.err" || {
+			FAILURES+=("trial $n: exit 3 without naming the gap")
+		}
+	fi
+	while [ "$journal_rc" -eq 3 ] && [ "$rounds" -lt 3 ]; do
+		rounds=$((rounds + 1))
+		sum-merge --expect "$A" "$B" --missing "$CHAOS_DIR/recs" \
+			>"$CHAOS_DIR/missing.$rounds" 2>>"$CHAOS_DIR/jmerge.err" || break
+		same_gaps "$CHAOS_DIR/missing.$rounds" "$CHAOS_DIR/jmerge.err" || {
+			FAILURES+=("trial $n: --missing differs from the gap named")
+		}
+		: >"$CHAOS_DIR/jmerge.err"
+		(
+			"run_$tr" <"$CHAOS_DIR/missing.$rounds" >>"$CHAOS_DIR/recs" \
+				2>>"$CHAOS_DIR/resume.err"
+		) 2>>"$CHAOS_DIR/shell.err" &
+		wait_bounded $! 120 || FAILURES+=("trial $n: resume hung")
+		sum-merge --expect "$A" "$B" "$CHAOS_DIR/recs" >"$CHAOS_DIR/jtotal" \
+			2>"$CHAOS_DIR/jmerge.err"
+		journal_rc=$?
+	done
+	if [ "$journal_rc" -eq 0 ] && [ "$(cat "$CHAOS_DIR/jtotal")" = "$exact" ]; then
+		if [ "$rounds" -gt 0 ]; then
+			count "resumed to exact"
+		else
+			count "exact at once"
+		fi
+	elif [ "$journal_rc" -eq 0 ]; then
+		count "wrong totals"
+		FAILURES+=("trial $n: WRONG journal total $(cat "$CHAOS_DIR/jtotal"), exact $exact")
+	else
+		count "not resumed"
+		FAILURES+=("trial $n: not resumed ($tr, status $journal_rc: $(head -c 300 "$CHAOS_DIR/jmerge.err"))")
+	fi
+
+	# (Run untagged, so that the check does not find itself.)
+	left=$(
+		tag=$CHAOS_TAG
+		unset CHAOS_TAG
+		leftovers "$tag"
+	)
+	CURRENT_TAG=
+	if [ -n "$left" ]; then
+		count leftovers
+		FAILURES+=("trial $n: left behind: $(tr '\n' ';' <<<"$left")")
+	fi
+	printf 'trial %d: %-8s %-8s SIG%-4s [%s, %s) %d parts: %s; first merge %s, %s%s (%ds)\n' \
+		"$n" "$tr$([ "$tr" != slurm ] || echo "/$SLURM_HOW")" "$kind" "$sig" "$A" "$B" "$parts" \
+		"${what%% *}" "$verdict" \
+		"$([ "$rounds" -gt 0 ] && echo "resumed in $rounds" || echo "no gap")" \
+		"${left:+, LEFTOVERS}" $((SECONDS - t0))
+	[ -n "$CHAOS_VERBOSE" ] || rm -rf "$CHAOS_DIR"
+}
+
+# wait_bounded PID SECONDS: wait for a job; kill its tree after SECONDS.
+wait_bounded() {
+	local pid=$1 i
+	for i in $(seq $(($2 * 10))); do
+		kill -0 "$pid" 2>/dev/null || {
+			wait "$pid"
+			return 0
+		}
+		sleep 0.1
+	done
+	kill_tagged "$CHAOS_TAG" >/dev/null
+	# Jobs of our own Slurm cluster (SLURM_CONF) that are still queued.
+	[ -z "$SLURM_UP" ] || scancel --full --quiet --user="$(id -un)" 2>/dev/null
+	kill -KILL "$pid" 2>/dev/null
+	wait "$pid"
+	return 1
+}
+
+# same_gaps MISSING ERR: the lines --missing printed name the very ranges
+# the gap message named ("missing: [a, b) [c, d)").
+same_gaps() {
+	local named listed
+	named=$(grep -o '\[[-0-9]*, [-0-9]*)' "$2" | tr -d '[,)' | tr -s ' ')
+	listed=$(tr -s ' \t' ' ' <"$1")
+	[ "$named" = "$listed" ]
+}
+
+# --- the run --------------------------------------------------------------
+
+clusters_up
+[ -z "$SETUP_FAILED" ] || {
+	printf 'chaos: %s\n' "${NOTES[@]}" >&2
+	exit 2
+}
+ACTIVE=
+for t in $CHAOS_TRANSPORTS; do
+	case $t in
+	ssh) [ -n "$SSH_UP" ] || continue ;;
+	slurm) [ -n "$SLURM_UP" ] || continue ;;
+	pipe | xargs | parallel | procs | mq | shm) ;;
+	*) die "unknown transport: $t" ;;
+	esac
+	ACTIVE="$ACTIVE $t"
+done
+[ -n "$ACTIVE" ] || die "no transport to try"
+
+echo "chaos: $CHAOS_TRIALS trials, seed $CHAOS_SEED, at most ${CHAOS_TIME}s; transports:$ACTIVE"
+for note in "${NOTES[@]}"; do
+	echo "chaos: note: $note"
+done
+done_trials=0
+for n in $(seq "$CHAOS_TRIALS"); do
+	if [ "$SECONDS" -ge "$CHAOS_TIME" ]; then
+		echo "chaos: time is up (${CHAOS_TIME}s) after $done_trials trials"
+		break
+	fi
+	# (bash reports the death of each ssh host it started: not news.)
+	trial "$n" 2> >(grep -v '^.*: line [0-9]*: *[0-9]* Killed .*sshd' >&2)
+	done_trials=$n
+done
+
+echo "chaos: summary (seed $CHAOS_SEED, ${SECONDS}s)"
+printf '  %-28s %d\n' trials "$done_trials"
+for k in "faults hit" gaps "resumed to exact" "exact at once" \
+	"wrong totals" leftovers "not resumed" hung; do
+	printf '  %-28s %d\n' "$k" "${COUNT[$k]:-0}"
+done
+for k in "${!COUNT[@]}"; do
+	case $k in
+	transport* | fault\ * | first\ merge*)
+		printf '  %-28s %d\n' "$k" "${COUNT[$k]}"
+		;;
+	esac
+done | sort
+if [ "${#FAILURES[@]}" -gt 0 ]; then
+	printf 'chaos: FAIL: %s\n' "${FAILURES[@]}"
+	exit 1
+fi
+echo "chaos: OK"
