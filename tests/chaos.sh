@@ -423,11 +423,16 @@ inject() {
 
 # mq_list: the names of every queue of this IPC namespace, without the
 # slash, if the mqueue file system can be mounted in a mount namespace of
-# our own (as root); nothing otherwise.
+# our own (as root); nothing, and a failure, otherwise.  In a chroot, /
+# is no mount point and unshare cannot make it private: there the mount
+# namespace keeps the propagation it had, and the mount lasts only as
+# long as the listing.
 mq_list() {
 	# shellcheck disable=SC2016 # expanded by that sh
-	unshare -m sh -c 'd=$(mktemp -d) && mount -t mqueue none "$d" &&
-		ls -A "$d"; umount "$d"; rmdir "$d"' 2>/dev/null
+	local ls='d=$(mktemp -d) && mount -t mqueue none "$d" &&
+		{ ls -A "$d"; s=$?; umount "$d"; rmdir "$d"; exit $s; }'
+	unshare -m sh -c "$ls" 2>/dev/null ||
+		unshare -m --propagation unchanged sh -c "$ls" 2>/dev/null
 }
 
 # leftovers TAG: print what the trial left: processes (after a grace
@@ -722,6 +727,9 @@ for t in $CHAOS_TRANSPORTS; do
 done
 [ -n "$ACTIVE" ] || die "no transport to try"
 
+mq_list >/dev/null ||
+	NOTES+=("cannot list the queues here (not root, or no mount \
+namespace): only the queues a trial names are checked")
 echo "chaos: $CHAOS_TRIALS trials, seed $CHAOS_SEED, at most ${CHAOS_TIME}s; transports:$ACTIVE"
 for note in "${NOTES[@]}"; do
 	echo "chaos: note: $note"
