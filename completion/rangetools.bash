@@ -12,7 +12,7 @@
 _rangetools_split_opts='-i -n -s --index --parts --size --only --help
 	--version'
 _rangetools_sum_opts='-t --tag --method --threads --gil --switch-interval
-	--io-wait --io-threads --procs --mq --shm --stop --stats --progress
+	--io-wait --io-echo --io-threads --procs --mq --shm --stop --stats --progress
 	--progress=always --trace --help --version'
 _rangetools_merge_opts='--expect --missing --mq --count --timeout --shm
 	--help --version'

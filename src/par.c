@@ -59,6 +59,7 @@ run_threads(const struct sumopts *o, struct work *w, int n,
 	cio.stop = &stop;
 	if (o->io_threads > 0) {
 		c.io_ns = 0; /* the summing threads are CPU-bound */
+		c.io_echo = 0;
 		io = aligned_alloc(alignof(struct work),
 				   o->io_threads * sizeof(*io));
 		if (io == NULL)
@@ -131,8 +132,10 @@ shares_free(const struct sumopts *o, struct work *w, int n)
 int
 par_sum(const struct sumopts *o, int64_t start, int64_t end, i128 *sum)
 {
-	struct workctx c = {
-	    .method = o->method, .io_ns = o->io_ns, .trace = o->trace};
+	struct workctx c = {.method = o->method,
+			    .io_ns = o->io_ns,
+			    .io_echo = o->io_echo,
+			    .trace = o->trace};
 	int n = par_workers(o, start, end), rv = 0;
 	struct meter *prog;
 	struct work *w;
@@ -145,7 +148,7 @@ par_sum(const struct sumopts *o, int64_t start, int64_t end, i128 *sum)
 	 * filter of many short ranges (--mq, --shm) pays per range.
 	 */
 	if (o->threads == 0 && o->procs == 0 && !o->stats && o->io_ns == 0 &&
-	    o->progress == PROGRESS_OFF) {
+	    !o->io_echo && o->progress == PROGRESS_OFF) {
 		*sum = sum_range(o->method, start, end);
 		return 0;
 	}

@@ -27,6 +27,7 @@ enum {
 	OPT_GIL,
 	OPT_SWITCH,
 	OPT_IOWAIT,
+	OPT_IOECHO,
 	OPT_IOTHREADS,
 	OPT_PROCS,
 	OPT_MQ,
@@ -47,6 +48,7 @@ static const struct option longopts[] = {
     {"gil", no_argument, NULL, OPT_GIL},
     {"switch-interval", required_argument, NULL, OPT_SWITCH},
     {"io-wait", required_argument, NULL, OPT_IOWAIT},
+    {"io-echo", no_argument, NULL, OPT_IOECHO},
     {"io-threads", required_argument, NULL, OPT_IOTHREADS},
     {"procs", required_argument, NULL, OPT_PROCS},
     {"mq", required_argument, NULL, OPT_MQ},
@@ -72,7 +74,7 @@ usage(void)
 	    "usage: range-sum [-t] [--method loop|formula]\n"
 	    "                 [--threads n [--gil [--switch-interval d]] | "
 	    "--procs n]\n"
-	    "                 [--io-wait d [--io-threads k]] "
+	    "                 [--io-wait d | --io-echo] [--io-threads k] "
 	    "[--mq name | --shm name]\n"
 	    "                 [--stats] [--progress[=always]] [--trace file]\n"
 	    "                 [start end]\n"
@@ -90,8 +92,10 @@ usage(void)
 	    "5ms)\n"
 	    "      --io-wait D         each chunk of 16384 integers also "
 	    "waits D, unlocked\n"
+	    "      --io-echo           each chunk instead sends a byte through "
+	    "a pipe and back\n"
 	    "      --io-threads K      with --gil: K more threads that only "
-	    "wait D\n"
+	    "make those calls\n"
 	    "      --procs N           split each range over N forked "
 	    "processes\n"
 	    "      --mq NAME           send records to POSIX message queue "
@@ -154,6 +158,9 @@ parse_options(int argc, char *argv[])
 		case OPT_IOWAIT:
 			opts.io_ns = num_duration_arg("--io-wait", optarg);
 			break;
+		case OPT_IOECHO:
+			opts.io_echo = 1;
+			break;
 		case OPT_IOTHREADS:
 			opts.io_threads = (int)num_arg("--io-threads", optarg,
 						       1, MAX_WORKERS);
@@ -213,8 +220,13 @@ check_options(void)
 		cli_usage_error("--gil needs --threads");
 	if (switchflag && !opts.gil)
 		cli_usage_error("--switch-interval needs --gil");
-	if (opts.io_threads > 0 && (!opts.gil || opts.io_ns == 0))
-		cli_usage_error("--io-threads needs --gil and --io-wait");
+	if (opts.io_ns > 0 && opts.io_echo)
+		cli_usage_error(
+		    "--io-wait and --io-echo cannot be used together");
+	if (opts.io_threads > 0 &&
+	    (!opts.gil || (opts.io_ns == 0 && !opts.io_echo)))
+		cli_usage_error(
+		    "--io-threads needs --gil, and --io-wait or --io-echo");
 	if (mqname != NULL && shmname != NULL)
 		cli_usage_error("--mq and --shm cannot be used together");
 	if (stopflag && mqname == NULL)
@@ -234,7 +246,8 @@ open_trace(void)
 	struct trace_info info = {.threads = opts.threads + opts.io_threads,
 				  .gil = opts.gil,
 				  .switch_ns = opts.switch_ns,
-				  .io_ns = opts.io_ns};
+				  .io_ns = opts.io_ns,
+				  .io_echo = opts.io_echo};
 
 	return trace_open(tracepath, &info);
 }

@@ -21,9 +21,10 @@ struct sumopts {
 	int gil;     /* --gil: the threads share the locked-thread model */
 	int64_t switch_ns; /* --switch-interval */
 	int64_t io_ns;	   /* --io-wait: a simulated blocking call per chunk */
-	int io_threads;	   /* --io-threads: threads that only make --io-wait */
-	int procs;	   /* 0: no forked workers */
-	int stats;	   /* --stats: one report per worker on stderr */
+	int io_echo;	/* --io-echo: the call is a pipe round-trip instead */
+	int io_threads; /* --io-threads: threads that only make I/O calls */
+	int procs;	/* 0: no forked workers */
+	int stats;	/* --stats: one report per worker on stderr */
 	enum progress progress;
 	struct trace *trace; /* --trace, or NULL */
 };

@@ -325,6 +325,8 @@ tail(struct trace *tr, int sig)
 	}
 	p = put_str(p, ",\"io_wait_us\":");
 	p = put_us(p, tr->info.io_ns);
+	p = put_str(p, ",\"io_echo\":");
+	p = put_str(p, tr->info.io_echo ? "true" : "false");
 	p = put_str(p, ",\"switches\":");
 	p = put_u64(p, atomic_load(&tr->switches));
 	p = put_str(p, ",\"events\":");

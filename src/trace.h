@@ -15,6 +15,7 @@ struct trace_info {
 	int gil;	   /* --gil: hold/wait slices; else run slices */
 	int64_t switch_ns; /* --switch-interval */
 	int64_t io_ns;	   /* --io-wait */
+	int io_echo;	   /* --io-echo */
 };
 
 /*

@@ -1,11 +1,14 @@
 /*
  * work.c: the worker's loop, shared by threads and forked processes.
  */
+#include <err.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "clock.h"
 #include "trace.h"
@@ -43,14 +46,97 @@ work_split(struct work *w, int n, int64_t start, int64_t end)
 	}
 }
 
-/* A simulated blocking call: sleeps ns, resuming after signals. */
-static void
-io_wait(int64_t ns)
-{
-	struct timespec ts = ns_to_ts(ns);
+/*
+ * --io-echo: a worker's blocking call is a round-trip of one byte
+ * through a pipe to an echo thread of its own, which sends it back, as
+ * a write to cat(1) and a read of its answer are.  Unlike a sleep, whose
+ * shortest is Linux's timer slack (about 50 us), the answer can be back
+ * in a few microseconds: before a thread that the lock's release woke
+ * has run (the convoy of rangetools(7)).
+ */
+struct echo {
+	int to[2], from[2]; /* worker -> echo thread -> worker */
+	pthread_t thread;
+};
 
+static void *
+echo_main(void *arg)
+{
+	struct echo *e = arg;
+	char b;
+
+	/* Until the worker closes its end: EOF. */
+	while (read(e->to[0], &b, 1) == 1 && write(e->from[1], &b, 1) == 1)
+		;
+	return NULL;
+}
+
+static void
+echo_start(struct echo *e)
+{
+	int rc;
+
+	if (pipe(e->to) == -1 || pipe(e->from) == -1)
+		err(1, "--io-echo: pipe");
+	if ((rc = pthread_create(&e->thread, NULL, echo_main, e)) != 0) {
+		errno = rc;
+		err(1, "--io-echo: pthread_create");
+	}
+}
+
+static void
+echo_stop(struct echo *e)
+{
+	close(e->to[1]);
+	pthread_join(e->thread, NULL);
+	close(e->to[0]);
+	close(e->from[0]);
+	close(e->from[1]);
+}
+
+static void
+echo_roundtrip(struct echo *e)
+{
+	char b = 'x';
+	ssize_t n;
+
+	while ((n = write(e->to[1], &b, 1)) == -1 && errno == EINTR)
+		;
+	if (n != 1)
+		err(1, "--io-echo: write");
+	while ((n = read(e->from[0], &b, 1)) == -1 && errno == EINTR)
+		;
+	if (n == -1)
+		err(1, "--io-echo: read");
+	if (n == 0)
+		errx(1, "--io-echo: the echo thread is gone");
+}
+
+/*
+ * A simulated blocking call: sleeps c->io_ns, resuming after signals,
+ * or with --io-echo (e not NULL) makes a round-trip through e.
+ */
+static void
+io_call(const struct workctx *c, struct echo *e)
+{
+	struct timespec ts = ns_to_ts(c->io_ns);
+
+	if (e != NULL) {
+		echo_roundtrip(e);
+		return;
+	}
 	while (clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, &ts) == EINTR)
 		;
+}
+
+/* The worker's echo thread, if it makes --io-echo calls; else NULL. */
+static struct echo *
+io_start(const struct workctx *c, struct echo *e)
+{
+	if (!c->io_echo)
+		return NULL;
+	echo_start(e);
+	return e;
 }
 
 /*
@@ -68,29 +154,29 @@ traced_run(struct work *w, const struct workctx *c)
 	return now;
 }
 
-/* --trace: the sleep as an io slice, after the run slice before it. */
+/* --trace: the call as an io slice, after the run slice before it. */
 static void
-traced_io(struct work *w, const struct workctx *c)
+traced_io(struct work *w, const struct workctx *c, struct echo *e)
 {
 	int64_t t0 = traced_run(w, c);
 
-	io_wait(c->io_ns);
+	io_call(c, e);
 	w->lock.hold_ns = work_now();
 	trace_slice(c->trace, w->lock.tid, TRACE_IO, t0, w->lock.hold_ns);
 }
 
 /* What a worker does between chunks: CPython's eval-breaker check. */
 static void
-between_chunks(struct work *w, const struct workctx *c)
+between_chunks(struct work *w, const struct workctx *c, struct echo *e)
 {
-	if (c->io_ns > 0) {
+	if (c->io_ns > 0 || e != NULL) {
 		/* CPython releases the GIL around a blocking call. */
 		if (c->gil != NULL)
 			gil_drop(c->gil, &w->lock, 0);
 		if (c->trace != NULL)
-			traced_io(w, c);
+			traced_io(w, c, e);
 		else
-			io_wait(c->io_ns);
+			io_call(c, e);
 		if (c->gil != NULL)
 			gil_take(c->gil, &w->lock);
 	} else if (c->gil != NULL && gil_drop_requested(c->gil)) {
@@ -105,6 +191,7 @@ work_run(struct work *w, const struct workctx *c)
 	uint64_t left = range_len(w->start, w->end), done = 0, chunk, n;
 	int64_t lo = w->start, t0 = work_now(), c0 = work_cpu();
 	i128 sum = 0;
+	struct echo echo, *e = io_start(c, &echo);
 
 	chunk = c->method == METHOD_FORMULA ? left : WORK_CHUNK;
 	w->lock.hold_ns = t0;
@@ -117,12 +204,14 @@ work_run(struct work *w, const struct workctx *c)
 		left -= n;
 		done += n;
 		atomic_store_explicit(&w->done, done, memory_order_relaxed);
-		between_chunks(w, c);
+		between_chunks(w, c, e);
 	}
 	if (c->gil != NULL)
 		gil_drop(c->gil, &w->lock, 1);
 	else if (c->trace != NULL)
 		traced_run(w, c);
+	if (e != NULL)
+		echo_stop(e);
 	w->sum = sum;
 	w->method = c->method;
 	w->wall_ns = work_now() - t0;
@@ -133,14 +222,18 @@ work_run(struct work *w, const struct workctx *c)
 void
 work_io_run(struct work *w, const struct workctx *c)
 {
+	struct echo echo, *e = io_start(c, &echo);
+
 	while (!atomic_load(c->stop)) {
 		if (c->trace != NULL)
-			traced_io(w, c);
+			traced_io(w, c, e);
 		else
-			io_wait(c->io_ns);
+			io_call(c, e);
 		gil_take(c->gil, &w->lock);
 		gil_drop(c->gil, &w->lock, 0);
 	}
+	if (e != NULL)
+		echo_stop(e);
 	atomic_store_explicit(&w->finished, 1, memory_order_release);
 }
 

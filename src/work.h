@@ -17,8 +17,8 @@
  * Integers per chunk with --method loop.  A chunk stands for the stretch
  * of bytecode between two of CPython's eval-breaker checks: after each
  * one a worker publishes its progress, looks at the lock's drop request
- * and makes its --io-wait call.  16384 integers take about 0.7 us here,
- * below the shortest switch interval worth modelling (1 us), while the
+ * and makes its --io-wait (or --io-echo) call.  16384 integers take about 0.7
+ * us here, below the shortest switch interval worth modelling (1 us), while the
  * check itself costs a few nanoseconds.  With --method formula a worker's
  * whole share is one chunk.
  */
@@ -40,6 +40,7 @@ struct workctx {
 	enum method method;
 	struct gil *gil;     /* NULL: no lock */
 	int64_t io_ns;	     /* > 0: a blocking wait after each chunk */
+	int io_echo;	     /* the blocking call is a pipe round-trip */
 	struct trace *trace; /* --trace, or NULL */
 	atomic_int *stop;    /* work_io_run: set when the summing is done */
 };
@@ -51,8 +52,9 @@ void work_split(struct work *w, int n, int64_t start, int64_t end);
 void work_run(struct work *w, const struct workctx *c);
 
 /*
- * An I/O-bound thread that sums nothing: waits c->io_ns without the lock,
- * takes it and drops it again, until *c->stop is set.
+ * An I/O-bound thread that sums nothing: waits c->io_ns (or makes an
+ * --io-echo round-trip) without the lock, takes it and drops it again,
+ * until *c->stop is set.
  */
 void work_io_run(struct work *w, const struct workctx *c);
 

@@ -8,6 +8,11 @@ load test_helper
 setup() {
 	REC="$RANGETOOLS_REPO/bench/gil_record.py"
 	ANA="$RANGETOOLS_REPO/bench/gil_analyze.py"
+	PIDS=()
+}
+
+teardown() {
+	kill_tree "${PIDS[@]}"
 }
 
 # field FILE EXPR: EXPR evaluated over the trace in FILE (as d).
@@ -25,9 +30,35 @@ print($2)" "$1"
 	[ "$(grep -c '^range-sum: worker ' <<<"$stderr")" -eq 2 ]
 }
 
-@test "range-sum --io-threads: needs --gil and --io-wait, 1 to 1024" {
+@test "range-sum --io-threads --io-echo: the sum stays exact" {
+	run --separate-stderr range-sum --threads 2 --gil --switch-interval 100us \
+	    --io-echo --io-threads 2 --stats -- -3 1000003
+	assert_success
+	assert_output "$(pysum -3 1000003)"
+	[ "$(grep -c '^range-sum: worker ' <<<"$stderr")" -eq 2 ]
+}
+
+@test "range-sum --io-echo: a pipe pair and an echo thread per worker" {
+	range-sum --threads 2 --io-echo 0 9000000000000000000 </dev/null \
+		>"$BATS_TEST_TMPDIR/out" 2>/dev/null 3>&- &
+	local p=$!
+	PIDS+=("$p")
+	# The main thread, two workers and their two echo threads, and two
+	# pipes per worker, both ends of each open (other pipes it inherits).
+	wait_until threads_are "$p" 5
+	[ "$(find "/proc/$p/fd" -lname 'pipe:*' -printf '%l\n' |
+		sort | uniq -d | wc -l)" -eq 4 ]
+	kill -TERM "$p"
+	wait_until exited "$p"
+	[ ! -s "$BATS_TEST_TMPDIR/out" ]
+}
+
+@test "range-sum --io-threads: needs --gil and --io-wait or --io-echo, 1 to 1024" {
 	for bad in "--threads 2 --io-wait 1us --io-threads 1" \
+	    "--threads 2 --io-echo --io-threads 1" \
 	    "--threads 2 --gil --io-threads 1" \
+	    "--threads 2 --gil --io-wait 1us --io-echo" \
+	    "--threads 2 --gil --io-echo --io-wait 1us --io-threads 1" \
 	    "--threads 2 --gil --io-wait 1us --io-threads 0" \
 	    "--threads 2 --gil --io-wait 1us --io-threads 1025"; do
 		run --separate-stderr range-sum $bad 0 10

@@ -127,6 +127,13 @@ no_segment_of() {
 	same_as_python --threads 3 --gil --io-wait 1us
 }
 
+@test "--io-echo leaves the sum exact in every mode" {
+	same_as_python --io-echo
+	same_as_python --threads 3 --io-echo
+	same_as_python --threads 3 --gil --io-echo
+	same_as_python --procs 2 --io-echo
+}
+
 @test "--procs in filter mode sums each input line" {
 	run --separate-stderr bash -c \
 	    "range-split -i -n 5 -- -3 100000 | range-sum -t --procs 3"

@@ -119,6 +119,25 @@ assert any(e["args"]["acquired"] for e in w)
 '
 }
 
+@test "--io-echo shows as io slices, one round-trip per chunk" {
+	run range-sum --threads 2 --gil --io-echo --trace "$D/echo.json" \
+		0 163840
+	assert_success
+	assert_output "$(pysum 0 163840)"
+	check_trace "$D/echo.json" '
+io = [e for e in ev if e["name"] == "io"]
+assert len(io) == 10, len(io)
+assert d["otherData"]["io_echo"] is True, d["otherData"]
+assert d["otherData"]["io_wait_us"] == 0, d["otherData"]
+'
+	run range-sum --threads 2 --gil --io-wait 50us --trace "$D/wait.json" \
+		0 16384
+	assert_success
+	check_trace "$D/wait.json" '
+assert d["otherData"]["io_echo"] is False, d["otherData"]
+'
+}
+
 @test "--io-wait shows as io slices, under the lock and without it" {
 	run range-sum --threads 2 --gil --io-wait 50us --trace "$D/gil.json" \
 		0 163840
