@@ -2,12 +2,12 @@
 """make bench: rangetools measured side by side, in one run.
 
 Run by bench/bench.sh after it has built bin/ with the release flags,
-bench/out/ref_loop with -O3 -march=native (on a CPU with AVX-512, also
-bench/out/ref_loop_avx2 with -mno-avx512f besides) and bench/out/clock (the
-clock rate, as a chain of dependent adds measures it).  Every comparison is a group
-of commands run in turns (forward, then backward, BENCH_REPS times), so
-that a busy moment of the machine falls on all of them alike; the table
-shows medians and their ratios.  Raw figures go to bench/out/results.csv,
+bench/out/ref_loop with -O3 -march=native (on a CPU with AVX-512,
+bench/out/ref_loop_avx2 with -mno-avx512f besides) and bench/out/clock
+(the clock rate, as a chain of dependent adds measures it).  Every
+comparison is a group of commands run in turns (forward, then backward,
+BENCH_REPS times), so that a busy moment of the machine falls on all of
+them alike; the table shows medians and their ratios.  Raw figures go to bench/out/results.csv,
 the modes' wall times against workers to bench/out/modes.png (gnuplot).
 
 Knobs (environment): BENCH_REPS (default 5), BENCH_LOOP_N (range-sum
@@ -187,6 +187,7 @@ def loop_throughput():
     """(a) ns per integer: each kernel of range-sum, the C int64 loop, the
     Python loop; integers per cycle against a clock measured alongside."""
     ref = os.path.join(OUT, "ref_loop")
+    REF = "ref_loop -O3 -march=native"
     # The loop without AVX-512, as an AVX2 machine's -march=native builds
     # it: what the avx2 kernel, forced on an AVX-512 CPU, is measured by.
     ref2 = os.path.join(OUT, "ref_loop_avx2")
@@ -220,7 +221,7 @@ def loop_throughput():
                   ["env", "RANGETOOLS_KERNEL=" + k, "range-sum", "0",
                    str(LOOP_N)], None, formula(0, LOOP_N), 1) for k in have]
     variants += [
-        ("ref_loop -O3 -march=native", [ref, "0", str(LOOP_N)], None, None, 1),
+        (REF, [ref, "0", str(LOOP_N)], None, None, 1),
     ]
     if ref2:
         variants += [(REF2, [ref2, "0", str(LOOP_N)], None, None, 1)]
@@ -247,15 +248,15 @@ def loop_throughput():
     # Rates and ratios from CPU time: a process another one preempts
     # loses wall time, not CPU time, and the clock is its fastest run.
     ns = {k: m[k]["cpu"] / n[k] * 1e9 for k in ns}
-    ref_ns, py_ns = ns["ref_loop -O3 -march=native"], \
+    ref_ns, py_ns = ns[REF], \
         ns["python article loop"]
     say()
     say("  %-22s %10s %10s %12s %10s %9s %9s" % (
         "CPU time, per cycle", "ints/ns", "ints/cyc", "ceiling", "of ceil",
         "vs ref", "vs Py"))
     rate = {}
-    label = {"ref_loop -O3 -march=native": "ref_loop", REF2: "ref, no avx512"}
-    for k in ["ref_loop -O3 -march=native"] + ([REF2] if ref2 else []) + [
+    label = {REF: "ref_loop", REF2: "ref, no avx512"}
+    for k in [REF] + ([REF2] if ref2 else []) + [
             "range-sum kernel %s" % h for h in have]:
         kern = label.get(k, k.split()[-1])
         rate[kern] = 1 / ns[k] / ghz
@@ -272,7 +273,7 @@ def loop_throughput():
                 cpu["vendor"], {128: 2, 256: 2, 512: 2}).items()))))
     say()
 
-    def targets(kern, what, yard="ref_loop -O3 -march=native"):
+    def targets(kern, what, yard=REF):
         k = "range-sum kernel %s" % kern
         if k not in ns:
             return
@@ -293,8 +294,7 @@ def loop_throughput():
         targets(best, "best kernel (%s)" % best)
     if "avx2" in have and best != "avx2":
         # As on an AVX2 machine: against the loop built without AVX-512.
-        targets("avx2", "avx2 forced", REF2 if ref2 else
-                "ref_loop -O3 -march=native")
+        targets("avx2", "avx2 forced", REF2 if ref2 else REF)
         if ref2:
             say("  %-56s %15s" % ("avx2 forced time vs -O3 -march=native "
                                   "(AVX-512) loop", "%.2fx" % (

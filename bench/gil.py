@@ -205,7 +205,9 @@ def _cp(out, n, us, end):
 
 
 def _n(v):
-    return "" if v is None else "%.4g" % v
+    if v is None:
+        return ""
+    return str(v) if isinstance(v, int) else "%.4g" % v
 
 
 def convoy(out, seconds):
@@ -274,23 +276,17 @@ def convoy(out, seconds):
             print("%7s %3d | %s | %s | %s" % (("%dus" % us, k) + tuple(cols)),
                   flush=True)
             rows.append((us, k, me, c, m, cs))
+    # The CSV: per statistic, the four runs in the order printed.
+    runs = (("model_pipe", 2), ("cpython_cat", 3), ("model_sleep", 4),
+            ("cpython_sleep", 5))
+    stats = ("roundtrips", "total_ms", "p50_us", "p99_us")
     with open(os.path.join(out, "convoy.csv"), "w") as fh:
-        fh.write("switch_us,cpu_threads,model_pipe_roundtrips,"
-                 "model_pipe_total_ms,cpython_cat_total_ms,"
-                 "model_sleep_roundtrips,model_sleep_total_ms,"
-                 "cpython_sleep_total_ms,model_pipe_p50_us,"
-                 "cpython_cat_p50_us,model_sleep_p50_us,cpython_sleep_p50_us,"
-                 "model_pipe_p99_us,cpython_cat_p99_us,model_sleep_p99_us,"
-                 "cpython_sleep_p99_us\n")
-        for us, k, me, c, m, cs in rows:
-            fh.write(",".join(str(x) for x in (
-                us, k, g(me, "io_roundtrips") or "", _n(g(me, "io_total_ms")),
-                _n(c["io_total_ms"]), g(m, "io_roundtrips") or "",
-                _n(g(m, "io_total_ms")), _n(cs["io_total_ms"]),
-                _n(g(me, "io_p50_us")), _n(c["io_p50_us"]),
-                _n(g(m, "io_p50_us")), _n(cs["io_p50_us"]),
-                _n(g(me, "io_p99_us")), _n(c["io_p99_us"]),
-                _n(g(m, "io_p99_us")), _n(cs["io_p99_us"]))) + "\n")
+        fh.write(",".join(["switch_us", "cpu_threads"] + [
+            "%s_%s" % (name, st) for st in stats for name, _ in runs]) + "\n")
+        for row in rows:
+            fh.write(",".join([str(row[0]), str(row[1])] + [
+                _n(g(row[i], "io_" + st)) for st in stats
+                for _, i in runs]) + "\n")
     return rows
 
 

@@ -147,8 +147,8 @@ par_sum(const struct sumopts *o, int64_t start, int64_t end, i128 *sum)
 	 * One worker that nobody watches: no clocks, no allocation.  A
 	 * filter of many short ranges (--mq, --shm) pays per range.
 	 */
-	if (o->threads == 0 && o->procs == 0 && !o->stats && o->io_ns == 0 &&
-	    !o->io_echo && o->progress == PROGRESS_OFF) {
+	if (o->threads == 0 && o->procs == 0 && !o->stats && !sumopts_io(o) &&
+	    o->progress == PROGRESS_OFF) {
 		*sum = sum_range(o->method, start, end);
 		return 0;
 	}

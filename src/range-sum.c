@@ -223,8 +223,7 @@ check_options(void)
 	if (opts.io_ns > 0 && opts.io_echo)
 		cli_usage_error(
 		    "--io-wait and --io-echo cannot be used together");
-	if (opts.io_threads > 0 &&
-	    (!opts.gil || (opts.io_ns == 0 && !opts.io_echo)))
+	if (opts.io_threads > 0 && (!opts.gil || !sumopts_io(&opts)))
 		cli_usage_error(
 		    "--io-threads needs --gil, and --io-wait or --io-echo");
 	if (mqname != NULL && shmname != NULL)

@@ -29,4 +29,11 @@ struct sumopts {
 	struct trace *trace; /* --trace, or NULL */
 };
 
+/* Does each chunk make a blocking call, --io-wait or --io-echo? */
+static inline int
+sumopts_io(const struct sumopts *o)
+{
+	return o->io_ns > 0 || o->io_echo;
+}
+
 #endif

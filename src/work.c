@@ -119,12 +119,13 @@ echo_roundtrip(struct echo *e)
 static void
 io_call(const struct workctx *c, struct echo *e)
 {
-	struct timespec ts = ns_to_ts(c->io_ns);
+	struct timespec ts;
 
 	if (e != NULL) {
 		echo_roundtrip(e);
 		return;
 	}
+	ts = ns_to_ts(c->io_ns);
 	while (clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, &ts) == EINTR)
 		;
 }
