@@ -95,7 +95,7 @@ echo_stop(struct echo *e)
 }
 
 static void
-echo_roundtrip(struct echo *e)
+echo_send(struct echo *e)
 {
 	char b = 'x';
 	ssize_t n;
@@ -104,6 +104,14 @@ echo_roundtrip(struct echo *e)
 		;
 	if (n != 1)
 		err(1, "--io-echo: write");
+}
+
+static void
+echo_receive(struct echo *e)
+{
+	char b;
+	ssize_t n;
+
 	while ((n = read(e->from[0], &b, 1)) == -1 && errno == EINTR)
 		;
 	if (n == -1)
@@ -113,16 +121,24 @@ echo_roundtrip(struct echo *e)
 }
 
 /*
- * A simulated blocking call: sleeps c->io_ns, resuming after signals,
- * or with --io-echo (e not NULL) makes a round-trip through e.
+ * A simulated blocking call, made without the lock: a sleep of c->io_ns,
+ * resuming after signals; or with --io-echo (e not NULL) a round-trip
+ * through e, whose write and read are two calls, as os.write and os.read
+ * are in CPython: between them the thread takes the lock and lets it go
+ * again, and may have to wait for it.
  */
 static void
-io_call(const struct workctx *c, struct echo *e)
+io_call(struct work *w, const struct workctx *c, struct echo *e)
 {
 	struct timespec ts;
 
 	if (e != NULL) {
-		echo_roundtrip(e);
+		echo_send(e);
+		if (c->gil != NULL) {
+			gil_take(c->gil, &w->lock);
+			gil_drop(c->gil, &w->lock, 0);
+		}
+		echo_receive(e);
 		return;
 	}
 	ts = ns_to_ts(c->io_ns);
@@ -161,7 +177,7 @@ traced_io(struct work *w, const struct workctx *c, struct echo *e)
 {
 	int64_t t0 = traced_run(w, c);
 
-	io_call(c, e);
+	io_call(w, c, e);
 	w->lock.hold_ns = work_now();
 	trace_slice(c->trace, w->lock.tid, TRACE_IO, t0, w->lock.hold_ns);
 }
@@ -177,7 +193,7 @@ between_chunks(struct work *w, const struct workctx *c, struct echo *e)
 		if (c->trace != NULL)
 			traced_io(w, c, e);
 		else
-			io_call(c, e);
+			io_call(w, c, e);
 		if (c->gil != NULL)
 			gil_take(c->gil, &w->lock);
 	} else if (c->gil != NULL && gil_drop_requested(c->gil)) {
@@ -229,7 +245,7 @@ work_io_run(struct work *w, const struct workctx *c)
 		if (c->trace != NULL)
 			traced_io(w, c, e);
 		else
-			io_call(c, e);
+			io_call(w, c, e);
 		gil_take(c->gil, &w->lock);
 		gil_drop(c->gil, &w->lock, 0);
 	}
