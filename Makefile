@@ -27,7 +27,7 @@ EXAMPLES = examples/article.py examples/article.sh examples/cluster.sh \
 GILTOOLS = bench/gil_record.py bench/gil_analyze.py
 DOCFILES = $(notdir $(EXAMPLES) $(GILTOOLS))
 # The notes from doc/ that the pages point at go to DOCDIR itself.
-DOCNOTES = doc/trace-format.md
+DOCNOTES = doc/trace-format.md doc/design.md
 # The version --version prints, stamped into the installed pages' .Os.
 VERSION := $(shell sed -n 's/^\#define RANGETOOLS_VERSION "\(.*\)"/\1/p' \
 	    src/*.h)
@@ -189,10 +189,14 @@ bench:
 gil: all
 	python3 bench/gil.py
 
-# The pages name the examples where the default PREFIX puts them: sed
-# stamps DOCDIR there, and the version into .Os, as sbase's Makefile does.
+# The pages name installed files where the default PREFIX puts them: sed
+# stamps DOCDIR, MANPREFIX, BASHCOMPDIR and BINDIR there, and the version
+# into .Os, as sbase's Makefile does.
 MANSED = -e 's/^\.Os rangetools$$/.Os rangetools $(VERSION)/' \
-	 -e 's|/usr/local/share/doc/rangetools|$(DOCDIR)|g'
+	 -e 's|/usr/local/share/doc/rangetools|$(DOCDIR)|g' \
+	 -e 's|/usr/local/share/man|$(MANPREFIX)|g' \
+	 -e 's|/usr/local/share/bash-completion/completions|$(BASHCOMPDIR)|g' \
+	 -e 's|/usr/local/bin|$(BINDIR)|g'
 
 install: all
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANPREFIX)/man1 \
