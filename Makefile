@@ -30,7 +30,8 @@ DOCFILES = $(notdir $(EXAMPLES) $(GILTOOLS))
 VERSION := $(shell sed -n 's/^\#define RANGETOOLS_VERSION "\(.*\)"/\1/p' \
 	    src/*.h)
 
-COMMON_OBJ = src/cli.o src/lines.o src/num.o src/rec.o src/kernel.o
+COMMON_OBJ = src/cli.o src/lines.o src/num.o src/rec.o src/kernel.o \
+	     src/range.o
 IPC_OBJ = src/ipc.o src/recq.o src/shmtab.o src/segment.o
 RANGE_SUM_OBJ = src/range-sum.o src/par.o src/sink.o $(IPC_OBJ) \
 		src/work.o src/gil.o src/procs.o src/progress.o src/clock.o \

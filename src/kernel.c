@@ -32,6 +32,7 @@
 #include <string.h>
 
 #include "kernel.h"
+#include "range.h"
 
 #define BLOCK ((uint64_t)1 << 24) /* integers per block; <= 2^32 */
 

@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kernel.h"
 #include "merge.h"
+#include "range.h"
 
 extern char *program_invocation_short_name;
 

@@ -15,6 +15,7 @@
 #include "par.h"
 #include "procs.h"
 #include "progress.h"
+#include "range.h"
 #include "work.h"
 
 struct thread_arg {

@@ -10,9 +10,9 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "kernel.h"
 #include "lines.h"
 #include "num.h"
+#include "range.h"
 #include "rec.h"
 
 enum { OPT_ONLY = 256 };
@@ -97,18 +97,16 @@ parts_done(uint64_t k)
 static void
 split_parts(int64_t start, int64_t end, uint64_t k)
 {
-	uint64_t len = range_len(start, end), size, extra, i, at;
+	uint64_t len = range_len(start, end), i;
+	int64_t lo, hi;
 
 	if (len == 0)
 		return;
 	if (k > len)
 		k = len;
-	size = len / k;
-	extra = len % k;
 	for (i = first_part(k); i < k && !only_found; i++) {
-		at = i * size + (i < extra ? i : extra);
-		print_part(next_index + i, range_at(start, at),
-			   range_at(start, at + size + (i < extra)));
+		range_part(start, end, k, i, &lo, &hi);
+		print_part(next_index + i, lo, hi);
 	}
 	parts_done(k);
 }

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "range.h"
 #include "trace.h"
 #include "work.h"
 
@@ -29,19 +30,13 @@ work_cpu(void)
 void
 work_split(struct work *w, int n, int64_t start, int64_t end)
 {
-	uint64_t len = range_len(start, end), size, extra;
 	int i;
 
-	if (n <= 0)
-		return;
-	size = len / (uint64_t)n;
-	extra = len % (uint64_t)n;
 	/* The larger shares first, as range-split -n cuts them. */
 	for (i = 0; i < n; i++) {
 		memset(&w[i], 0, sizeof(w[i]));
-		w[i].start = start;
-		start = range_at(start, size + ((uint64_t)i < extra));
-		w[i].end = start;
+		range_part(start, end, (uint64_t)n, (uint64_t)i, &w[i].start,
+			   &w[i].end);
 		w[i].lock.tid = i + 1;
 	}
 }

@@ -45,7 +45,10 @@ struct workctx {
 	atomic_int *stop;    /* work_io_run: set when the summing is done */
 };
 
-/* Cuts [start, end) into n shares whose sizes differ by at most one. */
+/*
+ * Cuts [start, end) into n shares whose sizes differ by at most one,
+ * 1 <= n <= the range's length.
+ */
 void work_split(struct work *w, int n, int64_t start, int64_t end);
 
 /* Sums w's share chunk by chunk and fills in its report. */
