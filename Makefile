@@ -31,8 +31,8 @@ VERSION := $(shell sed -n 's/^\#define RANGETOOLS_VERSION "\(.*\)"/\1/p' \
 	    src/*.h)
 
 COMMON_OBJ = src/cli.o src/lines.o src/num.o src/rec.o src/kernel.o \
-	     src/range.o
-IPC_OBJ = src/ipc.o src/recq.o src/shmtab.o src/segment.o
+	     src/range.o src/ipc.o
+IPC_OBJ = src/recq.o src/shmtab.o src/segment.o
 RANGE_SUM_OBJ = src/range-sum.o src/par.o src/sink.o $(IPC_OBJ) \
 		src/work.o src/gil.o src/procs.o src/progress.o src/clock.o \
 		src/trace.o
@@ -142,7 +142,7 @@ FUZZERS      = num-fuzz rec-fuzz round-fuzz fast-fuzz
 FUZZ_CC      = clang
 FUZZ_FLAGS   = -g -O1 -fsanitize=fuzzer,address,undefined \
 	       -fno-sanitize-recover=all
-FUZZ_SRC     = src/num.c src/rec.c src/cli.c src/lines.c src/kernel.c
+FUZZ_SRC     = $(COMMON_OBJ:.o=.c)
 
 tests/fuzz/%-fuzz: tests/fuzz/%-fuzz.c tests/fuzz/fuzz.h $(FUZZ_SRC) src/*.h
 	$(FUZZ_CC) $(WARNINGS) $(FUZZ_FLAGS) -Isrc -o $@ $< $(FUZZ_SRC) \

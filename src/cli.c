@@ -1,7 +1,8 @@
 /*
  * cli.c: what the three programs' command lines share: operands that
  * look like negative numbers, quoting an operand in a message, --version,
- * usage errors, and closing stdout.
+ * usage errors (of numbers, durations and IPC names too), and closing
+ * stdout.
  */
 #include <err.h>
 #include <stdarg.h>
@@ -10,6 +11,8 @@
 #include <string.h>
 
 #include "cli.h"
+#include "ipc.h"
+#include "num.h"
 
 extern char *program_invocation_short_name;
 
@@ -165,6 +168,47 @@ cli_bad_option(char **argv, const char *shortopts)
 	if (optopt != 0)
 		cli_usage_error("unknown option '-%c'", optopt);
 	cli_usage_error("unknown option '%s'", cli_quote(word));
+}
+
+int64_t
+cli_num_arg(const char *what, const char *s, int64_t min, int64_t max)
+{
+	const char *errstr;
+	int64_t v;
+
+	v = num_parse(s, min, max, &errstr);
+	if (errstr != NULL) {
+		if (strcmp(errstr, "invalid") == 0)
+			cli_usage_error("%s: not an integer: '%s'", what,
+					cli_quote(s));
+		cli_usage_error("%s: %s (must be %jd..%jd): '%s'", what, errstr,
+				(intmax_t)min, (intmax_t)max, cli_quote(s));
+	}
+	return v;
+}
+
+int64_t
+cli_duration_arg(const char *what, const char *s)
+{
+	const char *errstr;
+	int64_t ns;
+
+	ns = num_duration(s, &errstr);
+	if (errstr != NULL)
+		cli_usage_error(
+		    "%s: %s duration (use e.g. 5ms, 200us, 0.005): '%s'", what,
+		    errstr, cli_quote(s));
+	return ns;
+}
+
+void
+cli_ipc_name_arg(const char *what, const char *name)
+{
+	const char *why;
+
+	if ((why = ipc_name_problem(name)) != NULL)
+		cli_usage_error("%s: the name '%s' %s", what, cli_quote(name),
+				why);
 }
 
 void

@@ -7,6 +7,7 @@
 #define CLI_H
 
 #include <getopt.h>
+#include <stdint.h>
 
 #define RANGETOOLS_VERSION "1.0.0"
 
@@ -41,6 +42,15 @@ void cli_usage_error(const char *fmt, ...)
  */
 void cli_bad_option(char **argv, const char *shortopts)
     __attribute__((noreturn));
+
+/*
+ * The parsers of num.h and ipc.h as usage errors (exit 2) naming the
+ * option or operand what: an integer in [min, max], a duration in
+ * nanoseconds, a POSIX IPC name.
+ */
+int64_t cli_num_arg(const char *what, const char *s, int64_t min, int64_t max);
+int64_t cli_duration_arg(const char *what, const char *s);
+void cli_ipc_name_arg(const char *what, const char *name);
 
 /* Flushes and closes stdout; a lost write is an error (exit 1). */
 void cli_close_stdout(void);

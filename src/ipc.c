@@ -14,7 +14,6 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "cli.h"
 #include "ipc.h"
 
 const char *
@@ -37,16 +36,6 @@ ipc_name_problem(const char *name)
 		if ((unsigned char)*name < 0x20 || *name == 0x7f)
 			return "must hold no control characters";
 	return NULL;
-}
-
-void
-ipc_name_arg(const char *opt, const char *name)
-{
-	const char *why;
-
-	if ((why = ipc_name_problem(name)) != NULL)
-		cli_usage_error("%s: the name '%s' %s", opt, cli_quote(name),
-				why);
 }
 
 const char *

@@ -182,13 +182,13 @@ main(int argc, char *argv[])
 			iflag = 1;
 			break;
 		case 'n':
-			parts = num_arg("-n", optarg, 1, INT64_MAX);
+			parts = cli_num_arg("-n", optarg, 1, INT64_MAX);
 			break;
 		case 's':
-			size = num_arg("-s", optarg, 1, INT64_MAX);
+			size = cli_num_arg("-s", optarg, 1, INT64_MAX);
 			break;
 		case OPT_ONLY:
-			only = num_arg("--only", optarg, 0, INT64_MAX);
+			only = cli_num_arg("--only", optarg, 0, INT64_MAX);
 			break;
 		case 'h':
 			usage();
@@ -213,8 +213,8 @@ main(int argc, char *argv[])
 	if (argc == 0) {
 		rv = split_lines(parts, size);
 	} else {
-		start = num_arg("start", argv[0], INT64_MIN, INT64_MAX);
-		end = num_arg("end", argv[1], INT64_MIN, INT64_MAX);
+		start = cli_num_arg("start", argv[0], INT64_MIN, INT64_MAX);
+		end = cli_num_arg("end", argv[1], INT64_MIN, INT64_MAX);
 		if (start > end)
 			cli_usage_error("start %jd is greater than end %jd",
 					(intmax_t)start, (intmax_t)end);

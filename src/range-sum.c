@@ -141,8 +141,8 @@ parse_options(int argc, char *argv[])
 						cli_quote(optarg));
 			break;
 		case OPT_THREADS:
-			opts.threads =
-			    (int)num_arg("--threads", optarg, 1, MAX_WORKERS);
+			opts.threads = (int)cli_num_arg("--threads", optarg, 1,
+							MAX_WORKERS);
 			break;
 		case OPT_GIL:
 			opts.gil = 1;
@@ -150,31 +150,31 @@ parse_options(int argc, char *argv[])
 		case OPT_SWITCH:
 			switchflag = 1;
 			opts.switch_ns =
-			    num_duration_arg("--switch-interval", optarg);
+			    cli_duration_arg("--switch-interval", optarg);
 			if (opts.switch_ns <= 0)
 				cli_usage_error("--switch-interval must be "
 						"greater than zero");
 			break;
 		case OPT_IOWAIT:
-			opts.io_ns = num_duration_arg("--io-wait", optarg);
+			opts.io_ns = cli_duration_arg("--io-wait", optarg);
 			break;
 		case OPT_IOECHO:
 			opts.io_echo = 1;
 			break;
 		case OPT_IOTHREADS:
-			opts.io_threads = (int)num_arg("--io-threads", optarg,
-						       1, MAX_WORKERS);
+			opts.io_threads = (int)cli_num_arg(
+			    "--io-threads", optarg, 1, MAX_WORKERS);
 			break;
 		case OPT_PROCS:
 			opts.procs =
-			    (int)num_arg("--procs", optarg, 1, MAX_WORKERS);
+			    (int)cli_num_arg("--procs", optarg, 1, MAX_WORKERS);
 			break;
 		case OPT_MQ:
-			ipc_name_arg("--mq", optarg);
+			cli_ipc_name_arg("--mq", optarg);
 			mqname = optarg;
 			break;
 		case OPT_SHM:
-			ipc_name_arg("--shm", optarg);
+			cli_ipc_name_arg("--shm", optarg);
 			shmname = optarg;
 			break;
 		case OPT_STOP:
@@ -318,8 +318,8 @@ main(int argc, char *argv[])
 	if (argc > 2)
 		cli_usage_error("extra operand '%s'", cli_quote(argv[2]));
 	if (argc == 2) {
-		start = num_arg("start", argv[0], INT64_MIN, INT64_MAX);
-		end = num_arg("end", argv[1], INT64_MIN, INT64_MAX);
+		start = cli_num_arg("start", argv[0], INT64_MIN, INT64_MAX);
+		end = cli_num_arg("end", argv[1], INT64_MIN, INT64_MAX);
 		if (start > end)
 			cli_usage_error("start %jd is greater than end %jd",
 					(intmax_t)start, (intmax_t)end);

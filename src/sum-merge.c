@@ -85,10 +85,10 @@ parse_options(int argc, char *argv[])
 		case OPT_EXPECT:
 			if (optind >= argc || strcmp(argv[optind], "--") == 0)
 				cli_usage_error("--expect needs start and end");
-			xstart = num_arg("--expect start", optarg, INT64_MIN,
-					 INT64_MAX);
-			xend = num_arg("--expect end", argv[optind++],
-				       INT64_MIN, INT64_MAX);
+			xstart = cli_num_arg("--expect start", optarg,
+					     INT64_MIN, INT64_MAX);
+			xend = cli_num_arg("--expect end", argv[optind++],
+					   INT64_MIN, INT64_MAX);
 			if (xstart > xend)
 				cli_usage_error(
 				    "--expect: start %jd is greater "
@@ -100,18 +100,19 @@ parse_options(int argc, char *argv[])
 			missing = 1;
 			break;
 		case OPT_MQ:
-			ipc_name_arg("--mq", optarg);
+			cli_ipc_name_arg("--mq", optarg);
 			mqname = optarg;
 			break;
 		case OPT_COUNT:
-			mqopts.count = num_arg("--count", optarg, 1, INT64_MAX);
+			mqopts.count =
+			    cli_num_arg("--count", optarg, 1, INT64_MAX);
 			break;
 		case OPT_TIMEOUT:
 			mqopts.timeout_ns =
-			    num_duration_arg("--timeout", optarg);
+			    cli_duration_arg("--timeout", optarg);
 			break;
 		case OPT_SHM:
-			ipc_name_arg("--shm", optarg);
+			cli_ipc_name_arg("--shm", optarg);
 			shmname = optarg;
 			break;
 		case 'h':
