@@ -149,7 +149,7 @@ split_lines(int64_t parts, int64_t size)
 	const char *why;
 	int nul, rv = 0;
 
-	while (!only_found && cli_getline(&in, &nul) >= 0) {
+	while (!only_found && lines_get(&in, &nul) >= 0) {
 		if (nul)
 			why = "contains a NUL byte";
 		else if (rec_parse_range(in.buf, &start, &end, &why) == 0)

@@ -271,7 +271,7 @@ sum_lines(struct sink *out)
 	const char *why;
 	int nul, rv = 0;
 
-	while (cli_getline(&in, &nul) >= 0) {
+	while (lines_get(&in, &nul) >= 0) {
 		if (nul)
 			why = "contains a NUL byte";
 		else if (rec_parse_range(in.buf, &start, &end, &why) == 0)

@@ -151,7 +151,7 @@ merge_file(struct merge *m, int fd, const char *name)
 			in.off = (size_t)(next - in.buf);
 			m->nbare += in.lineno - nb;
 		}
-		if ((line = cli_chunkline(&in, &n, &nul)) == NULL)
+		if ((line = chunks_line(&in, &n, &nul)) == NULL)
 			break;
 		if (nul) {
 			why = "contains a NUL byte";
@@ -168,7 +168,7 @@ merge_file(struct merge *m, int fd, const char *name)
 		rv = MERGE_EXIT_BAD;
 		break;
 	}
-	cli_chunkfree(&in);
+	chunks_free(&in);
 	return rv;
 }
 

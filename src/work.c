@@ -15,18 +15,6 @@
 #include "trace.h"
 #include "work.h"
 
-int64_t
-work_now(void)
-{
-	return now_ns(CLOCK_MONOTONIC);
-}
-
-int64_t
-work_cpu(void)
-{
-	return now_ns(CLOCK_THREAD_CPUTIME_ID);
-}
-
 void
 work_split(struct work *w, int n, int64_t start, int64_t end)
 {
@@ -158,7 +146,7 @@ io_start(const struct workctx *c, struct echo *e)
 static int64_t
 traced_run(struct work *w, const struct workctx *c)
 {
-	int64_t now = work_now();
+	int64_t now = now_ns(CLOCK_MONOTONIC);
 
 	if (c->trace != NULL && c->gil == NULL)
 		trace_slice(c->trace, w->lock.tid, TRACE_RUN, w->lock.hold_ns,
@@ -173,7 +161,7 @@ traced_io(struct work *w, const struct workctx *c, struct echo *e)
 	int64_t t0 = traced_run(w, c);
 
 	io_call(w, c, e);
-	w->lock.hold_ns = work_now();
+	w->lock.hold_ns = now_ns(CLOCK_MONOTONIC);
 	trace_slice(c->trace, w->lock.tid, TRACE_IO, t0, w->lock.hold_ns);
 }
 
@@ -201,7 +189,8 @@ void
 work_run(struct work *w, const struct workctx *c)
 {
 	uint64_t left = range_len(w->start, w->end), done = 0, chunk, n;
-	int64_t lo = w->start, t0 = work_now(), c0 = work_cpu();
+	int64_t lo = w->start, t0 = now_ns(CLOCK_MONOTONIC),
+		c0 = now_ns(CLOCK_THREAD_CPUTIME_ID);
 	i128 sum = 0;
 	struct echo echo, *e = io_start(c, &echo);
 
@@ -226,8 +215,8 @@ work_run(struct work *w, const struct workctx *c)
 		echo_stop(e);
 	w->sum = sum;
 	w->method = c->method;
-	w->wall_ns = work_now() - t0;
-	w->cpu_ns = work_cpu() - c0;
+	w->wall_ns = now_ns(CLOCK_MONOTONIC) - t0;
+	w->cpu_ns = now_ns(CLOCK_THREAD_CPUTIME_ID) - c0;
 	atomic_store_explicit(&w->finished, 1, memory_order_release);
 }
 

@@ -64,8 +64,4 @@ void work_io_run(struct work *w, const struct workctx *c);
 /* The sum of the n shares' sums; with stats, each report on stderr. */
 i128 work_total(const struct work *w, int n, int stats, int gil);
 
-/* Monotonic and per-thread CPU clocks, in nanoseconds. */
-int64_t work_now(void);
-int64_t work_cpu(void);
-
 #endif
