@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "gil.h"
 #include "ipc.h"
 #include "kernel.h"
 #include "lines.h"
@@ -62,7 +63,7 @@ static const struct option longopts[] = {
     {NULL, 0, NULL, 0},
 };
 
-static struct sumopts opts = {.switch_ns = 5000000};
+static struct sumopts opts = {.switch_ns = GIL_INTERVAL_DEFAULT_NS};
 static int switchflag;
 static int tflag, stopflag;
 static const char *mqname, *shmname, *tracepath;
