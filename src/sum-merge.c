@@ -230,7 +230,7 @@ main(int argc, char *argv[])
 		rv = merge_path(&m, argv[i]);
 	if (rv == 0)
 		rv = missing ? merge_list_missing(&m) : merge_finish(&m);
-	free(m.recs);
+	merge_free(&m);
 	cli_close_stdout();
 	return rv;
 }
