@@ -31,7 +31,7 @@ VERSION := $(shell sed -n 's/^\#define RANGETOOLS_VERSION "\(.*\)"/\1/p' \
 	    src/*.h)
 
 COMMON_OBJ = src/cli.o src/lines.o src/num.o src/rec.o src/kernel.o \
-	     src/range.o src/ipc.o
+	     src/range.o src/ipc.o src/stopsig.o
 IPC_OBJ = src/recq.o src/shmtab.o src/segment.o
 RANGE_SUM_OBJ = src/range-sum.o src/par.o src/sink.o $(IPC_OBJ) \
 		src/work.o src/gil.o src/procs.o src/progress.o src/clock.o \

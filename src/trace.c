@@ -46,6 +46,7 @@
 
 #include "cli.h"
 #include "clock.h"
+#include "stopsig.h"
 #include "trace.h"
 
 #define TRACE_BUF   65536 /* bytes buffered per worker */
@@ -77,7 +78,6 @@ struct trace {
 /* The open trace, for the exit handler. */
 static struct trace *active;
 
-static const int stop_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGPIPE};
 static pthread_t signal_thread;
 
 static char *
@@ -370,16 +370,6 @@ finish(struct trace *tr, int sig)
 	return e;
 }
 
-static void
-stop_set(sigset_t *set)
-{
-	size_t i;
-
-	sigemptyset(set);
-	for (i = 0; i < sizeof(stop_signals) / sizeof(stop_signals[0]); i++)
-		sigaddset(set, stop_signals[i]);
-}
-
 /* The stop signals' thread: complete the trace, then die of the signal. */
 static void *
 signal_main(void *arg)
@@ -389,7 +379,7 @@ signal_main(void *arg)
 	sigset_t set, one;
 	int sig;
 
-	stop_set(&set);
+	stopsig_set(&set, SIGPIPE);
 	for (;;) {
 		if (sigwait(&set, &sig) != 0)
 			continue;
@@ -492,7 +482,7 @@ trace_open(const char *path, const struct trace_info *info)
 	 * Before the file exists, and before any other thread, which all
 	 * inherit the mask: a stop signal waits for the signal thread.
 	 */
-	stop_set(&set);
+	stopsig_set(&set, SIGPIPE);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	if ((tr = calloc(1, sizeof(*tr))) == NULL)
 		err(1, NULL);
