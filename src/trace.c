@@ -2,13 +2,14 @@
  * trace.c: range-sum --trace FILE, the locked-thread model's lock as
  * Chrome Trace Event JSON (the object form), which Perfetto,
  * chrome://tracing and speedscope open.  The format is the one shared
- * with the CPython recorder (issue 11):
+ * with the CPython recorder (bench/gil_record.py):
  *
  *   hold  ph X   a worker holds the lock (stamped under the lock's mutex,
  *                so that the hold slices of two workers never overlap)
  *   wait  ph X   one timed wait for the lock, args acquired and woken
- *   io    ph X   an --io-wait sleep, without the lock
- *   run   ph X   without --gil: a worker runs, between --io-wait sleeps
+ *   io    ph X   a blocking call, without the lock: an --io-wait sleep
+ *                or an --io-echo round-trip through a pipe
+ *   run   ph X   without --gil: a worker runs, between blocking calls
  *   drop_request, forced_switch   ph i, scope t
  *   switches     ph C   the hand-offs so far, at each hand-off
  *   process_name, thread_name, thread_sort_index   ph M
