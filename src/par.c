@@ -90,7 +90,7 @@ run_threads(const struct sumopts *o, struct work *w, int n,
 	}
 	if (rc != 0) {
 		errno = rc;
-		warn("cannot start thread %d of %d", started + 1, n);
+		warn("cannot start thread %d of %d", started + 1, m);
 	}
 	if (o->gil)
 		gil_destroy(&gil);
