@@ -18,6 +18,7 @@
 #include "procs.h"
 #include "progress.h"
 #include "range.h"
+#include "report.h"
 #include "work.h"
 
 struct thread_arg {
@@ -171,7 +172,7 @@ par_sum(const struct sumopts *o, int64_t start, int64_t end, i128 *sum)
 		work_run(&w[0], &c);
 	progress_stop(prog, rv == 0);
 	if (rv == 0)
-		*sum = work_total(w, n, o->stats, o->gil);
+		*sum = report_total(w, n, o->stats, o->gil);
 	shares_free(o, w, n);
 	return rv;
 }

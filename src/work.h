@@ -1,7 +1,8 @@
 /*
  * work.h: one worker's share of a range, the chunked loop that sums it,
- * and the report it leaves behind.  The same record serves a thread
- * (in the heap) and a forked process (in a shared-memory segment).
+ * and the report it leaves behind (report.h adds them up).  The same record
+ * serves a thread (in the heap) and a forked process (in a shared-memory
+ * segment).
  */
 #ifndef WORK_H
 #define WORK_H
@@ -60,8 +61,5 @@ void work_run(struct work *w, const struct workctx *c);
  * until *c->stop is set.
  */
 void work_io_run(struct work *w, const struct workctx *c);
-
-/* The sum of the n shares' sums; with stats, each report on stderr. */
-i128 work_total(const struct work *w, int n, int stats, int gil);
 
 #endif
