@@ -8,15 +8,31 @@
 
 #include "echo.h"
 
+/* Reads or writes one byte, again after a signal: 1, 0 at EOF, or -1. */
+static ssize_t
+byte_io(int fd, char *b, int out)
+{
+	ssize_t n;
+
+	do
+		n = out ? write(fd, b, 1) : read(fd, b, 1);
+	while (n == -1 && errno == EINTR);
+	return n;
+}
+
 static void *
 echo_main(void *arg)
 {
 	struct echo *e = arg;
+	ssize_t n;
 	char b;
 
 	/* Until the worker closes its end: EOF. */
-	while (read(e->to[0], &b, 1) == 1 && write(e->from[1], &b, 1) == 1)
-		;
+	while ((n = byte_io(e->to[0], &b, 0)) == 1)
+		if (byte_io(e->from[1], &b, 1) != 1)
+			err(1, "--io-echo: the echo thread's write");
+	if (n == -1)
+		err(1, "--io-echo: the echo thread's read");
 	return NULL;
 }
 
@@ -47,11 +63,8 @@ void
 echo_send(struct echo *e)
 {
 	char b = 'x';
-	ssize_t n;
 
-	while ((n = write(e->to[1], &b, 1)) == -1 && errno == EINTR)
-		;
-	if (n != 1)
+	if (byte_io(e->to[1], &b, 1) != 1)
 		err(1, "--io-echo: write");
 }
 
@@ -61,9 +74,7 @@ echo_receive(struct echo *e)
 	char b;
 	ssize_t n;
 
-	while ((n = read(e->from[0], &b, 1)) == -1 && errno == EINTR)
-		;
-	if (n == -1)
+	if ((n = byte_io(e->from[0], &b, 0)) == -1)
 		err(1, "--io-echo: read");
 	if (n == 0)
 		errx(1, "--io-echo: the echo thread is gone");

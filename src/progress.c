@@ -101,15 +101,16 @@ progress_start(enum progress mode, struct work *w, int n, uint64_t total)
 		err(1, NULL);
 	*p = (struct meter){.w = w, .n = n, .total = total, .tty = tty};
 	p->t0 = now_ns(CLOCK_MONOTONIC);
-	pthread_mutex_init(&p->mutex, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&p->cond, &ca);
-	pthread_condattr_destroy(&ca);
-	if ((rc = pthread_create(&p->thread, NULL, redraw_loop, p)) != 0) {
+	/* The redraws' deadlines must not move with the wall clock. */
+	if ((rc = pthread_mutex_init(&p->mutex, NULL)) != 0 ||
+	    (rc = pthread_condattr_init(&ca)) != 0 ||
+	    (rc = pthread_condattr_setclock(&ca, CLOCK_MONOTONIC)) != 0 ||
+	    (rc = pthread_cond_init(&p->cond, &ca)) != 0 ||
+	    (rc = pthread_create(&p->thread, NULL, redraw_loop, p)) != 0) {
 		errno = rc;
-		err(1, "pthread_create");
+		err(1, "--progress");
 	}
+	pthread_condattr_destroy(&ca);
 	return p;
 }
 

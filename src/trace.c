@@ -498,7 +498,8 @@ trace_open(const char *path, const struct trace_info *info)
 	/* mkstemp() makes it 0600: give it an ordinary file's mode. */
 	mask = umask(0);
 	umask(mask);
-	fchmod(tr->fd, 0666 & ~mask);
+	if (fchmod(tr->fd, 0666 & ~mask) != 0)
+		err(1, "--trace %s", cli_quote(path));
 	tr->path = file;
 	tr->pid = (long)getpid();
 	tr->info = *info;
