@@ -62,16 +62,15 @@ takes_next(const char *w, const char *shortopts, const struct option *lo,
 }
 
 char **
-cli_numeric_operands(int argc, char **argv, const char *shortopts,
-		     const struct option *longopts, const char *pairopt)
+cli_numeric_operands(const struct cli *c, int *argcp, char **argv)
 {
 	char **out, **ops;
-	int i, k, nout = 0, nops = 0;
+	int i, k, nout = 0, nops = 0, argc = *argcp;
 
 	if ((out = calloc((size_t)argc + 2, sizeof(*out))) == NULL ||
 	    (ops = calloc((size_t)argc + 1, sizeof(*ops))) == NULL)
 		err(1, NULL);
-	opterr = 0; /* cli_bad_option() says what is wrong, in one line */
+	opterr = 0; /* bad_option() says what is wrong, in one line */
 	out[nout++] = argv[0];
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--") == 0) {
@@ -85,7 +84,8 @@ cli_numeric_operands(int argc, char **argv, const char *shortopts,
 			continue;
 		}
 		out[nout++] = argv[i];
-		k = takes_next(argv[i] + 1, shortopts, longopts, pairopt);
+		k = takes_next(argv[i] + 1, c->shortopts, c->longopts,
+			       c->pairopt);
 		if (i + k >= argc)
 			cli_usage_error("option '%s' needs %s",
 					cli_quote(argv[i]),
@@ -96,6 +96,7 @@ cli_numeric_operands(int argc, char **argv, const char *shortopts,
 	out[nout++] = "--";
 	memcpy(out + nout, ops, (size_t)nops * sizeof(*ops));
 	out[nout + nops] = NULL;
+	*argcp = nout + nops;
 	free(ops);
 	free(cli_argv);
 	return cli_argv = out;
@@ -136,8 +137,8 @@ cli_quote(const char *s)
 	return buf;
 }
 
-void
-cli_version(void)
+/* Prints "NAME (rangetools) VERSION" and exits 0. */
+static void __attribute__((noreturn)) version(void)
 {
 	printf("%s (rangetools) %s\n", program_invocation_short_name,
 	       RANGETOOLS_VERSION);
@@ -158,8 +159,12 @@ cli_usage_error(const char *fmt, ...)
 	exit(2);
 }
 
-void
-cli_bad_option(char **argv, const char *shortopts)
+/*
+ * Reports what getopt_long() (with opterr = 0) refused: an unknown
+ * option, or one missing its value.  Exits 2.
+ */
+static void __attribute__((noreturn))
+bad_option(char **argv, const char *shortopts)
 {
 	const char *word = argv[optind - 1];
 
@@ -168,6 +173,24 @@ cli_bad_option(char **argv, const char *shortopts)
 	if (optopt != 0)
 		cli_usage_error("unknown option '-%c'", optopt);
 	cli_usage_error("unknown option '%s'", cli_quote(word));
+}
+
+int
+cli_option(const struct cli *c, int argc, char **argv)
+{
+	int ch, i = -1;
+
+	ch = getopt_long(argc, argv, c->shortopts, c->longopts, &i);
+	if (ch == '?')
+		bad_option(argv, c->shortopts);
+	if (i >= 0 && strcmp(c->longopts[i].name, "version") == 0)
+		version();
+	if (ch == 'h') {
+		fputs(c->help, stdout);
+		cli_close_stdout();
+		exit(0);
+	}
+	return ch;
 }
 
 int64_t

@@ -39,27 +39,24 @@ static uint64_t next_index;
 static int64_t only = -1;
 static int only_found;
 
-static void
-usage(void)
-{
-	printf("usage: range-split [-i] [-n parts | -s size] [--only k] "
-	       "[start end]\n"
-	       "Print the parts of the half-open range [start, end) as "
-	       "'start end' lines;\n"
-	       "without operands, the parts of each 'start end' line of "
-	       "stdin.\n"
-	       "  -i, --index       prefix each line with its 0-based index\n"
-	       "  -n, --parts N     N parts of near-equal size "
-	       "(default: online processors)\n"
-	       "  -s, --size N      parts of N integers, the last one "
-	       "possibly shorter\n"
-	       "      --only K      print only part K, the line -i numbers K\n"
-	       "      --help        print this help and exit\n"
-	       "      --version     print the version and exit\n"
-	       "Numbers: decimal with optional sign, or MeK as in 1e8.\n");
-	cli_close_stdout();
-	exit(0);
-}
+static const char help[] =
+    "usage: range-split [-i] [-n parts | -s size] [--only k] "
+    "[start end]\n"
+    "Print the parts of the half-open range [start, end) as "
+    "'start end' lines;\n"
+    "without operands, the parts of each 'start end' line of "
+    "stdin.\n"
+    "  -i, --index       prefix each line with its 0-based index\n"
+    "  -n, --parts N     N parts of near-equal size "
+    "(default: online processors)\n"
+    "  -s, --size N      parts of N integers, the last one "
+    "possibly shorter\n"
+    "      --only K      print only part K, the line -i numbers K\n"
+    "      --help        print this help and exit\n"
+    "      --version     print the version and exit\n"
+    "Numbers: decimal with optional sign, or MeK as in 1e8.\n";
+
+static const struct cli cmd = {shortopts, longopts, NULL, help};
 
 static void
 print_part(uint64_t index, int64_t start, int64_t end)
@@ -172,11 +169,8 @@ main(int argc, char *argv[])
 	long ncpu;
 	int ch, rv = 0;
 
-	argv = cli_numeric_operands(argc, argv, shortopts, longopts, NULL);
-	for (argc = 0; argv[argc] != NULL; argc++)
-		;
-	while ((ch = getopt_long(argc, argv, shortopts, longopts, NULL)) !=
-	       -1) {
+	argv = cli_numeric_operands(&cmd, &argc, argv);
+	while ((ch = cli_option(&cmd, argc, argv)) != -1) {
 		switch (ch) {
 		case 'i':
 			iflag = 1;
@@ -190,14 +184,6 @@ main(int argc, char *argv[])
 		case OPT_ONLY:
 			only = cli_num_arg("--only", optarg, 0, INT64_MAX);
 			break;
-		case 'h':
-			usage();
-			break;
-		case 'V':
-			cli_version();
-			break;
-		default:
-			cli_bad_option(argv, shortopts);
 		}
 	}
 	argc -= optind;

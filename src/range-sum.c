@@ -68,65 +68,60 @@ static int switchflag;
 static int tflag, stopflag;
 static const char *mqname, *shmname, *tracepath;
 
-static void
-usage(void)
-{
-	printf(
-	    "usage: range-sum [-t] [--method loop|formula]\n"
-	    "                 [--threads n [--gil [--switch-interval d]] | "
-	    "--procs n]\n"
-	    "                 [--io-wait d | --io-echo] [--io-threads k] "
-	    "[--mq name | --shm name]\n"
-	    "                 [--stats] [--progress[=always]] [--trace file]\n"
-	    "                 [start end]\n"
-	    "       range-sum --mq name --stop\n"
-	    "Print the exact sum of the integers in [start, end); without "
-	    "operands, one\n"
-	    "sum for each 'start end' or 'index start end' line of stdin.\n"
-	    "  -t, --tag               print 'start end sum'\n"
-	    "      --method M          loop (add every integer; default) or "
-	    "formula\n"
-	    "      --threads N         split each range over N POSIX threads\n"
-	    "      --gil               the threads share one lock, like "
-	    "CPython's GIL\n"
-	    "      --switch-interval D the lock's switch interval (default "
-	    "5ms)\n"
-	    "      --io-wait D         each chunk of 16384 integers also "
-	    "waits D, unlocked\n"
-	    "      --io-echo           each chunk instead sends a byte through "
-	    "a pipe and back\n"
-	    "      --io-threads K      with --gil: K more threads that only "
-	    "make those calls\n"
-	    "      --procs N           split each range over N forked "
-	    "processes\n"
-	    "      --mq NAME           send records to POSIX message queue "
-	    "NAME\n"
-	    "      --shm NAME          add records to shared-memory table "
-	    "NAME\n"
-	    "      --stop              with --mq: send only the message "
-	    "STOP, ending the run\n"
-	    "      --stats             a report per worker on stderr\n"
-	    "      --progress[=always] a progress line on stderr (a terminal "
-	    "unless always)\n"
-	    "      --trace FILE        with --threads: write the lock's "
-	    "(or the threads')\n"
-	    "                          timeline to FILE as Chrome Trace "
-	    "Event JSON\n"
-	    "      --help, --version\n"
-	    "Numbers: decimal with optional sign, or MeK as in 1e8.  "
-	    "Durations: 5ms,\n"
-	    "200us, 1s or seconds as 0.005.\n");
-	cli_close_stdout();
-	exit(0);
-}
+static const char help[] =
+    "usage: range-sum [-t] [--method loop|formula]\n"
+    "                 [--threads n [--gil [--switch-interval d]] | "
+    "--procs n]\n"
+    "                 [--io-wait d | --io-echo] [--io-threads k] "
+    "[--mq name | --shm name]\n"
+    "                 [--stats] [--progress[=always]] [--trace file]\n"
+    "                 [start end]\n"
+    "       range-sum --mq name --stop\n"
+    "Print the exact sum of the integers in [start, end); without "
+    "operands, one\n"
+    "sum for each 'start end' or 'index start end' line of stdin.\n"
+    "  -t, --tag               print 'start end sum'\n"
+    "      --method M          loop (add every integer; default) or "
+    "formula\n"
+    "      --threads N         split each range over N POSIX threads\n"
+    "      --gil               the threads share one lock, like "
+    "CPython's GIL\n"
+    "      --switch-interval D the lock's switch interval (default "
+    "5ms)\n"
+    "      --io-wait D         each chunk of 16384 integers also "
+    "waits D, unlocked\n"
+    "      --io-echo           each chunk instead sends a byte through "
+    "a pipe and back\n"
+    "      --io-threads K      with --gil: K more threads that only "
+    "make those calls\n"
+    "      --procs N           split each range over N forked "
+    "processes\n"
+    "      --mq NAME           send records to POSIX message queue "
+    "NAME\n"
+    "      --shm NAME          add records to shared-memory table "
+    "NAME\n"
+    "      --stop              with --mq: send only the message "
+    "STOP, ending the run\n"
+    "      --stats             a report per worker on stderr\n"
+    "      --progress[=always] a progress line on stderr (a terminal "
+    "unless always)\n"
+    "      --trace FILE        with --threads: write the lock's "
+    "(or the threads')\n"
+    "                          timeline to FILE as Chrome Trace "
+    "Event JSON\n"
+    "      --help, --version\n"
+    "Numbers: decimal with optional sign, or MeK as in 1e8.  "
+    "Durations: 5ms,\n"
+    "200us, 1s or seconds as 0.005.\n";
+
+static const struct cli cmd = {shortopts, longopts, NULL, help};
 
 static void
 parse_options(int argc, char *argv[])
 {
 	int ch;
 
-	while ((ch = getopt_long(argc, argv, shortopts, longopts, NULL)) !=
-	       -1) {
+	while ((ch = cli_option(&cmd, argc, argv)) != -1) {
 		switch (ch) {
 		case 't':
 			tflag = 1;
@@ -199,14 +194,6 @@ parse_options(int argc, char *argv[])
 				cli_usage_error("--trace needs a file name");
 			tracepath = optarg;
 			break;
-		case 'h':
-			usage();
-			break;
-		case OPT_VERSION:
-			cli_version();
-			break;
-		default:
-			cli_bad_option(argv, shortopts);
 		}
 	}
 }
@@ -307,9 +294,7 @@ main(int argc, char *argv[])
 	int64_t start = 0, end = 0;
 	int rv;
 
-	argv = cli_numeric_operands(argc, argv, shortopts, longopts, NULL);
-	for (argc = 0; argv[argc] != NULL; argc++)
-		;
+	argv = cli_numeric_operands(&cmd, &argc, argv);
 	parse_options(argc, argv);
 	check_options();
 	use_kernel();

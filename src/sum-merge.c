@@ -47,40 +47,36 @@ static struct mqopts mqopts = {.timeout_ns = -1};
 static int expect, missing;
 static int64_t xstart, xend;
 
-static void
-usage(void)
-{
-	printf("usage: sum-merge [--expect start end [--missing]] "
-	       "[--mq name [--count n]\n"
-	       "                 [--timeout d]] [--shm name] [file ...]\n"
-	       "Add up partial results exactly: lines holding one integer, "
-	       "or records\n"
-	       "'start end sum' as range-sum -t writes them.\n"
-	       "  --expect S E   the records must cover [S, E) exactly, "
-	       "without overlap\n"
-	       "  --missing      with --expect: print the ranges no record "
-	       "covers, as\n"
-	       "                 'start end' lines, instead of the total\n"
-	       "  --mq NAME      read records from POSIX message queue NAME "
-	       "until\n"
-	       "                 --count, --expect or a STOP message "
-	       "(range-sum --stop)\n"
-	       "  --count N      with --mq: stop after N records\n"
-	       "  --timeout D    with --mq: give up when nothing arrives "
-	       "for D (e.g. 10s)\n"
-	       "  --shm NAME     read and remove shared-memory table NAME\n"
-	       "  --help, --version\n");
-	cli_close_stdout();
-	exit(0);
-}
+static const char help[] =
+    "usage: sum-merge [--expect start end [--missing]] "
+    "[--mq name [--count n]\n"
+    "                 [--timeout d]] [--shm name] [file ...]\n"
+    "Add up partial results exactly: lines holding one integer, "
+    "or records\n"
+    "'start end sum' as range-sum -t writes them.\n"
+    "  --expect S E   the records must cover [S, E) exactly, "
+    "without overlap\n"
+    "  --missing      with --expect: print the ranges no record "
+    "covers, as\n"
+    "                 'start end' lines, instead of the total\n"
+    "  --mq NAME      read records from POSIX message queue NAME "
+    "until\n"
+    "                 --count, --expect or a STOP message "
+    "(range-sum --stop)\n"
+    "  --count N      with --mq: stop after N records\n"
+    "  --timeout D    with --mq: give up when nothing arrives "
+    "for D (e.g. 10s)\n"
+    "  --shm NAME     read and remove shared-memory table NAME\n"
+    "  --help, --version\n";
+
+static const struct cli cmd = {shortopts, longopts, "expect", help};
 
 static void
 parse_options(int argc, char *argv[])
 {
 	int ch;
 
-	while ((ch = getopt_long(argc, argv, shortopts, longopts, NULL)) !=
-	       -1) {
+	while ((ch = cli_option(&cmd, argc, argv)) != -1) {
 		switch (ch) {
 		case OPT_EXPECT:
 			if (optind >= argc || strcmp(argv[optind], "--") == 0)
@@ -115,14 +111,6 @@ parse_options(int argc, char *argv[])
 			cli_ipc_name_arg("--shm", optarg);
 			shmname = optarg;
 			break;
-		case 'h':
-			usage();
-			break;
-		case OPT_VERSION:
-			cli_version();
-			break;
-		default:
-			cli_bad_option(argv, shortopts);
 		}
 	}
 }
@@ -201,9 +189,7 @@ main(int argc, char *argv[])
 	struct merge m;
 	int i, rv = 0;
 
-	argv = cli_numeric_operands(argc, argv, shortopts, longopts, "expect");
-	for (argc = 0; argv[argc] != NULL; argc++)
-		;
+	argv = cli_numeric_operands(&cmd, &argc, argv);
 	parse_options(argc, argv);
 	argc -= optind;
 	argv += optind;
