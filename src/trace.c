@@ -257,11 +257,25 @@ trace_switch(struct trace *tr, int tid, int64_t t)
 	emit(tr, tid, ev, (size_t)(p - ev));
 }
 
+/* A worker's metadata event: its name and args, as "key":value. */
+static void
+thread_meta(struct trace *tr, int k, const char *name, const char *args)
+{
+	char ev[TRACE_EVENT];
+	int n;
+
+	n = snprintf(ev, sizeof(ev),
+		     ",\n{\"name\":\"%s\",\"ph\":\"M\",\"pid\":%ld,\"tid\":%d,"
+		     "\"args\":{%s}}",
+		     name, tr->pid, k, args);
+	emit(tr, 0, ev, (size_t)n);
+}
+
 /* The metadata: the process's and each worker's name, workers in order. */
 static void
 metadata(struct trace *tr)
 {
-	char ev[TRACE_EVENT];
+	char ev[TRACE_EVENT], args[64];
 	int k, n;
 
 	n = snprintf(ev, sizeof(ev),
@@ -271,18 +285,10 @@ metadata(struct trace *tr)
 		     tr->info.gil ? "range-sum --gil" : "range-sum --threads");
 	emit(tr, 0, ev, (size_t)n);
 	for (k = 1; k <= tr->info.threads; k++) {
-		n = snprintf(ev, sizeof(ev),
-			     ",\n{\"name\":\"thread_name\",\"ph\":\"M\","
-			     "\"pid\":%ld,\"tid\":%d,"
-			     "\"args\":{\"name\":\"worker %d\"}}",
-			     tr->pid, k, k);
-		emit(tr, 0, ev, (size_t)n);
-		n = snprintf(ev, sizeof(ev),
-			     ",\n{\"name\":\"thread_sort_index\",\"ph\":\"M\","
-			     "\"pid\":%ld,\"tid\":%d,"
-			     "\"args\":{\"sort_index\":%d}}",
-			     tr->pid, k, k);
-		emit(tr, 0, ev, (size_t)n);
+		snprintf(args, sizeof(args), "\"name\":\"worker %d\"", k);
+		thread_meta(tr, k, "thread_name", args);
+		snprintf(args, sizeof(args), "\"sort_index\":%d", k);
+		thread_meta(tr, k, "thread_sort_index", args);
 	}
 	/* The head goes first: the workers' buffers follow it. */
 	flush_locked(tr, &tr->b[0]);
