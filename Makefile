@@ -32,11 +32,12 @@ DOCNOTES = doc/trace-format.md doc/design.md
 VERSION := $(shell sed -n 's/^\#define RANGETOOLS_VERSION "\(.*\)"/\1/p' \
 	    src/*.h)
 
-COMMON_OBJ = src/cli.o src/lines.o src/num.o src/rec.o src/kernel.o
-IPC_OBJ = src/ipc.o src/recq.o src/shmtab.o src/segment.o
+COMMON_OBJ = src/cli.o src/lines.o src/num.o src/rec.o src/kernel.o \
+	     src/range.o src/ipc.o src/stopsig.o
+IPC_OBJ = src/recq.o src/shmtab.o src/segment.o
 RANGE_SUM_OBJ = src/range-sum.o src/par.o src/sink.o $(IPC_OBJ) \
-		src/work.o src/gil.o src/procs.o src/progress.o src/clock.o \
-		src/trace.o
+		src/work.o src/echo.o src/report.o src/gil.o src/procs.o \
+		src/progress.o src/clock.o src/trace.o
 SUM_MERGE_OBJ = src/sum-merge.o src/merge.o src/transport.o src/chunks.o \
 		src/clock.o $(IPC_OBJ)
 
@@ -154,7 +155,7 @@ FUZZERS      = num-fuzz rec-fuzz round-fuzz fast-fuzz
 FUZZ_CC      = clang
 FUZZ_FLAGS   = -g -O1 -fsanitize=fuzzer,address,undefined \
 	       -fno-sanitize-recover=all
-FUZZ_SRC     = src/num.c src/rec.c src/cli.c src/lines.c src/kernel.c
+FUZZ_SRC     = $(COMMON_OBJ:.o=.c)
 
 tests/fuzz/%-fuzz: tests/fuzz/%-fuzz.c tests/fuzz/fuzz.h $(FUZZ_SRC) src/*.h
 	$(FUZZ_CC) $(WARNINGS) $(FUZZ_FLAGS) -Isrc -o $@ $< $(FUZZ_SRC) \
