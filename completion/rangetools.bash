@@ -9,12 +9,12 @@
 # The option lists must match each program's --help (tests/completion.bats
 # checks them).
 
-_rangetools_split_opts='-i -n -s --index --parts --size --only --help
+_rangetools_split_opts='-h -i -n -s --index --parts --size --only --help
 	--version'
-_rangetools_sum_opts='-t --tag --method --threads --gil --switch-interval
+_rangetools_sum_opts='-h -t --tag --method --threads --gil --switch-interval
 	--io-wait --io-echo --io-threads --procs --mq --shm --stop --stats --progress
-	--progress=always --trace --help --version'
-_rangetools_merge_opts='--expect --missing --mq --count --timeout --shm
+	--progress=always --time --trace --help --version'
+_rangetools_merge_opts='-h --expect --missing --mq --count --timeout --shm
 	--help --version'
 
 # _rangetools_reply WORDLIST WORD [PREFIX]: the words of WORDLIST that

@@ -69,7 +69,11 @@ usage(void)
 	       "  --timeout D    with --mq: give up when nothing arrives "
 	       "for D (e.g. 10s)\n"
 	       "  --shm NAME     read and remove shared-memory table NAME\n"
-	       "  --help, --version\n");
+	       "  -h, --help     print this help and exit\n"
+	       "  --version      print the version and exit\n"
+	       "Ranges are half-open, like Python's range(start, end).  "
+	       "Durations: 200us,\n"
+	       "5ms, 10s, 2m, 1h, or seconds as 0.005.\n");
 	cli_close_stdout();
 	exit(0);
 }
@@ -211,7 +215,14 @@ main(int argc, char *argv[])
 	if (mqname != NULL && shmname != NULL)
 		cli_usage_error("--mq and --shm cannot be used together");
 	if (mqname == NULL && (mqopts.count != 0 || mqopts.timeout_ns >= 0))
-		cli_usage_error("--count and --timeout go with --mq");
+		cli_usage_error("%s with --mq: %s",
+				mqopts.count == 0 ? "--timeout goes"
+				: mqopts.timeout_ns < 0
+				    ? "--count goes"
+				    : "--count and --timeout go",
+				shmname != NULL ? "a table is read at once"
+						: "files and stdin are read to "
+						  "their end");
 	if (missing && !expect)
 		cli_usage_error("--missing needs --expect start end");
 	/* They are consumed: what --missing names could never be resumed. */
@@ -229,6 +240,17 @@ main(int argc, char *argv[])
 		rv = merge_path(&m, argv[i]);
 	if (rv == 0)
 		rv = missing ? merge_list_missing(&m) : merge_finish(&m);
+	/*
+	 * A total of 0 for no input is what scripts rely on, but files or
+	 * stdin with nothing at all are more often a broken producer (GNU
+	 * parallel without --colsep gives every range-sum one operand):
+	 * say so.  A queue or table said "nothing" on purpose (STOP alone,
+	 * producers with empty input).
+	 */
+	if (rv == 0 && !expect && mqname == NULL && shmname == NULL &&
+	    m.nbare == 0 && m.nrecs == 0)
+		warnx("no input: no sum or record was read, so the total is "
+		      "0");
 	free(m.recs);
 	cli_close_stdout();
 	return rv;
