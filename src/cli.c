@@ -4,10 +4,13 @@
  * usage errors, and closing stdout.
  */
 #include <err.h>
+#include <errno.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -174,4 +177,20 @@ cli_close_stdout(void)
 		err(1, "write error on stdout");
 	if (fclose(stdout) != 0)
 		err(1, "write error on stdout");
+}
+
+void
+cli_stdin_hint(const char *what)
+{
+	struct pollfd pfd = {.fd = STDIN_FILENO, .events = POLLIN};
+	int n;
+
+	if (!isatty(STDIN_FILENO) || !isatty(STDERR_FILENO))
+		return;
+	while ((n = poll(&pfd, 1, CLI_HINT_MS)) < 0 && errno == EINTR)
+		;
+	if (n == 0)
+		warnx("reading %s from the terminal; end with Ctrl-D, or "
+		      "see '%s --help'",
+		      what, program_invocation_short_name);
 }

@@ -42,6 +42,20 @@ void cli_usage_error(const char *fmt, ...)
 void cli_bad_option(char **argv, const char *shortopts)
     __attribute__((noreturn));
 
+/*
+ * How long a program waits, at a terminal, before it says what it is
+ * waiting for: long enough that a quick answer shows no hint.
+ */
+#define CLI_HINT_MS 2000
+
+/*
+ * Before reading stdin: when stdin and stderr are both a terminal and
+ * nothing is typed for CLI_HINT_MS, one line on stderr says that the
+ * program reads what (e.g. "ranges, one 'start end' a line") from the
+ * terminal, and how to end.  Then it returns, and the program reads on.
+ */
+void cli_stdin_hint(const char *what);
+
 /* Flushes and closes stdout; a lost write is an error (exit 1). */
 void cli_close_stdout(void);
 

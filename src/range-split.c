@@ -152,6 +152,7 @@ split_lines(int64_t parts, int64_t size)
 	const char *why;
 	int nul, rv = 0;
 
+	cli_stdin_hint("ranges, one 'start end' a line,");
 	while (!only_found && cli_getline(&in, &nul) >= 0) {
 		if (nul)
 			why = "contains a NUL byte";

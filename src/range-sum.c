@@ -296,6 +296,7 @@ sum_lines(struct sink *out)
 	const char *why;
 	int nul, rv = 0;
 
+	cli_stdin_hint("ranges, one 'start end' a line,");
 	while (cli_getline(&in, &nul) >= 0) {
 		if (nul)
 			why = "contains a NUL byte";

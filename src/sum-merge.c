@@ -146,6 +146,8 @@ merge_file(struct merge *m, int fd, const char *name)
 	int nul, kind, rv = 0;
 	size_t n;
 
+	if (fd == STDIN_FILENO)
+		cli_stdin_hint("sums or 'start end sum' records, one a line,");
 	for (;;) {
 		if (in.buf != NULL && !m->expect) {
 			nb = in.lineno;
