@@ -4,11 +4,15 @@
  * The workers publish their counts (work.done) after each chunk; this
  * thread only reads them, so it costs them nothing.  On a terminal the
  * line is redrawn in place; when forced onto a file or pipe, each redraw
- * is a line of its own.
+ * is a line of its own.  Figures are for people, as pv(1) shows them:
+ * rates with SI prefixes (27.3G), the ETA as h:mm:ss or, past a day, in
+ * days.  An interrupt at a terminal ends the line first, so that the
+ * shell's prompt does not land on it.
  */
 #include <err.h>
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,7 +22,8 @@
 #include "clock.h"
 #include "progress.h"
 
-#define REDRAW_NS NS_PER_S /* at most one redraw a second */
+#define REDRAW_NS  NS_PER_S /* at most one redraw a second */
+#define HINT_ETA_S 3600	    /* past this, suggest --method formula */
 
 struct meter {
 	pthread_t thread;
@@ -30,8 +35,85 @@ struct meter {
 	uint64_t total;
 	int64_t t0;
 	int tty;
-	int width; /* of the last line drawn in place */
+	int width;  /* of the last line drawn in place */
+	int hinted; /* the --method formula hint was given */
 };
+
+/* Set while a line drawn in place waits for its end: see on_signal(). */
+static volatile sig_atomic_t drawn;
+static const int ended_by[] = {SIGINT, SIGTERM};
+static struct sigaction before[sizeof(ended_by) / sizeof(ended_by[0])];
+
+/* rate with an SI prefix and three significant digits: 27.3G, 512. */
+static char *
+si(double v, char *buf, size_t size)
+{
+	static const char prefix[] = " kMGTPE";
+	int i = 0;
+
+	while (v >= 999.5 && prefix[i + 1] != '\0') {
+		v /= 1000;
+		i++;
+	}
+	snprintf(buf, size, "%.3g%.*s", v, i > 0, &prefix[i]);
+	return buf;
+}
+
+/* s seconds as h:mm:ss, or in days past 24 hours. */
+static char *
+eta(double s, char *buf, size_t size)
+{
+	long long t;
+
+	if (s >= 86400)
+		snprintf(buf, size, "%.1f days", s / 86400);
+	else {
+		t = (long long)(s + 0.5);
+		snprintf(buf, size, "%lld:%02lld:%02lld", t / 3600, t / 60 % 60,
+			 t % 60);
+	}
+	return buf;
+}
+
+/*
+ * SIGINT or SIGTERM while a line stands drawn in place: end it, then
+ * let the signal do what it did before (end the program, or run the
+ * handler that removes a queue), once this handler returns.
+ */
+static void
+on_signal(int sig)
+{
+	size_t i;
+
+	if (drawn) {
+		drawn = 0;
+		(void)!write(STDERR_FILENO, "\n", 1);
+	}
+	for (i = 0; i < sizeof(ended_by) / sizeof(ended_by[0]); i++)
+		if (ended_by[i] == sig)
+			sigaction(sig, &before[i], NULL);
+	raise(sig);
+}
+
+static void
+catch_signals(int on)
+{
+	struct sigaction sa;
+	size_t i;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	for (i = 0; i < sizeof(ended_by) / sizeof(ended_by[0]); i++) {
+		if (!on) {
+			sigaction(ended_by[i], &before[i], NULL);
+			continue;
+		}
+		sigaction(ended_by[i], NULL, &before[i]);
+		/* An ignored signal stays ignored (a background job). */
+		if (before[i].sa_handler != SIG_IGN)
+			sigaction(ended_by[i], &sa, NULL);
+	}
+}
 
 static uint64_t
 done_so_far(const struct meter *p)
@@ -52,17 +134,28 @@ draw(struct meter *p)
 	double secs = (work_now() - p->t0) / 1e9;
 	double rate = secs > 0 ? done / secs : 0;
 	double pct = p->total > 0 ? 100.0 * done / p->total : 100.0;
-	char eta[32] = "?";
+	double left = rate > 0 ? (p->total - done) / rate : -1;
+	char when[32] = "?", r[16];
 	int len;
 
-	if (rate > 0)
-		snprintf(eta, sizeof(eta), "%.0f s", (p->total - done) / rate);
-	len = fprintf(stderr, "%srange-sum: %.1f%%, %.3g integers/s, ETA %s",
-		      p->tty ? "\r" : "", pct, rate, eta);
+	if (left >= HINT_ETA_S && !p->hinted) {
+		p->hinted = 1;
+		if (p->tty && p->width > 0)
+			fprintf(stderr, "\r%*s\r", p->width, "");
+		p->width = 0;
+		fprintf(stderr,
+			"range-sum: over an hour to go at this rate; "
+			"--method formula gives the same sum at once\n");
+	}
+	if (left >= 0)
+		eta(left, when, sizeof(when));
+	len = fprintf(stderr, "%srange-sum: %.1f%%, %s integers/s, ETA %s",
+		      p->tty ? "\r" : "", pct, si(rate, r, sizeof(r)), when);
 	if (p->tty) {
 		len -= 1;
 		fprintf(stderr, "%*s", p->width > len ? p->width - len : 0, "");
 		p->width = len;
+		drawn = 1;
 	} else {
 		fputc('\n', stderr);
 	}
@@ -101,6 +194,8 @@ progress_start(enum progress mode, struct work *w, int n, uint64_t total)
 		err(1, NULL);
 	*p = (struct meter){.w = w, .n = n, .total = total, .tty = tty};
 	p->t0 = work_now();
+	if (tty)
+		catch_signals(1);
 	pthread_mutex_init(&p->mutex, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -118,6 +213,7 @@ progress_stop(struct meter *p, int ok)
 {
 	double secs;
 	uint64_t done;
+	char r[16];
 
 	if (p == NULL)
 		return;
@@ -128,13 +224,18 @@ progress_stop(struct meter *p, int ok)
 	pthread_join(p->thread, NULL);
 	secs = (work_now() - p->t0) / 1e9;
 	done = done_so_far(p);
+	if (p->tty) {
+		drawn = 0;
+		catch_signals(0);
+	}
 	if (p->tty && p->width > 0)
 		fprintf(stderr, "\r%*s\r", p->width, "");
 	if (ok)
 		fprintf(stderr,
-			"range-sum: done: %ju integers in %.3f s, %.3g "
+			"range-sum: done: %ju integers in %.3f s, %s "
 			"integers/s\n",
-			(uintmax_t)done, secs, secs > 0 ? done / secs : 0);
+			(uintmax_t)done, secs,
+			si(secs > 0 ? done / secs : 0, r, sizeof(r)));
 	else
 		fprintf(stderr,
 			"range-sum: stopped after %ju of %ju integers\n",
