@@ -12,7 +12,6 @@
 #include <err.h>
 #include <errno.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +19,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "human.h"
 #include "progress.h"
 
 #define REDRAW_NS  NS_PER_S /* at most one redraw a second */
@@ -38,82 +38,6 @@ struct meter {
 	int width;  /* of the last line drawn in place */
 	int hinted; /* the --method formula hint was given */
 };
-
-/* Set while a line drawn in place waits for its end: see on_signal(). */
-static volatile sig_atomic_t drawn;
-static const int ended_by[] = {SIGINT, SIGTERM};
-static struct sigaction before[sizeof(ended_by) / sizeof(ended_by[0])];
-
-/* rate with an SI prefix and three significant digits: 27.3G, 512. */
-static char *
-si(double v, char *buf, size_t size)
-{
-	static const char prefix[] = " kMGTPE";
-	int i = 0;
-
-	while (v >= 999.5 && prefix[i + 1] != '\0') {
-		v /= 1000;
-		i++;
-	}
-	snprintf(buf, size, "%.3g%.*s", v, i > 0, &prefix[i]);
-	return buf;
-}
-
-/* s seconds as h:mm:ss, or in days past 24 hours. */
-static char *
-eta(double s, char *buf, size_t size)
-{
-	long long t;
-
-	if (s >= 86400)
-		snprintf(buf, size, "%.1f days", s / 86400);
-	else {
-		t = (long long)(s + 0.5);
-		snprintf(buf, size, "%lld:%02lld:%02lld", t / 3600, t / 60 % 60,
-			 t % 60);
-	}
-	return buf;
-}
-
-/*
- * SIGINT or SIGTERM while a line stands drawn in place: end it, then
- * let the signal do what it did before (end the program, or run the
- * handler that removes a queue), once this handler returns.
- */
-static void
-on_signal(int sig)
-{
-	size_t i;
-
-	if (drawn) {
-		drawn = 0;
-		(void)!write(STDERR_FILENO, "\n", 1);
-	}
-	for (i = 0; i < sizeof(ended_by) / sizeof(ended_by[0]); i++)
-		if (ended_by[i] == sig)
-			sigaction(sig, &before[i], NULL);
-	raise(sig);
-}
-
-static void
-catch_signals(int on)
-{
-	struct sigaction sa;
-	size_t i;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	for (i = 0; i < sizeof(ended_by) / sizeof(ended_by[0]); i++) {
-		if (!on) {
-			sigaction(ended_by[i], &before[i], NULL);
-			continue;
-		}
-		sigaction(ended_by[i], NULL, &before[i]);
-		/* An ignored signal stays ignored (a background job). */
-		if (before[i].sa_handler != SIG_IGN)
-			sigaction(ended_by[i], &sa, NULL);
-	}
-}
 
 static uint64_t
 done_so_far(const struct meter *p)
@@ -148,14 +72,15 @@ draw(struct meter *p)
 			"--method formula gives the same sum at once\n");
 	}
 	if (left >= 0)
-		eta(left, when, sizeof(when));
+		human_eta(left, when, sizeof(when));
 	len = fprintf(stderr, "%srange-sum: %.1f%%, %s integers/s, ETA %s",
-		      p->tty ? "\r" : "", pct, si(rate, r, sizeof(r)), when);
+		      p->tty ? "\r" : "", pct, human_si(rate, r, sizeof(r)),
+		      when);
 	if (p->tty) {
 		len -= 1;
 		fprintf(stderr, "%*s", p->width > len ? p->width - len : 0, "");
 		p->width = len;
-		drawn = 1;
+		human_drawn(1);
 	} else {
 		fputc('\n', stderr);
 	}
@@ -195,7 +120,7 @@ progress_start(enum progress mode, struct work *w, int n, uint64_t total)
 	*p = (struct meter){.w = w, .n = n, .total = total, .tty = tty};
 	p->t0 = now_ns(CLOCK_MONOTONIC);
 	if (tty)
-		catch_signals(1);
+		human_catch_signals(1);
 	/* The redraws' deadlines must not move with the wall clock. */
 	if ((rc = pthread_mutex_init(&p->mutex, NULL)) != 0 ||
 	    (rc = pthread_condattr_init(&ca)) != 0 ||
@@ -225,10 +150,8 @@ progress_stop(struct meter *p, int ok)
 	pthread_join(p->thread, NULL);
 	secs = (now_ns(CLOCK_MONOTONIC) - p->t0) / 1e9;
 	done = done_so_far(p);
-	if (p->tty) {
-		drawn = 0;
-		catch_signals(0);
-	}
+	if (p->tty)
+		human_catch_signals(0);
 	if (p->tty && p->width > 0)
 		fprintf(stderr, "\r%*s\r", p->width, "");
 	if (ok)
@@ -236,7 +159,7 @@ progress_stop(struct meter *p, int ok)
 			"range-sum: done: %ju integers in %.3f s, %s "
 			"integers/s\n",
 			(uintmax_t)done, secs,
-			si(secs > 0 ? done / secs : 0, r, sizeof(r)));
+			human_si(secs > 0 ? done / secs : 0, r, sizeof(r)));
 	else
 		fprintf(stderr,
 			"range-sum: stopped after %ju of %ju integers\n",

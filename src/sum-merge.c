@@ -14,6 +14,7 @@
 
 #include "chunks.h"
 #include "cli.h"
+#include "coverage.h"
 #include "ipc.h"
 #include "merge.h"
 #include "rec.h"
@@ -26,6 +27,7 @@ enum {
 	OPT_COUNT,
 	OPT_TIMEOUT,
 	OPT_SHM,
+	OPT_PROGRESS,
 	OPT_VERSION
 };
 
@@ -37,12 +39,14 @@ static const struct option longopts[] = {
     {"count", required_argument, NULL, OPT_COUNT},
     {"timeout", required_argument, NULL, OPT_TIMEOUT},
     {"shm", required_argument, NULL, OPT_SHM},
+    {"progress", optional_argument, NULL, OPT_PROGRESS},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, OPT_VERSION},
     {NULL, 0, NULL, 0},
 };
 
 static const char *mqname, *shmname;
+static enum coverage_mode progress;
 static struct mqopts mqopts = {.timeout_ns = -1};
 static int expect, missing;
 static int64_t xstart, xend;
@@ -67,6 +71,10 @@ static const char help[] =
     "  --timeout D    with --mq: give up when nothing arrives "
     "for D (e.g. 10s)\n"
     "  --shm NAME     read and remove shared-memory table NAME\n"
+    "  --progress[=always]\n"
+    "                 with --expect: how much of it the records cover, "
+    "on stderr\n"
+    "                 (a terminal unless always)\n"
     "  -h, --help     print this help and exit\n"
     "  --version      print the version and exit\n"
     "Ranges are half-open, like Python's range(start, end).  "
@@ -115,6 +123,16 @@ parse_options(int argc, char *argv[])
 			cli_ipc_name_arg("--shm", optarg);
 			shmname = optarg;
 			break;
+		case OPT_PROGRESS:
+			if (optarg == NULL)
+				progress = COVERAGE_AUTO;
+			else if (strcmp(optarg, "always") == 0)
+				progress = COVERAGE_FORCE;
+			else
+				cli_usage_error("--progress: expected "
+						"--progress or "
+						"--progress=always");
+			break;
 		}
 	}
 }
@@ -156,6 +174,8 @@ merge_file(struct merge *m, int fd, const char *name)
 				rv = MERGE_EXIT_BAD;
 				break;
 			}
+			if (kind == REC_RECORD)
+				coverage_update(m);
 			continue;
 		}
 		warnx("%s line %lld: %s", name, in.lineno, why);
@@ -218,7 +238,11 @@ main(int argc, char *argv[])
 	if (missing && (mqname != NULL || shmname != NULL))
 		cli_usage_error("--missing reads files or stdin, not --mq "
 				"or --shm");
+	if (progress != COVERAGE_OFF && !expect)
+		cli_usage_error("--progress shows the coverage of --expect "
+				"start end: give the range");
 	merge_init(&m, expect, xstart, xend);
+	coverage_start(progress, &m);
 	if (mqname != NULL)
 		rv = transport_merge_mq(&m, mqname, &mqopts);
 	else if (shmname != NULL)
@@ -227,6 +251,7 @@ main(int argc, char *argv[])
 		rv = merge_file(&m, STDIN_FILENO, "stdin");
 	for (i = 0; i < argc && rv == 0; i++)
 		rv = merge_path(&m, argv[i]);
+	coverage_stop(&m);
 	if (rv == 0)
 		rv = missing ? merge_list_missing(&m) : merge_finish(&m);
 	/*

@@ -15,6 +15,7 @@
 
 #include "cli.h"
 #include "clock.h"
+#include "coverage.h"
 #include "ipc.h"
 #include "kernel.h"
 #include "recq.h"
@@ -71,6 +72,7 @@ take_message(struct mqrun *r, long len)
 	r->nrec++;
 	if (merge_add(r->m, REC_RECORD, &rec, r->source, r->nmsg) != 0)
 		return MERGE_EXIT_BAD;
+	coverage_update(r->m);
 	return 0;
 }
 

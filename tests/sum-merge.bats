@@ -430,3 +430,43 @@ sum(range(0, 1000000)) + 2 * (2**63 - 1)")"
 	assert_line --partial '-h, --help'
 	assert_output --partial 'half-open'
 }
+
+@test "sum-merge --progress=always shows the coverage of --expect as records arrive" {
+	run --separate-stderr bash -c 'for s in 0 25 50 75; do
+		range-sum -t "$s" $((s + 25)); sleep 0.3; done |
+	    sum-merge --expect 0 100 --progress=always'
+	assert_success
+	assert_output 4950
+	[[ ${stderr_lines[0]} == "sum-merge: 25.0% of [0, 100) covered, 1 record, ETA "* ]] ||
+		fail "stderr: $stderr"
+	[[ ${stderr_lines[1]} == "sum-merge: 50.0% of [0, 100) covered, 2 records, ETA "* ]] ||
+		fail "stderr: $stderr"
+	assert_equal "${stderr_lines[-1]}" "sum-merge: 100.0% of [0, 100) covered, 4 records, ETA 0:00:00"
+	[ "${#stderr_lines[@]}" -eq 4 ] || fail "stderr: $stderr"
+}
+
+@test "sum-merge --progress=always over a queue shows each record's coverage" {
+	Q=$(ipc_name)
+	(for s in 0 50; do range-sum --mq "$Q" "$s" $((s + 50)); sleep 0.3; done) 3>&- &
+	run --separate-stderr sum-merge --mq "$Q" --expect 0 100 \
+		--progress=always --timeout 10s
+	wait
+	assert_success
+	assert_output 4950
+	[[ ${stderr_lines[0]} == "sum-merge: 50.0% of [0, 100) covered, 1 record, ETA "* ]] ||
+		fail "stderr: $stderr"
+	assert_equal "${stderr_lines[-1]}" "sum-merge: 100.0% of [0, 100) covered, 2 records, ETA 0:00:00"
+	ipc_cleanup "$Q"
+}
+
+@test "sum-merge --progress draws nothing when stderr is not a terminal" {
+	run --separate-stderr sum-merge --expect 0 10 --progress <<<"0 10 45"
+	assert_success
+	assert_output 45
+	[ -z "$stderr" ] || fail "stderr: $stderr"
+}
+
+@test "sum-merge --progress without --expect is a usage error" {
+	refuses 2 sum-merge --progress </dev/null
+	assert_stderr_has "--progress shows the coverage of --expect"
+}

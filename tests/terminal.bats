@@ -109,3 +109,13 @@ teardown() {
 	assert_fails_with 3 sum-merge
 	[[ $stderr != *waiting* ]] || fail "stderr: $stderr"
 }
+
+# --- progress at a terminal ----------------------------------------------
+
+@test "sum-merge --progress draws the coverage in place and ends its line before the total" {
+	run "$TTY" 8 bash -c 'for s in 0 50; do range-sum -t $s $((s + 50));
+	    sleep 0.3; done | sum-merge --expect 0 100 --progress'
+	assert_success
+	assert_line --index 0 --regexp $'^\rsum-merge: 50.0% of \\[0, 100\\) covered, 1 record, ETA [0-9:]+\rsum-merge: 100.0% of \\[0, 100\\) covered, 2 records, ETA 0:00:00$'
+	assert_line --index 1 4950
+}
