@@ -107,7 +107,8 @@ bucket(int64_t ns)
 	if (v < IOHIST_SUB)
 		return (int)v;
 	msb = 63 - __builtin_clzll(v);
-	i = (msb - 4) * IOHIST_SUB + (int)((v >> (msb - 5)) & (IOHIST_SUB - 1));
+	i = (msb - IOHIST_BITS + 1) * IOHIST_SUB +
+	    (int)((v >> (msb - IOHIST_BITS)) & (IOHIST_SUB - 1));
 	return i < IOHIST_SUB * IOHIST_OCT ? i : IOHIST_SUB * IOHIST_OCT - 1;
 }
 
@@ -115,12 +116,12 @@ bucket(int64_t ns)
 static int64_t
 bucket_mid(int i)
 {
-	int oct = i / IOHIST_SUB + 4, sub = i % IOHIST_SUB;
+	int msb = i / IOHIST_SUB + IOHIST_BITS - 1, sub = i % IOHIST_SUB;
 
 	if (i < IOHIST_SUB)
 		return i;
-	return ((int64_t)(IOHIST_SUB + sub) << (oct - 5)) +
-	       ((int64_t)1 << (oct - 5)) / 2;
+	return ((int64_t)(IOHIST_SUB + sub) << (msb - IOHIST_BITS)) +
+	       ((int64_t)1 << (msb - IOHIST_BITS)) / 2;
 }
 
 void

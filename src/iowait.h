@@ -19,9 +19,10 @@ void iowait_init(struct iowait *s);
 /* Blocks for ns: a sleep for the bulk, then a spin to the deadline. */
 void iowait_sleep(struct iowait *s, int64_t ns);
 
-/* Lengths in buckets of 1/32 of an octave: a median within 1.6%. */
-#define IOHIST_SUB 32
-#define IOHIST_OCT 40
+/* Lengths in buckets of 1/128 of an octave: a median within 0.4%. */
+#define IOHIST_BITS 7
+#define IOHIST_SUB  (1 << IOHIST_BITS)
+#define IOHIST_OCT  40
 struct iohist {
 	_Atomic uint32_t n[IOHIST_SUB * IOHIST_OCT];
 };
