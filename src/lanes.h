@@ -13,7 +13,7 @@ struct lanes;
 struct lanes *lanes_new(int n);
 void lanes_free(struct lanes *l);
 
-/* Thread tid held the lock from a to b (work_now() nanoseconds). */
+/* Thread tid held the lock from a to b (now_ns(CLOCK_MONOTONIC) times). */
 void lanes_add(struct lanes *l, int tid, int64_t a, int64_t b);
 
 /* Draws the lanes on stderr, width columns wide (0: the terminal's). */

@@ -31,7 +31,7 @@ struct trace *trace_open(const char *path, const struct trace_info *info);
 int trace_close(struct trace *tr);
 
 /*
- * Slices: a thread's stretch from t0 to t1 (work_now() nanoseconds).
+ * Slices: a thread's stretch from t0 to t1, now_ns(CLOCK_MONOTONIC) times.
  * TAKE: taking the lock, its mutex and its timed waits; FORCED: after
  * dropping the lock on request, waiting for another thread to take it.
  */
