@@ -12,7 +12,9 @@ each thread's share of the run, failed wake-ups per hand-off (badness)
 and the slowdown against one thread, model beside CPython with their
 ratio.  Then the convoy: an I/O-bound thread's round-trips next to 0, 1
 and 2 CPU-bound threads at 5 ms and 100 us.  Writes OUT/gil.csv,
-OUT/convoy.csv, the traces, and OUT/gil.png (gnuplot): Beazley-style
+OUT/convoy.csv, the traces, OUT/together.json (the model's and CPython's
+trace for 2 threads at 100 us as two processes of one timeline, for
+Perfetto), and OUT/gil.png (gnuplot): Beazley-style
 timelines, the model above CPython, and hand-offs/s against the switch
 interval.  OUT defaults to bench/out.  PYTHON (default python3) is the
 CPython measured; RANGETOOLS_BIN the directory of range-sum.
@@ -453,6 +455,34 @@ def _pyver():
                           stdout=subprocess.PIPE, text=True).stdout.strip()
 
 
+def together(out, n=2, us=100):
+    """OUT/together.json: the model's trace and CPython's for N threads at
+    US in one file, two processes with their real pids, each timed from
+    its own start (both traces count from 0), the model first: Perfetto
+    shows the two stacked on one time axis."""
+    paths = [os.path.join(out, "%s-t%d-%dus.json" % (k, n, us))
+             for k in ("model", "cpython")]
+    if not all(os.path.exists(p) for p in paths):
+        return None
+    ev, other = [], {}
+    for rank, (kind, p) in enumerate(zip(("model", "cpython"), paths)):
+        d = gil_analyze.load(p)
+        pids = {e["pid"] for e in d["traceEvents"] if "pid" in e}
+        for pid in pids:
+            ev.append({"name": "process_sort_index", "ph": "M", "pid": pid,
+                       "args": {"sort_index": rank}})
+        ev.extend(d["traceEvents"])
+        other[kind] = dict(d.get("otherData", {}), pid=sorted(pids))
+    dest = os.path.join(out, "together.json")
+    with open(dest, "w") as f:
+        json.dump({"traceEvents": ev, "displayTimeUnit": "ms",
+                   "otherData": other}, f, separators=(",", ":"))
+        f.write("\n")
+    print("One timeline, the model above CPython (%d threads, %d us): %s"
+          % (n, us, dest))
+    return dest
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--seconds", type=float, default=1.0)
@@ -481,6 +511,7 @@ def main():
           "holding the lock.\nbadness: failed wake-ups per hand-off (CPython:"
           " not observable, see gil_analyze.py).\n")
     rows = cells(a.out, a.seconds)
+    together(a.out)
     crows = [] if a.no_convoy else convoy(a.out, a.seconds)
     targets(rows, crows)
     if not a.no_plot:

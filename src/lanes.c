@@ -192,7 +192,7 @@ lanes_print(const struct lanes *l, int width)
 			a = (double)span * c / cols;
 			b = (double)span * (c + 1) / cols;
 			f = held(&l->row[k], a, b) / (b - a);
-			row[c] = f >= 0.5 ? '#' : f > 0.005 ? '+' : ' ';
+			row[c] = f >= 0.5 ? '#' : f > 0 ? '+' : ' ';
 		}
 		row[cols] = '\0';
 		fprintf(stderr, "worker %-3d|%s|\n", k + 1, row);

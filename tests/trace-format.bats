@@ -177,3 +177,34 @@ PY
 	assert_success
 	[ -s "$D/t.json" ] && [ -s "$D/u.json" ]
 }
+
+@test "make gil's together.json holds the model's run and CPython's as two processes with real pids" {
+	run range-sum --threads 2 --gil --switch-interval 100us \
+		--trace "$D/model-t2-100us.json" 0 1e9
+	assert_success
+	python3 "$RECORD" -t 2 -s 100us --end 2e6 -o "$D/cpython-t2-100us.json"
+	run python3 -c 'import sys; sys.path.insert(0, sys.argv[1]); import gil; gil.together(sys.argv[2])' \
+		"$BATS_TEST_DIRNAME/../bench" "$D"
+	assert_success
+	python3 - "$D" <<'PY'
+import json, os, sys
+d = sys.argv[1]
+t = json.load(open(os.path.join(d, "together.json")))
+ev = t["traceEvents"]
+m = {e["pid"] for e in json.load(open(os.path.join(d, "model-t2-100us.json")))["traceEvents"]}
+c = {e["pid"] for e in json.load(open(os.path.join(d, "cpython-t2-100us.json")))["traceEvents"]}
+assert len(m) == 1 and len(c) == 1 and m != c, (m, c)
+assert {e["pid"] for e in ev} == m | c
+names = {e["pid"]: e["args"]["name"] for e in ev if e["name"] == "process_name"}
+assert names[min(m)] == "range-sum --gil" and names[min(c)].startswith("CPython"), names
+order = {e["pid"]: e["args"]["sort_index"] for e in ev if e["name"] == "process_sort_index"}
+assert order[min(m)] < order[min(c)], order
+# Each from its own start: both begin near 0.
+for pid in m | c:
+    first = min(e["ts"] for e in ev if e["pid"] == pid and e["ph"] == "X")
+    assert first < 100000, (pid, first)
+assert t["otherData"]["model"]["pid"] == sorted(m), t["otherData"]
+PY
+	run python3 "$CHECK" "$D/together.json"
+	assert_success
+}
