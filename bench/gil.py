@@ -33,15 +33,31 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import gil_analyze  # noqa: E402
+import gil_record  # noqa: E402
 
 INTERVALS_US = [5000, 1000, 100, 10, 1]
 THREADS = [2, 4]
 CONVOY_US = [5000, 100]
 CONVOY_CPU = [0, 1, 2]
 ROUNDTRIPS = 300
-# The model's I/O thread: each round-trip an --io-wait of this length
-# (nanosleep; Linux's timer slack makes it about 60 us).
+# The I/O thread's sleep: CPython's time.sleep of this length, and the
+# model's --io-wait of what that sleep takes (sleep_takes()).
 MODEL_IO = "1us"
+
+
+def sleep_takes(d, n=300):
+    """What CPython's time.sleep(D) takes, the median of N, as an --io-wait
+    duration.  It keeps Linux's default timer slack (50 us) and wakes
+    late: about 60 us for 1 us here.  range-sum --io-wait waits the
+    length it is given, so the model sleeps what CPython's sleep took."""
+    code = ("import statistics, time; d = %r; t = []\n"
+            "for _ in range(%d):\n"
+            "    a = time.perf_counter_ns(); time.sleep(d)\n"
+            "    t.append(time.perf_counter_ns() - a)\n"
+            "print(int(statistics.median(t)))" % (d, n))
+    out = subprocess.run([python(), "-c", code], stdout=subprocess.PIPE,
+                         text=True, check=True).stdout
+    return "%dns" % int(out)
 
 
 def bindir():
@@ -216,15 +232,17 @@ def convoy(out, seconds):
     """The I/O thread's round-trips next to 0, 1 and 2 CPU threads."""
     model = has_option("--io-threads") and _traced
     echo = model and has_option("--io-echo")
+    model_io = sleep_takes(gil_record.duration(MODEL_IO))
     print()
     print("The convoy: %d round-trips of an I/O-bound thread next to CPU-bound"
           " threads, each\nuntil it holds the lock again.  A byte through a "
           "pipe and back: CPython through cat(1),\nthe model through an echo "
           "thread (--io-threads 1 --io-echo).  A sleep: CPython\n"
-          "time.sleep(%s), the model --io-threads 1 --io-wait %s (both "
-          "nanosleep).  The model's\nI/O thread runs as long as the summing: "
+          "time.sleep(%s), the model --io-threads 1 --io-wait %s (what "
+          "that sleep takes,\nits median here).  The model's "
+          "I/O thread runs as long as the summing:\n"
           "its total is its mean times %d."
-          % (ROUNDTRIPS, MODEL_IO, MODEL_IO, ROUNDTRIPS))
+          % (ROUNDTRIPS, MODEL_IO, model_io, ROUNDTRIPS))
     if not model:
         print("(this range-sum has no --io-threads or --trace: no model "
               "column)")
@@ -249,7 +267,7 @@ def convoy(out, seconds):
                      "%dus" % us, "-o", cp] + extra)
                 res[kind] = gil_analyze.analyze(gil_analyze.load(cp))
             for kind, io, on in (("echo", ["--io-echo"], echo),
-                                 ("model", ["--io-wait", MODEL_IO], model)):
+                                 ("model", ["--io-wait", model_io], model)):
                 res[kind] = None
                 if not on:
                     continue
