@@ -7,9 +7,10 @@
 Runs the article's loop (``for i in range(a, b): total += i``) on THREADS
 threads under sys.setswitchinterval(SWITCH), and writes what the GIL did
 in the Chrome Trace Event JSON that range-sum --gil --trace writes (one
-"hold" slice per stretch a thread held the lock, a "switches" counter at
-each hand-off, thread and process names), for Perfetto, chrome://tracing
-or bench/gil_analyze.py.
+"hold" slice per stretch a thread held the lock, a "take" slice for each
+wait to take it again, a "switches" counter at each hand-off, thread and
+process names, the real pid), for Perfetto, chrome://tracing or
+bench/gil_analyze.py.
 
 How: every BLOCK iterations (default 200, about 6 us of bytecode here)
 each thread appends time.perf_counter_ns() to its own list.  The call
@@ -143,6 +144,7 @@ def holds_from_stamps(stamps, io=None):
         half[tid] = gaps[len(gaps) // 2] // 2 if gaps else 0
     io = io or {}
     starts = {tid: [x for x, _ in sl] for tid, sl in io.items()}
+    ends = {tid: {y for _, y in sl} for tid, sl in io.items()}
 
     def blocked_between(tid, t, u):
         """Did TID begin a blocking call in [t, u)?"""
@@ -167,13 +169,28 @@ def holds_from_stamps(stamps, io=None):
             hi = min(hi, (b + runs[k + 1][1]) // 2)
         own = io.get(tid)
         if own:
+            # An io slice ends when the thread holds the GIL again, and
+            # its next call is where it lets go: unless another thread's
+            # stamps come between, the hold spans the whole stretch.
             j = bisect.bisect_right(starts[tid], a)
             if j > 0:
-                lo = max(lo, own[j - 1][1])
+                back = own[j - 1][1]
+                lo = back if k == 0 or back >= runs[k - 1][2] else \
+                    max(lo, back)
             if j < len(own):
-                hi = min(hi, own[j][0])
-        holds.append((tid, lo, hi))
-    return holds
+                call = own[j][0]
+                hi = call if k + 1 == len(runs) or call <= runs[k + 1][1] \
+                    else min(hi, call)
+        holds.append([tid, lo, hi])
+    # Those ends are stamps of a thread that held the GIL: where they
+    # reach into a neighbour's widened hold, the neighbour gives way.
+    for x, y in zip(holds, holds[1:]):
+        if x[2] > y[1]:
+            if y[1] in ends.get(y[0], ()):
+                x[2] = max(x[1], y[1])
+            else:
+                y[1] = min(y[2], x[2])
+    return [tuple(h) for h in holds]
 
 
 def libpython():
@@ -265,6 +282,28 @@ def slice_us(a, b):
     return us(a), us(b - a - 1)
 
 
+def takes(holds, io_slices, io_tid, t0, pid):
+    """"take" slices: a thread's way to the GIL, each gap before one of
+    its holds since its last hold or io slice, as range-sum's trace has
+    them, so that no lane is blank.  A thread of the article's loop that
+    does not hold the GIL is waiting for it (its stamps cannot tell a
+    failed wake-up: that is why these are not "wait" slices)."""
+    lane = {}
+    for tid, a, b in holds:
+        lane.setdefault(tid, []).append((a, b, "hold"))
+    for a, b in io_slices:
+        lane.setdefault(io_tid, []).append((a, b, "io"))
+    ev = []
+    for tid, sl in lane.items():
+        sl.sort()
+        for (_, end, _), (a, _, kind) in zip(sl, sl[1:]):
+            if kind == "hold" and a - end >= 2:
+                ts, dur = slice_us(end - t0, a - t0)
+                ev.append({"name": "take", "ph": "X", "ts": ts, "dur": dur,
+                           "pid": pid, "tid": tid})
+    return ev
+
+
 def trace(holds, io_slices, io_tid, nthreads, t0, wall_ns, meta):
     pid = os.getpid()
     ev = [{"name": "process_name", "ph": "M", "pid": pid, "tid": 0,
@@ -292,6 +331,7 @@ def trace(holds, io_slices, io_tid, nthreads, t0, wall_ns, meta):
         ts, dur = slice_us(a - t0, b - t0)
         ev.append({"name": "io", "ph": "X", "ts": ts, "dur": dur,
                    "pid": pid, "tid": io_tid})
+    ev.extend(takes(holds, io_slices, io_tid, t0, pid))
     meta.update({"tool": "cpython-recorder", "threads": nthreads,
                  "wall_us": us(wall_ns), "switches": switches})
     return {"traceEvents": ev, "displayTimeUnit": "ms", "otherData": meta}

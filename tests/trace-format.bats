@@ -2,7 +2,9 @@
 # trace-format.bats: every trace, the model's and the CPython recorder's,
 # as a trace viewer reads it: on each thread slices disjoint or nested
 # once ts + dur is added in binary floating point (tests/trace_check.py),
-# each worker's lane fully covered, and --trace-max bounding the file.
+# speedscope importing each kind without a warning, each worker's lane
+# fully covered, --trace-max bounding the file, and make gil's file of
+# the model and CPython together.
 
 load test_helper
 
@@ -102,6 +104,9 @@ PY
 	traced gil-wait --threads 2 --gil --io-wait 20us --io-threads 1
 	traced gil-echo --threads 2 --gil --io-echo
 	traced plain --threads 2 --io-wait 1us
+	# The recorder's lanes too: holds, the takes between them, io.
+	python3 "$RECORD" -t 3 -s 100us --end 3e6 -o "$D/cpython.json"
+	python3 "$RECORD" -t 1 --io --roundtrips 300 -o "$D/cpython-io.json"
 	run python3 "$CHECK" --coverage 99 "$D"/*.json
 	assert_success
 	# A figure for the record: the least-covered lane.
