@@ -19,18 +19,24 @@ teardown() {
 	ipc_cleanup "$T"
 }
 
+# segment_mode PID: sets mode to "MODE UID" of the --procs segment PID
+# has mapped; false while it has none.
+segment_mode() {
+	local f
+	for f in /proc/"$1"/map_files/*; do
+		if [[ $(readlink "$f") == /dev/shm/range-sum.* ]]; then
+			mode=$(stat -L -c '%a %u' "$f") && return 0
+		fi
+	done
+	return 1
+}
+
 @test "the --procs segment is mode 0600 and owned by its user" {
-	local p f mode=
+	local p mode=
 	range-sum --procs 2 0 9e18 3>&- &
 	p=$!
 	PIDS+=("$p")
-	for _ in $(seq 100); do
-		for f in /proc/"$p"/map_files/*; do
-			[[ $(readlink "$f") == /dev/shm/range-sum.* ]] &&
-				mode=$(stat -L -c '%a %u' "$f") && break 2
-		done
-		sleep 0.05
-	done
+	wait_until segment_mode "$p"
 	kill -KILL "$p"
 	wait "$p" 2>/dev/null || true
 	[ "$mode" = "600 $(id -u)" ] || fail "segment mode/owner: '$mode'"
