@@ -8,8 +8,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <time.h>
 
 #include "cli.h"
+#include "clock.h"
 #include "gil.h"
 #include "ipc.h"
 #include "kernel.h"
@@ -37,6 +40,7 @@ enum {
 	OPT_STATS,
 	OPT_PROGRESS,
 	OPT_TRACE,
+	OPT_TIME,
 	OPT_TRACEMAX,
 	OPT_LANES,
 	OPT_HELP,
@@ -60,6 +64,7 @@ static const struct option longopts[] = {
     {"stats", no_argument, NULL, OPT_STATS},
     {"progress", optional_argument, NULL, OPT_PROGRESS},
     {"trace", required_argument, NULL, OPT_TRACE},
+    {"time", no_argument, NULL, OPT_TIME},
     {"trace-max", required_argument, NULL, OPT_TRACEMAX},
     {"lanes", no_argument, NULL, OPT_LANES},
     {"help", no_argument, NULL, 'h'},
@@ -69,7 +74,7 @@ static const struct option longopts[] = {
 
 static struct sumopts opts = {.switch_ns = GIL_INTERVAL_DEFAULT_NS};
 static int switchflag;
-static int tflag, stopflag;
+static int tflag, stopflag, timeflag;
 static const char *mqname, *shmname, *tracepath;
 static int64_t tracemax; /* --trace-max: 0 for no cap */
 
@@ -79,13 +84,17 @@ static const char help[] =
     "--procs n]\n"
     "                 [--io-wait d | --io-echo] [--io-threads k] "
     "[--mq name | --shm name]\n"
-    "                 [--stats] [--progress[=always]] [--lanes]\n"
+    "                 [--stats] [--progress[=always]] [--time] "
+    "[--lanes]\n"
     "                 [--trace file [--trace-max size]]\n"
     "                 [start end]\n"
     "       range-sum --mq name --stop\n"
     "Print the exact sum of the integers in [start, end); without "
     "operands, one\n"
-    "sum for each 'start end' or 'index start end' line of stdin.\n"
+    "sum for each 'start end' or 'index start end' line of stdin.  "
+    "Ranges are\n"
+    "half-open, like Python's range(start, end): 1 100 sums 1 to "
+    "99.\n"
     "  -t, --tag               print 'start end sum'\n"
     "      --method M          loop (add every integer; default) or "
     "formula\n"
@@ -111,6 +120,8 @@ static const char help[] =
     "      --stats             a report per worker on stderr\n"
     "      --progress[=always] a progress line on stderr (a terminal "
     "unless always)\n"
+    "      --time              print wall and CPU time on stderr "
+    "when done\n"
     "      --trace FILE        with --threads: write the lock's "
     "(or the threads')\n"
     "                          timeline to FILE as Chrome Trace "
@@ -119,10 +130,11 @@ static const char help[] =
     "bytes (k, M, G)\n"
     "      --lanes             with --gil: draw who held the lock "
     "on stderr at the end\n"
-    "      --help, --version\n"
+    "  -h, --help              print this help and exit\n"
+    "      --version           print the version and exit\n"
     "Numbers: decimal with optional sign, or MeK as in 1e8.  "
-    "Durations: 5ms,\n"
-    "200us, 1s or seconds as 0.005.\n";
+    "Durations: 200us,\n"
+    "5ms, 10s, 2m, 1h, or seconds as 0.005.\n";
 
 static const struct cli cmd = {shortopts, longopts, NULL, help};
 
@@ -234,9 +246,22 @@ parse_options(int argc, char *argv[])
 						"--progress or "
 						"--progress=always");
 			break;
+		case OPT_TIME:
+			timeflag = 1;
+			break;
 		case OPT_TRACE:
 			if (*optarg == '\0')
 				cli_usage_error("--trace needs a file name");
+			/*
+			 * The trace is written beside its file and renamed
+			 * into place when complete, and stdout carries the
+			 * sums: "-" cannot mean stdout here.
+			 */
+			if (strcmp(optarg, "-") == 0)
+				cli_usage_error(
+				    "--trace -: the trace cannot go to stdout, "
+				    "which carries the sums; name a file "
+				    "(--trace ./- for a file named -)");
 			tracepath = optarg;
 			break;
 		case OPT_TRACEMAX:
@@ -317,6 +342,7 @@ sum_lines(struct sink *out)
 	const char *why;
 	int nul, rv = 0;
 
+	cli_stdin_hint("ranges, one 'start end' a line,");
 	while (lines_get(&in, &nul) >= 0) {
 		if (nul)
 			why = "contains a NUL byte";
@@ -331,6 +357,24 @@ sum_lines(struct sink *out)
 	}
 	free(in.buf);
 	return rv;
+}
+
+/*
+ * --time: what time(1) would say, on one line.  The CPU time is the
+ * process's and its waited-for children's (--procs), user and system.
+ */
+static void
+report_time(int64_t t0)
+{
+	struct rusage self, kids;
+	int64_t cpu = 0;
+
+	if (getrusage(RUSAGE_SELF, &self) == 0)
+		cpu += tv_to_ns(self.ru_utime) + tv_to_ns(self.ru_stime);
+	if (getrusage(RUSAGE_CHILDREN, &kids) == 0)
+		cpu += tv_to_ns(kids.ru_utime) + tv_to_ns(kids.ru_stime);
+	fprintf(stderr, "range-sum: wall %.2f s, cpu %.2f s\n",
+		(now_ns(CLOCK_MONOTONIC) - t0) / 1e9, cpu / 1e9);
 }
 
 /* RANGETOOLS_KERNEL forces a kernel: see ENVIRONMENT in range-sum(1). */
@@ -348,7 +392,7 @@ int
 main(int argc, char *argv[])
 {
 	struct sink *out;
-	int64_t start = 0, end = 0;
+	int64_t start = 0, end = 0, t0 = now_ns(CLOCK_MONOTONIC);
 	int rv;
 
 	argv = cli_numeric_operands(&cmd, &argc, argv);
@@ -357,6 +401,12 @@ main(int argc, char *argv[])
 	use_kernel();
 	argc -= optind;
 	argv += optind;
+	/* As GNU parallel passes a line "0 50000000" without --colsep. */
+	if (argc == 1 && argv[0][strcspn(argv[0], " \t")] != '\0')
+		cli_usage_error("the operand '%s' holds a blank: start and end "
+				"must be two operands (GNU parallel: add "
+				"--colsep ' ')",
+				cli_quote(argv[0]));
 	if (argc == 1)
 		cli_usage_error("missing operand: need start end");
 	if (argc > 2)
@@ -381,5 +431,7 @@ main(int argc, char *argv[])
 		rv = -1;
 	if (sink_close(out) != 0)
 		rv = -1;
+	if (timeflag)
+		report_time(t0);
 	return rv == 0 ? 0 : 1;
 }
