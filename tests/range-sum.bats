@@ -341,7 +341,8 @@ for s, e in [(MAX - 2**33 - 5, MAX), (MIN, MIN + 2**33 + 7),
 @test "range-sum --trace - is refused with the reason" {
 	refuses 2 range-sum --threads 2 --trace - 0 10
 	assert_stderr_has "cannot go to stdout"
-	[ ! -e ./- ] && [ ! -e "$BATS_TEST_TMPDIR/-" ]
+	[ ! -e ./- ]
+	[ ! -e "$BATS_TEST_TMPDIR/-" ]
 }
 
 @test "range-sum -h prints the usage that lists -h" {
