@@ -32,7 +32,7 @@
 struct merge_rec {
 	int64_t start, end;
 	i128 sum;
-	const char *source; /* "stdin", a file name, "queue" ... */
+	const char *source; /* "stdin", a file name, "queue" ...: a copy */
 	long long lineno;   /* line or message number within it */
 };
 
@@ -60,11 +60,14 @@ struct merge {
 	size_t sorted;	 /* recs[0, sorted) are sorted, without repeats */
 	int keep;	 /* read from a queue or table: keep them on refusal */
 	char kept[4200]; /* merge_kept()'s words, once written */
+	/* The records' source names, copied: the callers' may not last. */
+	char **sources;
+	size_t nsources;
 };
 
 void merge_init(struct merge *m, int expect, int64_t xstart, int64_t xend);
 
-/* Frees the records. */
+/* Releases the records and the copies of their source names. */
 void merge_free(struct merge *m);
 
 /*

@@ -54,60 +54,56 @@ static struct mqopts mqopts = {.timeout_ns = -1};
 static int expect, missing, stats, array;
 static int64_t xstart, xend;
 
-static void
-usage(void)
-{
-	printf("usage: sum-merge [--expect start end [--missing [--plan file "
-	       "[--array]]]]\n"
-	       "                 [--mq name [--count n] [--timeout d]] "
-	       "[--shm name] [--stats]\n"
-	       "                 [file ...]\n"
-	       "Add up partial results exactly: lines holding one integer, "
-	       "or records\n"
-	       "'start end sum' as range-sum -t writes them.  A record read "
-	       "twice counts once;\n"
-	       "overlapping records count where they agree and are refused "
-	       "where they do not.\n"
-	       "  --expect S E   the records must cover [S, E) and "
-	       "determine its total\n"
-	       "  --missing      with --expect: print the ranges to re-run, "
-	       "as 'start end'\n"
-	       "                 lines, instead of the total\n"
-	       "  --plan FILE    with --missing: print the lines of FILE "
-	       "(what range-split\n"
-	       "                 printed) to re-run instead, as they are\n"
-	       "  --array        with --plan: print their indexes as a Slurm "
-	       "array list\n"
-	       "  --stats        say on stderr how many records were read, "
-	       "dropped, not added\n"
-	       "  --mq NAME      read records from POSIX message queue NAME "
-	       "until\n"
-	       "                 --count, --expect or a STOP message "
-	       "(range-sum --stop)\n"
-	       "  --count N      with --mq: stop after N records\n"
-	       "  --timeout D    with --mq: give up when nothing arrives "
-	       "for D (e.g. 10s)\n"
-	       "  --shm NAME     read and remove shared-memory table NAME\n"
-	       "  --help, --version\n");
-	cli_close_stdout();
-	exit(0);
-}
+static const char help[] =
+    "usage: sum-merge [--expect start end [--missing [--plan file "
+    "[--array]]]]\n"
+    "                 [--mq name [--count n] [--timeout d]] "
+    "[--shm name] [--stats]\n"
+    "                 [file ...]\n"
+    "Add up partial results exactly: lines holding one integer, "
+    "or records\n"
+    "'start end sum' as range-sum -t writes them.  A record read "
+    "twice counts once;\n"
+    "overlapping records count where they agree and are refused "
+    "where they do not.\n"
+    "  --expect S E   the records must cover [S, E) and "
+    "determine its total\n"
+    "  --missing      with --expect: print the ranges to re-run, "
+    "as 'start end'\n"
+    "                 lines, instead of the total\n"
+    "  --plan FILE    with --missing: print the lines of FILE "
+    "(what range-split\n"
+    "                 printed) to re-run instead, as they are\n"
+    "  --array        with --plan: print their indexes as a Slurm "
+    "array list\n"
+    "  --stats        say on stderr how many records were read, "
+    "dropped, not added\n"
+    "  --mq NAME      read records from POSIX message queue NAME "
+    "until\n"
+    "                 --count, --expect or a STOP message "
+    "(range-sum --stop)\n"
+    "  --count N      with --mq: stop after N records of distinct ranges\n"
+    "  --timeout D    with --mq: give up when nothing arrives "
+    "for D (e.g. 10s)\n"
+    "  --shm NAME     read and remove shared-memory table NAME\n"
+    "  --help, --version\n";
+
+static const struct cli cmd = {shortopts, longopts, "expect", help};
 
 static void
 parse_options(int argc, char *argv[])
 {
 	int ch;
 
-	while ((ch = getopt_long(argc, argv, shortopts, longopts, NULL)) !=
-	       -1) {
+	while ((ch = cli_option(&cmd, argc, argv)) != -1) {
 		switch (ch) {
 		case OPT_EXPECT:
 			if (optind >= argc || strcmp(argv[optind], "--") == 0)
 				cli_usage_error("--expect needs start and end");
-			xstart = num_arg("--expect start", optarg, INT64_MIN,
-					 INT64_MAX);
-			xend = num_arg("--expect end", argv[optind++],
-				       INT64_MIN, INT64_MAX);
+			xstart = cli_num_arg("--expect start", optarg,
+					     INT64_MIN, INT64_MAX);
+			xend = cli_num_arg("--expect end", argv[optind++],
+					   INT64_MIN, INT64_MAX);
 			if (xstart > xend)
 				cli_usage_error(
 				    "--expect: start %jd is greater "
@@ -119,18 +115,19 @@ parse_options(int argc, char *argv[])
 			missing = 1;
 			break;
 		case OPT_MQ:
-			ipc_name_arg("--mq", optarg);
+			cli_ipc_name_arg("--mq", optarg);
 			mqname = optarg;
 			break;
 		case OPT_COUNT:
-			mqopts.count = num_arg("--count", optarg, 1, INT64_MAX);
+			mqopts.count =
+			    cli_num_arg("--count", optarg, 1, INT64_MAX);
 			break;
 		case OPT_TIMEOUT:
 			mqopts.timeout_ns =
-			    num_duration_arg("--timeout", optarg);
+			    cli_duration_arg("--timeout", optarg);
 			break;
 		case OPT_SHM:
-			ipc_name_arg("--shm", optarg);
+			cli_ipc_name_arg("--shm", optarg);
 			shmname = optarg;
 			break;
 		case OPT_STATS:
@@ -142,14 +139,6 @@ parse_options(int argc, char *argv[])
 		case OPT_ARRAY:
 			array = 1;
 			break;
-		case 'h':
-			usage();
-			break;
-		case OPT_VERSION:
-			cli_version();
-			break;
-		default:
-			cli_bad_option(argv, shortopts);
 		}
 	}
 }
@@ -178,7 +167,7 @@ merge_file(struct merge *m, int fd, const char *name)
 			in.off = (size_t)(next - in.buf);
 			m->nbare += in.lineno - nb;
 		}
-		if ((line = cli_chunkline(&in, &n, &nul)) == NULL)
+		if ((line = chunks_line(&in, &n, &nul)) == NULL)
 			break;
 		if (nul) {
 			why = "contains a NUL byte";
@@ -195,7 +184,7 @@ merge_file(struct merge *m, int fd, const char *name)
 		rv = MERGE_EXIT_BAD;
 		break;
 	}
-	cli_chunkfree(&in);
+	chunks_free(&in);
 	return rv;
 }
 
@@ -251,7 +240,7 @@ read_plan(size_t *np)
 	if ((in.fp = fopen(planname, "r")) == NULL)
 		cli_usage_error("--plan %s: %s", cli_quote(planname),
 				strerror(errno));
-	while ((len = cli_getline(&in, &nul)) >= 0) {
+	while ((len = lines_get(&in, &nul)) >= 0) {
 		if (strspn(in.buf, " \t") == (size_t)len)
 			continue;
 		if (nul)
@@ -270,7 +259,7 @@ read_plan(size_t *np)
 			PLAN_ERROR(in.lineno, "%s, not a range: %s", why,
 				   cli_quote(p->text));
 		p->index = (long long)n;
-		if (cli_fields(copy, f, 3) == 3)
+		if (lines_fields(copy, f, 3) == 3)
 			p->index = num_parse(f[0], 0, INT64_MAX, &why);
 		free(copy);
 		if (p->start != at)
@@ -303,9 +292,7 @@ main(int argc, char *argv[])
 	struct merge m;
 	int i, rv = 0;
 
-	argv = cli_numeric_operands(argc, argv, shortopts, longopts, "expect");
-	for (argc = 0; argv[argc] != NULL; argc++)
-		;
+	argv = cli_numeric_operands(&cmd, &argc, argv);
 	parse_options(argc, argv);
 	argc -= optind;
 	argv += optind;
