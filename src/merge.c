@@ -1059,6 +1059,7 @@ merge_kept(struct merge *m)
 void
 merge_stats(const struct merge *m)
 {
+	fflush(stdout); /* after the total, at a terminal too */
 	fprintf(stderr,
 		"%s: %lld record%s read, %lld identical repeat%s dropped, "
 		"%lld overlapping, %lld not added; %lld bare sum%s\n",
