@@ -41,6 +41,8 @@ enum {
 	OPT_PROGRESS,
 	OPT_TRACE,
 	OPT_TIME,
+	OPT_TRACEMAX,
+	OPT_LANES,
 	OPT_HELP,
 	OPT_VERSION,
 };
@@ -63,6 +65,8 @@ static const struct option longopts[] = {
     {"progress", optional_argument, NULL, OPT_PROGRESS},
     {"trace", required_argument, NULL, OPT_TRACE},
     {"time", no_argument, NULL, OPT_TIME},
+    {"trace-max", required_argument, NULL, OPT_TRACEMAX},
+    {"lanes", no_argument, NULL, OPT_LANES},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, OPT_VERSION},
     {NULL, 0, NULL, 0},
@@ -72,6 +76,7 @@ static struct sumopts opts = {.switch_ns = GIL_INTERVAL_DEFAULT_NS};
 static int switchflag;
 static int tflag, stopflag, timeflag;
 static const char *mqname, *shmname, *tracepath;
+static int64_t tracemax; /* --trace-max: 0 for no cap */
 
 static const char help[] =
     "usage: range-sum [-t] [--method loop|formula]\n"
@@ -79,8 +84,8 @@ static const char help[] =
     "--procs n]\n"
     "                 [--io-wait d | --io-echo] [--io-threads k] "
     "[--mq name | --shm name]\n"
-    "                 [--stats] [--progress[=always]] [--time] "
-    "[--trace file]\n"
+    "                 [--stats] [--progress[=always]] [--time] [--lanes]\n"
+    "                 [--trace file [--trace-max size]]\n"
     "                 [start end]\n"
     "       range-sum --mq name --stop\n"
     "Print the exact sum of the integers in [start, end); without "
@@ -120,6 +125,10 @@ static const char help[] =
     "(or the threads')\n"
     "                          timeline to FILE as Chrome Trace "
     "Event JSON\n"
+    "      --trace-max SIZE    stop adding events to FILE at SIZE "
+    "bytes (k, M, G)\n"
+    "      --lanes             with --gil: draw who held the lock "
+    "on stderr at the end\n"
     "  -h, --help              print this help and exit\n"
     "      --version           print the version and exit\n"
     "Numbers: decimal with optional sign, or MeK as in 1e8.  "
@@ -127,6 +136,41 @@ static const char help[] =
     "5ms, 10s, 2m, 1h, or seconds as 0.005.\n";
 
 static const struct cli cmd = {shortopts, longopts, NULL, help};
+
+/*
+ * A size in bytes: digits with an optional k, M or G (powers of 1024),
+ * at least enough for a trace's head and tail.
+ */
+static int64_t
+size_arg(const char *what, const char *s)
+{
+	static const char units[] = "kMG";
+	const char *errstr, *u;
+	char digits[32];
+	size_t n = strspn(s, "0123456789");
+	int64_t v;
+
+	if (n == 0 || n >= sizeof(digits) ||
+	    (s[n] != '\0' &&
+	     (s[n + 1] != '\0' || (u = strchr(units, s[n])) == NULL)))
+		cli_usage_error(
+		    "%s: not a size (use e.g. 100M, 512k or bytes): "
+		    "'%s'",
+		    what, cli_quote(s));
+	memcpy(digits, s, n);
+	digits[n] = '\0';
+	v = num_parse(digits, 0, INT64_MAX >> 30, &errstr);
+	if (errstr != NULL)
+		cli_usage_error("%s: size %s: '%s'", what, errstr,
+				cli_quote(s));
+	if (s[n] != '\0')
+		v <<= 10 * (strchr(units, s[n]) - units + 1);
+	if (v < 4096)
+		cli_usage_error("%s: at least 4k, for the trace's head and "
+				"tail: '%s'",
+				what, cli_quote(s));
+	return v;
+}
 
 static void
 parse_options(int argc, char *argv[])
@@ -219,6 +263,12 @@ parse_options(int argc, char *argv[])
 				    "(--trace ./- for a file named -)");
 			tracepath = optarg;
 			break;
+		case OPT_TRACEMAX:
+			tracemax = size_arg("--trace-max", optarg);
+			break;
+		case OPT_LANES:
+			opts.lanes = 1;
+			break;
 		}
 	}
 }
@@ -247,6 +297,11 @@ check_options(void)
 		cli_usage_error("--trace cannot be used with --procs");
 	if (tracepath != NULL && opts.threads == 0)
 		cli_usage_error("--trace needs --threads");
+	if (tracemax > 0 && tracepath == NULL)
+		cli_usage_error("--trace-max needs --trace");
+	if (opts.lanes && !opts.gil)
+		cli_usage_error("--lanes draws who held the lock: it needs "
+				"--gil (without it no lock is shared)");
 	if (tflag && (mqname != NULL || shmname != NULL))
 		cli_usage_error("-t applies to stdout, not to --mq or --shm");
 }
@@ -259,7 +314,8 @@ open_trace(void)
 				  .gil = opts.gil,
 				  .switch_ns = opts.switch_ns,
 				  .io_ns = opts.io_ns,
-				  .io_echo = opts.io_echo};
+				  .io_echo = opts.io_echo,
+				  .max_bytes = tracemax};
 
 	return trace_open(tracepath, &info);
 }
