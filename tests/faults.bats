@@ -14,6 +14,8 @@ setup() {
 	Q=$(ipc_name q)
 	T=$(ipc_name t)
 	PIDS=()
+	# Where a refusing sum-merge --mq or --shm keeps the records it read.
+	export TMPDIR=$BATS_TEST_TMPDIR
 }
 
 teardown() {

@@ -13,7 +13,7 @@ teardown() {
 	tmux -L "$SOCK" kill-server 2>/dev/null || true
 }
 
-# screen_done: the tmux terminal shows that its command is done.
+# screen_done: the command in the tmux terminal has finished.
 screen_done() {
 	tmux -L "$SOCK" capture-pane -p -t 0 | grep -q '^\[done\]'
 }

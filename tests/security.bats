@@ -11,6 +11,8 @@ setup() {
 	T=$(ipc_name t)
 	SQUAT=
 	PIDS=()
+	# Where a refusing sum-merge --mq or --shm keeps the records it read.
+	export TMPDIR=$BATS_TEST_TMPDIR
 }
 
 teardown() {
