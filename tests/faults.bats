@@ -83,6 +83,14 @@ killed_worker_named() {
 	assert_stderr_has "missing: [1000, $FAR)"
 }
 
+# assert_disk_full PROG: run --separate-stderr of PROG writing to
+# /dev/full: status 1 and one line from PROG, saying the disk is full.
+assert_disk_full() {
+	[ "$status" -eq 1 ] || fail "status $status (stderr: $stderr)"
+	assert_one_stderr_line_from "$1"
+	assert_stderr_has "No space left on device"
+}
+
 @test "an xargs worker killed with SIGKILL is named by sum-merge --mq, no total" {
 	killed_worker_named --mq "$Q"
 	mq_gone "$Q"
@@ -149,40 +157,30 @@ killed_worker_named() {
 
 @test "range-sum --threads to /dev/full fails with one message" {
 	run --separate-stderr bash -c 'range-sum --threads 2 0 1e6 >/dev/full'
-	[ "$status" -eq 1 ]
-	assert_one_stderr_line_from range-sum
-	assert_stderr_has "No space left on device"
+	assert_disk_full range-sum
 }
 
 @test "range-sum --threads --gil to /dev/full fails with one message" {
 	run --separate-stderr bash -c 'range-sum --threads 2 --gil 0 1e6 >/dev/full'
-	[ "$status" -eq 1 ]
-	assert_one_stderr_line_from range-sum
-	assert_stderr_has "No space left on device"
+	assert_disk_full range-sum
 }
 
 @test "range-sum --procs to /dev/full fails with one message" {
 	run --separate-stderr bash -c 'range-sum --procs 2 0 1e6 >/dev/full'
-	[ "$status" -eq 1 ]
-	assert_one_stderr_line_from range-sum
-	assert_stderr_has "No space left on device"
+	assert_disk_full range-sum
 }
 
 @test "sum-merge --mq to /dev/full fails and still removes the queue" {
 	range-sum --mq "$Q" 0 10
 	run --separate-stderr bash -c "sum-merge --mq $Q --count 1 >/dev/full"
-	[ "$status" -eq 1 ]
-	assert_one_stderr_line_from sum-merge
-	assert_stderr_has "No space left on device"
+	assert_disk_full sum-merge
 	mq_gone "$Q"
 }
 
 @test "sum-merge --shm to /dev/full fails and still removes the table" {
 	range-sum --shm "$T" 0 10
 	run --separate-stderr bash -c "sum-merge --shm $T >/dev/full"
-	[ "$status" -eq 1 ]
-	assert_one_stderr_line_from sum-merge
-	assert_stderr_has "No space left on device"
+	assert_disk_full sum-merge
 	shm_gone "$T"
 }
 
