@@ -90,6 +90,14 @@ assert_fails_with() {
 	assert_one_stderr_line_from "$prog"
 }
 
+# assert_quiet_success: status 0, nothing on stdout and nothing on stderr.
+# Needs `run --separate-stderr`.
+assert_quiet_success() {
+	assert_success
+	assert_output ""
+	[ -z "$stderr" ] || fail "stderr: $stderr"
+}
+
 # assert_stderr_has TEXT: $stderr (from run --separate-stderr) contains TEXT.
 assert_stderr_has() {
 	[[ $stderr == *"$1"* ]] || fail "stderr lacks '$1': $stderr"
