@@ -131,26 +131,28 @@ assert_disk_full() {
 
 # --- signals ----------------------------------------------------------
 
-@test "SIGINT to range-sum --threads prints no partial total" {
+# no_partial_total SIG STATUS OPTION...: range-sum OPTION... 0 $FAR with
+# two threads, once they run, ends by SIG with STATUS and prints nothing.
+no_partial_total() {
+	local sig=$1 want=$2 p
+	shift 2
 	# A shell starts background jobs with SIGINT ignored: undo that.
-	env --default-signal=INT range-sum --threads 2 0 "$FAR" \
+	env --default-signal=INT range-sum "$@" 0 "$FAR" \
 		>"$BATS_TEST_TMPDIR/out" 3>&- &
-	local p=$!
+	p=$!
 	PIDS+=("$p")
 	wait_until threads_are "$p" 3 # the main thread and both workers
-	signal_and_wait INT "$p"
-	[ "$rc" -eq 130 ] || fail "status $rc"
+	signal_and_wait "$sig" "$p"
+	[ "$rc" -eq "$want" ] || fail "status $rc"
 	[ ! -s "$BATS_TEST_TMPDIR/out" ]
 }
 
+@test "SIGINT to range-sum --threads prints no partial total" {
+	no_partial_total INT 130 --threads 2
+}
+
 @test "SIGTERM to range-sum --threads --gil prints no partial total" {
-	range-sum --threads 2 --gil 0 "$FAR" >"$BATS_TEST_TMPDIR/out" 3>&- &
-	local p=$!
-	PIDS+=("$p")
-	wait_until threads_are "$p" 3 # the main thread and both workers
-	signal_and_wait TERM "$p"
-	[ "$rc" -eq 143 ] || fail "status $rc"
-	[ ! -s "$BATS_TEST_TMPDIR/out" ]
+	no_partial_total TERM 143 --threads 2 --gil
 }
 
 # --- a full disk and a closed pipe --------------------------------------
