@@ -119,18 +119,8 @@ assert any(e["args"]["acquired"] for e in w)
 '
 }
 
-# ten_chunks FILE OPTION...: range-sum OPTION... over 163840 integers,
-# ten chunks, traced to FILE, sums right.
-ten_chunks() {
-	local file=$1
-	shift
-	run range-sum "$@" --trace "$file" 0 163840
-	assert_success
-	assert_output "$(pysum 0 163840)"
-}
-
 @test "--io-echo shows as io slices, one round-trip per chunk" {
-	ten_chunks "$D/echo.json" --threads 2 --gil --io-echo
+	traced_sum "$D/echo.json" 163840 --threads 2 --gil --io-echo
 	check_trace "$D/echo.json" '
 io = [e for e in ev if e["name"] == "io"]
 assert len(io) == 10, len(io)
@@ -140,7 +130,7 @@ assert d["otherData"]["io_wait_us"] == 0, d["otherData"]
 }
 
 @test "--io-wait shows as io slices, under the lock and without it" {
-	ten_chunks "$D/gil.json" --threads 2 --gil --io-wait 50us
+	traced_sum "$D/gil.json" 163840 --threads 2 --gil --io-wait 50us
 	# 163840 integers are 10 chunks, each followed by one sleep.
 	check_trace "$D/gil.json" '
 io = [e for e in ev if e["name"] == "io"]
@@ -149,7 +139,7 @@ assert all(e["ph"] == "X" and ns(e["dur"]) >= 50000 for e in io), io
 assert names["hold"] >= 10 and names["run"] == 0, names
 assert d["otherData"]["io_echo"] is False, d["otherData"]
 '
-	ten_chunks "$D/plain.json" --threads 2 --io-wait 50us
+	traced_sum "$D/plain.json" 163840 --threads 2 --io-wait 50us
 	check_trace "$D/plain.json" '
 assert [e["args"]["name"] for e in ev if e["name"] == "process_name"] == ["range-sum --threads"]
 assert names["io"] == 10 and names["hold"] == 0 and names["wait"] == 0, names
