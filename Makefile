@@ -261,7 +261,7 @@ deb_build = rm -rf $(1) && mkdir -p $(1) && \
 deb: dist
 	@$(deb_tools)
 	@$(call deb_build,$(DEB_DIR),-us -uc -b)
-	blhc --all $(DEB_DIR)/build.log
+	blhc $(DEB_DIR)/build.log
 	lintian --fail-on error,warning --info \
 	    $(DEB_DIR)/rangetools_$(VERSION)_$(DEB_ARCH).changes
 	@echo "$(DEB)"
