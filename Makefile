@@ -294,7 +294,7 @@ deb: deb-tools dist
 installcheck-deb:
 	@[ -f "$(DEB)" ] || { echo "make $@: no $(DEB): make deb first" >&2; \
 	    exit 1; }
-	sh tests/installcheck-deb $(DEB)
+	bash tests/installcheck-deb $(DEB)
 
 # The arm64 package, cross-built with Debian's cross toolchain, and its
 # programs run under qemu-user.  dpkg-shlibdeps needs the arm64 C
