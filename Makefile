@@ -303,7 +303,7 @@ installcheck-deb:
 # since adding an architecture to a machine's dpkg is the admin's call.
 DEB_ARM64_DIR = build/deb-arm64
 DEB_ARM64 = $(DEB_ARM64_DIR)/rangetools_$(VERSION)_arm64.deb
-deb-arm64: deb-tools dist
+deb-arm64-needs:
 	@need=; pkgs=; \
 	dpkg --print-foreign-architectures | grep -qx arm64 || \
 	    need="dpkg --add-architecture arm64 && apt-get update && "; \
@@ -311,10 +311,12 @@ deb-arm64: deb-tools dist
 		[ "$$(dpkg-query -W -f '$${db:Status-Status}' $$p \
 		    2>/dev/null)" = installed ] || pkgs="$$pkgs $$p"; \
 	done; \
-	[ -z "$$need$$pkgs" ] || { echo "make $@: needs arm64's C library" \
+	[ -z "$$need$$pkgs" ] || { echo "make deb-arm64: needs arm64's C library" \
 	    "and the cross tools; as root, run:" >&2; \
 	    echo "	$${need}apt-get install$${pkgs:- libc6:arm64}" >&2; \
 	    exit 1; }
+
+deb-arm64: deb-tools deb-arm64-needs dist
 	@$(call deb_build,$(DEB_ARM64_DIR),-aarm64 -d -us -uc -b)
 	lintian --fail-on error,warning --info \
 	    $(DEB_ARM64_DIR)/rangetools_$(VERSION)_arm64.changes
@@ -355,4 +357,4 @@ help:
 
 .PHONY: all bench chaos check demo gil install uninstall format clean sanitize tsan \
 	valgrind fuzz aarch64 check-aarch64 test help
-.PHONY: dist distcheck deb deb-tools deb-arm64 installcheck-deb
+.PHONY: dist distcheck deb deb-tools deb-arm64 deb-arm64-needs installcheck-deb

@@ -90,3 +90,25 @@ checkout() {
 			fail "$p is not in .ci/packages"
 	done
 }
+
+@test "make deb-arm64's first step, without arm64's C library, says what to run and runs none of it" {
+	# A dpkg that knows no foreign architecture and logs every call, and a
+	# dpkg-query to which nothing is installed.
+	mkdir "$tmp/bin"
+	cat >"$tmp/bin/dpkg" <<-EOS
+		#!/bin/sh
+		echo "dpkg \$*" >>"$tmp/calls"
+		case \$1 in --print-architecture) echo amd64 ;; esac
+	EOS
+	printf '#!/bin/sh\necho "dpkg-query $*" >>"%s"\nexit 1\n' "$tmp/calls" \
+		>"$tmp/bin/dpkg-query"
+	printf '#!/bin/sh\necho "apt-get $*" >>"%s"\n' "$tmp/calls" >"$tmp/bin/apt-get"
+	chmod 755 "$tmp/bin"/*
+	run --separate-stderr env PATH="$tmp/bin:$PATH" make -s \
+		-C "$RANGETOOLS_REPO" deb-arm64-needs
+	[ "$status" -ne 0 ] || fail "make deb-arm64-needs succeeded"
+	[[ $stderr == *"dpkg --add-architecture arm64 && apt-get update && apt-get install libc6:arm64"* ]] ||
+		fail "stderr: $stderr"
+	run grep -E 'add-architecture|^apt-get' "$tmp/calls"
+	[ "$status" -eq 1 ] || fail "it ran: $output"
+}
