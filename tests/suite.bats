@@ -36,8 +36,9 @@ suite_files() {
 	# A loop over seq that sleeps: wait_until is the one such loop, with
 	# a bound that fails the test rather than letting it go on.
 	run awk '
+		FNR == 1 { at = 0 }
 		/for [a-z_]+ in \$\(seq/ { at = FNR }
-		/^[ \t]*done/ { at = 0 }
+		/(^|[ \t;])done([ \t;|&)]|$)/ { at = 0 }
 		at && /^[ \t]*sleep / { print FILENAME ":" at; at = 0 }
 	' $(suite_files)
 	assert_success
