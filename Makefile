@@ -280,10 +280,9 @@ deb_build = rm -rf $(1) && mkdir -p $(1) && \
 	  echo $$? >$(1)/status; } | tee $(1)/build.log && \
 	exit $$(cat $(1)/status)
 
-deb-tools:
+deb:
 	@$(deb_tools)
-
-deb: deb-tools dist
+	@$(MAKE) --no-print-directory dist
 	@$(call deb_build,$(DEB_DIR),-us -uc -b)
 	blhc $(DEB_DIR)/build.log
 	lintian --fail-on error,warning --info \
@@ -303,8 +302,7 @@ installcheck-deb:
 # since adding an architecture to a machine's dpkg is the admin's call.
 DEB_ARM64_DIR = build/deb-arm64
 DEB_ARM64 = $(DEB_ARM64_DIR)/rangetools_$(VERSION)_arm64.deb
-deb-arm64-needs:
-	@need=; pkgs=; \
+deb_arm64_needs = need=; pkgs=; \
 	dpkg --print-foreign-architectures | grep -qx arm64 || \
 	    need="dpkg --add-architecture arm64 && apt-get update && "; \
 	for p in libc6:arm64 gcc-aarch64-linux-gnu qemu-user; do \
@@ -316,7 +314,10 @@ deb-arm64-needs:
 	    echo "	$${need}apt-get install$${pkgs:- libc6:arm64}" >&2; \
 	    exit 1; }
 
-deb-arm64: deb-tools deb-arm64-needs dist
+deb-arm64:
+	@$(deb_tools)
+	@$(deb_arm64_needs)
+	@$(MAKE) --no-print-directory dist
 	@$(call deb_build,$(DEB_ARM64_DIR),-aarm64 -d -us -uc -b)
 	lintian --fail-on error,warning --info \
 	    $(DEB_ARM64_DIR)/rangetools_$(VERSION)_arm64.changes
@@ -357,4 +358,4 @@ help:
 
 .PHONY: all bench chaos check demo gil install uninstall format clean sanitize tsan \
 	valgrind fuzz aarch64 check-aarch64 test help
-.PHONY: dist distcheck deb deb-tools deb-arm64 deb-arm64-needs installcheck-deb
+.PHONY: dist distcheck deb deb-arm64 installcheck-deb

@@ -91,9 +91,11 @@ checkout() {
 	done
 }
 
-@test "make deb-arm64's first step, without arm64's C library, says what to run and runs none of it" {
-	# A dpkg that knows no foreign architecture and logs every call, and a
-	# dpkg-query to which nothing is installed.
+@test "make deb-arm64 without arm64's C library says what to run, and runs none of it" {
+	local t
+	# A dpkg that knows no foreign architecture, a dpkg-query to which
+	# nothing is installed, and packaging tools and apt-get that only
+	# log their calls.
 	mkdir "$tmp/bin"
 	cat >"$tmp/bin/dpkg" <<-EOS
 		#!/bin/sh
@@ -102,13 +104,16 @@ checkout() {
 	EOS
 	printf '#!/bin/sh\necho "dpkg-query $*" >>"%s"\nexit 1\n' "$tmp/calls" \
 		>"$tmp/bin/dpkg-query"
-	printf '#!/bin/sh\necho "apt-get $*" >>"%s"\n' "$tmp/calls" >"$tmp/bin/apt-get"
+	for t in apt-get dpkg-buildpackage dh lintian blhc git; do
+		printf '#!/bin/sh\necho "%s $*" >>"%s"\n' "$t" "$tmp/calls" \
+			>"$tmp/bin/$t"
+	done
 	chmod 755 "$tmp/bin"/*
 	run --separate-stderr env PATH="$tmp/bin:$PATH" make -s \
-		-C "$RANGETOOLS_REPO" deb-arm64-needs
-	[ "$status" -ne 0 ] || fail "make deb-arm64-needs succeeded"
+		-C "$RANGETOOLS_REPO" deb-arm64
+	[ "$status" -ne 0 ] || fail "make deb-arm64 succeeded"
 	[[ $stderr == *"dpkg --add-architecture arm64 && apt-get update && apt-get install libc6:arm64"* ]] ||
 		fail "stderr: $stderr"
-	run grep -E 'add-architecture|^apt-get' "$tmp/calls"
+	run grep -E 'add-architecture|^(apt-get|dpkg-buildpackage|git) ' "$tmp/calls"
 	[ "$status" -eq 1 ] || fail "it ran: $output"
 }
