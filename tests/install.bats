@@ -30,8 +30,7 @@ paths_named() {
 # installed under ROOT name is there: one under PREFIX under ROOT, a bare
 # file name in DOCDIR/examples, any other absolute one on this system (such
 # as /usr/local/bin, where make install puts the programs by default),
-# those of the kernel, /dev and /proc, and the temporary files a program
-# makes under $TMPDIR, aside.  Two relative paths name
+# those of the kernel, /dev and /proc, aside.  Two relative paths name
 # files elsewhere: CPython's sources, and the folder parallel --basefile
 # makes on another host.  Temporary files under $TMPDIR are named, not
 # installed.
@@ -39,7 +38,7 @@ all_paths_installed() {
 	local root=$1 prefix=$2 docdir=$3 path
 	for path in $(paths_named "$root$prefix"/share/man/man*/*); do
 		case $path in
-		/dev/* | /proc/* | '$TMPDIR'/*) ;;
+		/dev/* | /proc/*) ;;
 		"$prefix"/*)
 			[ -e "$root$path" ] || fail "a page names $path, not installed"
 			;;
