@@ -237,8 +237,9 @@ uninstall:
 # else calls git: a tarball builds and tests without it.
 DIST = rangetools-$(VERSION)
 dist:
-	@git rev-parse --git-dir >/dev/null 2>&1 || \
-	    { echo "make dist: needs git and a git checkout" >&2; exit 1; }
+	@p=$$(git rev-parse --show-prefix 2>/dev/null) && [ -z "$$p" ] || \
+	    { echo "make dist: needs git, in the top folder of a checkout" \
+	    >&2; exit 1; }
 	@git update-index -q --refresh; \
 	if ! git diff-index --quiet HEAD --; then \
 		echo "make dist: tracked files differ from HEAD;" \
