@@ -127,8 +127,16 @@ tsan: all $(TESTBINS) $(PROGS:%=build/tsan/bin/%)
 # wrappers in build/aarch64/bin that the suite finds through RANGETOOLS_BIN
 # (RANGETOOLS_QEMU tells the few tests that cannot work there).  Needs
 # gcc-aarch64-linux-gnu, libc6-dev-arm64-cross and qemu-user.
+# LD_LIBRARY_PATH keeps the cross C library with its own loader: -L finds
+# the loader in /usr/aarch64-linux-gnu/lib, but the loader searches
+# /lib/aarch64-linux-gnu first, which qemu takes from the host when the
+# prefix lacks it, and where libc6:arm64 (make deb-arm64) puts a newer
+# libc.so.6.  That pair disagrees on the loader's private data, and
+# pthread_create then walks a stack-cache list that never ends (loader
+# 2.36-8cross1, libc 2.36-9+deb12u14).
 AARCH64_CC    = aarch64-linux-gnu-gcc
-AARCH64_QEMU  = qemu-aarch64 -L /usr/aarch64-linux-gnu
+AARCH64_QEMU  = qemu-aarch64 -L /usr/aarch64-linux-gnu \
+		-E LD_LIBRARY_PATH=/usr/aarch64-linux-gnu/lib
 AARCH64_TESTS = tests/range-sum.bats tests/pipelines.bats \
 		tests/parallel.bats tests/transport.bats tests/kernel.bats
 
@@ -136,7 +144,7 @@ build/aarch64/real/%: src/*.c src/*.h
 	mkdir -p $(@D)
 	$(AARCH64_CC) $(WARNINGS) -pthread -O2 -g -o $@ $(SAN_SRC_$*) $(LDLIBS)
 
-build/aarch64/bin/%: build/aarch64/real/%
+build/aarch64/bin/%: build/aarch64/real/% Makefile
 	mkdir -p $(@D)
 	printf '#!/bin/sh\nexec %s %s "$$@"\n' '$(AARCH64_QEMU)' \
 	    '$(CURDIR)/$<' >$@
