@@ -166,6 +166,7 @@ check_kernels() {
 }
 
 @test "--stats names the forced kernel and its rate, with threads and processes" {
+	needs_threads
 	local k
 	for k in $(runnable_kernels); do
 		for mode in "" "--threads 2" "--procs 2"; do
@@ -200,6 +201,7 @@ check_kernels() {
 }
 
 @test "every kernel is exact on the whole int64 domain's first and last blocks, across threads" {
+	needs_threads
 	local k M=9223372036854775808 want
 	# Two threads split [-2^63, -2^63 + 3e7) and [2^63 - 1 - 3e7, 2^63 - 1):
 	# chunks and blocks start at odd offsets from the extremes.
@@ -216,6 +218,7 @@ check_kernels() {
 }
 
 @test "make demo's examples/article.sh sizes its range to this CPU and says so" {
+	needs_threads
 	local end kernel rate want
 	# A tenth of a second a thread instead of two, and Python's range small.
 	RANGETOOLS_DEMO_SECONDS=0.1 run --separate-stderr \

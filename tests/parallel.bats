@@ -83,6 +83,7 @@ no_segment_of() {
 }
 
 @test "--threads n gives the one-thread sum for n from 1 to 8" {
+	needs_threads
 	local n
 	for n in 1 2 3 4 5 7 8; do
 		same_as_python --threads "$n"
@@ -90,10 +91,12 @@ no_segment_of() {
 }
 
 @test "--threads n with more threads than integers still sums exactly" {
+	needs_threads
 	same_as_python --threads 1024
 }
 
 @test "--threads --gil gives the one-thread sum" {
+	needs_threads
 	local n
 	for n in 1 2 3 5; do
 		same_as_python --threads "$n" --gil --switch-interval 100us
@@ -114,6 +117,7 @@ no_segment_of() {
 }
 
 @test "--method formula sums the whole 64-bit domain in every mode" {
+	needs_threads
 	local want mode
 	want=$(pysum $MIN $MAX)
 	for mode in "" "--threads 3" "--threads 7 --gil" "--procs 3"; do
@@ -124,10 +128,12 @@ no_segment_of() {
 }
 
 @test "--io-wait leaves the sum exact" {
+	needs_threads
 	same_as_python --threads 3 --gil --io-wait 1us
 }
 
 @test "--io-echo leaves the sum exact in every mode" {
+	needs_threads
 	same_as_python --io-echo
 	same_as_python --threads 3 --io-echo
 	same_as_python --threads 3 --gil --io-echo
@@ -146,6 +152,7 @@ for l in sys.stdin:
 }
 
 @test "--stats prints one report per worker on stderr, none on stdout" {
+	needs_threads
 	run --separate-stderr range-sum --stats --threads 3 -- -10 20
 	assert_success
 	assert_output "$(pysum -10 20)"
@@ -167,6 +174,7 @@ for l in sys.stdin:
 }
 
 @test "--stats under --gil counts switches when two threads outlast the interval" {
+	needs_threads
 	local total
 	# 2e9 integers take far longer than 100 us on any machine.
 	run --separate-stderr range-sum --stats --threads 2 --gil \
@@ -185,6 +193,7 @@ for l in sys.stdin:
 }
 
 @test "--stats under --gil counts no switches for a lone thread" {
+	needs_threads
 	run --separate-stderr range-sum --stats --threads 1 --gil 0 1e8
 	assert_success
 	[[ $stderr == *"switches 0, lock wait "* ]] || fail "$stderr"
@@ -224,6 +233,7 @@ sys.exit(rc)' "$@"
 }
 
 @test "--progress=always draws on a pipe and ends with a summary" {
+	needs_threads
 	local n=$((2 * 200 * 16384))
 	# Two threads of 200 chunks, each chunk followed by a 10 ms wait: at
 	# least 2 s, and the line is drawn once a second.
@@ -240,6 +250,7 @@ sys.exit(rc)' "$@"
 }
 
 @test "--progress shows the rate with an SI prefix and the ETA as h:mm:ss" {
+	needs_threads
 	# Each chunk of 16384 waits 1 ms: at most 16.4M integers/s, so 16e10
 	# integers take 2.7 h or more, and well under a day.
 	run --separate-stderr timeout -s INT 2.5 \
@@ -250,6 +261,7 @@ sys.exit(rc)' "$@"
 }
 
 @test "--progress past an hour suggests --method formula, once" {
+	needs_threads
 	run --separate-stderr timeout -s INT 3.5 \
 		range-sum --progress=always --io-wait 1ms 0 16e10
 	assert_equal "$status" 124
@@ -259,6 +271,7 @@ sys.exit(rc)' "$@"
 }
 
 @test "--progress gives an ETA past a day in days" {
+	needs_threads
 	run --separate-stderr timeout -s INT 1.8 \
 		range-sum --progress=always 0 1e18
 	assert_equal "$status" 124
@@ -267,6 +280,7 @@ sys.exit(rc)' "$@"
 }
 
 @test "--progress under 1 h gives no --method formula hint" {
+	needs_threads
 	local n=$((2 * 200 * 16384))
 	run --separate-stderr range-sum --progress=always --threads 2 \
 	    --io-wait 10ms 0 "$n"
@@ -275,6 +289,7 @@ sys.exit(rc)' "$@"
 }
 
 @test "--progress at a terminal ends its line when Ctrl-C ends the run" {
+	needs_threads
 	"$BATS_TEST_DIRNAME/tty-run" -k '\x03' 2.5 \
 		range-sum --progress 0 1e18 >"$BATS_TEST_TMPDIR/screen" || :
 	grep -q 'ETA .*\^C$' "$BATS_TEST_TMPDIR/screen" ||
@@ -375,6 +390,7 @@ sys.exit(rc)' "$@"
 }
 
 @test "examples/article.sh prints one row per mode, Python's beside ours" {
+	needs_threads
 	run --separate-stderr "$RANGETOOLS_REPO/examples/article.sh" 1e7 1e5
 	assert_success
 	assert_line --partial "rangetools sums [0, 1e7) = $(pysum 0 10000000)"

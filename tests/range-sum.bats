@@ -358,6 +358,7 @@ for s, e in [(MAX - 2**33 - 5, MAX), (MIN, MIN + 2**33 + 7),
 }
 
 @test "range-sum takes durations in minutes and hours" {
+	needs_threads
 	run --separate-stderr range-sum --threads 2 --gil --switch-interval 1m 0 10
 	assert_success
 	assert_output 45

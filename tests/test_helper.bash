@@ -145,6 +145,14 @@ only_root() {
 	[ "$(id -u)" -eq 0 ] || skip "needs root to act as another user"
 }
 
+# needs_threads: skips a test that starts a thread when make
+# check-aarch64's probe found threads hang under this host's qemu-user;
+# RANGETOOLS_QEMU_NOTHREADS is then the reason (qemu, kernel).
+needs_threads() {
+	[ -z "${RANGETOOLS_QEMU_NOTHREADS:-}" ] ||
+		skip "$RANGETOOLS_QEMU_NOTHREADS"
+}
+
 # children_are PID N: PID has exactly N children.
 children_are() {
 	[ "$(pgrep -P "$1" | wc -l)" -eq "$2" ]
