@@ -807,6 +807,25 @@ merge_finish(struct merge *m)
 	return rv;
 }
 
+enum merge_verdict
+merge_verdict(struct merge *m, i128 *total)
+{
+	static const enum merge_verdict of[] = {
+	    [V_TOTAL] = MERGE_TOTAL,	   [V_SAME] = MERGE_DISAGREE,
+	    [V_DISAGREE] = MERGE_DISAGREE, [V_GAPS] = MERGE_GAPS,
+	    [V_UNSETTLED] = MERGE_UNSETTLED, [V_TOOBIG] = MERGE_TOOBIG};
+	struct verdict v;
+	enum merge_verdict r;
+
+	judge(m, &v, 0, NULL, 0);
+	r = of[v.kind];
+	if (r == MERGE_TOTAL && v.wraps != 0)
+		r = MERGE_TOOBIG;
+	*total = v.total;
+	unjudge(&v);
+	return r;
+}
+
 void
 merge_missing(struct merge *m, const char *why)
 {

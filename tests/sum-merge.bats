@@ -504,3 +504,57 @@ sum(range(0, 1000000)) + 2 * (2**63 - 1)")"
 	assert_output "$(pysum "$a" "$b")"
 	[ "$(py "abs($(pysum "$a" "$b")) > 2**64")" = True ]
 }
+
+# --- the property test: random record sets against an oracle ---------
+
+@test "the merge's property test: 50,000 seeded record sets give the oracle's verdicts" {
+	[ -x "$RANGETOOLS_REPO/tests/merge-prop" ] || fail "tests/merge-prop is not built (run make check)"
+	run "$RANGETOOLS_REPO/tests/merge-prop" 20261127 50000
+	assert_success
+	assert_output --regexp '^50000 cases: [1-9][0-9]* totals, [1-9][0-9]* gaps, [1-9][0-9]* undetermined; [1-9][0-9]* with a sum off by one, merged unchecked: [1-9][0-9]* disagreeing'
+	echo "# $output" >&3
+}
+
+@test "sum-merge itself on 300 seeded record sets: the exact total, a gap, undetermined or refused, never a wrong total" {
+	[ -x "$RANGETOOLS_REPO/tests/merge-prop" ] || fail "tests/merge-prop is not built (run make check)"
+	"$RANGETOOLS_REPO/tests/merge-prop" 17 300 "$tmp" >/dev/null
+	local k want se n=0
+	for k in $(seq 0 299); do
+		se=$(head -1 "$tmp/$k.want")
+		want=$(sed -n 2p "$tmp/$k.want")
+		run --separate-stderr sum-merge --expect $se "$tmp/$k.recs"
+		case $want in
+		total*) [ "$status" -eq 0 ] && [ "$output" = "${want#total }" ] ||
+			fail "case $k: want $want, got status $status: $output $stderr" ;;
+		gap) [ "$status" -eq 3 ] && [ -z "$output" ] &&
+			[[ $stderr == *"do not cover --expect; missing: ["* ]] ||
+			fail "case $k: want a gap, got status $status: $output $stderr" ;;
+		undetermined) [ "$status" -eq 3 ] && [ -z "$output" ] &&
+			[[ $stderr == *"do not determine its sum"* ]] ||
+			fail "case $k: want undetermined, got status $status: $output $stderr" ;;
+		refused) [ "$status" -eq 1 ] && [ -z "$output" ] &&
+			[[ $stderr == *"sum does not match its range"* ]] ||
+			fail "case $k: want refused, got status $status: $output $stderr" ;;
+		*) fail "case $k: bad oracle line: $want" ;;
+		esac
+		n=$((n + 1))
+	done
+	[ "$n" -eq 300 ]
+}
+
+@test "sum-merge --missing on seeded record sets names ranges whose re-run gives the exact total" {
+	"$RANGETOOLS_REPO/tests/merge-prop" 99 200 "$tmp" >/dev/null
+	local k se want n=0
+	for k in $(seq 0 199); do
+		want=$(sed -n 2p "$tmp/$k.want")
+		[ "$want" = refused ] && continue
+		se=$(head -1 "$tmp/$k.want")
+		sum-merge --expect $se --missing "$tmp/$k.recs" |
+			range-sum -t --method formula >>"$tmp/$k.recs"
+		run --separate-stderr sum-merge --expect $se "$tmp/$k.recs"
+		assert_success
+		assert_output "$(pysum $se)"
+		n=$((n + 1))
+	done
+	[ "$n" -gt 100 ]
+}
