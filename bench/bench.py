@@ -14,7 +14,8 @@ Knobs (environment): BENCH_REPS (default 5), BENCH_LOOP_N (range-sum
 and reference loop range, 4e9), BENCH_PY_N (Python loop range, 1e7),
 BENCH_MODES_N (range for the worker modes, 1e10), BENCH_JOBS (jobs for
 the fan-out rows, 300), BENCH_NUMS (integers for sum-merge, 2000000),
-BENCH_RECORDS (records for the pipe and queue rows, 200000).
+BENCH_RECORDS (records for the pipe and queue rows, 200000),
+BENCH_REPEAT_RECS (records for the repeats row, 1000000).
 """
 import csv
 import os
@@ -42,6 +43,7 @@ MODES_N = knob("BENCH_MODES_N", 1e10)
 JOBS = knob("BENCH_JOBS", 300)
 NUMS = knob("BENCH_NUMS", 2000000)
 RECORDS = knob("BENCH_RECORDS", 200000)
+REPEAT_RECS = knob("BENCH_REPEAT_RECS", 1000000)
 WORKERS = (1, 2, 4)
 
 ENV = dict(os.environ, PATH=BIN + os.pathsep + os.environ["PATH"], LC_ALL="C")
@@ -510,6 +512,74 @@ def transports():
     say()
 
 
+def repeats():
+    """(g) sum-merge on records taken at least once: 1,000,000 records,
+    10% of them identical repeats and 1% nested overlaps (half re-runs of
+    two parts at once, half stragglers inside a part), in random order."""
+    n = REPEAT_RECS
+    nrep, nnest = n // 10, n // 100
+    base = n - nrep - nnest
+    size = 1000003
+    end = base * size
+    rnd = random.Random(20261127)
+    f2 = lambda a, b: (b - a) * (a + b - 1) // 2
+    recs = ["%d %d %d\n" % (i * size, (i + 1) * size,
+                            f2(i * size, (i + 1) * size))
+            for i in range(base)]
+    tiling = os.path.join(OUT, "tiling.txt")
+    with open(tiling, "w") as f:
+        f.write("".join(recs))
+    recs += [recs[rnd.randrange(base)] for _ in range(nrep)]
+    for k in range(nnest):
+        i = rnd.randrange(base - 1)
+        if k % 2:
+            a, b = i * size, (i + 2) * size
+        else:
+            a = i * size + rnd.randrange(size)
+            b = a + 1 + rnd.randrange((i + 1) * size - a)
+        recs.append("%d %d %d\n" % (a, b, f2(a, b)))
+    rnd.shuffle(recs)
+    mixed = os.path.join(OUT, "repeats.txt")
+    with open(mixed, "w") as f:
+        f.write("".join(recs))
+    del recs
+    want = str(f2(0, end))
+    say("(g) sum-merge --expect on %d records: 10%% identical repeats, 1%% "
+        "nested overlaps, shuffled (median wall s, peak RSS by GNU time)"
+        % n)
+    # GNU time's %M, as in (f): wait4() from here would count this
+    # process's memory, which the child has until it execs.
+    kib = os.path.join(OUT, "rss-repeats.txt")
+    cmd = ["/usr/bin/time", "-f", "%M", "-o", kib, "sum-merge", "--expect",
+           "0", str(end)]
+    got = {"tiling": [], "repeats": []}
+    for rep in range(REPS):
+        for name, path in ((("tiling", tiling), ("repeats", mixed))
+                           if rep % 2 == 0 else
+                           (("repeats", mixed), ("tiling", tiling))):
+            wall, cpu, _, rc, text = run(cmd, path)
+            with open(kib) as f:
+                k = int(f.read().split()[-1])
+            rows.append(["repeats", name, 1, rep, "%.6f" % wall,
+                         "%.6f" % cpu, k, rc, int(text == want), text[:60]])
+            got[name].append((wall, cpu, k, text))
+    m = {name: {"wall": statistics.median(r[0] for r in runs),
+                "cpu": statistics.median(r[1] for r in runs),
+                "rss": statistics.median(r[2] for r in runs),
+                "out": runs[-1][3]} for name, runs in got.items()}
+    for k, v in m.items():
+        say("  %-8s %d records  %8.3f s (CPU %.3f)  %6d KiB  %s" % (
+            k, base if k == "tiling" else n, v["wall"], v["cpu"],
+            v["rss"], "right" if v["out"] == want else "WRONG"))
+    r = m["repeats"]
+    ratio_row("repeats: exact total", "yes" if r["out"] == want else "no",
+              "yes", r["out"] == want)
+    ratio_row("repeats: wall", "%.3f s" % r["wall"], "< 1 s", r["wall"] < 1)
+    ratio_row("repeats: peak RSS", "%.1f MiB" % (r["rss"] / 1024),
+              "< 128 MiB", r["rss"] < 128 * 1024)
+    say()
+
+
 def rss():
     """(f) peak RSS of range-sum: it must not grow with the range.
 
@@ -583,7 +653,7 @@ def plot(table, modes_run, base):
 def main():
     os.makedirs(OUT, exist_ok=True)
     only = sys.argv[1:] or ["loop", "modes", "merge", "fanout", "records",
-                            "rss"]
+                            "rss", "repeats"]
     say("rangetools benchmark: %d repetitions, medians; %s, %d CPUs, load "
         "%.2f at start" % (REPS, time.strftime("%Y-%m-%d %H:%M UTC",
                                                   time.gmtime()),
@@ -602,6 +672,8 @@ def main():
         transports()
     if "rss" in only:
         rss()
+    if "repeats" in only:
+        repeats()
     with open(os.path.join(OUT, "results.csv"), "w", newline="") as f:
         w = csv.writer(f)
         w.writerow(["group", "variant", "workers", "rep", "wall_s", "cpu_s",

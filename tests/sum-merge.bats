@@ -558,3 +558,25 @@ sum(range(0, 1000000)) + 2 * (2**63 - 1)")"
 	done
 	[ "$n" -gt 100 ]
 }
+
+@test "20,000 shuffled records with repeats and nested re-runs give the exact total" {
+	python3 - "$tmp/recs" <<'PY'
+import random, sys
+r = random.Random(5)
+f = lambda a, b: (b - a) * (a + b - 1) // 2
+size, n = 7919, 16000
+recs = ["%d %d %d" % (a, a + size, f(a, a + size))
+        for a in range(-8000 * size, 8000 * size, size)]
+recs += [r.choice(recs) for _ in range(3000)]
+for _ in range(1000):
+    i = r.randrange(n - 3) - 8000
+    a, b = i * size, (i + r.randrange(1, 4)) * size
+    recs.append("%d %d %d" % (a, b, f(a, b)))
+r.shuffle(recs)
+open(sys.argv[1], "w").write("\n".join(recs) + "\n")
+PY
+	run --separate-stderr sum-merge --stats --expect -63352000 63352000 "$tmp/recs"
+	assert_success
+	assert_output "$(pysum -63352000 63352000)"
+	assert_stderr_has '20000 records read, '
+}
