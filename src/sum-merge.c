@@ -14,6 +14,7 @@
 
 #include "chunks.h"
 #include "cli.h"
+#include "coverage.h"
 #include "ipc.h"
 #include "lines.h"
 #include "merge.h"
@@ -27,6 +28,7 @@ enum {
 	OPT_COUNT,
 	OPT_TIMEOUT,
 	OPT_SHM,
+	OPT_PROGRESS,
 	OPT_STATS,
 	OPT_PLAN,
 	OPT_ARRAY,
@@ -41,6 +43,7 @@ static const struct option longopts[] = {
     {"count", required_argument, NULL, OPT_COUNT},
     {"timeout", required_argument, NULL, OPT_TIMEOUT},
     {"shm", required_argument, NULL, OPT_SHM},
+    {"progress", optional_argument, NULL, OPT_PROGRESS},
     {"stats", no_argument, NULL, OPT_STATS},
     {"plan", required_argument, NULL, OPT_PLAN},
     {"array", no_argument, NULL, OPT_ARRAY},
@@ -50,6 +53,7 @@ static const struct option longopts[] = {
 };
 
 static const char *mqname, *shmname, *planname;
+static enum coverage_mode progress;
 static struct mqopts mqopts = {.timeout_ns = -1};
 static int expect, missing, stats, array;
 static int64_t xstart, xend;
@@ -86,7 +90,15 @@ static const char help[] =
     "  --timeout D    with --mq: give up when nothing arrives "
     "for D (e.g. 10s)\n"
     "  --shm NAME     read and remove shared-memory table NAME\n"
-    "  --help, --version\n";
+    "  --progress[=always]\n"
+    "                 with --expect: how much of it the records cover, "
+    "on stderr\n"
+    "                 (a terminal unless always)\n"
+    "  -h, --help     print this help and exit\n"
+    "  --version      print the version and exit\n"
+    "Ranges are half-open, like Python's range(start, end).  "
+    "Durations: 200us,\n"
+    "5ms, 10s, 2m, 1h, or seconds as 0.005.\n";
 
 static const struct cli cmd = {shortopts, longopts, "expect", help};
 
@@ -130,6 +142,16 @@ parse_options(int argc, char *argv[])
 			cli_ipc_name_arg("--shm", optarg);
 			shmname = optarg;
 			break;
+		case OPT_PROGRESS:
+			if (optarg == NULL)
+				progress = COVERAGE_AUTO;
+			else if (strcmp(optarg, "always") == 0)
+				progress = COVERAGE_FORCE;
+			else
+				cli_usage_error("--progress: expected "
+						"--progress or "
+						"--progress=always");
+			break;
 		case OPT_STATS:
 			stats = 1;
 			break;
@@ -159,6 +181,8 @@ merge_file(struct merge *m, int fd, const char *name)
 	int nul, kind, rv = 0;
 	size_t n;
 
+	if (fd == STDIN_FILENO)
+		cli_stdin_hint("sums or 'start end sum' records, one a line,");
 	for (;;) {
 		if (in.buf != NULL && !m->expect) {
 			nb = in.lineno;
@@ -178,6 +202,8 @@ merge_file(struct merge *m, int fd, const char *name)
 				rv = MERGE_EXIT_BAD;
 				break;
 			}
+			if (kind == REC_RECORD)
+				coverage_update(m);
 			continue;
 		}
 		warnx("%s line %lld: %s", name, in.lineno, why);
@@ -301,13 +327,23 @@ main(int argc, char *argv[])
 	if (mqname != NULL && shmname != NULL)
 		cli_usage_error("--mq and --shm cannot be used together");
 	if (mqname == NULL && (mqopts.count != 0 || mqopts.timeout_ns >= 0))
-		cli_usage_error("--count and --timeout go with --mq");
+		cli_usage_error("%s with --mq: %s",
+				mqopts.count == 0 ? "--timeout goes"
+				: mqopts.timeout_ns < 0
+				    ? "--count goes"
+				    : "--count and --timeout go",
+				shmname != NULL ? "a table is read at once"
+						: "files and stdin are read to "
+						  "their end");
 	if (missing && !expect)
 		cli_usage_error("--missing needs --expect start end");
 	/* They are consumed: what --missing names could never be resumed. */
 	if (missing && (mqname != NULL || shmname != NULL))
 		cli_usage_error("--missing reads files or stdin, not --mq "
 				"or --shm");
+	if (progress != COVERAGE_OFF && !expect)
+		cli_usage_error("--progress shows the coverage of --expect "
+				"start end: give the range");
 	if (planname != NULL && !missing)
 		cli_usage_error("--plan goes with --missing");
 	if (array && planname == NULL)
@@ -315,6 +351,7 @@ main(int argc, char *argv[])
 	if (planname != NULL)
 		plan = read_plan(&nplan);
 	merge_init(&m, expect, xstart, xend);
+	coverage_start(progress, &m);
 	m.keep = mqname != NULL || shmname != NULL;
 	if (mqname != NULL)
 		rv = transport_merge_mq(&m, mqname, &mqopts);
@@ -324,10 +361,22 @@ main(int argc, char *argv[])
 		rv = merge_file(&m, STDIN_FILENO, "stdin");
 	for (i = 0; i < argc && rv == 0; i++)
 		rv = merge_path(&m, argv[i]);
+	coverage_stop(&m);
 	if (rv == 0 && plan != NULL)
 		rv = merge_list_plan(&m, plan, nplan, array);
 	else if (rv == 0)
 		rv = missing ? merge_list_missing(&m) : merge_finish(&m);
+	/*
+	 * A total of 0 for no input is what scripts rely on, but files or
+	 * stdin with nothing at all are more often a broken producer (GNU
+	 * parallel without --colsep gives every range-sum one operand):
+	 * say so.  A queue or table said "nothing" on purpose (STOP alone,
+	 * producers with empty input).
+	 */
+	if (rv == 0 && !expect && mqname == NULL && shmname == NULL &&
+	    m.nbare == 0 && m.nrecs == 0)
+		warnx("no input: no sum or record was read, so the total is "
+		      "0");
 	if (stats)
 		merge_stats(&m);
 	for (k = 0; k < nplan; k++)

@@ -28,35 +28,46 @@ work_split(struct work *w, int n, int64_t start, int64_t end)
 }
 
 /*
- * A simulated blocking call, made without the lock: a sleep of c->io_ns,
- * resuming after signals; or with --io-echo (e not NULL) a round-trip
- * through e, whose write and read are two calls, as os.write and os.read
- * are in CPython: between them the thread takes the lock and lets it go
- * again, and may have to wait for it.
+ * A simulated blocking call, made without the lock: a wait of c->io_ns
+ * (iowait.c); or with --io-echo (e not NULL) a round-trip through e,
+ * whose write and read are two calls, as os.write and os.read are in
+ * CPython: between them the thread takes the lock and lets it go again,
+ * and may have to wait for it.  Returns when it ended, with --trace or
+ * --stats (0 otherwise: a clock read is not free).
  */
-static void
+static int64_t
 io_call(struct work *w, const struct workctx *c, struct echo *e)
 {
-	struct timespec ts;
+	int64_t t0 = c->iohist != NULL ? now_ns(CLOCK_MONOTONIC) : 0, t1 = 0;
 
 	if (e != NULL) {
 		echo_send(e);
 		if (c->gil != NULL) {
+			/* --trace: the lane's take starts inside the call. */
+			w->lock.mark_ns = now_ns(CLOCK_MONOTONIC);
 			gil_take(c->gil, &w->lock);
 			gil_drop(c->gil, &w->lock, 0);
 		}
 		echo_receive(e);
-		return;
+		if (c->iohist != NULL || c->trace != NULL)
+			t1 = now_ns(CLOCK_MONOTONIC);
+	} else {
+		t1 = iowait_sleep(&w->io, c->io_ns);
 	}
-	ts = ns_to_ts(c->io_ns);
-	while (clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, &ts) == EINTR)
-		;
+	if (c->iohist != NULL)
+		iohist_add(c->iohist, t1 - t0);
+	return t1;
 }
 
-/* The worker's echo thread, if it makes --io-echo calls; else NULL. */
+/*
+ * Readies the worker's I/O calls and its lane's start; returns its echo
+ * thread, if it makes --io-echo calls, or NULL.
+ */
 static struct echo *
-io_start(const struct workctx *c, struct echo *e)
+io_start(struct work *w, const struct workctx *c, struct echo *e)
 {
+	iowait_init(&w->io);
+	w->lock.mark_ns = now_ns(CLOCK_MONOTONIC);
 	if (!c->io_echo)
 		return NULL;
 	echo_start(e);
@@ -64,29 +75,36 @@ io_start(const struct workctx *c, struct echo *e)
 }
 
 /*
- * --trace without the lock: a run slice from w->lock.hold_ns, when the
- * worker started or last woke, to now.
+ * --trace: each slice of a worker's lane begins where the one before it
+ * ended (w->lock.mark_ns), so that the lane has no gaps.  Without the
+ * lock: a run slice from the start or the last wake-up to now.
  */
-static int64_t
+static void
 traced_run(struct work *w, const struct workctx *c)
 {
-	int64_t now = now_ns(CLOCK_MONOTONIC);
+	int64_t now;
 
-	if (c->trace != NULL && c->gil == NULL)
-		trace_slice(c->trace, w->lock.tid, TRACE_RUN, w->lock.hold_ns,
+	if (c->trace != NULL && c->gil == NULL) {
+		now = now_ns(CLOCK_MONOTONIC);
+		trace_slice(c->trace, w->lock.tid, TRACE_RUN, w->lock.mark_ns,
 			    now);
-	return now;
+		w->lock.mark_ns = now;
+	}
 }
 
-/* --trace: the call as an io slice, after the run slice before it. */
+/*
+ * --trace: the call as an io slice, after the slice before it (under
+ * the lock, the hold that gil_drop() ended).
+ */
 static void
 traced_io(struct work *w, const struct workctx *c, struct echo *e)
 {
-	int64_t t0 = traced_run(w, c);
+	int64_t t0;
 
-	io_call(w, c, e);
-	w->lock.hold_ns = now_ns(CLOCK_MONOTONIC);
-	trace_slice(c->trace, w->lock.tid, TRACE_IO, t0, w->lock.hold_ns);
+	traced_run(w, c);
+	t0 = w->lock.mark_ns;
+	w->lock.mark_ns = io_call(w, c, e);
+	trace_slice(c->trace, w->lock.tid, TRACE_IO, t0, w->lock.mark_ns);
 }
 
 /* What a worker does between chunks: CPython's eval-breaker check. */
@@ -116,10 +134,10 @@ work_run(struct work *w, const struct workctx *c)
 	int64_t lo = w->start, t0 = now_ns(CLOCK_MONOTONIC),
 		c0 = now_ns(CLOCK_THREAD_CPUTIME_ID);
 	i128 sum = 0;
-	struct echo echo, *e = io_start(c, &echo);
+	struct echo echo, *e = io_start(w, c, &echo);
 
 	chunk = c->method == METHOD_FORMULA ? left : WORK_CHUNK;
-	w->lock.hold_ns = t0;
+	w->lock.mark_ns = t0;
 	if (c->gil != NULL)
 		gil_take(c->gil, &w->lock);
 	while (left > 0) {
@@ -147,7 +165,7 @@ work_run(struct work *w, const struct workctx *c)
 void
 work_io_run(struct work *w, const struct workctx *c)
 {
-	struct echo echo, *e = io_start(c, &echo);
+	struct echo echo, *e = io_start(w, c, &echo);
 
 	while (!atomic_load(c->stop)) {
 		if (c->trace != NULL)

@@ -256,3 +256,16 @@ check_options_documented() {
 @test "sum-merge(1) documents every option sum-merge accepts" {
 	check_options_documented sum-merge sum-merge.1
 }
+
+@test "the README's map of src/ names every module, and only those" {
+	local f name missing= stale=
+	for f in "$REPO"/src/*.c; do
+		name=src/${f##*/}
+		grep -qF "| \`$name\` |" "$REPO/README.md" || missing="$missing $name"
+	done
+	for name in $(sed -n 's/^| `\(src\/[^`]*\)` |.*/\1/p' "$REPO/README.md"); do
+		[ -f "$REPO/$name" ] || stale="$stale $name"
+	done
+	[ -z "$missing$stale" ] ||
+		fail "README's map of src/: missing:${missing:- none}; stale:${stale:- none}"
+}

@@ -549,6 +549,20 @@ as_nobody() {
 	assert_output "$(pysum 0 1000000)"
 }
 
+@test "examples/queue.sh stop works with more workers than the queue holds" {
+	run --separate-stderr timeout 60 \
+		"$RANGETOOLS_REPO/examples/queue.sh" stop 0 1e6 30
+	assert_success
+	assert_output "$(pysum 0 1000000)"
+}
+
+@test "examples/queue.sh last refuses more workers than the queue holds" {
+	run --separate-stderr "$RANGETOOLS_REPO/examples/queue.sh" last 0 1e6 11
+	assert_failure 2
+	assert_output ''
+	[[ $stderr == *"use first or stop"* ]] || fail "stderr: $stderr"
+}
+
 @test "examples/queue.sh first: the consumer starts before xargs -P" {
 	run --separate-stderr "$RANGETOOLS_REPO/examples/queue.sh" first -1e6 1e6 4
 	assert_success
