@@ -664,3 +664,89 @@ PY
 	refuses 2 sum-merge --progress </dev/null
 	assert_stderr_has "--progress shows the coverage of --expect"
 }
+
+# --- resume by plan ----------------------------------------------------
+
+@test "sum-merge --missing --plan prints the plan's missing lines as they are, indexes kept" {
+	range-split -i -n 8 0 1e6 >"$tmp/plan"
+	sed '3d;6,7d' "$tmp/plan" | range-sum -t >"$tmp/recs"
+	run --separate-stderr sum-merge --expect 0 1e6 --missing --plan "$tmp/plan" "$tmp/recs"
+	assert_success
+	assert_output "$(sed -n '3p;6,7p' "$tmp/plan")"
+	[ -z "$stderr" ]
+}
+
+@test "sum-merge --missing --plan keeps a plan without indexes as it is" {
+	printf '0  10\n10\t20\n20 30\r\n' >"$tmp/plan"
+	rec 0 10 >"$tmp/recs"
+	run sum-merge --expect 0 30 --missing --plan "$tmp/plan" "$tmp/recs"
+	assert_success
+	assert_output $'10\t20\n20 30'
+}
+
+@test "sum-merge --missing --plan --array prints the missing indexes as a Slurm array list" {
+	range-split -n 12 0 1200 >"$tmp/plan"
+	sed '4d;6d;8,10d' "$tmp/plan" | range-sum -t >"$tmp/recs"
+	run sum-merge --expect 0 1200 --missing --plan "$tmp/plan" --array "$tmp/recs"
+	assert_success
+	assert_output '3,5,7-9'
+	range-split -i -n 12 0 1200 | sed 's/^/1/' >"$tmp/plan1"
+	run sum-merge --expect 0 1200 --missing --plan "$tmp/plan1" --array "$tmp/recs"
+	assert_success
+	assert_output '13,15,17-19'
+}
+
+@test "sum-merge --missing --plan --array prints nothing when nothing is missing" {
+	range-split -n 4 0 100 >"$tmp/plan"
+	range-sum -t <"$tmp/plan" >"$tmp/recs"
+	run --separate-stderr sum-merge --expect 0 100 --missing --plan "$tmp/plan" --array "$tmp/recs"
+	assert_success
+	assert_output ''
+}
+
+@test "after a resume by plan a straggler's record is an identical repeat" {
+	range-split -i -n 8 0 2e10 >"$tmp/plan"
+	sed '7,8d' "$tmp/plan" | range-sum -t --method formula >"$tmp/recs"
+	sum-merge --expect 0 2e10 --missing --plan "$tmp/plan" "$tmp/recs" |
+		range-sum -t --method formula >>"$tmp/recs"
+	sed -n 7p "$tmp/plan" | range-sum -t --method formula >>"$tmp/recs" # the straggler
+	run --separate-stderr sum-merge --expect 0 2e10 --stats "$tmp/recs"
+	assert_success
+	assert_output "$(pysum 0 20000000000)"
+	assert_stderr_has '1 identical repeat dropped, 0 overlapping'
+}
+
+@test "sum-merge --missing --plan settles an undetermined stretch with the fewest lines" {
+	printf '0 5\n5 10\n10 15\n' >"$tmp/plan"
+	run sum-merge --expect 0 15 --missing --plan "$tmp/plan" < <(rec 0 10; rec 5 15)
+	assert_success
+	assert_output '10 15'
+}
+
+@test "a plan line that is not a range is a usage error naming the line" {
+	printf '0 10\n\nten 20\n' >"$tmp/plan"
+	refuses 2 sum-merge --expect 0 20 --missing --plan "$tmp/plan" </dev/null
+	assert_stderr_has "--plan $tmp/plan line 3: "
+	assert_stderr_has 'not a range: ten 20'
+}
+
+@test "a plan that does not tile --expect is a usage error naming the line" {
+	printf '0 10\n12 20\n' >"$tmp/plan"
+	refuses 2 sum-merge --expect 0 20 --missing --plan "$tmp/plan" </dev/null
+	assert_stderr_has "--plan $tmp/plan line 2: part 12 20 starts at 12, not at 10"
+	printf '0 10\n10 20\n' >"$tmp/plan"
+	refuses 2 sum-merge --expect 0 30 --missing --plan "$tmp/plan" </dev/null
+	assert_stderr_has "line 2: the plan ends at 20, not at --expect's end 30"
+	printf '5 10\n' >"$tmp/plan"
+	refuses 2 sum-merge --expect 0 10 --missing --plan "$tmp/plan" </dev/null
+	assert_stderr_has "line 1: part 5 10 starts at 5, not at 0 where --expect starts"
+}
+
+@test "--plan needs --missing, --array needs --plan, and a plan must exist" {
+	refuses 2 sum-merge --expect 0 10 --plan /dev/null </dev/null
+	assert_stderr_has '--plan goes with --missing'
+	refuses 2 sum-merge --expect 0 10 --missing --array </dev/null
+	assert_stderr_has '--array goes with --plan'
+	refuses 2 sum-merge --expect 0 10 --missing --plan "$tmp/none" </dev/null
+	assert_stderr_has "--plan $tmp/none: No such file"
+}
