@@ -46,7 +46,7 @@ ALL_CFLAGS = $(WARNINGS) -pthread $(CFLAGS) $(CPPFLAGS)
 
 # A test tool that inspects IPC objects without creating them; built for
 # the test targets only, so that `make` alone builds the three programs.
-TESTBINS = tests/ipc-probe
+TESTBINS = tests/ipc-probe tests/merge-prop
 
 all: $(BINS)
 
@@ -59,6 +59,13 @@ bin/sum-merge: $(SUM_MERGE_OBJ) $(COMMON_OBJ)
 
 tests/ipc-probe: tests/ipc-probe.c src/shmtab.h
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS)
+
+# The merge's property test, seeded (tests/sum-merge.bats): the libFuzzer
+# harness's generator and oracle with a main of its own.
+tests/merge-prop: tests/fuzz/merge-fuzz.c tests/fuzz/fuzz.h src/merge.o \
+		  $(COMMON_OBJ)
+	$(CC) $(ALL_CFLAGS) -DMERGE_PROP_MAIN -Isrc $(LDFLAGS) -o $@ $< \
+	    src/merge.o $(COMMON_OBJ) $(LDLIBS)
 
 src/%.o: src/%.c src/*.h
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
@@ -156,15 +163,19 @@ valgrind: all $(TESTBINS)
 # Fuzzing: libFuzzer harnesses (clang) for the number and record parsers,
 # each run for FUZZ_SECONDS after replaying the crashes found so far.
 FUZZ_SECONDS ?= 60
-FUZZERS      = num-fuzz rec-fuzz round-fuzz fast-fuzz
+FUZZERS      = num-fuzz rec-fuzz round-fuzz fast-fuzz merge-fuzz
 FUZZ_CC      = clang
 FUZZ_FLAGS   = -g -O1 -fsanitize=fuzzer,address,undefined \
 	       -fno-sanitize-recover=all
 FUZZ_SRC     = $(COMMON_OBJ:.o=.c)
 
+# merge-fuzz also needs the merge.
+tests/fuzz/merge-fuzz: FUZZ_MORE = src/merge.c
+tests/fuzz/merge-fuzz: src/merge.c
+
 tests/fuzz/%-fuzz: tests/fuzz/%-fuzz.c tests/fuzz/fuzz.h $(FUZZ_SRC) src/*.h
 	$(FUZZ_CC) $(WARNINGS) $(FUZZ_FLAGS) -Isrc -o $@ $< $(FUZZ_SRC) \
-	    $(LDLIBS)
+	    $(FUZZ_MORE) $(LDLIBS)
 
 fuzz: $(FUZZERS:%=tests/fuzz/%)
 	@for f in $(FUZZERS); do \
