@@ -77,8 +77,12 @@ check: all $(TESTBINS)
 # need such a thing to skip.
 CORE_TESTS = $(filter-out tests/chaos.bats tests/cluster.bats \
 	     tests/memcheck.bats tests/slurm.bats,$(wildcard tests/*.bats))
+# TEST_JOBS tests run at a time (bats --jobs, through GNU parallel): many
+# of them mostly wait (a hint after 2 s at a terminal, a queue, a sleep),
+# so more jobs than cores pays.
+TEST_JOBS ?= 4
 test: all $(TESTBINS)
-	RANGETOOLS_CORE=1 bats $(CORE_TESTS)
+	RANGETOOLS_CORE=1 bats --jobs $(TEST_JOBS) $(CORE_TESTS)
 
 # Hardening: the suite again under sanitizers.
 # Each sanitizer build goes to build/NAME/bin, compiled from the same
