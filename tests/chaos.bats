@@ -56,7 +56,7 @@ dead() {
 
 # choices: what the trials chose: transport, fault, signal, range, parts.
 choices() {
-	grep -o '^trial [0-9]*: [a-z/]* *[a-z]* *SIG[A-Z]* *\[[-0-9]*, [-0-9]*) [0-9]* parts' <<<"$output"
+	grep -o -E '^trial [0-9]+: [a-z/]+ +[a-z-]+ +(SIG[A-Z]+|-) +\[[-0-9]+, [-0-9]+\) [0-9]+ parts' <<<"$output"
 }
 
 @test "the same seed makes the same choices" {
