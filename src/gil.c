@@ -23,6 +23,7 @@
 
 #include "clock.h"
 #include "gil.h"
+#include "lanes.h"
 #include "trace.h"
 
 /* pthread functions return the error number: report it and give up. */
@@ -53,6 +54,7 @@ gil_init(struct gil *g, int64_t interval_ns)
 	g->switch_number = 0;
 	g->interval_ns = interval_ns > 0 ? interval_ns : 1;
 	g->trace = NULL;
+	g->lanes = NULL;
 	atomic_init(&g->drop_request, 0);
 	atomic_init(&g->last_holder, NULL);
 }
@@ -66,14 +68,44 @@ gil_destroy(struct gil *g)
 	pthread_mutex_destroy(&g->switch_mutex);
 }
 
+/*
+ * --trace: the waits of one gil_take(), stamped under the mutex and
+ * written after it is released, as the hold slices are: a write to the
+ * trace may flush a whole buffer to the file, and every other thread
+ * would wait for the lock's mutex meanwhile.
+ */
+#define WAITS_KEPT 16
+struct waits {
+	int n;
+	struct {
+		int64_t t0, t1;
+		int acquired, timeout, request;
+	} w[WAITS_KEPT];
+};
+
+static void
+waits_write(struct gil *g, struct gil_thread *t, struct waits *ws)
+{
+	int i;
+
+	for (i = 0; i < ws->n; i++) {
+		trace_wait(g->trace, t->tid, ws->w[i].t0, ws->w[i].t1,
+			   ws->w[i].acquired, ws->w[i].timeout);
+		if (ws->w[i].request)
+			trace_instant(g->trace, t->tid, TRACE_DROP_REQUEST,
+				      ws->w[i].t1);
+	}
+	ws->n = 0;
+}
+
 /* Waits for the flag to clear, asking the holder to drop it. */
 static void
-wait_for_drop(struct gil *g, struct gil_thread *t)
+wait_for_drop(struct gil *g, struct gil_thread *t, struct waits *ws)
 {
 	unsigned long saved;
 	struct timespec deadline;
-	int64_t w0, w1 = 0;
-	int rc;
+	int64_t w0;
+	int rc, request;
 
 	while (g->locked) {
 		saved = g->switch_number;
@@ -82,17 +114,30 @@ wait_for_drop(struct gil *g, struct gil_thread *t)
 		rc = pthread_cond_timedwait(&g->cond, &g->mutex, &deadline);
 		if (rc != 0 && rc != ETIMEDOUT)
 			check(rc, "pthread_cond_timedwait");
-		if (g->trace != NULL)
-			trace_wait(g->trace, t->tid, w0,
-				   w1 = now_ns(CLOCK_MONOTONIC), !g->locked,
-				   rc == ETIMEDOUT);
 		/* A whole interval without a hand-over: ask for the lock. */
-		if (rc == ETIMEDOUT && g->locked && g->switch_number == saved) {
+		request =
+		    rc == ETIMEDOUT && g->locked && g->switch_number == saved;
+		if (request)
 			atomic_store_explicit(&g->drop_request, 1,
 					      memory_order_relaxed);
-			if (g->trace != NULL)
-				trace_instant(g->trace, t->tid,
-					      TRACE_DROP_REQUEST, w1);
+		if (g->trace == NULL)
+			continue;
+		ws->w[ws->n].t0 = w0;
+		ws->w[ws->n].t1 = now_ns(CLOCK_MONOTONIC);
+		ws->w[ws->n].acquired = !g->locked;
+		ws->w[ws->n].timeout = rc == ETIMEDOUT;
+		ws->w[ws->n].request = request;
+		/*
+		 * Seldom full: let go of the mutex to write them out.  The
+		 * lock is still taken (this wait did not acquire it), and the
+		 * loop looks again once the mutex is back.
+		 */
+		if (++ws->n == WAITS_KEPT && g->locked) {
+			check(pthread_mutex_unlock(&g->mutex),
+			      "pthread_mutex_unlock");
+			waits_write(g, t, ws);
+			check(pthread_mutex_lock(&g->mutex),
+			      "pthread_mutex_lock");
 		}
 	}
 }
@@ -101,14 +146,16 @@ void
 gil_take(struct gil *g, struct gil_thread *t)
 {
 	int64_t t0 = now_ns(CLOCK_MONOTONIC);
+	struct waits ws;
 	int switched = 0;
 
+	ws.n = 0;
 	check(pthread_mutex_lock(&g->mutex), "pthread_mutex_lock");
-	wait_for_drop(g, t);
+	wait_for_drop(g, t, &ws);
 	/* last_holder changes under switch_mutex: see gil_drop(). */
 	check(pthread_mutex_lock(&g->switch_mutex), "pthread_mutex_lock");
 	g->locked = 1;
-	if (g->trace != NULL)
+	if (g->trace != NULL || g->lanes != NULL)
 		t->hold_ns = now_ns(CLOCK_MONOTONIC);
 	if (atomic_load(&g->last_holder) != t) {
 		if (atomic_load(&g->last_holder) != NULL)
@@ -122,6 +169,17 @@ gil_take(struct gil *g, struct gil_thread *t)
 	/* Whoever asked for the lock has it now, or will ask again. */
 	atomic_store_explicit(&g->drop_request, 0, memory_order_relaxed);
 	check(pthread_mutex_unlock(&g->mutex), "pthread_mutex_unlock");
+	if (ws.n > 0)
+		waits_write(g, t, &ws);
+	/*
+	 * The whole way to the lock, mutex included, from where the lane's
+	 * last slice ended: the timed waits nest inside it.
+	 */
+	if (g->trace != NULL) {
+		trace_slice(g->trace, t->tid, TRACE_TAKE,
+			    t->mark_ns > 0 ? t->mark_ns : t0, t->hold_ns);
+		t->mark_ns = t->hold_ns;
+	}
 	if (switched)
 		trace_switch(g->trace, t->tid, t->hold_ns);
 	t->wait_ns += now_ns(CLOCK_MONOTONIC) - t0;
@@ -137,13 +195,17 @@ gil_drop(struct gil *g, struct gil_thread *t, int last)
 	if (!g->locked)
 		errx(1, "gil_drop: the lock is not held");
 	g->locked = 0;
-	if (g->trace != NULL)
+	if (g->trace != NULL || g->lanes != NULL)
 		t1 = now_ns(CLOCK_MONOTONIC);
 	check(pthread_cond_signal(&g->cond), "pthread_cond_signal");
 	check(pthread_mutex_unlock(&g->mutex), "pthread_mutex_unlock");
 	/* Stamped under the mutex, written out after it. */
-	if (g->trace != NULL)
+	if (g->trace != NULL) {
 		trace_slice(g->trace, t->tid, TRACE_HOLD, t->hold_ns, t1);
+		t->mark_ns = t1;
+	}
+	if (g->lanes != NULL)
+		lanes_add(g->lanes, t->tid, t->hold_ns, t1);
 	if (last)
 		return;
 	/* Forced switching: let a waiter run before we may take it again. */
@@ -161,9 +223,14 @@ gil_drop(struct gil *g, struct gil_thread *t, int last)
 		}
 		check(pthread_mutex_unlock(&g->switch_mutex),
 		      "pthread_mutex_unlock");
-		if (forced != 0)
+		/* The wait after a forced switch is part of the lane too. */
+		if (forced != 0) {
+			t->mark_ns = now_ns(CLOCK_MONOTONIC);
+			trace_slice(g->trace, t->tid, TRACE_FORCED, t1,
+				    t->mark_ns);
 			trace_instant(g->trace, t->tid, TRACE_FORCED_SWITCH,
 				      forced);
+		}
 	}
 	/* Getting the mutex to let go can take long too: a busy waiter. */
 	t->wait_ns += now_ns(CLOCK_MONOTONIC) - t0;

@@ -8,8 +8,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <time.h>
 
 #include "cli.h"
+#include "clock.h"
+#include "gil.h"
 #include "ipc.h"
 #include "kernel.h"
 #include "lines.h"
@@ -36,6 +40,9 @@ enum {
 	OPT_STATS,
 	OPT_PROGRESS,
 	OPT_TRACE,
+	OPT_TIME,
+	OPT_TRACEMAX,
+	OPT_LANES,
 	OPT_HELP,
 	OPT_VERSION,
 };
@@ -57,66 +64,112 @@ static const struct option longopts[] = {
     {"stats", no_argument, NULL, OPT_STATS},
     {"progress", optional_argument, NULL, OPT_PROGRESS},
     {"trace", required_argument, NULL, OPT_TRACE},
+    {"time", no_argument, NULL, OPT_TIME},
+    {"trace-max", required_argument, NULL, OPT_TRACEMAX},
+    {"lanes", no_argument, NULL, OPT_LANES},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, OPT_VERSION},
     {NULL, 0, NULL, 0},
 };
 
-static struct sumopts opts = {.switch_ns = 5000000};
+static struct sumopts opts = {.switch_ns = GIL_INTERVAL_DEFAULT_NS};
 static int switchflag;
-static int tflag, stopflag;
+static int tflag, stopflag, timeflag;
 static const char *mqname, *shmname, *tracepath;
+static int64_t tracemax; /* --trace-max: 0 for no cap */
 
-static void
-usage(void)
+static const char help[] =
+    "usage: range-sum [-t] [--method loop|formula]\n"
+    "                 [--threads n [--gil [--switch-interval d]] | "
+    "--procs n]\n"
+    "                 [--io-wait d | --io-echo] [--io-threads k] "
+    "[--mq name | --shm name]\n"
+    "                 [--stats] [--progress[=always]] [--time] [--lanes]\n"
+    "                 [--trace file [--trace-max size]]\n"
+    "                 [start end]\n"
+    "       range-sum --mq name --stop\n"
+    "Print the exact sum of the integers in [start, end); without "
+    "operands, one\n"
+    "sum for each 'start end' or 'index start end' line of stdin.  "
+    "Ranges are\n"
+    "half-open, like Python's range(start, end): 1 100 sums 1 to "
+    "99.\n"
+    "  -t, --tag               print 'start end sum'\n"
+    "      --method M          loop (add every integer; default) or "
+    "formula\n"
+    "      --threads N         split each range over N POSIX threads\n"
+    "      --gil               the threads share one lock, like "
+    "CPython's GIL\n"
+    "      --switch-interval D the lock's switch interval (default "
+    "5ms)\n"
+    "      --io-wait D         each chunk of 16384 integers also "
+    "waits D, unlocked\n"
+    "      --io-echo           each chunk instead sends a byte through "
+    "a pipe and back\n"
+    "      --io-threads K      with --gil: K more threads that only "
+    "make those calls\n"
+    "      --procs N           split each range over N forked "
+    "processes\n"
+    "      --mq NAME           send records to POSIX message queue "
+    "NAME\n"
+    "      --shm NAME          add records to shared-memory table "
+    "NAME\n"
+    "      --stop              with --mq: send only the message "
+    "STOP, ending the run\n"
+    "      --stats             a report per worker on stderr\n"
+    "      --progress[=always] a progress line on stderr (a terminal "
+    "unless always)\n"
+    "      --time              print wall and CPU time on stderr "
+    "when done\n"
+    "      --trace FILE        with --threads: write the lock's "
+    "(or the threads')\n"
+    "                          timeline to FILE as Chrome Trace "
+    "Event JSON\n"
+    "      --trace-max SIZE    stop adding events to FILE at SIZE "
+    "bytes (k, M, G)\n"
+    "      --lanes             with --gil: draw who held the lock "
+    "on stderr at the end\n"
+    "  -h, --help              print this help and exit\n"
+    "      --version           print the version and exit\n"
+    "Numbers: decimal with optional sign, or MeK as in 1e8.  "
+    "Durations: 200us,\n"
+    "5ms, 10s, 2m, 1h, or seconds as 0.005.\n";
+
+static const struct cli cmd = {shortopts, longopts, NULL, help};
+
+/*
+ * A size in bytes: digits with an optional k, M or G (powers of 1024),
+ * at least enough for a trace's head and tail.
+ */
+static int64_t
+size_arg(const char *what, const char *s)
 {
-	printf(
-	    "usage: range-sum [-t] [--method loop|formula]\n"
-	    "                 [--threads n [--gil [--switch-interval d]] | "
-	    "--procs n]\n"
-	    "                 [--io-wait d | --io-echo] [--io-threads k] "
-	    "[--mq name | --shm name]\n"
-	    "                 [--stats] [--progress[=always]] [--trace file]\n"
-	    "                 [start end]\n"
-	    "       range-sum --mq name --stop\n"
-	    "Print the exact sum of the integers in [start, end); without "
-	    "operands, one\n"
-	    "sum for each 'start end' or 'index start end' line of stdin.\n"
-	    "  -t, --tag               print 'start end sum'\n"
-	    "      --method M          loop (add every integer; default) or "
-	    "formula\n"
-	    "      --threads N         split each range over N POSIX threads\n"
-	    "      --gil               the threads share one lock, like "
-	    "CPython's GIL\n"
-	    "      --switch-interval D the lock's switch interval (default "
-	    "5ms)\n"
-	    "      --io-wait D         each chunk of 16384 integers also "
-	    "waits D, unlocked\n"
-	    "      --io-echo           each chunk instead sends a byte through "
-	    "a pipe and back\n"
-	    "      --io-threads K      with --gil: K more threads that only "
-	    "make those calls\n"
-	    "      --procs N           split each range over N forked "
-	    "processes\n"
-	    "      --mq NAME           send records to POSIX message queue "
-	    "NAME\n"
-	    "      --shm NAME          add records to shared-memory table "
-	    "NAME\n"
-	    "      --stop              with --mq: send only the message "
-	    "STOP, ending the run\n"
-	    "      --stats             a report per worker on stderr\n"
-	    "      --progress[=always] a progress line on stderr (a terminal "
-	    "unless always)\n"
-	    "      --trace FILE        with --threads: write the lock's "
-	    "(or the threads')\n"
-	    "                          timeline to FILE as Chrome Trace "
-	    "Event JSON\n"
-	    "      --help, --version\n"
-	    "Numbers: decimal with optional sign, or MeK as in 1e8.  "
-	    "Durations: 5ms,\n"
-	    "200us, 1s or seconds as 0.005.\n");
-	cli_close_stdout();
-	exit(0);
+	static const char units[] = "kMG";
+	const char *errstr, *u;
+	char digits[32];
+	size_t n = strspn(s, "0123456789");
+	int64_t v;
+
+	if (n == 0 || n >= sizeof(digits) ||
+	    (s[n] != '\0' &&
+	     (s[n + 1] != '\0' || (u = strchr(units, s[n])) == NULL)))
+		cli_usage_error(
+		    "%s: not a size (use e.g. 100M, 512k or bytes): "
+		    "'%s'",
+		    what, cli_quote(s));
+	memcpy(digits, s, n);
+	digits[n] = '\0';
+	v = num_parse(digits, 0, INT64_MAX >> 30, &errstr);
+	if (errstr != NULL)
+		cli_usage_error("%s: size %s: '%s'", what, errstr,
+				cli_quote(s));
+	if (s[n] != '\0')
+		v <<= 10 * (strchr(units, s[n]) - units + 1);
+	if (v < 4096)
+		cli_usage_error("%s: at least 4k, for the trace's head and "
+				"tail: '%s'",
+				what, cli_quote(s));
+	return v;
 }
 
 static void
@@ -124,8 +177,7 @@ parse_options(int argc, char *argv[])
 {
 	int ch;
 
-	while ((ch = getopt_long(argc, argv, shortopts, longopts, NULL)) !=
-	       -1) {
+	while ((ch = cli_option(&cmd, argc, argv)) != -1) {
 		switch (ch) {
 		case 't':
 			tflag = 1;
@@ -141,8 +193,8 @@ parse_options(int argc, char *argv[])
 						cli_quote(optarg));
 			break;
 		case OPT_THREADS:
-			opts.threads =
-			    (int)num_arg("--threads", optarg, 1, MAX_WORKERS);
+			opts.threads = (int)cli_num_arg("--threads", optarg, 1,
+							MAX_WORKERS);
 			break;
 		case OPT_GIL:
 			opts.gil = 1;
@@ -150,31 +202,31 @@ parse_options(int argc, char *argv[])
 		case OPT_SWITCH:
 			switchflag = 1;
 			opts.switch_ns =
-			    num_duration_arg("--switch-interval", optarg);
+			    cli_duration_arg("--switch-interval", optarg);
 			if (opts.switch_ns <= 0)
 				cli_usage_error("--switch-interval must be "
 						"greater than zero");
 			break;
 		case OPT_IOWAIT:
-			opts.io_ns = num_duration_arg("--io-wait", optarg);
+			opts.io_ns = cli_duration_arg("--io-wait", optarg);
 			break;
 		case OPT_IOECHO:
 			opts.io_echo = 1;
 			break;
 		case OPT_IOTHREADS:
-			opts.io_threads = (int)num_arg("--io-threads", optarg,
-						       1, MAX_WORKERS);
+			opts.io_threads = (int)cli_num_arg(
+			    "--io-threads", optarg, 1, MAX_WORKERS);
 			break;
 		case OPT_PROCS:
 			opts.procs =
-			    (int)num_arg("--procs", optarg, 1, MAX_WORKERS);
+			    (int)cli_num_arg("--procs", optarg, 1, MAX_WORKERS);
 			break;
 		case OPT_MQ:
-			ipc_name_arg("--mq", optarg);
+			cli_ipc_name_arg("--mq", optarg);
 			mqname = optarg;
 			break;
 		case OPT_SHM:
-			ipc_name_arg("--shm", optarg);
+			cli_ipc_name_arg("--shm", optarg);
 			shmname = optarg;
 			break;
 		case OPT_STOP:
@@ -193,19 +245,30 @@ parse_options(int argc, char *argv[])
 						"--progress or "
 						"--progress=always");
 			break;
+		case OPT_TIME:
+			timeflag = 1;
+			break;
 		case OPT_TRACE:
 			if (*optarg == '\0')
 				cli_usage_error("--trace needs a file name");
+			/*
+			 * The trace is written beside its file and renamed
+			 * into place when complete, and stdout carries the
+			 * sums: "-" cannot mean stdout here.
+			 */
+			if (strcmp(optarg, "-") == 0)
+				cli_usage_error(
+				    "--trace -: the trace cannot go to stdout, "
+				    "which carries the sums; name a file "
+				    "(--trace ./- for a file named -)");
 			tracepath = optarg;
 			break;
-		case 'h':
-			usage();
+		case OPT_TRACEMAX:
+			tracemax = size_arg("--trace-max", optarg);
 			break;
-		case OPT_VERSION:
-			cli_version();
+		case OPT_LANES:
+			opts.lanes = 1;
 			break;
-		default:
-			cli_bad_option(argv, shortopts);
 		}
 	}
 }
@@ -234,6 +297,11 @@ check_options(void)
 		cli_usage_error("--trace cannot be used with --procs");
 	if (tracepath != NULL && opts.threads == 0)
 		cli_usage_error("--trace needs --threads");
+	if (tracemax > 0 && tracepath == NULL)
+		cli_usage_error("--trace-max needs --trace");
+	if (opts.lanes && !opts.gil)
+		cli_usage_error("--lanes draws who held the lock: it needs "
+				"--gil (without it no lock is shared)");
 	if (tflag && (mqname != NULL || shmname != NULL))
 		cli_usage_error("-t applies to stdout, not to --mq or --shm");
 }
@@ -246,7 +314,8 @@ open_trace(void)
 				  .gil = opts.gil,
 				  .switch_ns = opts.switch_ns,
 				  .io_ns = opts.io_ns,
-				  .io_echo = opts.io_echo};
+				  .io_echo = opts.io_echo,
+				  .max_bytes = tracemax};
 
 	return trace_open(tracepath, &info);
 }
@@ -259,7 +328,8 @@ sum_one(struct sink *out, int64_t start, int64_t end)
 
 	if (par_sum(&opts, start, end, &sum) != 0)
 		return -1;
-	return sink_put(out, start, end, sum);
+	sink_put(out, start, end, sum);
+	return 0;
 }
 
 /* The filter: one result per input line, in order. */
@@ -271,7 +341,8 @@ sum_lines(struct sink *out)
 	const char *why;
 	int nul, rv = 0;
 
-	while (cli_getline(&in, &nul) >= 0) {
+	cli_stdin_hint("ranges, one 'start end' a line,");
+	while (lines_get(&in, &nul) >= 0) {
 		if (nul)
 			why = "contains a NUL byte";
 		else if (rec_parse_range(in.buf, &start, &end, &why) == 0)
@@ -285,6 +356,24 @@ sum_lines(struct sink *out)
 	}
 	free(in.buf);
 	return rv;
+}
+
+/*
+ * --time: what time(1) would say, on one line.  The CPU time is the
+ * process's and its waited-for children's (--procs), user and system.
+ */
+static void
+report_time(int64_t t0)
+{
+	struct rusage self, kids;
+	int64_t cpu = 0;
+
+	if (getrusage(RUSAGE_SELF, &self) == 0)
+		cpu += tv_to_ns(self.ru_utime) + tv_to_ns(self.ru_stime);
+	if (getrusage(RUSAGE_CHILDREN, &kids) == 0)
+		cpu += tv_to_ns(kids.ru_utime) + tv_to_ns(kids.ru_stime);
+	fprintf(stderr, "range-sum: wall %.2f s, cpu %.2f s\n",
+		(now_ns(CLOCK_MONOTONIC) - t0) / 1e9, cpu / 1e9);
 }
 
 /* RANGETOOLS_KERNEL forces a kernel: see ENVIRONMENT in range-sum(1). */
@@ -302,24 +391,28 @@ int
 main(int argc, char *argv[])
 {
 	struct sink *out;
-	int64_t start = 0, end = 0;
+	int64_t start = 0, end = 0, t0 = now_ns(CLOCK_MONOTONIC);
 	int rv;
 
-	argv = cli_numeric_operands(argc, argv, shortopts, longopts, NULL);
-	for (argc = 0; argv[argc] != NULL; argc++)
-		;
+	argv = cli_numeric_operands(&cmd, &argc, argv);
 	parse_options(argc, argv);
 	check_options();
 	use_kernel();
 	argc -= optind;
 	argv += optind;
+	/* As GNU parallel passes a line "0 50000000" without --colsep. */
+	if (argc == 1 && argv[0][strcspn(argv[0], " \t")] != '\0')
+		cli_usage_error("the operand '%s' holds a blank: start and end "
+				"must be two operands (GNU parallel: add "
+				"--colsep ' ')",
+				cli_quote(argv[0]));
 	if (argc == 1)
 		cli_usage_error("missing operand: need start end");
 	if (argc > 2)
 		cli_usage_error("extra operand '%s'", cli_quote(argv[2]));
 	if (argc == 2) {
-		start = num_arg("start", argv[0], INT64_MIN, INT64_MAX);
-		end = num_arg("end", argv[1], INT64_MIN, INT64_MAX);
+		start = cli_num_arg("start", argv[0], INT64_MIN, INT64_MAX);
+		end = cli_num_arg("end", argv[1], INT64_MIN, INT64_MAX);
 		if (start > end)
 			cli_usage_error("start %jd is greater than end %jd",
 					(intmax_t)start, (intmax_t)end);
@@ -337,5 +430,7 @@ main(int argc, char *argv[])
 		rv = -1;
 	if (sink_close(out) != 0)
 		rv = -1;
+	if (timeflag)
+		report_time(t0);
 	return rv == 0 ? 0 : 1;
 }

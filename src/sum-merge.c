@@ -14,6 +14,7 @@
 
 #include "chunks.h"
 #include "cli.h"
+#include "coverage.h"
 #include "ipc.h"
 #include "merge.h"
 #include "rec.h"
@@ -26,6 +27,7 @@ enum {
 	OPT_COUNT,
 	OPT_TIMEOUT,
 	OPT_SHM,
+	OPT_PROGRESS,
 	OPT_VERSION
 };
 
@@ -37,58 +39,64 @@ static const struct option longopts[] = {
     {"count", required_argument, NULL, OPT_COUNT},
     {"timeout", required_argument, NULL, OPT_TIMEOUT},
     {"shm", required_argument, NULL, OPT_SHM},
+    {"progress", optional_argument, NULL, OPT_PROGRESS},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, OPT_VERSION},
     {NULL, 0, NULL, 0},
 };
 
 static const char *mqname, *shmname;
+static enum coverage_mode progress;
 static struct mqopts mqopts = {.timeout_ns = -1};
 static int expect, missing;
 static int64_t xstart, xend;
 
-static void
-usage(void)
-{
-	printf("usage: sum-merge [--expect start end [--missing]] "
-	       "[--mq name [--count n]\n"
-	       "                 [--timeout d]] [--shm name] [file ...]\n"
-	       "Add up partial results exactly: lines holding one integer, "
-	       "or records\n"
-	       "'start end sum' as range-sum -t writes them.\n"
-	       "  --expect S E   the records must cover [S, E) exactly, "
-	       "without overlap\n"
-	       "  --missing      with --expect: print the ranges no record "
-	       "covers, as\n"
-	       "                 'start end' lines, instead of the total\n"
-	       "  --mq NAME      read records from POSIX message queue NAME "
-	       "until\n"
-	       "                 --count, --expect or a STOP message "
-	       "(range-sum --stop)\n"
-	       "  --count N      with --mq: stop after N records\n"
-	       "  --timeout D    with --mq: give up when nothing arrives "
-	       "for D (e.g. 10s)\n"
-	       "  --shm NAME     read and remove shared-memory table NAME\n"
-	       "  --help, --version\n");
-	cli_close_stdout();
-	exit(0);
-}
+static const char help[] =
+    "usage: sum-merge [--expect start end [--missing]] "
+    "[--mq name [--count n]\n"
+    "                 [--timeout d]] [--shm name] [file ...]\n"
+    "Add up partial results exactly: lines holding one integer, "
+    "or records\n"
+    "'start end sum' as range-sum -t writes them.\n"
+    "  --expect S E   the records must cover [S, E) exactly, "
+    "without overlap\n"
+    "  --missing      with --expect: print the ranges no record "
+    "covers, as\n"
+    "                 'start end' lines, instead of the total\n"
+    "  --mq NAME      read records from POSIX message queue NAME "
+    "until\n"
+    "                 --count, --expect or a STOP message "
+    "(range-sum --stop)\n"
+    "  --count N      with --mq: stop after N records\n"
+    "  --timeout D    with --mq: give up when nothing arrives "
+    "for D (e.g. 10s)\n"
+    "  --shm NAME     read and remove shared-memory table NAME\n"
+    "  --progress[=always]\n"
+    "                 with --expect: how much of it the records cover, "
+    "on stderr\n"
+    "                 (a terminal unless always)\n"
+    "  -h, --help     print this help and exit\n"
+    "  --version      print the version and exit\n"
+    "Ranges are half-open, like Python's range(start, end).  "
+    "Durations: 200us,\n"
+    "5ms, 10s, 2m, 1h, or seconds as 0.005.\n";
+
+static const struct cli cmd = {shortopts, longopts, "expect", help};
 
 static void
 parse_options(int argc, char *argv[])
 {
 	int ch;
 
-	while ((ch = getopt_long(argc, argv, shortopts, longopts, NULL)) !=
-	       -1) {
+	while ((ch = cli_option(&cmd, argc, argv)) != -1) {
 		switch (ch) {
 		case OPT_EXPECT:
 			if (optind >= argc || strcmp(argv[optind], "--") == 0)
 				cli_usage_error("--expect needs start and end");
-			xstart = num_arg("--expect start", optarg, INT64_MIN,
-					 INT64_MAX);
-			xend = num_arg("--expect end", argv[optind++],
-				       INT64_MIN, INT64_MAX);
+			xstart = cli_num_arg("--expect start", optarg,
+					     INT64_MIN, INT64_MAX);
+			xend = cli_num_arg("--expect end", argv[optind++],
+					   INT64_MIN, INT64_MAX);
 			if (xstart > xend)
 				cli_usage_error(
 				    "--expect: start %jd is greater "
@@ -100,28 +108,31 @@ parse_options(int argc, char *argv[])
 			missing = 1;
 			break;
 		case OPT_MQ:
-			ipc_name_arg("--mq", optarg);
+			cli_ipc_name_arg("--mq", optarg);
 			mqname = optarg;
 			break;
 		case OPT_COUNT:
-			mqopts.count = num_arg("--count", optarg, 1, INT64_MAX);
+			mqopts.count =
+			    cli_num_arg("--count", optarg, 1, INT64_MAX);
 			break;
 		case OPT_TIMEOUT:
 			mqopts.timeout_ns =
-			    num_duration_arg("--timeout", optarg);
+			    cli_duration_arg("--timeout", optarg);
 			break;
 		case OPT_SHM:
-			ipc_name_arg("--shm", optarg);
+			cli_ipc_name_arg("--shm", optarg);
 			shmname = optarg;
 			break;
-		case 'h':
-			usage();
+		case OPT_PROGRESS:
+			if (optarg == NULL)
+				progress = COVERAGE_AUTO;
+			else if (strcmp(optarg, "always") == 0)
+				progress = COVERAGE_FORCE;
+			else
+				cli_usage_error("--progress: expected "
+						"--progress or "
+						"--progress=always");
 			break;
-		case OPT_VERSION:
-			cli_version();
-			break;
-		default:
-			cli_bad_option(argv, shortopts);
 		}
 	}
 }
@@ -142,6 +153,8 @@ merge_file(struct merge *m, int fd, const char *name)
 	int nul, kind, rv = 0;
 	size_t n;
 
+	if (fd == STDIN_FILENO)
+		cli_stdin_hint("sums or 'start end sum' records, one a line,");
 	for (;;) {
 		if (in.buf != NULL && !m->expect) {
 			nb = in.lineno;
@@ -150,7 +163,7 @@ merge_file(struct merge *m, int fd, const char *name)
 			in.off = (size_t)(next - in.buf);
 			m->nbare += in.lineno - nb;
 		}
-		if ((line = cli_chunkline(&in, &n, &nul)) == NULL)
+		if ((line = chunks_line(&in, &n, &nul)) == NULL)
 			break;
 		if (nul) {
 			why = "contains a NUL byte";
@@ -161,13 +174,15 @@ merge_file(struct merge *m, int fd, const char *name)
 				rv = MERGE_EXIT_BAD;
 				break;
 			}
+			if (kind == REC_RECORD)
+				coverage_update(m);
 			continue;
 		}
 		warnx("%s line %lld: %s", name, in.lineno, why);
 		rv = MERGE_EXIT_BAD;
 		break;
 	}
-	cli_chunkfree(&in);
+	chunks_free(&in);
 	return rv;
 }
 
@@ -200,9 +215,7 @@ main(int argc, char *argv[])
 	struct merge m;
 	int i, rv = 0;
 
-	argv = cli_numeric_operands(argc, argv, shortopts, longopts, "expect");
-	for (argc = 0; argv[argc] != NULL; argc++)
-		;
+	argv = cli_numeric_operands(&cmd, &argc, argv);
 	parse_options(argc, argv);
 	argc -= optind;
 	argv += optind;
@@ -211,14 +224,25 @@ main(int argc, char *argv[])
 	if (mqname != NULL && shmname != NULL)
 		cli_usage_error("--mq and --shm cannot be used together");
 	if (mqname == NULL && (mqopts.count != 0 || mqopts.timeout_ns >= 0))
-		cli_usage_error("--count and --timeout go with --mq");
+		cli_usage_error("%s with --mq: %s",
+				mqopts.count == 0 ? "--timeout goes"
+				: mqopts.timeout_ns < 0
+				    ? "--count goes"
+				    : "--count and --timeout go",
+				shmname != NULL ? "a table is read at once"
+						: "files and stdin are read to "
+						  "their end");
 	if (missing && !expect)
 		cli_usage_error("--missing needs --expect start end");
 	/* They are consumed: what --missing names could never be resumed. */
 	if (missing && (mqname != NULL || shmname != NULL))
 		cli_usage_error("--missing reads files or stdin, not --mq "
 				"or --shm");
+	if (progress != COVERAGE_OFF && !expect)
+		cli_usage_error("--progress shows the coverage of --expect "
+				"start end: give the range");
 	merge_init(&m, expect, xstart, xend);
+	coverage_start(progress, &m);
 	if (mqname != NULL)
 		rv = transport_merge_mq(&m, mqname, &mqopts);
 	else if (shmname != NULL)
@@ -227,9 +251,21 @@ main(int argc, char *argv[])
 		rv = merge_file(&m, STDIN_FILENO, "stdin");
 	for (i = 0; i < argc && rv == 0; i++)
 		rv = merge_path(&m, argv[i]);
+	coverage_stop(&m);
 	if (rv == 0)
 		rv = missing ? merge_list_missing(&m) : merge_finish(&m);
-	free(m.recs);
+	/*
+	 * A total of 0 for no input is what scripts rely on, but files or
+	 * stdin with nothing at all are more often a broken producer (GNU
+	 * parallel without --colsep gives every range-sum one operand):
+	 * say so.  A queue or table said "nothing" on purpose (STOP alone,
+	 * producers with empty input).
+	 */
+	if (rv == 0 && !expect && mqname == NULL && shmname == NULL &&
+	    m.nbare == 0 && m.nrecs == 0)
+		warnx("no input: no sum or record was read, so the total is "
+		      "0");
+	merge_free(&m);
 	cli_close_stdout();
 	return rv;
 }

@@ -11,8 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
+#include "cli.h"
 #include "clock.h"
+#include "coverage.h"
 #include "ipc.h"
 #include "kernel.h"
 #include "recq.h"
@@ -69,6 +72,7 @@ take_message(struct mqrun *r, long len)
 	r->nrec++;
 	if (merge_add(r->m, REC_RECORD, &rec, r->source, r->nmsg) != 0)
 		return MERGE_EXIT_BAD;
+	coverage_update(r->m);
 	return 0;
 }
 
@@ -97,26 +101,56 @@ timed_out(struct mqrun *r)
 	return MERGE_EXIT_MISSING;
 }
 
+/*
+ * At a terminal, a queue nothing has come to for CLI_HINT_MS gets one
+ * line saying what sum-merge waits for (a name mistyped waits for ever).
+ * Returns the first message's length, as recq_receive().
+ */
+static long
+receive_first(struct mqrun *r)
+{
+	int64_t hint = CLI_HINT_MS * (int64_t)1000000, t = r->o->timeout_ns;
+	struct timespec deadline;
+	long len;
+
+	if (t >= 0 && t <= hint)
+		return -3; /* the caller's own wait comes first */
+	deadline = ns_deadline(CLOCK_REALTIME, hint);
+	if ((len = recq_receive(&r->q, &deadline)) != -2)
+		return len;
+	warnx("waiting for a producer: nothing has come to queue %s yet "
+	      "(range-sum --mq %s)",
+	      r->q.name, r->q.name);
+	if (t < 0)
+		return recq_receive(&r->q, NULL);
+	deadline = ns_deadline(CLOCK_REALTIME, t - hint);
+	return recq_receive(&r->q, &deadline);
+}
+
 /* Receives until --count, --expect coverage or STOP.  An exit status. */
 static int
 receive_all(struct mqrun *r)
 {
 	struct timespec deadline;
-	long len;
+	long len = -3;
 	int rv;
 
 	while (!r->stopped && !complete(r)) {
-		if (r->o->timeout_ns >= 0)
+		if (r->nmsg == 0 && isatty(STDERR_FILENO))
+			len = receive_first(r);
+		if (len == -3 && r->o->timeout_ns >= 0)
 			deadline =
 			    ns_deadline(CLOCK_REALTIME, r->o->timeout_ns);
-		len = recq_receive(&r->q,
-				   r->o->timeout_ns >= 0 ? &deadline : NULL);
+		if (len == -3)
+			len = recq_receive(
+			    &r->q, r->o->timeout_ns >= 0 ? &deadline : NULL);
 		if (len == -2)
 			return timed_out(r);
 		if (len < 0)
 			return MERGE_EXIT_BAD;
 		if ((rv = take_message(r, len)) != 0)
 			return rv;
+		len = -3;
 	}
 	return 0;
 }
@@ -221,7 +255,7 @@ add_table(struct merge *m, const char *source, const struct shmtab_rec *recs,
 int
 transport_merge_shm(struct merge *m, const char *name)
 {
-	static char source[300];
+	char source[300];
 	struct shmtab_rec *recs = NULL;
 	unsigned deaths = 0;
 	size_t n = 0;

@@ -1,7 +1,8 @@
 /*
  * work.h: one worker's share of a range, the chunked loop that sums it,
- * and the report it leaves behind.  The same record serves a thread
- * (in the heap) and a forked process (in a shared-memory segment).
+ * and the report it leaves behind (report.h adds them up).  The same record
+ * serves a thread (in the heap) and a forked process (in a shared-memory
+ * segment).
  */
 #ifndef WORK_H
 #define WORK_H
@@ -11,6 +12,7 @@
 #include <stdint.h>
 
 #include "gil.h"
+#include "iowait.h"
 #include "kernel.h"
 
 /*
@@ -33,19 +35,24 @@ struct work {
 	int64_t wall_ns, cpu_ns;
 	enum method method;	/* how it summed, for the stats */
 	struct gil_thread lock; /* switches and wait, with --gil */
+	struct iowait io;	/* --io-wait: how late its sleeps wake */
 };
 
 /* How the workers run: the method, the shared lock, the simulated I/O. */
 struct workctx {
 	enum method method;
-	struct gil *gil;     /* NULL: no lock */
-	int64_t io_ns;	     /* > 0: a blocking wait after each chunk */
-	int io_echo;	     /* the blocking call is a pipe round-trip */
-	struct trace *trace; /* --trace, or NULL */
-	atomic_int *stop;    /* work_io_run: set when the summing is done */
+	struct gil *gil;       /* NULL: no lock */
+	int64_t io_ns;	       /* > 0: a blocking wait after each chunk */
+	int io_echo;	       /* the blocking call is a pipe round-trip */
+	struct trace *trace;   /* --trace, or NULL */
+	atomic_int *stop;      /* work_io_run: set when the summing is done */
+	struct iohist *iohist; /* --stats with I/O: the calls' lengths */
 };
 
-/* Cuts [start, end) into n shares whose sizes differ by at most one. */
+/*
+ * Cuts [start, end) into n shares whose sizes differ by at most one,
+ * 1 <= n <= the range's length.
+ */
 void work_split(struct work *w, int n, int64_t start, int64_t end);
 
 /* Sums w's share chunk by chunk and fills in its report. */
@@ -57,12 +64,5 @@ void work_run(struct work *w, const struct workctx *c);
  * until *c->stop is set.
  */
 void work_io_run(struct work *w, const struct workctx *c);
-
-/* The sum of the n shares' sums; with stats, each report on stderr. */
-i128 work_total(const struct work *w, int n, int stats, int gil);
-
-/* Monotonic and per-thread CPU clocks, in nanoseconds. */
-int64_t work_now(void);
-int64_t work_cpu(void);
 
 #endif

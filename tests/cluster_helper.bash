@@ -36,7 +36,7 @@ cluster_up() {
 	local tool h
 	CLUSTER_SSHD=$(command -v sshd || echo /usr/sbin/sshd)
 	[ -x "$CLUSTER_SSHD" ] || {
-		cluster_cannot "no sshd (install openssh-server)"
+		cluster_cannot "no sshd (sh .ci/deps --daemons installs it, enabling no service)"
 		return
 	}
 	for tool in ssh ssh-keygen parallel; do

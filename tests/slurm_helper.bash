@@ -63,7 +63,7 @@ slurm_up() {
 		command -v "$tool" >/dev/null ||
 			[ -x "/usr/sbin/$tool" ] ||
 			{
-				_slurm_why "$dir" "no $tool (install slurm-wlm munge)"
+				_slurm_why "$dir" "no $tool (sh .ci/deps --daemons installs slurm-wlm and munge, enabling no service)"
 				return 1
 			}
 	done

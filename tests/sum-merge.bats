@@ -20,11 +20,26 @@ rec() {
 	echo "$1 $2 $(pysum "$1" "$2")"
 }
 
-@test "sum-merge with no input prints 0" {
+@test "sum-merge with no input prints 0, and says on stderr that none came" {
 	run --separate-stderr sum-merge </dev/null
 	assert_success
 	assert_output 0
-	[ -z "$stderr" ]
+	assert_one_stderr_line_from sum-merge
+	assert_stderr_has "no input"
+}
+
+@test "sum-merge with blank lines alone says that no input came" {
+	run --separate-stderr sum-merge <<<$'\n  \n'
+	assert_success
+	assert_output 0
+	assert_stderr_has "no input"
+}
+
+@test "sum-merge with a sum of 0 says nothing on stderr" {
+	run --separate-stderr sum-merge <<<0
+	assert_success
+	assert_output 0
+	[ -z "$stderr" ] || fail "stderr: $stderr"
 }
 
 @test "sum-merge adds bare integers" {
@@ -385,4 +400,73 @@ sum(range(0, 1000000)) + 2 * (2**63 - 1)")"
 	assert_success
 	assert_output "$(pysum "$a" "$b")"
 	[ "$(py "abs($(pysum "$a" "$b")) > 2**64")" = True ]
+}
+
+@test "sum-merge --timeout with a file names --timeout alone, and why" {
+	refuses 2 sum-merge --timeout 5 recs
+	assert_stderr_has "--timeout goes with --mq: files and stdin are read"
+	[[ $stderr != *--count* ]] || fail "stderr: $stderr"
+}
+
+@test "sum-merge --count without --mq names --count alone" {
+	refuses 2 sum-merge --count 2 </dev/null
+	assert_stderr_has "--count goes with --mq"
+}
+
+@test "sum-merge --timeout takes minutes and hours, as its message shows" {
+	Q=$(ipc_name)
+	run --separate-stderr sum-merge --mq "$Q" --timeout 0.001m
+	assert_fails_with 3 sum-merge
+	assert_stderr_has "--timeout 0.06s expired"
+	run --separate-stderr sum-merge --mq "$Q" --timeout 0.0001h
+	assert_fails_with 3 sum-merge
+	assert_stderr_has "--timeout 0.36s expired"
+	ipc_cleanup "$Q"
+}
+
+@test "sum-merge -h lists -h, and says ranges are half-open" {
+	run sum-merge -h
+	assert_success
+	assert_line --partial '-h, --help'
+	assert_output --partial 'half-open'
+}
+
+@test "sum-merge --progress=always shows the coverage of --expect as records arrive" {
+	run --separate-stderr bash -c 'for s in 0 25 50 75; do
+		range-sum -t "$s" $((s + 25)); sleep 0.3; done |
+	    sum-merge --expect 0 100 --progress=always'
+	assert_success
+	assert_output 4950
+	[[ ${stderr_lines[0]} == "sum-merge: 25.0% of [0, 100) covered, 1 record, ETA "* ]] ||
+		fail "stderr: $stderr"
+	[[ ${stderr_lines[1]} == "sum-merge: 50.0% of [0, 100) covered, 2 records, ETA "* ]] ||
+		fail "stderr: $stderr"
+	assert_equal "${stderr_lines[-1]}" "sum-merge: 100.0% of [0, 100) covered, 4 records, ETA 0:00:00"
+	[ "${#stderr_lines[@]}" -eq 4 ] || fail "stderr: $stderr"
+}
+
+@test "sum-merge --progress=always over a queue shows each record's coverage" {
+	Q=$(ipc_name)
+	(for s in 0 50; do range-sum --mq "$Q" "$s" $((s + 50)); sleep 0.3; done) 3>&- &
+	run --separate-stderr sum-merge --mq "$Q" --expect 0 100 \
+		--progress=always --timeout 10s
+	wait
+	assert_success
+	assert_output 4950
+	[[ ${stderr_lines[0]} == "sum-merge: 50.0% of [0, 100) covered, 1 record, ETA "* ]] ||
+		fail "stderr: $stderr"
+	assert_equal "${stderr_lines[-1]}" "sum-merge: 100.0% of [0, 100) covered, 2 records, ETA 0:00:00"
+	ipc_cleanup "$Q"
+}
+
+@test "sum-merge --progress draws nothing when stderr is not a terminal" {
+	run --separate-stderr sum-merge --expect 0 10 --progress <<<"0 10 45"
+	assert_success
+	assert_output 45
+	[ -z "$stderr" ] || fail "stderr: $stderr"
+}
+
+@test "sum-merge --progress without --expect is a usage error" {
+	refuses 2 sum-merge --progress </dev/null
+	assert_stderr_has "--progress shows the coverage of --expect"
 }

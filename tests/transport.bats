@@ -5,7 +5,7 @@
 load test_helper
 
 setup() {
-	[ -x "$PROBE" ] || fail "tests/ipc-probe is not built (run make)"
+	[ -x "$PROBE" ] || fail "tests/ipc-probe is not built (make test builds it)"
 	Q=$(ipc_name q)
 	T=$(ipc_name t)
 	MORE=() # names a script chose, removed as well
@@ -448,6 +448,20 @@ as_nobody() {
 	run --separate-stderr "$RANGETOOLS_REPO/examples/queue.sh" stop 0 1e6 2
 	assert_success
 	assert_output "$(pysum 0 1000000)"
+}
+
+@test "examples/queue.sh stop works with more workers than the queue holds" {
+	run --separate-stderr timeout 60 \
+		"$RANGETOOLS_REPO/examples/queue.sh" stop 0 1e6 30
+	assert_success
+	assert_output "$(pysum 0 1000000)"
+}
+
+@test "examples/queue.sh last refuses more workers than the queue holds" {
+	run --separate-stderr "$RANGETOOLS_REPO/examples/queue.sh" last 0 1e6 11
+	assert_failure 2
+	assert_output ''
+	[[ $stderr == *"use first or stop"* ]] || fail "stderr: $stderr"
 }
 
 @test "examples/queue.sh first: the consumer starts before xargs -P" {
