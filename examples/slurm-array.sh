@@ -38,10 +38,14 @@ export START END OUT
 
 # submit N [PARTS_FILE]: an array of N tasks; waits until all have ended.
 # A task that failed makes sbatch --wait fail: the records say what is
-# missing, so that is not an error here.
+# missing, so that is not an error here.  --requeue: a task that is
+# preempted, or whose node fails, runs again from its start (as does one
+# that scontrol requeue names), and sbatch --wait waits for that run too.
+# A task moves its record into place only once it is whole, under the
+# name of its part, so a task run twice leaves the one record.
 submit() {
 	# shellcheck disable=SC2086
-	PARTS_FILE=${2:-} sbatch --wait --quiet --array=0-$(($1 - 1)) \
+	PARTS_FILE=${2:-} sbatch --wait --quiet --requeue --array=0-$(($1 - 1)) \
 		--export=ALL ${SBATCH_OPTS:-} "$here/slurm-task.sh" ||
 		echo "$0: some tasks of the array failed" >&2
 }
