@@ -171,8 +171,10 @@ demo: all
 	bash examples/article.sh
 
 # Chaos trials: random faults (a worker, producer, consumer or ssh host
-# killed) across every transport, each resumed with sum-merge --missing to
-# the exact total, with nothing left behind (tests/chaos.sh).  At most
+# killed; a straggler still running at the resume; a part run twice; parallel
+# --retries; a Slurm requeue; the resume run twice) across every transport,
+# each resumed with sum-merge --missing to the exact total, with nothing left
+# behind (tests/chaos.sh; it prints the counts per kind).  At most
 # CHAOS_TRIALS trials, none started after CHAOS_TIME seconds; CHAOS_SEED
 # repeats a run's choices.
 CHAOS_TRIALS ?= 200
