@@ -303,9 +303,12 @@ part_through() {
 	shift 4
 	err="$CHAOS_DIR/part.$s.err"
 	echo "$how $name" >>"$CHAOS_DIR/names"
+	local prc
 	range-sum --io-wait "$CHAOS_D" "--$how" "$name" -- "$s" "$e"
+	prc=$?
 	if [ "${CHAOS_TWICE:-}" = "$s $e" ]; then
-		range-sum --io-wait "$CHAOS_D" "--$how" "$name" -- "$s" "$e"
+		range-sum --io-wait "$CHAOS_D" "--$how" "$name" -- "$s" "$e" ||
+			prc=$?
 	fi
 	sum=$(sum-merge "--$how" "$name" --expect "$s" "$e" "$@" 2>"$err")
 	rc=$?
@@ -318,6 +321,12 @@ part_through() {
 		! { [ "$rc" -eq 1 ] && [ "$how" = shm ] && grep -q 'does not exist' "$err"; }; then
 		echo "$how consumer of [$s, $e): status $rc: $(cat "$err")" \
 			>>"$CHAOS_DIR/violations"
+	fi
+	# A worker that died of a signal makes its part die of the same
+	# signal, once the consumer has emptied and removed the queue or
+	# table: xargs sees what it sees when it runs range-sum itself.
+	if [ "$prc" -gt 128 ]; then
+		kill -s "$((prc - 128))" "$BASHPID"
 	fi
 	return "$rc"
 }
@@ -395,6 +404,7 @@ kind, tr, last = sys.argv[1], sys.argv[2], sys.argv[3]
 procs = [p for p in (l.rstrip("\n").split(" ", 3) for l in sys.stdin)
          if len(p) == 4]
 comm = {p[0]: p[2] for p in procs}
+parent = {p[0]: p[1] for p in procs}
 for pid, ppid, name, cmd in procs:
     if kind == "worker":
         ok = name == "range-sum" and "--io-wait" in cmd
@@ -413,8 +423,15 @@ for pid, ppid, name, cmd in procs:
         # xargs 4.9 then exits at once when a command dies of a signal.
         # (Before, it starts no more commands but waits for those that
         # run.)
+        # (Through a queue or table, the worker under the child of xargs: its
+        # part then dies of the same signal.)
         kids = [p for p in procs if comm.get(p[1]) == "xargs"]
-        ok = (comm.get(ppid) == "xargs" and len(kids) >= 2 and
+        if tr in ("mq", "shm"):
+            ok = (name == "range-sum" and
+                  comm.get(parent.get(ppid)) == "xargs")
+        else:
+            ok = comm.get(ppid) == "xargs"
+        ok = (ok and len(kids) >= 2 and
               any(p[3].endswith(" " + last) for p in kids))
     else:
         ok = False
@@ -705,6 +722,9 @@ trial() {
 	[ "$kind" != twice ] && [ "$kind" != requeue ] || sig=-
 	random_range
 	rnd 5 && parts=$((2 + R))
+	# (Straggler: an even number of parts, two at a time, so that the
+	# last part starts beside another.)
+	[ "$kind" != straggler ] || parts=$((2 + R / 2 * 2))
 	if [ "$TR" = slurm ]; then
 		rnd 3 && parts=$((2 + R))
 		pick srun sbatch && SLURM_HOW=$P
@@ -803,7 +823,7 @@ trial() {
 		# Did xargs leave workers behind, as it does when a command dies
 		# of a signal?  Their records come during or after the resume.
 		if [ "${st[1]}" = 125 ] && tagged "$CHAOS_TAG" |
-			grep -q -E ' (range-sum|sum-merge) '; then
+			grep -E ' (range-sum|sum-merge) ' >/dev/null; then
 			count "stragglers running at the resume"
 		fi
 	fi
