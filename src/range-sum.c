@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "clock.h"
@@ -84,7 +85,8 @@ static const char help[] =
     "--procs n]\n"
     "                 [--io-wait d | --io-echo] [--io-threads k] "
     "[--mq name | --shm name]\n"
-    "                 [--stats] [--progress[=always]] [--time] [--lanes]\n"
+    "                 [--stats] [--progress[=always]] [--time] "
+    "[--lanes]\n"
     "                 [--trace file [--trace-max size]]\n"
     "                 [start end]\n"
     "       range-sum --mq name --stop\n"
@@ -359,6 +361,21 @@ sum_lines(struct sink *out)
 }
 
 /*
+ * "range-sum 1 100" at a terminal is most often seq(1)'s 1 to 100: say
+ * once that the end is left out.  Scripts and pipes never see this.
+ */
+static void
+seq_hint(int tty, int64_t start, int64_t end)
+{
+	if (!tty || start != 1 || end <= start || end == INT64_MAX)
+		return;
+	warnx("note: [%jd, %jd) is half-open, like Python's range: it ends "
+	      "at %jd; 1 to %jd is 'range-sum 1 %jd'",
+	      (intmax_t)start, (intmax_t)end, (intmax_t)end - 1, (intmax_t)end,
+	      (intmax_t)end + 1);
+}
+
+/*
  * --time: what time(1) would say, on one line.  The CPU time is the
  * process's and its waited-for children's (--procs), user and system.
  */
@@ -392,7 +409,7 @@ main(int argc, char *argv[])
 {
 	struct sink *out;
 	int64_t start = 0, end = 0, t0 = now_ns(CLOCK_MONOTONIC);
-	int rv;
+	int rv, tty;
 
 	argv = cli_numeric_operands(&cmd, &argc, argv);
 	parse_options(argc, argv);
@@ -421,6 +438,8 @@ main(int argc, char *argv[])
 		cli_usage_error("--stop sends STOP alone: no operands");
 	if (tracepath != NULL)
 		opts.trace = open_trace();
+	/* Asked now: sink_close() closes stdout. */
+	tty = isatty(STDOUT_FILENO) && isatty(STDERR_FILENO);
 	out = sink_open(mqname, shmname, tflag);
 	if (stopflag)
 		rv = sink_stop(out);
@@ -430,6 +449,8 @@ main(int argc, char *argv[])
 		rv = -1;
 	if (sink_close(out) != 0)
 		rv = -1;
+	if (rv == 0 && argc == 2 && mqname == NULL && shmname == NULL)
+		seq_hint(tty, start, end);
 	if (timeflag)
 		report_time(t0);
 	return rv == 0 ? 0 : 1;

@@ -13,16 +13,18 @@ teardown() {
 	tmux -L "$SOCK" kill-server 2>/dev/null || true
 }
 
+# screen_done: the command in the tmux terminal has finished.
+screen_done() {
+	tmux -L "$SOCK" capture-pane -p -t 0 | grep -q '^\[done\]'
+}
+
 # in_terminal COLS CMD: runs CMD in a detached tmux terminal COLS wide
 # and prints what the screen shows once it is done.
 in_terminal() {
-	local cols=$1 cmd=$2 i
+	local cols=$1 cmd=$2
 	tmux -L "$SOCK" -f /dev/null new-session -d -x "$cols" -y 40 \
 		"PATH='$PATH'; $cmd; echo '[done]'; sleep 600" 3>&-
-	for i in $(seq 1 300); do
-		tmux -L "$SOCK" capture-pane -p -t 0 | grep -q '^\[done\]' && break
-		sleep 0.1
-	done
+	wait_until -t 30 screen_done
 	tmux -L "$SOCK" capture-pane -p -t 0
 }
 

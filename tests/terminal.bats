@@ -119,3 +119,24 @@ teardown() {
 	assert_line --index 0 --regexp $'^\rsum-merge: 50.0% of \\[0, 100\\) covered, 1 record, ETA [0-9:]+\rsum-merge: 100.0% of \\[0, 100\\) covered, 2 records, ETA 0:00:00$'
 	assert_line --index 1 4950
 }
+
+# --- seq's habits ----------------------------------------------------------
+
+@test "range-sum 1 100 at a terminal notes that the range is half-open" {
+	run "$TTY" 5 range-sum 1 100
+	assert_success
+	assert_line --index 0 4950
+	assert_line --index 1 "range-sum: note: [1, 100) is half-open, like Python's range: it ends at 99; 1 to 100 is 'range-sum 1 101'"
+}
+
+@test "range-sum 1 100 into a pipe prints the sum alone, with no note" {
+	run "$TTY" 5 bash -c 'range-sum 1 100 | cat'
+	assert_success
+	assert_output 4950
+}
+
+@test "range-sum 0 100 at a terminal prints no note" {
+	run "$TTY" 5 range-sum 0 100
+	assert_success
+	assert_output 4950
+}

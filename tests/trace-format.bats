@@ -180,7 +180,8 @@ PY
 	assert_success
 	run range-sum --threads 2 --trace="$D/u.json" --trace-max=1G 0 10
 	assert_success
-	[ -s "$D/t.json" ] && [ -s "$D/u.json" ]
+	[ -s "$D/t.json" ]
+	[ -s "$D/u.json" ]
 }
 
 @test "make gil's together.json holds the model's run and CPython's as two processes with real pids" {
