@@ -14,13 +14,18 @@
 # So each command is wrapped in `sh -c '... || exit 1'`: a death by signal
 # becomes exit status 1, which xargs only notes (it exits 123 at the end),
 # so it starts every part and returns once every worker has ended.  Then
-# sum-merge --missing names the parts that no record covers, only those
-# run again, and the records, old and new, give the exact total.
+# sum-merge --missing --plan names the lines of the plan (range-split's
+# parts, kept in a file) that the records lack, only those run again, and
+# the records, old and new, give the exact total.  Since a re-run repeats
+# a part exactly, a record that still comes late (from a run that was
+# interrupted, or from this script run twice at once) is an identical
+# repeat, which sum-merge counts once.
 #
 # Environment:
 #	RECS	the records file (default: a temporary one, removed at the
 #		end); run again with the same RECS to resume a run that was
-#		interrupted, its records count
+#		interrupted, its records count.  The plan is kept beside it,
+#		in RECS.plan
 #	ROUNDS	resumes at most (default 3); after that sum-merge names
 #		what is still missing and exits 3
 set -eu
@@ -38,7 +43,7 @@ if [ -n "${RECS:-}" ]; then
 	touch "$recs"
 else
 	recs=$(mktemp "${TMPDIR:-/tmp}/rangetools-recs.XXXXXX")
-	trap 'rm -f "$recs"' EXIT
+	trap 'rm -f "$recs" "$recs.plan"' EXIT
 	trap 'exit 130' INT
 	trap 'exit 143' TERM
 fi
@@ -51,10 +56,13 @@ run() {
 		>>"$recs" || true
 }
 
-[ -s "$recs" ] || range-split -n "$parts" -- "$start" "$end" | run
+plan=$recs.plan
+[ -s "$plan" ] || range-split -n "$parts" -- "$start" "$end" >"$plan"
+[ -s "$recs" ] || run <"$plan"
 round=0
 while [ "$round" -lt "$rounds" ] &&
-	missing=$(sum-merge --expect "$start" "$end" --missing "$recs") &&
+	missing=$(sum-merge --expect "$start" "$end" --missing --plan "$plan" \
+		"$recs") &&
 	[ -n "$missing" ]; do
 	echo "$0: running again: $(printf '%s' "$missing" | tr '\n' ' ')" >&2
 	printf '%s\n' "$missing" | run

@@ -330,6 +330,21 @@ fake_range_sum() {
 	[ "$(wc -l <"$recs")" -eq 4 ]
 }
 
+@test "examples/resume.sh counts a late record of a part it ran again once" {
+	local recs="$WORK/recs" late
+	late=$(range-split -n 4 -5 1000 | sed -n 3p | xargs range-sum -t --)
+	range-split -n 4 -5 1000 | sed 3d | xargs -L 1 range-sum -t >"$recs"
+	RECS=$recs run --separate-stderr "$REPO/examples/resume.sh" -5 1000
+	assert_success
+	# The straggler's record of the part run again comes after all.
+	echo "$late" >>"$recs"
+	RECS=$recs run --separate-stderr "$REPO/examples/resume.sh" -5 1000
+	assert_success
+	assert_output "$(pysum -5 1000)"
+	assert_equal "$stderr" ''
+	[ "$(grep -c -x -F "$late" "$recs")" -eq 2 ]
+}
+
 @test "examples/resume.sh gives up after ROUNDS, naming what is still missing" {
 	fake_range_sum <<-'EOF'
 	[ "$s" != 0 ] || kill -KILL $$
