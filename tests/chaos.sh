@@ -189,10 +189,15 @@ trap 'echo "chaos: interrupted" >&2; exit 2' INT TERM HUP
 # --- processes ------------------------------------------------------------
 
 # tagged TAG: "pid ppid comm cmdline" for every process whose environment
-# holds CHAOS_TAG=TAG (proc_walk).
+# holds CHAOS_TAG=TAG (proc_walk).  Run untagged, walker and filter both:
+# a tr started with the trial's tag would find itself, and a trial would
+# never seem to end.
 tagged() {
-	env -u CHAOS_TAG bash -c '. "$1"; proc_walk -z -e "CHAOS_TAG=$2"' - \
-		"$REPO/tests/proc_helper.bash" "$1" | tr '\t' ' '
+	(
+		unset CHAOS_TAG
+		bash -c '. "$1"; proc_walk -z -e "CHAOS_TAG=$2"' - \
+			"$REPO/tests/proc_helper.bash" "$1" | tr '\t' ' '
+	)
 }
 
 # kill_tagged TAG: SIGKILL every process of TAG; prints what it killed.
