@@ -202,13 +202,9 @@ task_runs_range_sum() {
 		echo $? >"$BATS_TEST_TMPDIR/status"
 	) 3>&- &
 	BG=$!
-	for i in $(seq 600); do
-		job=$(squeue -h -o %F 2>/dev/null | head -n 1)
-		[ -z "$job" ] || break
-		sleep 0.1
-	done
-	[ -n "$job" ] || fail "no array was submitted: $(cat "$BATS_TEST_TMPDIR/err")"
-	k=$(wait_running "$job") || fail "no task of $job ever ran"
+	wait_until -t 60 array_submitted ||
+		fail "no array was submitted: $(cat "$BATS_TEST_TMPDIR/err")"
+	wait_until -t 60 task_running "$job"
 	run scontrol requeue "${job}_$k"
 	assert_success
 	# Slurm holds a requeued task back for a while (its BeginTime);
@@ -233,6 +229,7 @@ task_runs_range_sum() {
 		run --separate-stderr "$RANGETOOLS_REPO/examples/slurm-array.sh" 0 1000 2
 	assert_failure 3
 	assert_output ''
-	assert_stderr_has 'resubmitting 1 missing part(s): 0 1000'
+	# The plan's two parts, each of them missing.
+	assert_stderr_has 'resubmitting 2 missing part(s): 0 500 500 1000'
 	assert_stderr_has 'missing: [0, 1000)'
 }
