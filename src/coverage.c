@@ -33,7 +33,10 @@ draw(const struct merge *m)
 	char when[32] = "?";
 	int n;
 
-	/* covered counts overlaps twice: the merge refuses those later. */
+	/*
+	 * covered counts a repeated record each time: cheap, and exact for
+	 * a run without retries.  The merge itself checks the real union.
+	 */
 	if (cov > len)
 		cov = len;
 	secs = (now_ns(CLOCK_MONOTONIC) - c.t0) / 1e9;

@@ -2,13 +2,18 @@
  * human.c: figures and lines for people on a terminal.
  */
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "human.h"
 
-static volatile sig_atomic_t drawn;
+/*
+ * Written by the thread that draws, read by the handler in whichever
+ * thread the signal lands: a lock-free atomic, safe in a handler.
+ */
+static atomic_int drawn;
 static const int ended_by[] = {SIGINT, SIGTERM};
 #define NSIG_ENDED (sizeof(ended_by) / sizeof(ended_by[0]))
 static struct sigaction before[NSIG_ENDED];
@@ -53,10 +58,8 @@ on_signal(int sig)
 {
 	size_t i;
 
-	if (drawn) {
-		drawn = 0;
+	if (atomic_exchange(&drawn, 0))
 		(void)!write(STDERR_FILENO, "\n", 1);
-	}
 	for (i = 0; i < NSIG_ENDED; i++)
 		if (ended_by[i] == sig)
 			sigaction(sig, &before[i], NULL);
@@ -81,11 +84,11 @@ human_catch_signals(int on)
 			sigaction(ended_by[i], &sa, NULL);
 	}
 	if (!on)
-		drawn = 0;
+		atomic_store(&drawn, 0);
 }
 
 void
 human_drawn(int yes)
 {
-	drawn = yes;
+	atomic_store(&drawn, yes);
 }
