@@ -21,7 +21,7 @@ MAN7  = man/rangetools.7
 EXAMPLES = examples/article.py examples/article.sh examples/cluster.sh \
 	   examples/parallel.sh examples/pipe.sh examples/queue.sh \
 	   examples/table.sh examples/xargs.sh examples/slurm-array.sh \
-	   examples/slurm-srun.sh examples/slurm-task.sh
+	   examples/slurm-srun.sh examples/slurm-task.sh examples/resume.sh
 # The GIL recorder and its analysis (rangetools(7), "Seeing the lock") stand
 # alone, and go beside the examples.
 GILTOOLS = bench/gil_record.py bench/gil_analyze.py
@@ -186,8 +186,10 @@ demo: all
 	bash examples/article.sh
 
 # Chaos trials: random faults (a worker, producer, consumer or ssh host
-# killed) across every transport, each resumed with sum-merge --missing to
-# the exact total, with nothing left behind (tests/chaos.sh).  At most
+# killed; a straggler still running at the resume; a part run twice; parallel
+# --retries; a Slurm requeue; the resume run twice) across every transport,
+# each resumed with sum-merge --missing to the exact total, with nothing left
+# behind (tests/chaos.sh; it prints the counts per kind).  At most
 # CHAOS_TRIALS trials, none started after CHAOS_TIME seconds; CHAOS_SEED
 # repeats a run's choices.
 CHAOS_TRIALS ?= 200
