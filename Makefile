@@ -155,6 +155,20 @@ fuzz: $(FUZZERS:%=tests/fuzz/%)
 demo: all
 	bash examples/article.sh
 
+# A free-threaded CPython (PEP 703), built with --disable-gil from
+# Debian's source package (trixie's python3.13) into a cache directory,
+# where make demo and make gil find it (bench/python-ft.sh: a few minutes
+# the first time; a second run finds the build and does nothing).
+RANGETOOLS_PYTHON_FT_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/rangetools/python-ft
+export RANGETOOLS_PYTHON_FT_CACHE
+python-ft:
+	sh bench/python-ft.sh
+
+# .ci/run's check of make demo's free-threaded rows: the article's
+# programs exact, two threads at least 1.6x one, and no GIL.
+check-python-ft: all python-ft
+	sh tests/python-ft-check.sh
+
 # Chaos trials: random faults (a worker, producer, consumer or ssh host
 # killed) across every transport, each resumed with sum-merge --missing to
 # the exact total, with nothing left behind (tests/chaos.sh).  At most
@@ -216,5 +230,5 @@ clean:
 	rm -f src/*.o $(BINS) $(TESTBINS) $(FUZZERS:%=tests/fuzz/%)
 	rm -rf build
 
-.PHONY: all bench chaos check demo gil install uninstall format clean sanitize tsan \
+.PHONY: all bench chaos check demo gil python-ft check-python-ft install uninstall format clean sanitize tsan \
 	valgrind fuzz aarch64 check-aarch64
