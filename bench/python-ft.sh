@@ -102,7 +102,7 @@ srcdir=$(ls -d "$cache/src"/Python-* 2>/dev/null | head -n 1)
 say "building $(basename "$srcdir") with --disable-gil in $cache/build"
 (
 	cd "$cache/build"
-	"$srcdir/configure" --disable-gil --prefix="$cache" \
+	"$srcdir/configure" --disable-gil --prefix="$cache" --disable-test-modules \
 		--without-ensurepip -q
 	make -s -j"$jobs"
 	make -s install
