@@ -26,24 +26,28 @@ EXAMPLES = examples/article.py examples/article.sh examples/cluster.sh \
 # alone, and go beside the examples.
 GILTOOLS = bench/gil_record.py bench/gil_analyze.py
 DOCFILES = $(notdir $(EXAMPLES) $(GILTOOLS))
+# The notes from doc/ that the pages point at go to DOCDIR itself.
+DOCNOTES = doc/trace-format.md doc/design.md
 # The version --version prints, stamped into the installed pages' .Os.
 VERSION := $(shell sed -n 's/^\#define RANGETOOLS_VERSION "\(.*\)"/\1/p' \
 	    src/*.h)
 
-COMMON_OBJ = src/cli.o src/lines.o src/num.o src/rec.o src/kernel.o
-IPC_OBJ = src/ipc.o src/recq.o src/shmtab.o src/segment.o
+COMMON_OBJ = src/cli.o src/lines.o src/num.o src/rec.o src/kernel.o \
+	     src/range.o src/ipc.o src/stopsig.o
+IPC_OBJ = src/recq.o src/shmtab.o src/segment.o
 RANGE_SUM_OBJ = src/range-sum.o src/par.o src/sink.o $(IPC_OBJ) \
-		src/work.o src/gil.o src/procs.o src/progress.o src/clock.o \
-		src/trace.o
+		src/work.o src/echo.o src/report.o src/gil.o src/procs.o \
+		src/progress.o src/clock.o src/trace.o
 SUM_MERGE_OBJ = src/sum-merge.o src/merge.o src/transport.o src/chunks.o \
 		src/clock.o $(IPC_OBJ)
 
 ALL_CFLAGS = $(WARNINGS) -pthread $(CFLAGS) $(CPPFLAGS)
 
-# A test tool that inspects IPC objects without creating them.
+# A test tool that inspects IPC objects without creating them; built for
+# the test targets only, so that `make` alone builds the three programs.
 TESTBINS = tests/ipc-probe
 
-all: $(BINS) $(TESTBINS)
+all: $(BINS)
 
 bin/range-split: src/range-split.o $(COMMON_OBJ)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -60,10 +64,20 @@ src/%.o: src/%.c src/*.h
 
 # The suite's tools come from Debian: .ci/deps installs those of
 # .ci/packages that are missing (as root, or through sudo) and says which.
-check: all
+check: all $(TESTBINS)
 	sh .ci/deps
 	mandoc -Tlint -W warning $(MAN1) $(MAN7)
 	bats tests
+
+# The core suite, the loop after each change: as an ordinary user, with
+# nothing installed, no daemon, namespace, valgrind or chaos trial.  Left
+# out: the ssh and Slurm clusters, the chaos runner and memcheck, which
+# make check runs; RANGETOOLS_CORE tells the few tests elsewhere that
+# need such a thing to skip.
+CORE_TESTS = $(filter-out tests/chaos.bats tests/cluster.bats \
+	     tests/memcheck.bats tests/slurm.bats,$(wildcard tests/*.bats))
+test: all $(TESTBINS)
+	RANGETOOLS_CORE=1 bats $(CORE_TESTS)
 
 # Hardening: the suite again under sanitizers.
 # Each sanitizer build goes to build/NAME/bin, compiled from the same
@@ -89,7 +103,7 @@ build/tsan/bin/%: src/*.c src/*.h
 	mkdir -p $(@D)
 	$(SAN_CC) $(WARNINGS) -pthread $(SAN_tsan) -o $@ $(SAN_SRC_$*) $(LDLIBS)
 
-sanitize: all $(PROGS:%=build/asan/bin/%)
+sanitize: all $(TESTBINS) $(PROGS:%=build/asan/bin/%)
 	rm -rf build/asan/log && mkdir -p build/asan/log
 	ASAN_OPTIONS=$(call san_opts,asan):detect_leaks=1 \
 	UBSAN_OPTIONS=$(call san_opts,asan):print_stacktrace=1 \
@@ -97,7 +111,7 @@ sanitize: all $(PROGS:%=build/asan/bin/%)
 	    bats tests
 	@sh tests/san-reports build/asan/log
 
-tsan: all $(PROGS:%=build/tsan/bin/%)
+tsan: all $(TESTBINS) $(PROGS:%=build/tsan/bin/%)
 	rm -rf build/tsan/log && mkdir -p build/tsan/log
 	TSAN_OPTIONS=$(call san_opts,tsan):second_deadlock_stack=1 \
 	RANGETOOLS_BIN=$(CURDIR)/build/tsan/bin RANGETOOLS_SANITIZE=tsan \
@@ -126,12 +140,12 @@ build/aarch64/bin/%: build/aarch64/real/%
 aarch64: $(PROGS:%=build/aarch64/bin/%)
 .SECONDARY: $(PROGS:%=build/aarch64/real/%)
 
-check-aarch64: all aarch64
+check-aarch64: all $(TESTBINS) aarch64
 	RANGETOOLS_BIN=$(CURDIR)/build/aarch64/bin RANGETOOLS_QEMU=aarch64 \
 	    bats $(AARCH64_TESTS)
 
 # The main paths under valgrind's memcheck (also part of make check).
-valgrind: all
+valgrind: all $(TESTBINS)
 	bats tests/memcheck.bats
 
 # Fuzzing: libFuzzer harnesses (clang) for the number and record parsers,
@@ -141,7 +155,7 @@ FUZZERS      = num-fuzz rec-fuzz round-fuzz fast-fuzz
 FUZZ_CC      = clang
 FUZZ_FLAGS   = -g -O1 -fsanitize=fuzzer,address,undefined \
 	       -fno-sanitize-recover=all
-FUZZ_SRC     = src/num.c src/rec.c src/cli.c src/lines.c src/kernel.c
+FUZZ_SRC     = $(COMMON_OBJ:.o=.c)
 
 tests/fuzz/%-fuzz: tests/fuzz/%-fuzz.c tests/fuzz/fuzz.h $(FUZZ_SRC) src/*.h
 	$(FUZZ_CC) $(WARNINGS) $(FUZZ_FLAGS) -Isrc -o $@ $< $(FUZZ_SRC) \
@@ -177,7 +191,7 @@ check-python-ft: all python-ft
 CHAOS_TRIALS ?= 200
 CHAOS_TIME   ?= 1500
 CHAOS_SEED   ?=
-chaos: all
+chaos: all $(TESTBINS)
 	CHAOS_TRIALS=$(CHAOS_TRIALS) CHAOS_TIME=$(CHAOS_TIME) \
 	CHAOS_SEED=$(CHAOS_SEED) bash tests/chaos.sh
 
@@ -190,10 +204,14 @@ bench:
 gil: all
 	python3 bench/gil.py
 
-# The pages name the examples where the default PREFIX puts them: sed
-# stamps DOCDIR there, and the version into .Os, as sbase's Makefile does.
+# The pages name installed files where the default PREFIX puts them: sed
+# stamps DOCDIR, MANPREFIX, BASHCOMPDIR and BINDIR there, and the version
+# into .Os, as sbase's Makefile does.
 MANSED = -e 's/^\.Os rangetools$$/.Os rangetools $(VERSION)/' \
-	 -e 's|/usr/local/share/doc/rangetools|$(DOCDIR)|g'
+	 -e 's|/usr/local/share/doc/rangetools|$(DOCDIR)|g' \
+	 -e 's|/usr/local/share/man|$(MANPREFIX)|g' \
+	 -e 's|/usr/local/share/bash-completion/completions|$(BASHCOMPDIR)|g' \
+	 -e 's|/usr/local/bin|$(BINDIR)|g'
 
 install: all
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANPREFIX)/man1 \
@@ -204,6 +222,8 @@ install: all
 		    $(DESTDIR)$(MANPREFIX)/man$${m##*.}/$${m#man/} || exit 1; \
 	done
 	cp -f $(EXAMPLES) $(GILTOOLS) $(DESTDIR)$(DOCDIR)/examples/
+	cp -f $(DOCNOTES) $(DESTDIR)$(DOCDIR)/
+	cd $(DESTDIR)$(DOCDIR) && chmod 644 $(DOCNOTES:doc/%=%)
 	cd $(DESTDIR)$(BINDIR) && chmod 755 $(PROGS)
 	cd $(DESTDIR)$(MANPREFIX)/man1 && chmod 644 $(MAN1:man/%=%)
 	cd $(DESTDIR)$(MANPREFIX)/man7 && chmod 644 $(MAN7:man/%=%)
@@ -221,6 +241,7 @@ uninstall:
 	cd $(DESTDIR)$(MANPREFIX)/man7 && rm -f $(MAN7:man/%=%)
 	cd $(DESTDIR)$(BASHCOMPDIR) && rm -f $(PROGS)
 	cd $(DESTDIR)$(DOCDIR)/examples && rm -f $(DOCFILES)
+	cd $(DESTDIR)$(DOCDIR) && rm -f $(DOCNOTES:doc/%=%)
 	rmdir $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) 2>/dev/null || :
 
 format:
@@ -230,5 +251,28 @@ clean:
 	rm -f src/*.o $(BINS) $(TESTBINS) $(FUZZERS:%=tests/fuzz/%)
 	rm -rf build
 
+# One line per target.
+help:
+	@echo 'make                build bin/range-split, bin/range-sum, bin/sum-merge'
+	@echo 'make demo           the article'"'"'s experiment, timed on this machine'
+	@echo 'make test           the core tests: no root, no daemons, a minute or two'
+	@echo 'make check          all the tests (doc/testing.md says what they need)'
+	@echo 'make valgrind       the main paths under valgrind'"'"'s memcheck'
+	@echo 'make sanitize       the suite again under ASan and UBSan (clang)'
+	@echo 'make tsan           the thread tests under TSan (clang)'
+	@echo 'make aarch64        an aarch64 cross build in build/aarch64'
+	@echo 'make check-aarch64  the aarch64 build'"'"'s tests under qemu-user'
+	@echo 'make fuzz           the parsers under libFuzzer, FUZZ_SECONDS each'
+	@echo 'make chaos          random fault trials on every transport'
+	@echo 'make bench          speed, measured side by side (doc/bench.md)'
+	@echo 'make gil            the modelled lock beside CPython'"'"'s GIL (doc/gil.md)'
+	@echo 'make python-ft      a free-threaded CPython from Debian'"'"'s source (doc/free-threaded.md)'
+	@echo 'make check-python-ft make demo'"'"'s free-threaded rows, checked'
+	@echo 'make install        programs, pages, completion, examples under PREFIX'
+	@echo 'make uninstall      remove exactly what make install put'
+	@echo 'make format         clang-format the sources'
+	@echo 'make clean          remove what the build made'
+	@echo 'make help           this list'
+
 .PHONY: all bench chaos check demo gil python-ft check-python-ft install uninstall format clean sanitize tsan \
-	valgrind fuzz aarch64 check-aarch64
+	valgrind fuzz aarch64 check-aarch64 test help

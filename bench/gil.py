@@ -294,7 +294,7 @@ def convoy(out, seconds):
 
 
 def targets(rows, crows):
-    """Issue 11's targets for the ratios model/CPython, met or not."""
+    """The targets for the ratios model/CPython, met or not."""
     print("\nTargets (model/CPython): hand-offs/s and hold p50 within "
           "0.75-1.33x at 5 ms, 1 ms\nand 100 us, within 0.5-2x at 10 us "
           "and 1 us; convoy total at 5 ms within 0.5-2x.")

@@ -19,7 +19,7 @@
  * A regular file is mapped rather than read, up to its last newline:
  * its lines are then parsed where the page cache holds them, with no
  * copy.  Whatever follows the last newline is read as usual afterwards.
- * Private and writable, so that cli_chunkline() can end a line with a
+ * Private and writable, so that chunks_line() can end a line with a
  * NUL (which copies that one page).
  */
 static void
@@ -85,7 +85,7 @@ refill(struct chunks *c)
 }
 
 char *
-cli_chunkline(struct chunks *c, size_t *np, int *nul)
+chunks_line(struct chunks *c, size_t *np, int *nul)
 {
 	char *line, *nl = NULL;
 	size_t n, seen = 0; /* bytes of this line searched for '\n' */
@@ -116,7 +116,7 @@ cli_chunkline(struct chunks *c, size_t *np, int *nul)
 }
 
 void
-cli_chunkfree(struct chunks *c)
+chunks_free(struct chunks *c)
 {
 	if (c->maplen > 0)
 		munmap(c->buf, c->maplen);

@@ -11,7 +11,7 @@
 /*
  * One input read in blocks: buf[off, len) is input not yet consumed,
  * which a parser may take whole lines from directly, advancing off and
- * lineno, before it asks cli_chunkline() for the next line.
+ * lineno, before it asks chunks_line() for the next line.
  */
 struct chunks {
 	int fd;
@@ -24,14 +24,14 @@ struct chunks {
 };
 
 /*
- * As cli_getline() in lines.h: the next line without its newline and a
+ * As lines_get() in lines.h: the next line without its newline and a
  * CR before it, NUL-terminated in place (valid until the next call), its
  * length in *n and *nul set if it holds a NUL byte; NULL at end of
  * input.  A read error exits 1.
  */
-char *cli_chunkline(struct chunks *c, size_t *n, int *nul);
+char *chunks_line(struct chunks *c, size_t *n, int *nul);
 
 /* Releases the buffer or mapping of a struct chunks. */
-void cli_chunkfree(struct chunks *c);
+void chunks_free(struct chunks *c);
 
 #endif

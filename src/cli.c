@@ -1,7 +1,8 @@
 /*
  * cli.c: what the three programs' command lines share: operands that
  * look like negative numbers, quoting an operand in a message, --version,
- * usage errors, and closing stdout.
+ * usage errors (of numbers, durations and IPC names too), and closing
+ * stdout.
  */
 #include <err.h>
 #include <stdarg.h>
@@ -10,6 +11,8 @@
 #include <string.h>
 
 #include "cli.h"
+#include "ipc.h"
+#include "num.h"
 
 extern char *program_invocation_short_name;
 
@@ -59,16 +62,15 @@ takes_next(const char *w, const char *shortopts, const struct option *lo,
 }
 
 char **
-cli_numeric_operands(int argc, char **argv, const char *shortopts,
-		     const struct option *longopts, const char *pairopt)
+cli_numeric_operands(const struct cli *c, int *argcp, char **argv)
 {
 	char **out, **ops;
-	int i, k, nout = 0, nops = 0;
+	int i, k, nout = 0, nops = 0, argc = *argcp;
 
 	if ((out = calloc((size_t)argc + 2, sizeof(*out))) == NULL ||
 	    (ops = calloc((size_t)argc + 1, sizeof(*ops))) == NULL)
 		err(1, NULL);
-	opterr = 0; /* cli_bad_option() says what is wrong, in one line */
+	opterr = 0; /* bad_option() says what is wrong, in one line */
 	out[nout++] = argv[0];
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--") == 0) {
@@ -82,7 +84,8 @@ cli_numeric_operands(int argc, char **argv, const char *shortopts,
 			continue;
 		}
 		out[nout++] = argv[i];
-		k = takes_next(argv[i] + 1, shortopts, longopts, pairopt);
+		k = takes_next(argv[i] + 1, c->shortopts, c->longopts,
+			       c->pairopt);
 		if (i + k >= argc)
 			cli_usage_error("option '%s' needs %s",
 					cli_quote(argv[i]),
@@ -93,6 +96,7 @@ cli_numeric_operands(int argc, char **argv, const char *shortopts,
 	out[nout++] = "--";
 	memcpy(out + nout, ops, (size_t)nops * sizeof(*ops));
 	out[nout + nops] = NULL;
+	*argcp = nout + nops;
 	free(ops);
 	free(cli_argv);
 	return cli_argv = out;
@@ -133,8 +137,8 @@ cli_quote(const char *s)
 	return buf;
 }
 
-void
-cli_version(void)
+/* Prints "NAME (rangetools) VERSION" and exits 0. */
+static void __attribute__((noreturn)) version(void)
 {
 	printf("%s (rangetools) %s\n", program_invocation_short_name,
 	       RANGETOOLS_VERSION);
@@ -155,8 +159,12 @@ cli_usage_error(const char *fmt, ...)
 	exit(2);
 }
 
-void
-cli_bad_option(char **argv, const char *shortopts)
+/*
+ * Reports what getopt_long() (with opterr = 0) refused: an unknown
+ * option, or one missing its value.  Exits 2.
+ */
+static void __attribute__((noreturn))
+bad_option(char **argv, const char *shortopts)
 {
 	const char *word = argv[optind - 1];
 
@@ -165,6 +173,65 @@ cli_bad_option(char **argv, const char *shortopts)
 	if (optopt != 0)
 		cli_usage_error("unknown option '-%c'", optopt);
 	cli_usage_error("unknown option '%s'", cli_quote(word));
+}
+
+int
+cli_option(const struct cli *c, int argc, char **argv)
+{
+	int ch, i = -1;
+
+	ch = getopt_long(argc, argv, c->shortopts, c->longopts, &i);
+	if (ch == '?')
+		bad_option(argv, c->shortopts);
+	if (i >= 0 && strcmp(c->longopts[i].name, "version") == 0)
+		version();
+	if (ch == 'h') {
+		fputs(c->help, stdout);
+		cli_close_stdout();
+		exit(0);
+	}
+	return ch;
+}
+
+int64_t
+cli_num_arg(const char *what, const char *s, int64_t min, int64_t max)
+{
+	const char *errstr;
+	int64_t v;
+
+	v = num_parse(s, min, max, &errstr);
+	if (errstr != NULL) {
+		if (strcmp(errstr, "invalid") == 0)
+			cli_usage_error("%s: not an integer: '%s'", what,
+					cli_quote(s));
+		cli_usage_error("%s: %s (must be %jd..%jd): '%s'", what, errstr,
+				(intmax_t)min, (intmax_t)max, cli_quote(s));
+	}
+	return v;
+}
+
+int64_t
+cli_duration_arg(const char *what, const char *s)
+{
+	const char *errstr;
+	int64_t ns;
+
+	ns = num_duration(s, &errstr);
+	if (errstr != NULL)
+		cli_usage_error(
+		    "%s: %s duration (use e.g. 5ms, 200us, 0.005): '%s'", what,
+		    errstr, cli_quote(s));
+	return ns;
+}
+
+void
+cli_ipc_name_arg(const char *what, const char *name)
+{
+	const char *why;
+
+	if ((why = ipc_name_problem(name)) != NULL)
+		cli_usage_error("%s: the name '%s' %s", what, cli_quote(name),
+				why);
 }
 
 void

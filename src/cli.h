@@ -7,19 +7,35 @@
 #define CLI_H
 
 #include <getopt.h>
+#include <stdint.h>
 
 #define RANGETOOLS_VERSION "1.0.0"
 
+/* A program's command line: its options, and what --help prints. */
+struct cli {
+	const char *shortopts;
+	const struct option *longopts;
+	const char *pairopt; /* a long option of two words, or NULL */
+	const char *help;
+};
+
 /*
  * Returns argv rearranged so that every operand that looks like a
- * negative number ("-5", "-1e3") comes after a "--": then getopt_long()
- * never mistakes it for an option, and "range-sum -5 5" works as
- * "range-sum -- -5 5" does.  Option arguments stay with their options;
- * the long option pairopt (may be NULL) takes two words, as sum-merge's
- * "--expect start end".
+ * negative number ("-5", "-1e3") comes after a "--", and sets *argc to
+ * its length: then getopt_long() never mistakes such an operand for an
+ * option, and "range-sum -5 5" works as "range-sum -- -5 5" does.
+ * Option arguments stay with their options; the long option c->pairopt
+ * takes two words, as sum-merge's "--expect start end".
  */
-char **cli_numeric_operands(int argc, char **argv, const char *shortopts,
-			    const struct option *longopts, const char *pairopt);
+char **cli_numeric_operands(const struct cli *c, int *argc, char **argv);
+
+/*
+ * The next option of argv, as getopt_long() returns it, or -1 after
+ * the last.  -h and --help print c->help and --version the version,
+ * and exit 0; an unknown option, or one missing its value, is a usage
+ * error (exit 2).
+ */
+int cli_option(const struct cli *c, int argc, char **argv);
 
 /*
  * s made safe to quote in a one-line message: control bytes escaped
@@ -28,19 +44,18 @@ char **cli_numeric_operands(int argc, char **argv, const char *shortopts,
  */
 const char *cli_quote(const char *s);
 
-/* Prints "NAME (rangetools) VERSION" and exits 0. */
-void cli_version(void);
-
 /* A usage error: the message, a pointer to --help, exit status 2. */
 void cli_usage_error(const char *fmt, ...)
     __attribute__((noreturn, format(printf, 1, 2)));
 
 /*
- * Reports what getopt_long() (with opterr = 0) refused: an unknown
- * option, or one missing its value.  Exits 2.
+ * The parsers of num.h and ipc.h as usage errors (exit 2) naming the
+ * option or operand what: an integer in [min, max], a duration in
+ * nanoseconds, a POSIX IPC name.
  */
-void cli_bad_option(char **argv, const char *shortopts)
-    __attribute__((noreturn));
+int64_t cli_num_arg(const char *what, const char *s, int64_t min, int64_t max);
+int64_t cli_duration_arg(const char *what, const char *s);
+void cli_ipc_name_arg(const char *what, const char *name);
 
 /* Flushes and closes stdout; a lost write is an error (exit 1). */
 void cli_close_stdout(void);

@@ -66,14 +66,44 @@ gil_destroy(struct gil *g)
 	pthread_mutex_destroy(&g->switch_mutex);
 }
 
+/*
+ * --trace: the waits of one gil_take(), stamped under the mutex and
+ * written after it is released, as the hold slices are: a write to the
+ * trace may flush a whole buffer to the file, and every other thread
+ * would wait for the lock's mutex meanwhile.
+ */
+#define WAITS_KEPT 16
+struct waits {
+	int n;
+	struct {
+		int64_t t0, t1;
+		int acquired, timeout, request;
+	} w[WAITS_KEPT];
+};
+
+static void
+waits_write(struct gil *g, struct gil_thread *t, struct waits *ws)
+{
+	int i;
+
+	for (i = 0; i < ws->n; i++) {
+		trace_wait(g->trace, t->tid, ws->w[i].t0, ws->w[i].t1,
+			   ws->w[i].acquired, ws->w[i].timeout);
+		if (ws->w[i].request)
+			trace_instant(g->trace, t->tid, TRACE_DROP_REQUEST,
+				      ws->w[i].t1);
+	}
+	ws->n = 0;
+}
+
 /* Waits for the flag to clear, asking the holder to drop it. */
 static void
-wait_for_drop(struct gil *g, struct gil_thread *t)
+wait_for_drop(struct gil *g, struct gil_thread *t, struct waits *ws)
 {
 	unsigned long saved;
 	struct timespec deadline;
-	int64_t w0, w1 = 0;
-	int rc;
+	int64_t w0;
+	int rc, request;
 
 	while (g->locked) {
 		saved = g->switch_number;
@@ -82,17 +112,30 @@ wait_for_drop(struct gil *g, struct gil_thread *t)
 		rc = pthread_cond_timedwait(&g->cond, &g->mutex, &deadline);
 		if (rc != 0 && rc != ETIMEDOUT)
 			check(rc, "pthread_cond_timedwait");
-		if (g->trace != NULL)
-			trace_wait(g->trace, t->tid, w0,
-				   w1 = now_ns(CLOCK_MONOTONIC), !g->locked,
-				   rc == ETIMEDOUT);
 		/* A whole interval without a hand-over: ask for the lock. */
-		if (rc == ETIMEDOUT && g->locked && g->switch_number == saved) {
+		request =
+		    rc == ETIMEDOUT && g->locked && g->switch_number == saved;
+		if (request)
 			atomic_store_explicit(&g->drop_request, 1,
 					      memory_order_relaxed);
-			if (g->trace != NULL)
-				trace_instant(g->trace, t->tid,
-					      TRACE_DROP_REQUEST, w1);
+		if (g->trace == NULL)
+			continue;
+		ws->w[ws->n].t0 = w0;
+		ws->w[ws->n].t1 = now_ns(CLOCK_MONOTONIC);
+		ws->w[ws->n].acquired = !g->locked;
+		ws->w[ws->n].timeout = rc == ETIMEDOUT;
+		ws->w[ws->n].request = request;
+		/*
+		 * Seldom full: let go of the mutex to write them out.  The
+		 * lock is still taken (this wait did not acquire it), and the
+		 * loop looks again once the mutex is back.
+		 */
+		if (++ws->n == WAITS_KEPT && g->locked) {
+			check(pthread_mutex_unlock(&g->mutex),
+			      "pthread_mutex_unlock");
+			waits_write(g, t, ws);
+			check(pthread_mutex_lock(&g->mutex),
+			      "pthread_mutex_lock");
 		}
 	}
 }
@@ -101,10 +144,12 @@ void
 gil_take(struct gil *g, struct gil_thread *t)
 {
 	int64_t t0 = now_ns(CLOCK_MONOTONIC);
+	struct waits ws;
 	int switched = 0;
 
+	ws.n = 0;
 	check(pthread_mutex_lock(&g->mutex), "pthread_mutex_lock");
-	wait_for_drop(g, t);
+	wait_for_drop(g, t, &ws);
 	/* last_holder changes under switch_mutex: see gil_drop(). */
 	check(pthread_mutex_lock(&g->switch_mutex), "pthread_mutex_lock");
 	g->locked = 1;
@@ -122,6 +167,8 @@ gil_take(struct gil *g, struct gil_thread *t)
 	/* Whoever asked for the lock has it now, or will ask again. */
 	atomic_store_explicit(&g->drop_request, 0, memory_order_relaxed);
 	check(pthread_mutex_unlock(&g->mutex), "pthread_mutex_unlock");
+	if (ws.n > 0)
+		waits_write(g, t, &ws);
 	if (switched)
 		trace_switch(g->trace, t->tid, t->hold_ns);
 	t->wait_ns += now_ns(CLOCK_MONOTONIC) - t0;

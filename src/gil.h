@@ -11,6 +11,9 @@
 
 struct trace;
 
+/* The default switch interval: CPython's, sys.getswitchinterval() 0.005. */
+#define GIL_INTERVAL_DEFAULT_NS 5000000
+
 /* One thread's part in the lock: who it is, and what the lock cost it. */
 struct gil_thread {
 	uint64_t switches; /* times it took the lock from another thread */

@@ -14,8 +14,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "cli.h"
 #include "ipc.h"
+#include "stopsig.h"
 
 const char *
 ipc_name_problem(const char *name)
@@ -37,16 +37,6 @@ ipc_name_problem(const char *name)
 		if ((unsigned char)*name < 0x20 || *name == 0x7f)
 			return "must hold no control characters";
 	return NULL;
-}
-
-void
-ipc_name_arg(const char *opt, const char *name)
-{
-	const char *why;
-
-	if ((why = ipc_name_problem(name)) != NULL)
-		cli_usage_error("%s: the name '%s' %s", opt, cli_quote(name),
-				why);
 }
 
 const char *
@@ -84,17 +74,6 @@ ipc_check_owner(int fd, enum ipc_kind k, const char *name)
 static volatile sig_atomic_t armed;
 static enum ipc_kind armed_kind;
 static const char *armed_name;
-static const int guarded[] = {SIGINT, SIGTERM, SIGHUP};
-
-static void
-sigset_guarded(sigset_t *set)
-{
-	size_t i;
-
-	sigemptyset(set);
-	for (i = 0; i < sizeof(guarded) / sizeof(guarded[0]); i++)
-		sigaddset(set, guarded[i]);
-}
 
 /*
  * mq_unlink() and shm_unlink() are single system calls on Linux (glibc
@@ -125,15 +104,15 @@ ipc_guard_block(sigset_t *old)
 {
 	struct sigaction sa;
 	sigset_t set;
-	size_t i;
+	int i;
 
-	sigset_guarded(&set);
+	stopsig_set(&set, 0);
 	sigprocmask(SIG_BLOCK, &set, old);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sa.sa_mask = set;
-	for (i = 0; i < sizeof(guarded) / sizeof(guarded[0]); i++)
-		sigaction(guarded[i], &sa, NULL);
+	for (i = 0; i < STOPSIG_N; i++)
+		sigaction(stopsig_list[i], &sa, NULL);
 }
 
 void
@@ -156,7 +135,7 @@ ipc_guard_remove(void)
 	sigset_t set, old;
 	int rv = 0;
 
-	sigset_guarded(&set);
+	stopsig_set(&set, 0);
 	sigprocmask(SIG_BLOCK, &set, &old);
 	if (armed) {
 		armed = 0;

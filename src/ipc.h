@@ -12,9 +12,6 @@ enum ipc_kind { IPC_MQ, IPC_SHM };
 /* Why name is not a valid portable IPC name, or NULL if it is. */
 const char *ipc_name_problem(const char *name);
 
-/* As ipc_name_problem(), as a usage error naming the option (exit 2). */
-void ipc_name_arg(const char *opt, const char *name);
-
 /* "queue" or "table", for messages. */
 const char *ipc_what(enum ipc_kind k);
 

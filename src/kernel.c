@@ -32,6 +32,7 @@
 #include <string.h>
 
 #include "kernel.h"
+#include "range.h"
 
 #define BLOCK ((uint64_t)1 << 24) /* integers per block; <= 2^32 */
 
@@ -200,11 +201,17 @@ kernel_name(void)
 const char *
 kernel_list(void)
 {
-#if defined(__x86_64__)
-	return "sse2, avx2, avx512";
-#else
-	return "portable";
-#endif
+	/* Each name and its ", ": the table's names are short. */
+	static char list[NKERNELS * 16];
+	size_t i;
+
+	list[0] = '\0';
+	for (i = 0; i < NKERNELS; i++) {
+		if (i > 0)
+			strcat(list, ", ");
+		strcat(list, kernels[i].name);
+	}
+	return list;
 }
 
 i128

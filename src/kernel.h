@@ -31,18 +31,4 @@ const char *kernel_list(void);
 /* One of the two, by method. */
 i128 sum_range(enum method m, int64_t start, int64_t end);
 
-/* The number of integers in [start, end), which needs 64 unsigned bits. */
-static inline uint64_t
-range_len(int64_t start, int64_t end)
-{
-	return (uint64_t)end - (uint64_t)start;
-}
-
-/* start + k, for k <= range_len(start, end), without signed overflow. */
-static inline int64_t
-range_at(int64_t start, uint64_t k)
-{
-	return (int64_t)((uint64_t)start + k);
-}
-
 #endif

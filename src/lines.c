@@ -10,7 +10,7 @@
 #include "lines.h"
 
 long
-cli_getline(struct lines *l, int *nul)
+lines_get(struct lines *l, int *nul)
 {
 	ssize_t n;
 
@@ -30,7 +30,7 @@ cli_getline(struct lines *l, int *nul)
 }
 
 int
-cli_fields(char *line, char **f, int max)
+lines_fields(char *line, char **f, int max)
 {
 	int n = 0;
 

@@ -19,9 +19,9 @@ struct lines {
 	size_t cap;
 	long long lineno;
 };
-long cli_getline(struct lines *l, int *nul);
+long lines_get(struct lines *l, int *nul);
 
 /* Splits a line at runs of blanks; returns the field count, at most max+1. */
-int cli_fields(char *line, char **f, int max);
+int lines_fields(char *line, char **f, int max);
 
 #endif

@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kernel.h"
 #include "merge.h"
+#include "range.h"
 
 extern char *program_invocation_short_name;
 
@@ -20,10 +20,43 @@ merge_init(struct merge *m, int expect, int64_t xstart, int64_t xend)
 	m->xend = xend;
 }
 
+void
+merge_free(struct merge *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->nsources; i++)
+		free(m->sources[i]);
+	free(m->sources);
+	free(m->recs);
+}
+
+/*
+ * The merge's own copy of source, which a caller may keep on its stack
+ * (a queue's "queue /name"): the messages that name a record's source
+ * come after that caller has returned.  Records of one source arrive
+ * together, so the last copy is the one to look at.
+ */
+static const char *
+source_copy(struct merge *m, const char *source)
+{
+	char **p;
+
+	if (m->nsources > 0 && strcmp(m->sources[m->nsources - 1], source) == 0)
+		return m->sources[m->nsources - 1];
+	if ((p = reallocarray(m->sources, m->nsources + 1, sizeof(*p))) == NULL)
+		err(1, NULL);
+	m->sources = p;
+	if ((p[m->nsources] = strdup(source)) == NULL)
+		err(1, NULL);
+	return p[m->nsources++];
+}
+
 static int
 keep(struct merge *m, const struct rec *r, const char *source, long long lineno)
 {
 	struct merge_rec *p;
+	const char *copy = source_copy(m, source);
 
 	if (m->nrecs == m->cap) {
 		m->cap = m->cap ? 2 * m->cap : 1024;
@@ -34,7 +67,7 @@ keep(struct merge *m, const struct rec *r, const char *source, long long lineno)
 	p = &m->recs[m->nrecs++];
 	p->start = r->start;
 	p->end = r->end;
-	p->source = source;
+	p->source = copy;
 	p->lineno = lineno;
 	return 0;
 }

@@ -21,7 +21,7 @@
 
 struct merge_rec {
 	int64_t start, end;
-	const char *source; /* "stdin", a file name, "queue" ... */
+	const char *source; /* "stdin", a file name, "queue" ...: a copy */
 	long long lineno;   /* line or message number within it */
 };
 
@@ -35,9 +35,15 @@ struct merge {
 	long long nbare;
 	struct merge_rec *recs;
 	size_t nrecs, cap;
+	/* The records' source names, copied: the callers' may not last. */
+	char **sources;
+	size_t nsources;
 };
 
 void merge_init(struct merge *m, int expect, int64_t xstart, int64_t xend);
+
+/* Releases the records and the copies of their source names. */
+void merge_free(struct merge *m);
 
 /*
  * Adds one parsed line: rec_parse_result()'s kind (REC_BARE or

@@ -6,7 +6,6 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "cli.h"
 #include "num.h"
 
 /*
@@ -102,23 +101,6 @@ num_parse(const char *s, int64_t min, int64_t max, const char **errstr)
 	return (int64_t)v;
 }
 
-int64_t
-num_arg(const char *what, const char *s, int64_t min, int64_t max)
-{
-	const char *errstr;
-	int64_t v;
-
-	v = num_parse(s, min, max, &errstr);
-	if (errstr != NULL) {
-		if (strcmp(errstr, "invalid") == 0)
-			cli_usage_error("%s: not an integer: '%s'", what,
-					cli_quote(s));
-		cli_usage_error("%s: %s (must be %jd..%jd): '%s'", what, errstr,
-				(intmax_t)min, (intmax_t)max, cli_quote(s));
-	}
-	return v;
-}
-
 int
 num_parse128(const char *s, i128 *out, const char **errstr)
 {
@@ -189,20 +171,6 @@ num_duration(const char *s, const char **errstr)
 		return whole * units[i].ns + frac * units[i].ns / scale;
 	}
 	return -1;
-}
-
-int64_t
-num_duration_arg(const char *what, const char *s)
-{
-	const char *errstr;
-	int64_t ns;
-
-	ns = num_duration(s, &errstr);
-	if (errstr != NULL)
-		cli_usage_error(
-		    "%s: %s duration (use e.g. 5ms, 200us, 0.005): '%s'", what,
-		    errstr, cli_quote(s));
-	return ns;
 }
 
 char *

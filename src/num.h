@@ -16,9 +16,6 @@ typedef __int128 i128;
 /* Decimal with an optional sign, or the exact-integer shorthand MeK. */
 int64_t num_parse(const char *s, int64_t min, int64_t max, const char **errstr);
 
-/* num_parse(); a failure is a usage error naming the operand (exit 2). */
-int64_t num_arg(const char *what, const char *s, int64_t min, int64_t max);
-
 /* A signed decimal integer of at most 128 bits (no shorthand). */
 int num_parse128(const char *s, i128 *out, const char **errstr);
 
@@ -27,9 +24,6 @@ int num_parse128(const char *s, i128 *out, const char **errstr);
  * Returns nanoseconds, or -1 with *errstr set.
  */
 int64_t num_duration(const char *s, const char **errstr);
-
-/* num_duration(); a failure is a usage error naming the option. */
-int64_t num_duration_arg(const char *what, const char *s);
 
 /* Formats v in decimal into buf, which must hold NUM_I128_LEN bytes. */
 #define NUM_I128_LEN 42

@@ -3,7 +3,9 @@
  * POSIX threads (optionally under the locked-thread model), or forked
  * processes (procs.c).  The life of a run is here, the same for each:
  * split the range into shares, start the progress line, run the
- * workers, stop the line, add up the shares.
+ * workers, stop the line, add up the shares.  Forked workers start
+ * before the progress line: a process forks only while it has one
+ * thread.
  */
 #include <err.h>
 #include <errno.h>
@@ -15,6 +17,8 @@
 #include "par.h"
 #include "procs.h"
 #include "progress.h"
+#include "range.h"
+#include "report.h"
 #include "work.h"
 
 struct thread_arg {
@@ -87,7 +91,7 @@ run_threads(const struct sumopts *o, struct work *w, int n,
 	}
 	if (rc != 0) {
 		errno = rc;
-		warn("cannot start thread %d of %d", started + 1, n);
+		warn("cannot start thread %d of %d", started + 1, m);
 	}
 	if (o->gil)
 		gil_destroy(&gil);
@@ -137,6 +141,7 @@ par_sum(const struct sumopts *o, int64_t start, int64_t end, i128 *sum)
 			    .io_echo = o->io_echo,
 			    .trace = o->trace};
 	int n = par_workers(o, start, end), rv = 0;
+	struct crew *crew = NULL;
 	struct meter *prog;
 	struct work *w;
 
@@ -155,16 +160,19 @@ par_sum(const struct sumopts *o, int64_t start, int64_t end, i128 *sum)
 	if ((w = shares_alloc(o, n)) == NULL)
 		return -1;
 	work_split(w, n, start, end);
+	/* The workers are forked before the progress thread starts. */
+	if (o->procs > 0)
+		crew = procs_start(w, n, &c);
 	prog = progress_start(o->progress, w, n, range_len(start, end));
 	if (o->procs > 0)
-		rv = procs_run(w, n, &c);
+		rv = procs_wait(crew);
 	else if (o->threads > 0)
 		rv = run_threads(o, w, n, &c);
 	else
 		work_run(&w[0], &c);
 	progress_stop(prog, rv == 0);
 	if (rv == 0)
-		*sum = work_total(w, n, o->stats, o->gil);
+		*sum = report_total(w, n, o->stats, o->gil);
 	shares_free(o, w, n);
 	return rv;
 }

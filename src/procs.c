@@ -91,6 +91,7 @@ struct crew {
 	struct work *w; /* the shares, in the segment */
 	pid_t *pid;	/* 0: not running (never started, or reaped) */
 	int n;
+	int started; /* forked: the first started of the n */
 };
 
 /* Forks one worker per share; returns how many started. */
@@ -203,20 +204,30 @@ procs_shares_free(struct work *w, int n)
 	munmap(w, (size_t)n * sizeof(struct work));
 }
 
-int
-procs_run(struct work *w, int n, const struct workctx *c)
+struct crew *
+procs_start(struct work *w, int n, const struct workctx *c)
 {
-	struct crew k = {.w = w, .n = n};
-	int started, lost;
+	struct crew *k;
 
 	/* An inherited SIG_IGN would reap the workers before we could. */
 	signal(SIGCHLD, SIG_DFL);
-	if ((k.pid = calloc(n, sizeof(*k.pid))) == NULL)
+	if ((k = calloc(1, sizeof(*k))) == NULL ||
+	    (k->pid = calloc(n, sizeof(*k->pid))) == NULL)
 		err(1, NULL);
-	started = spawn(&k, c);
-	if (started < n)
-		stop_all(&k);
-	lost = reap(&k, started) + (n - started);
-	free(k.pid);
+	k->w = w;
+	k->n = n;
+	k->started = spawn(k, c);
+	if (k->started < n)
+		stop_all(k);
+	return k;
+}
+
+int
+procs_wait(struct crew *k)
+{
+	int lost = reap(k, k->started) + (k->n - k->started);
+
+	free(k->pid);
+	free(k);
 	return lost == 0 ? 0 : -1;
 }

@@ -49,7 +49,7 @@ static void
 draw(struct meter *p)
 {
 	uint64_t done = done_so_far(p);
-	double secs = (work_now() - p->t0) / 1e9;
+	double secs = (now_ns(CLOCK_MONOTONIC) - p->t0) / 1e9;
 	double rate = secs > 0 ? done / secs : 0;
 	double pct = p->total > 0 ? 100.0 * done / p->total : 100.0;
 	char eta[32] = "?";
@@ -100,16 +100,17 @@ progress_start(enum progress mode, struct work *w, int n, uint64_t total)
 	if ((p = calloc(1, sizeof(*p))) == NULL)
 		err(1, NULL);
 	*p = (struct meter){.w = w, .n = n, .total = total, .tty = tty};
-	p->t0 = work_now();
-	pthread_mutex_init(&p->mutex, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&p->cond, &ca);
-	pthread_condattr_destroy(&ca);
-	if ((rc = pthread_create(&p->thread, NULL, redraw_loop, p)) != 0) {
+	p->t0 = now_ns(CLOCK_MONOTONIC);
+	/* The redraws' deadlines must not move with the wall clock. */
+	if ((rc = pthread_mutex_init(&p->mutex, NULL)) != 0 ||
+	    (rc = pthread_condattr_init(&ca)) != 0 ||
+	    (rc = pthread_condattr_setclock(&ca, CLOCK_MONOTONIC)) != 0 ||
+	    (rc = pthread_cond_init(&p->cond, &ca)) != 0 ||
+	    (rc = pthread_create(&p->thread, NULL, redraw_loop, p)) != 0) {
 		errno = rc;
-		err(1, "pthread_create");
+		err(1, "--progress");
 	}
+	pthread_condattr_destroy(&ca);
 	return p;
 }
 
@@ -126,7 +127,7 @@ progress_stop(struct meter *p, int ok)
 	pthread_cond_signal(&p->cond);
 	pthread_mutex_unlock(&p->mutex);
 	pthread_join(p->thread, NULL);
-	secs = (work_now() - p->t0) / 1e9;
+	secs = (now_ns(CLOCK_MONOTONIC) - p->t0) / 1e9;
 	done = done_so_far(p);
 	if (p->tty && p->width > 0)
 		fprintf(stderr, "\r%*s\r", p->width, "");

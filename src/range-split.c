@@ -10,9 +10,9 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "kernel.h"
 #include "lines.h"
 #include "num.h"
+#include "range.h"
 #include "rec.h"
 
 enum { OPT_ONLY = 256 };
@@ -39,27 +39,24 @@ static uint64_t next_index;
 static int64_t only = -1;
 static int only_found;
 
-static void
-usage(void)
-{
-	printf("usage: range-split [-i] [-n parts | -s size] [--only k] "
-	       "[start end]\n"
-	       "Print the parts of the half-open range [start, end) as "
-	       "'start end' lines;\n"
-	       "without operands, the parts of each 'start end' line of "
-	       "stdin.\n"
-	       "  -i, --index       prefix each line with its 0-based index\n"
-	       "  -n, --parts N     N parts of near-equal size "
-	       "(default: online processors)\n"
-	       "  -s, --size N      parts of N integers, the last one "
-	       "possibly shorter\n"
-	       "      --only K      print only part K, the line -i numbers K\n"
-	       "      --help        print this help and exit\n"
-	       "      --version     print the version and exit\n"
-	       "Numbers: decimal with optional sign, or MeK as in 1e8.\n");
-	cli_close_stdout();
-	exit(0);
-}
+static const char help[] =
+    "usage: range-split [-i] [-n parts | -s size] [--only k] "
+    "[start end]\n"
+    "Print the parts of the half-open range [start, end) as "
+    "'start end' lines;\n"
+    "without operands, the parts of each 'start end' line of "
+    "stdin.\n"
+    "  -i, --index       prefix each line with its 0-based index\n"
+    "  -n, --parts N     N parts of near-equal size "
+    "(default: online processors)\n"
+    "  -s, --size N      parts of N integers, the last one "
+    "possibly shorter\n"
+    "      --only K      print only part K, the line -i numbers K\n"
+    "      --help        print this help and exit\n"
+    "      --version     print the version and exit\n"
+    "Numbers: decimal with optional sign, or MeK as in 1e8.\n";
+
+static const struct cli cmd = {shortopts, longopts, NULL, help};
 
 static void
 print_part(uint64_t index, int64_t start, int64_t end)
@@ -97,18 +94,16 @@ parts_done(uint64_t k)
 static void
 split_parts(int64_t start, int64_t end, uint64_t k)
 {
-	uint64_t len = range_len(start, end), size, extra, i, at;
+	uint64_t len = range_len(start, end), i;
+	int64_t lo, hi;
 
 	if (len == 0)
 		return;
 	if (k > len)
 		k = len;
-	size = len / k;
-	extra = len % k;
 	for (i = first_part(k); i < k && !only_found; i++) {
-		at = i * size + (i < extra ? i : extra);
-		print_part(next_index + i, range_at(start, at),
-			   range_at(start, at + size + (i < extra)));
+		range_part(start, end, k, i, &lo, &hi);
+		print_part(next_index + i, lo, hi);
 	}
 	parts_done(k);
 }
@@ -151,7 +146,7 @@ split_lines(int64_t parts, int64_t size)
 	const char *why;
 	int nul, rv = 0;
 
-	while (!only_found && cli_getline(&in, &nul) >= 0) {
+	while (!only_found && lines_get(&in, &nul) >= 0) {
 		if (nul)
 			why = "contains a NUL byte";
 		else if (rec_parse_range(in.buf, &start, &end, &why) == 0)
@@ -174,32 +169,21 @@ main(int argc, char *argv[])
 	long ncpu;
 	int ch, rv = 0;
 
-	argv = cli_numeric_operands(argc, argv, shortopts, longopts, NULL);
-	for (argc = 0; argv[argc] != NULL; argc++)
-		;
-	while ((ch = getopt_long(argc, argv, shortopts, longopts, NULL)) !=
-	       -1) {
+	argv = cli_numeric_operands(&cmd, &argc, argv);
+	while ((ch = cli_option(&cmd, argc, argv)) != -1) {
 		switch (ch) {
 		case 'i':
 			iflag = 1;
 			break;
 		case 'n':
-			parts = num_arg("-n", optarg, 1, INT64_MAX);
+			parts = cli_num_arg("-n", optarg, 1, INT64_MAX);
 			break;
 		case 's':
-			size = num_arg("-s", optarg, 1, INT64_MAX);
+			size = cli_num_arg("-s", optarg, 1, INT64_MAX);
 			break;
 		case OPT_ONLY:
-			only = num_arg("--only", optarg, 0, INT64_MAX);
+			only = cli_num_arg("--only", optarg, 0, INT64_MAX);
 			break;
-		case 'h':
-			usage();
-			break;
-		case 'V':
-			cli_version();
-			break;
-		default:
-			cli_bad_option(argv, shortopts);
 		}
 	}
 	argc -= optind;
@@ -215,8 +199,8 @@ main(int argc, char *argv[])
 	if (argc == 0) {
 		rv = split_lines(parts, size);
 	} else {
-		start = num_arg("start", argv[0], INT64_MIN, INT64_MAX);
-		end = num_arg("end", argv[1], INT64_MIN, INT64_MAX);
+		start = cli_num_arg("start", argv[0], INT64_MIN, INT64_MAX);
+		end = cli_num_arg("end", argv[1], INT64_MIN, INT64_MAX);
 		if (start > end)
 			cli_usage_error("start %jd is greater than end %jd",
 					(intmax_t)start, (intmax_t)end);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "gil.h"
 #include "ipc.h"
 #include "kernel.h"
 #include "lines.h"
@@ -62,70 +63,65 @@ static const struct option longopts[] = {
     {NULL, 0, NULL, 0},
 };
 
-static struct sumopts opts = {.switch_ns = 5000000};
+static struct sumopts opts = {.switch_ns = GIL_INTERVAL_DEFAULT_NS};
 static int switchflag;
 static int tflag, stopflag;
 static const char *mqname, *shmname, *tracepath;
 
-static void
-usage(void)
-{
-	printf(
-	    "usage: range-sum [-t] [--method loop|formula]\n"
-	    "                 [--threads n [--gil [--switch-interval d]] | "
-	    "--procs n]\n"
-	    "                 [--io-wait d | --io-echo] [--io-threads k] "
-	    "[--mq name | --shm name]\n"
-	    "                 [--stats] [--progress[=always]] [--trace file]\n"
-	    "                 [start end]\n"
-	    "       range-sum --mq name --stop\n"
-	    "Print the exact sum of the integers in [start, end); without "
-	    "operands, one\n"
-	    "sum for each 'start end' or 'index start end' line of stdin.\n"
-	    "  -t, --tag               print 'start end sum'\n"
-	    "      --method M          loop (add every integer; default) or "
-	    "formula\n"
-	    "      --threads N         split each range over N POSIX threads\n"
-	    "      --gil               the threads share one lock, like "
-	    "CPython's GIL\n"
-	    "      --switch-interval D the lock's switch interval (default "
-	    "5ms)\n"
-	    "      --io-wait D         each chunk of 16384 integers also "
-	    "waits D, unlocked\n"
-	    "      --io-echo           each chunk instead sends a byte through "
-	    "a pipe and back\n"
-	    "      --io-threads K      with --gil: K more threads that only "
-	    "make those calls\n"
-	    "      --procs N           split each range over N forked "
-	    "processes\n"
-	    "      --mq NAME           send records to POSIX message queue "
-	    "NAME\n"
-	    "      --shm NAME          add records to shared-memory table "
-	    "NAME\n"
-	    "      --stop              with --mq: send only the message "
-	    "STOP, ending the run\n"
-	    "      --stats             a report per worker on stderr\n"
-	    "      --progress[=always] a progress line on stderr (a terminal "
-	    "unless always)\n"
-	    "      --trace FILE        with --threads: write the lock's "
-	    "(or the threads')\n"
-	    "                          timeline to FILE as Chrome Trace "
-	    "Event JSON\n"
-	    "      --help, --version\n"
-	    "Numbers: decimal with optional sign, or MeK as in 1e8.  "
-	    "Durations: 5ms,\n"
-	    "200us, 1s or seconds as 0.005.\n");
-	cli_close_stdout();
-	exit(0);
-}
+static const char help[] =
+    "usage: range-sum [-t] [--method loop|formula]\n"
+    "                 [--threads n [--gil [--switch-interval d]] | "
+    "--procs n]\n"
+    "                 [--io-wait d | --io-echo] [--io-threads k] "
+    "[--mq name | --shm name]\n"
+    "                 [--stats] [--progress[=always]] [--trace file]\n"
+    "                 [start end]\n"
+    "       range-sum --mq name --stop\n"
+    "Print the exact sum of the integers in [start, end); without "
+    "operands, one\n"
+    "sum for each 'start end' or 'index start end' line of stdin.\n"
+    "  -t, --tag               print 'start end sum'\n"
+    "      --method M          loop (add every integer; default) or "
+    "formula\n"
+    "      --threads N         split each range over N POSIX threads\n"
+    "      --gil               the threads share one lock, like "
+    "CPython's GIL\n"
+    "      --switch-interval D the lock's switch interval (default "
+    "5ms)\n"
+    "      --io-wait D         each chunk of 16384 integers also "
+    "waits D, unlocked\n"
+    "      --io-echo           each chunk instead sends a byte through "
+    "a pipe and back\n"
+    "      --io-threads K      with --gil: K more threads that only "
+    "make those calls\n"
+    "      --procs N           split each range over N forked "
+    "processes\n"
+    "      --mq NAME           send records to POSIX message queue "
+    "NAME\n"
+    "      --shm NAME          add records to shared-memory table "
+    "NAME\n"
+    "      --stop              with --mq: send only the message "
+    "STOP, ending the run\n"
+    "      --stats             a report per worker on stderr\n"
+    "      --progress[=always] a progress line on stderr (a terminal "
+    "unless always)\n"
+    "      --trace FILE        with --threads: write the lock's "
+    "(or the threads')\n"
+    "                          timeline to FILE as Chrome Trace "
+    "Event JSON\n"
+    "      --help, --version\n"
+    "Numbers: decimal with optional sign, or MeK as in 1e8.  "
+    "Durations: 5ms,\n"
+    "200us, 1s or seconds as 0.005.\n";
+
+static const struct cli cmd = {shortopts, longopts, NULL, help};
 
 static void
 parse_options(int argc, char *argv[])
 {
 	int ch;
 
-	while ((ch = getopt_long(argc, argv, shortopts, longopts, NULL)) !=
-	       -1) {
+	while ((ch = cli_option(&cmd, argc, argv)) != -1) {
 		switch (ch) {
 		case 't':
 			tflag = 1;
@@ -141,8 +137,8 @@ parse_options(int argc, char *argv[])
 						cli_quote(optarg));
 			break;
 		case OPT_THREADS:
-			opts.threads =
-			    (int)num_arg("--threads", optarg, 1, MAX_WORKERS);
+			opts.threads = (int)cli_num_arg("--threads", optarg, 1,
+							MAX_WORKERS);
 			break;
 		case OPT_GIL:
 			opts.gil = 1;
@@ -150,31 +146,31 @@ parse_options(int argc, char *argv[])
 		case OPT_SWITCH:
 			switchflag = 1;
 			opts.switch_ns =
-			    num_duration_arg("--switch-interval", optarg);
+			    cli_duration_arg("--switch-interval", optarg);
 			if (opts.switch_ns <= 0)
 				cli_usage_error("--switch-interval must be "
 						"greater than zero");
 			break;
 		case OPT_IOWAIT:
-			opts.io_ns = num_duration_arg("--io-wait", optarg);
+			opts.io_ns = cli_duration_arg("--io-wait", optarg);
 			break;
 		case OPT_IOECHO:
 			opts.io_echo = 1;
 			break;
 		case OPT_IOTHREADS:
-			opts.io_threads = (int)num_arg("--io-threads", optarg,
-						       1, MAX_WORKERS);
+			opts.io_threads = (int)cli_num_arg(
+			    "--io-threads", optarg, 1, MAX_WORKERS);
 			break;
 		case OPT_PROCS:
 			opts.procs =
-			    (int)num_arg("--procs", optarg, 1, MAX_WORKERS);
+			    (int)cli_num_arg("--procs", optarg, 1, MAX_WORKERS);
 			break;
 		case OPT_MQ:
-			ipc_name_arg("--mq", optarg);
+			cli_ipc_name_arg("--mq", optarg);
 			mqname = optarg;
 			break;
 		case OPT_SHM:
-			ipc_name_arg("--shm", optarg);
+			cli_ipc_name_arg("--shm", optarg);
 			shmname = optarg;
 			break;
 		case OPT_STOP:
@@ -198,14 +194,6 @@ parse_options(int argc, char *argv[])
 				cli_usage_error("--trace needs a file name");
 			tracepath = optarg;
 			break;
-		case 'h':
-			usage();
-			break;
-		case OPT_VERSION:
-			cli_version();
-			break;
-		default:
-			cli_bad_option(argv, shortopts);
 		}
 	}
 }
@@ -259,7 +247,8 @@ sum_one(struct sink *out, int64_t start, int64_t end)
 
 	if (par_sum(&opts, start, end, &sum) != 0)
 		return -1;
-	return sink_put(out, start, end, sum);
+	sink_put(out, start, end, sum);
+	return 0;
 }
 
 /* The filter: one result per input line, in order. */
@@ -271,7 +260,7 @@ sum_lines(struct sink *out)
 	const char *why;
 	int nul, rv = 0;
 
-	while (cli_getline(&in, &nul) >= 0) {
+	while (lines_get(&in, &nul) >= 0) {
 		if (nul)
 			why = "contains a NUL byte";
 		else if (rec_parse_range(in.buf, &start, &end, &why) == 0)
@@ -305,9 +294,7 @@ main(int argc, char *argv[])
 	int64_t start = 0, end = 0;
 	int rv;
 
-	argv = cli_numeric_operands(argc, argv, shortopts, longopts, NULL);
-	for (argc = 0; argv[argc] != NULL; argc++)
-		;
+	argv = cli_numeric_operands(&cmd, &argc, argv);
 	parse_options(argc, argv);
 	check_options();
 	use_kernel();
@@ -318,8 +305,8 @@ main(int argc, char *argv[])
 	if (argc > 2)
 		cli_usage_error("extra operand '%s'", cli_quote(argv[2]));
 	if (argc == 2) {
-		start = num_arg("start", argv[0], INT64_MIN, INT64_MAX);
-		end = num_arg("end", argv[1], INT64_MIN, INT64_MAX);
+		start = cli_num_arg("start", argv[0], INT64_MIN, INT64_MAX);
+		end = cli_num_arg("end", argv[1], INT64_MIN, INT64_MAX);
 		if (start > end)
 			cli_usage_error("start %jd is greater than end %jd",
 					(intmax_t)start, (intmax_t)end);

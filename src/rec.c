@@ -52,7 +52,7 @@ rec_parse_range(char *line, int64_t *start, int64_t *end, const char **why)
 	char *f[3];
 	int n;
 
-	n = cli_fields(line, f, 3);
+	n = lines_fields(line, f, 3);
 	if (n == 3) {
 		num_parse(f[0], 0, INT64_MAX, &errstr);
 		if (errstr != NULL)
@@ -72,7 +72,7 @@ rec_parse_result(char *line, struct rec *r, const char **why)
 	char *f[3];
 	int n;
 
-	n = cli_fields(line, f, 3);
+	n = lines_fields(line, f, 3);
 	if (n != 1 && n != 3)
 		return *why = "expected 'sum' or 'start end sum'", -1;
 	if (num_parse128(f[n - 1], &r->sum, &errstr) != 0)

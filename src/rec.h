@@ -37,7 +37,7 @@ enum rec_kind {
 int rec_parse_result(char *line, struct rec *r, const char **why);
 
 /*
- * The fast path for the commonest result lines, bare sums of at most 38
+ * The fast path for the commonest result lines, bare sums of at most 19
  * digits ([+-]D+ then "\n" or "\r\n"), read straight from a block of
  * input [p, end): adds them to *total and counts them in *nlines, and
  * returns where it stopped: at any other line, which rec_parse_result()

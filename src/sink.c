@@ -55,7 +55,7 @@ sink_open(const char *mq, const char *shm, int tag)
 	return s;
 }
 
-int
+void
 sink_put(struct sink *s, int64_t start, int64_t end, i128 sum)
 {
 	char buf[REC_LEN], *line = buf;
@@ -67,11 +67,11 @@ sink_put(struct sink *s, int64_t start, int64_t end, i128 sum)
 		len = rec_format(buf, start, end, sum);
 		if (recq_send(&s->q, buf, (size_t)len) != 0)
 			exit(1);
-		return 0;
+		return;
 	case SINK_SHM:
 		if (shmtab_insert(s->t, start, end, sum) != 0)
 			exit(1);
-		return 0;
+		return;
 	default:
 		break;
 	}
@@ -80,7 +80,6 @@ sink_put(struct sink *s, int64_t start, int64_t end, i128 sum)
 	else
 		line = num_fmt128(sum, buf);
 	puts(line);
-	return 0;
 }
 
 int

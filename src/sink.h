@@ -18,11 +18,11 @@ struct sink;
 struct sink *sink_open(const char *mq, const char *shm, int tag);
 
 /*
- * Delivers one result.  Returns 0: a queue or table that fails is fatal
- * (a message, then exit 1), and a lost write to stdout is found and
- * reported by sink_close().
+ * Delivers one result.  A queue or table that fails is fatal (a
+ * message, then exit 1); a lost write to stdout is found and reported
+ * by sink_close().
  */
-int sink_put(struct sink *s, int64_t start, int64_t end, i128 sum);
+void sink_put(struct sink *s, int64_t start, int64_t end, i128 sum);
 
 /* Sends the queue's end-of-run message STOP.  Returns 0 or -1. */
 int sink_stop(struct sink *s);

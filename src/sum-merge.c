@@ -47,48 +47,44 @@ static struct mqopts mqopts = {.timeout_ns = -1};
 static int expect, missing;
 static int64_t xstart, xend;
 
-static void
-usage(void)
-{
-	printf("usage: sum-merge [--expect start end [--missing]] "
-	       "[--mq name [--count n]\n"
-	       "                 [--timeout d]] [--shm name] [file ...]\n"
-	       "Add up partial results exactly: lines holding one integer, "
-	       "or records\n"
-	       "'start end sum' as range-sum -t writes them.\n"
-	       "  --expect S E   the records must cover [S, E) exactly, "
-	       "without overlap\n"
-	       "  --missing      with --expect: print the ranges no record "
-	       "covers, as\n"
-	       "                 'start end' lines, instead of the total\n"
-	       "  --mq NAME      read records from POSIX message queue NAME "
-	       "until\n"
-	       "                 --count, --expect or a STOP message "
-	       "(range-sum --stop)\n"
-	       "  --count N      with --mq: stop after N records\n"
-	       "  --timeout D    with --mq: give up when nothing arrives "
-	       "for D (e.g. 10s)\n"
-	       "  --shm NAME     read and remove shared-memory table NAME\n"
-	       "  --help, --version\n");
-	cli_close_stdout();
-	exit(0);
-}
+static const char help[] =
+    "usage: sum-merge [--expect start end [--missing]] "
+    "[--mq name [--count n]\n"
+    "                 [--timeout d]] [--shm name] [file ...]\n"
+    "Add up partial results exactly: lines holding one integer, "
+    "or records\n"
+    "'start end sum' as range-sum -t writes them.\n"
+    "  --expect S E   the records must cover [S, E) exactly, "
+    "without overlap\n"
+    "  --missing      with --expect: print the ranges no record "
+    "covers, as\n"
+    "                 'start end' lines, instead of the total\n"
+    "  --mq NAME      read records from POSIX message queue NAME "
+    "until\n"
+    "                 --count, --expect or a STOP message "
+    "(range-sum --stop)\n"
+    "  --count N      with --mq: stop after N records\n"
+    "  --timeout D    with --mq: give up when nothing arrives "
+    "for D (e.g. 10s)\n"
+    "  --shm NAME     read and remove shared-memory table NAME\n"
+    "  --help, --version\n";
+
+static const struct cli cmd = {shortopts, longopts, "expect", help};
 
 static void
 parse_options(int argc, char *argv[])
 {
 	int ch;
 
-	while ((ch = getopt_long(argc, argv, shortopts, longopts, NULL)) !=
-	       -1) {
+	while ((ch = cli_option(&cmd, argc, argv)) != -1) {
 		switch (ch) {
 		case OPT_EXPECT:
 			if (optind >= argc || strcmp(argv[optind], "--") == 0)
 				cli_usage_error("--expect needs start and end");
-			xstart = num_arg("--expect start", optarg, INT64_MIN,
-					 INT64_MAX);
-			xend = num_arg("--expect end", argv[optind++],
-				       INT64_MIN, INT64_MAX);
+			xstart = cli_num_arg("--expect start", optarg,
+					     INT64_MIN, INT64_MAX);
+			xend = cli_num_arg("--expect end", argv[optind++],
+					   INT64_MIN, INT64_MAX);
 			if (xstart > xend)
 				cli_usage_error(
 				    "--expect: start %jd is greater "
@@ -100,28 +96,21 @@ parse_options(int argc, char *argv[])
 			missing = 1;
 			break;
 		case OPT_MQ:
-			ipc_name_arg("--mq", optarg);
+			cli_ipc_name_arg("--mq", optarg);
 			mqname = optarg;
 			break;
 		case OPT_COUNT:
-			mqopts.count = num_arg("--count", optarg, 1, INT64_MAX);
+			mqopts.count =
+			    cli_num_arg("--count", optarg, 1, INT64_MAX);
 			break;
 		case OPT_TIMEOUT:
 			mqopts.timeout_ns =
-			    num_duration_arg("--timeout", optarg);
+			    cli_duration_arg("--timeout", optarg);
 			break;
 		case OPT_SHM:
-			ipc_name_arg("--shm", optarg);
+			cli_ipc_name_arg("--shm", optarg);
 			shmname = optarg;
 			break;
-		case 'h':
-			usage();
-			break;
-		case OPT_VERSION:
-			cli_version();
-			break;
-		default:
-			cli_bad_option(argv, shortopts);
 		}
 	}
 }
@@ -150,7 +139,7 @@ merge_file(struct merge *m, int fd, const char *name)
 			in.off = (size_t)(next - in.buf);
 			m->nbare += in.lineno - nb;
 		}
-		if ((line = cli_chunkline(&in, &n, &nul)) == NULL)
+		if ((line = chunks_line(&in, &n, &nul)) == NULL)
 			break;
 		if (nul) {
 			why = "contains a NUL byte";
@@ -167,7 +156,7 @@ merge_file(struct merge *m, int fd, const char *name)
 		rv = MERGE_EXIT_BAD;
 		break;
 	}
-	cli_chunkfree(&in);
+	chunks_free(&in);
 	return rv;
 }
 
@@ -200,9 +189,7 @@ main(int argc, char *argv[])
 	struct merge m;
 	int i, rv = 0;
 
-	argv = cli_numeric_operands(argc, argv, shortopts, longopts, "expect");
-	for (argc = 0; argv[argc] != NULL; argc++)
-		;
+	argv = cli_numeric_operands(&cmd, &argc, argv);
 	parse_options(argc, argv);
 	argc -= optind;
 	argv += optind;
@@ -229,7 +216,7 @@ main(int argc, char *argv[])
 		rv = merge_path(&m, argv[i]);
 	if (rv == 0)
 		rv = missing ? merge_list_missing(&m) : merge_finish(&m);
-	free(m.recs);
+	merge_free(&m);
 	cli_close_stdout();
 	return rv;
 }

@@ -2,13 +2,14 @@
  * trace.c: range-sum --trace FILE, the locked-thread model's lock as
  * Chrome Trace Event JSON (the object form), which Perfetto,
  * chrome://tracing and speedscope open.  The format is the one shared
- * with the CPython recorder (issue 11):
+ * with the CPython recorder (bench/gil_record.py):
  *
  *   hold  ph X   a worker holds the lock (stamped under the lock's mutex,
  *                so that the hold slices of two workers never overlap)
  *   wait  ph X   one timed wait for the lock, args acquired and woken
- *   io    ph X   an --io-wait sleep, without the lock
- *   run   ph X   without --gil: a worker runs, between --io-wait sleeps
+ *   io    ph X   a blocking call, without the lock: an --io-wait sleep
+ *                or an --io-echo round-trip through a pipe
+ *   run   ph X   without --gil: a worker runs, between blocking calls
  *   drop_request, forced_switch   ph i, scope t
  *   switches     ph C   the hand-offs so far, at each hand-off
  *   process_name, thread_name, thread_sort_index   ph M
@@ -46,6 +47,7 @@
 
 #include "cli.h"
 #include "clock.h"
+#include "stopsig.h"
 #include "trace.h"
 
 #define TRACE_BUF   65536 /* bytes buffered per worker */
@@ -77,7 +79,6 @@ struct trace {
 /* The open trace, for the exit handler. */
 static struct trace *active;
 
-static const int stop_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGPIPE};
 static pthread_t signal_thread;
 
 static char *
@@ -256,11 +257,25 @@ trace_switch(struct trace *tr, int tid, int64_t t)
 	emit(tr, tid, ev, (size_t)(p - ev));
 }
 
+/* A worker's metadata event: its name and args, as "key":value. */
+static void
+thread_meta(struct trace *tr, int k, const char *name, const char *args)
+{
+	char ev[TRACE_EVENT];
+	int n;
+
+	n = snprintf(ev, sizeof(ev),
+		     ",\n{\"name\":\"%s\",\"ph\":\"M\",\"pid\":%ld,\"tid\":%d,"
+		     "\"args\":{%s}}",
+		     name, tr->pid, k, args);
+	emit(tr, 0, ev, (size_t)n);
+}
+
 /* The metadata: the process's and each worker's name, workers in order. */
 static void
 metadata(struct trace *tr)
 {
-	char ev[TRACE_EVENT];
+	char ev[TRACE_EVENT], args[64];
 	int k, n;
 
 	n = snprintf(ev, sizeof(ev),
@@ -270,18 +285,10 @@ metadata(struct trace *tr)
 		     tr->info.gil ? "range-sum --gil" : "range-sum --threads");
 	emit(tr, 0, ev, (size_t)n);
 	for (k = 1; k <= tr->info.threads; k++) {
-		n = snprintf(ev, sizeof(ev),
-			     ",\n{\"name\":\"thread_name\",\"ph\":\"M\","
-			     "\"pid\":%ld,\"tid\":%d,"
-			     "\"args\":{\"name\":\"worker %d\"}}",
-			     tr->pid, k, k);
-		emit(tr, 0, ev, (size_t)n);
-		n = snprintf(ev, sizeof(ev),
-			     ",\n{\"name\":\"thread_sort_index\",\"ph\":\"M\","
-			     "\"pid\":%ld,\"tid\":%d,"
-			     "\"args\":{\"sort_index\":%d}}",
-			     tr->pid, k, k);
-		emit(tr, 0, ev, (size_t)n);
+		snprintf(args, sizeof(args), "\"name\":\"worker %d\"", k);
+		thread_meta(tr, k, "thread_name", args);
+		snprintf(args, sizeof(args), "\"sort_index\":%d", k);
+		thread_meta(tr, k, "thread_sort_index", args);
 	}
 	/* The head goes first: the workers' buffers follow it. */
 	flush_locked(tr, &tr->b[0]);
@@ -370,16 +377,6 @@ finish(struct trace *tr, int sig)
 	return e;
 }
 
-static void
-stop_set(sigset_t *set)
-{
-	size_t i;
-
-	sigemptyset(set);
-	for (i = 0; i < sizeof(stop_signals) / sizeof(stop_signals[0]); i++)
-		sigaddset(set, stop_signals[i]);
-}
-
 /* The stop signals' thread: complete the trace, then die of the signal. */
 static void *
 signal_main(void *arg)
@@ -389,7 +386,7 @@ signal_main(void *arg)
 	sigset_t set, one;
 	int sig;
 
-	stop_set(&set);
+	stopsig_set(&set, SIGPIPE);
 	for (;;) {
 		if (sigwait(&set, &sig) != 0)
 			continue;
@@ -492,7 +489,7 @@ trace_open(const char *path, const struct trace_info *info)
 	 * Before the file exists, and before any other thread, which all
 	 * inherit the mask: a stop signal waits for the signal thread.
 	 */
-	stop_set(&set);
+	stopsig_set(&set, SIGPIPE);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	if ((tr = calloc(1, sizeof(*tr))) == NULL)
 		err(1, NULL);
@@ -507,7 +504,8 @@ trace_open(const char *path, const struct trace_info *info)
 	/* mkstemp() makes it 0600: give it an ordinary file's mode. */
 	mask = umask(0);
 	umask(mask);
-	fchmod(tr->fd, 0666 & ~mask);
+	if (fchmod(tr->fd, 0666 & ~mask) != 0)
+		err(1, "--trace %s", cli_quote(path));
 	tr->path = file;
 	tr->pid = (long)getpid();
 	tr->info = *info;

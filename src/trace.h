@@ -29,7 +29,7 @@ struct trace *trace_open(const char *path, const struct trace_info *info);
 /* Completes the trace and renames it to its path; 0, or -1 after a message. */
 int trace_close(struct trace *tr);
 
-/* Slices: a thread's stretch from t0 to t1 (work_now() nanoseconds). */
+/* Slices: a thread's stretch from t0 to t1, now_ns(CLOCK_MONOTONIC) times. */
 enum trace_slice { TRACE_HOLD, TRACE_IO, TRACE_RUN };
 void trace_slice(struct trace *tr, int tid, enum trace_slice what, int64_t t0,
 		 int64_t t1);

@@ -221,7 +221,7 @@ add_table(struct merge *m, const char *source, const struct shmtab_rec *recs,
 int
 transport_merge_shm(struct merge *m, const char *name)
 {
-	static char source[300];
+	char source[300];
 	struct shmtab_rec *recs = NULL;
 	unsigned deaths = 0;
 	size_t n = 0;

@@ -1,7 +1,8 @@
 /*
  * work.h: one worker's share of a range, the chunked loop that sums it,
- * and the report it leaves behind.  The same record serves a thread
- * (in the heap) and a forked process (in a shared-memory segment).
+ * and the report it leaves behind (report.h adds them up).  The same record
+ * serves a thread (in the heap) and a forked process (in a shared-memory
+ * segment).
  */
 #ifndef WORK_H
 #define WORK_H
@@ -45,7 +46,10 @@ struct workctx {
 	atomic_int *stop;    /* work_io_run: set when the summing is done */
 };
 
-/* Cuts [start, end) into n shares whose sizes differ by at most one. */
+/*
+ * Cuts [start, end) into n shares whose sizes differ by at most one,
+ * 1 <= n <= the range's length.
+ */
 void work_split(struct work *w, int n, int64_t start, int64_t end);
 
 /* Sums w's share chunk by chunk and fills in its report. */
@@ -57,12 +61,5 @@ void work_run(struct work *w, const struct workctx *c);
  * until *c->stop is set.
  */
 void work_io_run(struct work *w, const struct workctx *c);
-
-/* The sum of the n shares' sums; with stats, each report on stderr. */
-i128 work_total(const struct work *w, int n, int stats, int gil);
-
-/* Monotonic and per-thread CPU clocks, in nanoseconds. */
-int64_t work_now(void);
-int64_t work_cpu(void);
 
 #endif

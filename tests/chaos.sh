@@ -82,7 +82,7 @@ for t in range-split range-sum sum-merge; do
 done
 [ -x "$PROBE" ] || die "no $PROBE: run make first"
 sum-merge --help | grep -q -- --missing ||
-	die "sum-merge has no --missing yet (issue 12)"
+	die "this sum-merge has no --missing"
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/rt-chaos.XXXXXX") || die "mktemp"
 export PARALLEL_HOME=$WORK/parallel-home

@@ -14,8 +14,16 @@ setup() {
 	mkdir -p "$WORK"
 }
 
-# Runs the checked examples of one page; fails with a diff if the output
-# differs from the page, or if the page has no checked example at all.
+# Timing figures vary from run to run: in a line that reports them as
+# range-sum --time and --stats do ("wall 1.02 s, cpu 1.01 s"), any
+# figures match.  Everything else in the line must be as shown.
+timing_wildcard() {
+	sed -E 's/wall [0-9]+(\.[0-9]+)? s, cpu [0-9]+(\.[0-9]+)? s/wall # s, cpu # s/g'
+}
+
+# Runs the checked examples of one page (mdoc, or Markdown: a name
+# ending in .md); fails with a diff if the output differs from the page,
+# or if the page has no checked example at all.
 check_examples() {
 	local page="$1" ex="$BATS_TEST_TMPDIR/expect" sc="$BATS_TEST_TMPDIR/script"
 
@@ -26,7 +34,25 @@ check_examples() {
 	fi
 	awk -v out=script -f "$BATS_TEST_DIRNAME/man-examples.awk" "$page" >"$sc"
 	(cd "$WORK" && sh "$sc" </dev/null >"$BATS_TEST_TMPDIR/actual" 2>&1) || true
-	diff -u "$ex" "$BATS_TEST_TMPDIR/actual"
+	diff -u <(timing_wildcard <"$ex") \
+	    <(timing_wildcard <"$BATS_TEST_TMPDIR/actual")
+}
+
+# Fails naming the Markdown file if one of its code blocks holds a
+# "$ command" line that the checker does not run: every transcript is
+# checked, or marked "<!-- unchecked: why -->".
+check_md_all_run() {
+	local md="$1" shown ran
+
+	shown=$(awk '/^<!-- unchecked:/ { skip = 1; next }
+	    /^```/ { f = !f; if (!f) skip = 0; next }
+	    f || /^    / { if (!skip && /^(    )?\$ /) n++; next }
+	    /./ { skip = 0 }
+	    END { print n + 0 }' "$md")
+	ran=$(awk -v out=expect -f "$BATS_TEST_DIRNAME/man-examples.awk" "$md" |
+	    grep -c '^\$ ') || :
+	[ "$shown" -eq "$ran" ] ||
+		fail "$md: $shown \$ lines in code blocks, $ran of them checked"
 }
 
 @test "the examples in range-split(1) print what the page shows" {
@@ -46,13 +72,85 @@ check_examples() {
 }
 
 @test "the transcripts in README.md print what the README shows" {
-	# Its indented blocks that begin with "$ ", as an mdoc EXAMPLES section.
-	awk 'BEGIN { print ".Sh EXAMPLES" }
-	    /^    / { if (!b) print ".Bd -literal"; b = 1
-		l = substr($0, 5); gsub(/\\/, "\\e", l); print l; next }
-	    b { print ".Ed"; b = 0 }
-	    END { if (b) print ".Ed" }' "$REPO/README.md" >"$BATS_TEST_TMPDIR/README.7"
-	check_examples "$BATS_TEST_TMPDIR/README.7"
+	check_md_all_run "$REPO/README.md"
+	check_examples "$REPO/README.md"
+}
+
+@test "the transcripts in doc/*.md print what the pages show" {
+	local md checked=0
+
+	for md in "$REPO"/doc/*.md; do
+		check_md_all_run "$md"
+		awk -v out=expect -f "$BATS_TEST_DIRNAME/man-examples.awk" \
+		    "$md" >/dev/null || continue
+		check_examples "$md"
+		checked=$((checked + 1))
+	done
+	[ "$checked" -gt 0 ] || fail "no transcript in doc/*.md"
+}
+
+@test "a Markdown transcript whose output is wrong fails the check" {
+	cat >"$BATS_TEST_TMPDIR/wrong.md" <<-'EOF'
+	# Some page
+
+	    $ echo one
+	    one
+
+	```
+	$ echo 'two' \
+	    three
+	two three
+	$ echo four
+	five
+	```
+	EOF
+	run check_examples "$BATS_TEST_TMPDIR/wrong.md"
+	assert_failure
+	assert_line -- '-five'
+	assert_line -- '+four'
+	refute_line -- '-one'
+	refute_line -- '-two three'
+}
+
+@test "a Markdown transcript marked unchecked is left out" {
+	cat >"$BATS_TEST_TMPDIR/marked.md" <<-'EOF'
+	<!-- unchecked: the date changes -->
+
+	    $ date
+	    Wed Nov 25 15:00:00 UTC 2026
+
+	    $ echo checked
+	    checked
+	EOF
+	run check_examples "$BATS_TEST_TMPDIR/marked.md"
+	assert_success
+	run awk -v out=expect -f "$BATS_TEST_DIRNAME/man-examples.awk" \
+	    "$BATS_TEST_TMPDIR/marked.md"
+	refute_output --partial 'date'
+	assert_output --partial '$ echo checked'
+}
+
+@test "a Markdown code block with an unrun transcript fails the check" {
+	printf '    make demo\n    $ echo hidden\n    hidden\n' \
+	    >"$BATS_TEST_TMPDIR/hidden.md"
+	run check_md_all_run "$BATS_TEST_TMPDIR/hidden.md"
+	assert_failure
+	assert_output --partial '1 $ lines in code blocks, 0 of them checked'
+}
+
+@test "timing figures in a transcript match any figures, nothing else" {
+	cat >"$BATS_TEST_TMPDIR/time.md" <<-'EOF'
+	    $ echo 'range-sum: wall 1.00 s, cpu 0.99 s' >&2
+	    range-sum: wall 3.25 s, cpu 12 s
+	EOF
+	run check_examples "$BATS_TEST_TMPDIR/time.md"
+	assert_success
+	cat >"$BATS_TEST_TMPDIR/time.md" <<-'EOF'
+	    $ echo 'range-sum: wall 1.00 s, cpu 0.99 s, switches 3' >&2
+	    range-sum: wall 1.00 s, cpu 0.99 s, switches 4
+	EOF
+	run check_examples "$BATS_TEST_TMPDIR/time.md"
+	assert_failure
 }
 
 @test "a page whose example output is wrong fails the check" {

@@ -8,6 +8,12 @@
 #	.\" unchecked: <why>
 # is left out, as are displays that do not begin with "$ ".
 #
+# A Markdown file (a name ending in .md) is read the same way: each code
+# block, indented by four spaces or fenced by ```, is a display, and a
+# block right after the line
+#	<!-- unchecked: <why> -->
+# is left out.  The whole file counts, as if it were an EXAMPLES section.
+#
 # With -v out=expect this prints the transcripts as the page shows them;
 # with -v out=script it prints a sh(1) script that prints each "$ command"
 # line, runs the command, and so prints the same transcripts when the page
@@ -66,6 +72,15 @@ function end_command() {
 	incmd = 0
 }
 
+FNR == 1 {
+	md = (FILENAME ~ /\.md$/)
+}
+
+md {
+	markdown()
+	next
+}
+
 /^\.Sh / {
 	inex = ($0 == ".Sh EXAMPLES")
 	next
@@ -93,20 +108,62 @@ function end_command() {
 }
 
 display {
-	line = unescape($0)
+	take(unescape($0))
+}
+
+# markdown(): one line of a Markdown file, as the mdoc rules above.
+function markdown() {
+	if ($0 ~ /^<!-- unchecked:/) {
+		skip = 1
+		return
+	}
+	if (fenced) {
+		if ($0 ~ /^```/) {
+			fenced = 0
+			if (inblock)
+				end_block()
+			display = 0
+			skip = 0
+		} else if (display)
+			take($0)
+		return
+	}
+	if ($0 ~ /^```/) {
+		fenced = display = first = 1
+		return
+	}
+	if (substr($0, 1, 4) == "    ") {
+		if (!display && !indented) {
+			display = first = indented = 1
+		}
+		if (display)
+			take(substr($0, 5))
+		return
+	}
+	if (indented) {
+		if (inblock)
+			end_block()
+		display = indented = 0
+	}
+	if ($0 != "")
+		skip = 0
+}
+
+# take(line): one line of a display.
+function take(line) {
 	if (first) {
 		first = 0
 		if (skip || substr(line, 1, 2) != "$ ") {
 			display = 0
 			skip = 0
-			next
+			return
 		}
 		inblock = 1
 		begin_block()
 	}
 	if (out == "expect") {
 		print line
-		next
+		return
 	}
 	if (incmd && cont) {
 		print line
@@ -125,6 +182,8 @@ display {
 }
 
 END {
+	if (inblock)
+		end_block()
 	if (out == "expect" && nblocks == 0)
 		exit 1
 }

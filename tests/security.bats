@@ -19,7 +19,10 @@ teardown() {
 	ipc_cleanup "$T"
 }
 
-@test "the --procs segment is mode 0600 and owned by its user" {
+# procs_segment_mode_root: the mode and owner of the --procs segment of a
+# running range-sum, read through /proc/PID/map_files: the object the
+# workers really share.  Only root may follow those links.
+procs_segment_mode_root() {
 	local p f mode=
 	range-sum --procs 2 0 9e18 3>&- &
 	p=$!
@@ -33,6 +36,58 @@ teardown() {
 	done
 	kill -KILL "$p"
 	wait "$p" 2>/dev/null || true
+	echo "$mode"
+}
+
+# procs_segment_mode_user: the same for an ordinary user: a preloaded
+# shm_open that calls the real one, then fstat()s the object it opened
+# and notes its mode and owner, before range-sum unlinks its name.
+procs_segment_mode_user() {
+	local d=$BATS_TEST_TMPDIR
+	cat >"$d/spy.c" <<-'C'
+	#define _GNU_SOURCE
+	#include <dlfcn.h>
+	#include <fcntl.h>
+	#include <stdarg.h>
+	#include <stdio.h>
+	#include <stdlib.h>
+	#include <string.h>
+	#include <sys/stat.h>
+
+	int shm_open(const char *name, int flags, mode_t mode)
+	{
+		int (*real)(const char *, int, mode_t) =
+		    (int (*)(const char *, int, mode_t))dlsym(RTLD_NEXT, "shm_open");
+		int fd = real(name, flags, mode);
+		struct stat st;
+		FILE *f;
+
+		if (fd >= 0 && strncmp(name, "/range-sum.", 11) == 0 &&
+		    fstat(fd, &st) == 0 && (f = fopen(getenv("SPY_OUT"), "a"))) {
+			fprintf(f, "%o %u\n", (unsigned)(st.st_mode & 07777),
+			    (unsigned)st.st_uid);
+			fclose(f);
+		}
+		return fd;
+	}
+	C
+	cc -shared -fPIC -o "$d/spy.so" "$d/spy.c" -ldl ||
+		fail "cannot build the shm_open spy"
+	# umask 0: a mode of 0600 must come from range-sum, not the umask.
+	(umask 0 && SPY_OUT=$d/spy.out LD_PRELOAD=$d/spy.so \
+	    range-sum --procs 2 0 1e6 >/dev/null) || fail "range-sum failed"
+	sort -u "$d/spy.out"
+}
+
+@test "the --procs segment is mode 0600 and owned by its user" {
+	local mode
+	if [ "$(id -u)" -eq 0 ]; then
+		mode=$(procs_segment_mode_root)
+	else
+		[ -z "${RANGETOOLS_SANITIZE:-}" ] ||
+			skip "a $RANGETOOLS_SANITIZE build must come first in LD_PRELOAD"
+		mode=$(procs_segment_mode_user)
+	fi
 	[ "$mode" = "600 $(id -u)" ] || fail "segment mode/owner: '$mode'"
 }
 

@@ -5,7 +5,7 @@
 load test_helper
 
 setup() {
-	[ -x "$PROBE" ] || fail "tests/ipc-probe is not built (run make)"
+	[ -x "$PROBE" ] || fail "tests/ipc-probe is not built (make test builds it)"
 	Q=$(ipc_name q)
 	T=$(ipc_name t)
 	MORE=() # names a script chose, removed as well

@@ -1,7 +1,7 @@
 /*
  * rec-fuzz: the line parsers against a reference tokeniser.
  *
- *   cli_fields	returns the blank-separated tokens of the line, in order,
+ *   lines_fields	returns the blank-separated tokens of the line, in order,
  *		or max+1 when there are more than max.
  *   rec_parse_range	accepts exactly 'start end' and 'index start end'
  *		with an index in [0, INT64_MAX] and start <= end, and gives
@@ -62,7 +62,7 @@ check_fields(const char *s, const char **t, size_t *len, int nt)
 
 	if (line == NULL)
 		abort();
-	n = cli_fields(line, f, 3);
+	n = lines_fields(line, f, 3);
 	PROP(n == (nt > 3 ? 4 : nt), s);
 	for (i = 0; i < n && i < 3; i++)
 		PROP(strlen(f[i]) == len[i] &&

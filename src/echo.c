@@ -1,0 +1,81 @@
+/*
+ * echo.c: the --io-echo round-trip and the thread that answers it.
+ */
+#include <err.h>
+#include <errno.h>
+#include <pthread.h>
+#include <unistd.h>
+
+#include "echo.h"
+
+/* Reads or writes one byte, again after a signal: 1, 0 at EOF, or -1. */
+static ssize_t
+byte_io(int fd, char *b, int out)
+{
+	ssize_t n;
+
+	do
+		n = out ? write(fd, b, 1) : read(fd, b, 1);
+	while (n == -1 && errno == EINTR);
+	return n;
+}
+
+static void *
+echo_main(void *arg)
+{
+	struct echo *e = arg;
+	ssize_t n;
+	char b;
+
+	/* Until the worker closes its end: EOF. */
+	while ((n = byte_io(e->to[0], &b, 0)) == 1)
+		if (byte_io(e->from[1], &b, 1) != 1)
+			err(1, "--io-echo: the echo thread's write");
+	if (n == -1)
+		err(1, "--io-echo: the echo thread's read");
+	return NULL;
+}
+
+void
+echo_start(struct echo *e)
+{
+	int rc;
+
+	if (pipe(e->to) == -1 || pipe(e->from) == -1)
+		err(1, "--io-echo: pipe");
+	if ((rc = pthread_create(&e->thread, NULL, echo_main, e)) != 0) {
+		errno = rc;
+		err(1, "--io-echo: pthread_create");
+	}
+}
+
+void
+echo_stop(struct echo *e)
+{
+	close(e->to[1]);
+	pthread_join(e->thread, NULL);
+	close(e->to[0]);
+	close(e->from[0]);
+	close(e->from[1]);
+}
+
+void
+echo_send(struct echo *e)
+{
+	char b = 'x';
+
+	if (byte_io(e->to[1], &b, 1) != 1)
+		err(1, "--io-echo: write");
+}
+
+void
+echo_receive(struct echo *e)
+{
+	char b;
+	ssize_t n;
+
+	if ((n = byte_io(e->from[0], &b, 0)) == -1)
+		err(1, "--io-echo: read");
+	if (n == 0)
+		errx(1, "--io-echo: the echo thread is gone");
+}

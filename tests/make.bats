@@ -1,0 +1,46 @@
+#!/usr/bin/env bats
+# The Makefile's own promises: `make` alone builds the three programs,
+# and `make help` names every target, one line each.
+
+load test_helper
+
+# targets: the targets the Makefile declares .PHONY, one a line.
+targets() {
+	make -s -C "$RANGETOOLS_REPO" -pn help 2>/dev/null |
+	    sed -n 's/^\.PHONY: //p' | tr ' ' '\n' | sed '/^$/d' | sort -u
+}
+
+@test "make help lists every target of the Makefile, one line each" {
+	local t missing=
+	run make -s -C "$RANGETOOLS_REPO" help
+	assert_success
+	[ "$(targets | wc -l)" -gt 10 ] || fail "no .PHONY targets found"
+	for t in $(targets); do
+		# "make" alone stands for all, with blanks where a name would be.
+		[ "$t" = all ] && t=' '
+		[ "$(grep -c -E "^make $t " <<<"$output")" -eq 1 ] ||
+			missing="$missing ${t/ /all}"
+	done
+	[ -z "$missing" ] || fail "make help does not list:$missing"
+}
+
+@test "make alone builds the three programs and nothing else" {
+	run make -s -C "$RANGETOOLS_REPO" -n -B
+	assert_success
+	assert_output --partial '-o bin/range-split '
+	assert_output --partial '-o bin/range-sum '
+	assert_output --partial '-o bin/sum-merge '
+	refute_output --partial 'ipc-probe'
+	[ "$(grep -c -- ' -o bin/' <<<"$output")" -eq 3 ]
+}
+
+@test "make test runs no suite that needs root, daemons or valgrind" {
+	run make -s -C "$RANGETOOLS_REPO" -n test
+	assert_success
+	assert_output --partial 'RANGETOOLS_CORE=1 bats '
+	local bad
+	for bad in cluster slurm chaos memcheck; do
+		refute_output --partial "tests/$bad.bats"
+	done
+	refute_output --partial 'deps'
+}
