@@ -36,6 +36,12 @@ from take_gil's return to drop_gil's entry, and otherData keeps the
 progress stamps' own figures ("progress_switches") to compare the two
 methods.  The probes (group "rtgil") are removed afterwards.
 
+Under a free-threaded CPython (3.13t with PYTHON_GIL=0,
+sys._is_gil_enabled() false) there is no lock to hold: each thread's lane
+is "run" slices from its own stamps, split only where a gap shows the
+kernel had it off the CPU, and otherData.gil is false.  There the lanes
+overlap wherever both threads ran at once.
+
 SWITCH is a duration: 5ms, 100us, 1us or seconds (0.005).  --seconds
 sizes the CPU work from a short calibration run (default 1 s of work).
 """
