@@ -37,9 +37,10 @@ COMMON_OBJ = src/cli.o src/lines.o src/num.o src/rec.o src/kernel.o \
 IPC_OBJ = src/recq.o src/shmtab.o src/segment.o
 RANGE_SUM_OBJ = src/range-sum.o src/par.o src/sink.o $(IPC_OBJ) \
 		src/work.o src/echo.o src/report.o src/gil.o src/procs.o \
-		src/progress.o src/clock.o src/trace.o
+		src/progress.o src/human.o src/clock.o src/trace.o src/iowait.o \
+		src/lanes.o
 SUM_MERGE_OBJ = src/sum-merge.o src/merge.o src/transport.o src/chunks.o \
-		src/clock.o $(IPC_OBJ)
+		src/coverage.o src/human.o src/clock.o $(IPC_OBJ)
 
 ALL_CFLAGS = $(WARNINGS) -pthread $(CFLAGS) $(CPPFLAGS)
 

@@ -12,7 +12,9 @@ each thread's share of the run, failed wake-ups per hand-off (badness)
 and the slowdown against one thread, model beside CPython with their
 ratio.  Then the convoy: an I/O-bound thread's round-trips next to 0, 1
 and 2 CPU-bound threads at 5 ms and 100 us.  Writes OUT/gil.csv,
-OUT/convoy.csv, the traces, and OUT/gil.png (gnuplot): Beazley-style
+OUT/convoy.csv, the traces, OUT/together.json (the model's and CPython's
+trace for 2 threads at 100 us as two processes of one timeline, for
+Perfetto), and OUT/gil.png (gnuplot): Beazley-style
 timelines, the model above CPython, and hand-offs/s against the switch
 interval.  OUT defaults to bench/out.  PYTHON (default python3) is the
 CPython measured; RANGETOOLS_BIN the directory of range-sum.
@@ -31,15 +33,31 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import gil_analyze  # noqa: E402
+import gil_record  # noqa: E402
 
 INTERVALS_US = [5000, 1000, 100, 10, 1]
 THREADS = [2, 4]
 CONVOY_US = [5000, 100]
 CONVOY_CPU = [0, 1, 2]
 ROUNDTRIPS = 300
-# The model's I/O thread: each round-trip an --io-wait of this length
-# (nanosleep; Linux's timer slack makes it about 60 us).
+# The I/O thread's sleep: CPython's time.sleep of this length, and the
+# model's --io-wait of what that sleep takes (sleep_takes()).
 MODEL_IO = "1us"
+
+
+def sleep_takes(d, n=300):
+    """What CPython's time.sleep(D) takes, the median of N, as an --io-wait
+    duration.  It keeps Linux's default timer slack (50 us) and wakes
+    late: about 60 us for 1 us here.  range-sum --io-wait waits the
+    length it is given, so the model sleeps what CPython's sleep took."""
+    code = ("import statistics, time; d = %r; t = []\n"
+            "for _ in range(%d):\n"
+            "    a = time.perf_counter_ns(); time.sleep(d)\n"
+            "    t.append(time.perf_counter_ns() - a)\n"
+            "print(int(statistics.median(t)))" % (d, n))
+    out = subprocess.run([python(), "-c", code], stdout=subprocess.PIPE,
+                         text=True, check=True).stdout
+    return "%dns" % int(out)
 
 
 def bindir():
@@ -217,15 +235,17 @@ def convoy(out, seconds):
     """The I/O thread's round-trips next to 0, 1 and 2 CPU threads."""
     model = has_option("--io-threads") and _traced
     echo = model and has_option("--io-echo")
+    model_io = sleep_takes(gil_record.duration(MODEL_IO))
     print()
     print("The convoy: %d round-trips of an I/O-bound thread next to CPU-bound"
           " threads, each\nuntil it holds the lock again.  A byte through a "
           "pipe and back: CPython through cat(1),\nthe model through an echo "
           "thread (--io-threads 1 --io-echo).  A sleep: CPython\n"
-          "time.sleep(%s), the model --io-threads 1 --io-wait %s (both "
-          "nanosleep).  The model's\nI/O thread runs as long as the summing: "
+          "time.sleep(%s), the model --io-threads 1 --io-wait %s (what "
+          "that sleep takes,\nits median here).  The model's "
+          "I/O thread runs as long as the summing:\n"
           "its total is its mean times %d."
-          % (ROUNDTRIPS, MODEL_IO, MODEL_IO, ROUNDTRIPS))
+          % (ROUNDTRIPS, MODEL_IO, model_io, ROUNDTRIPS))
     if not model:
         print("(this range-sum has no --io-threads or --trace: no model "
               "column)")
@@ -250,7 +270,7 @@ def convoy(out, seconds):
                      "%dus" % us, "-o", cp] + extra)
                 res[kind] = gil_analyze.analyze(gil_analyze.load(cp))
             for kind, io, on in (("echo", ["--io-echo"], echo),
-                                 ("model", ["--io-wait", MODEL_IO], model)):
+                                 ("model", ["--io-wait", model_io], model)):
                 res[kind] = None
                 if not on:
                     continue
@@ -358,7 +378,9 @@ def timeline(trace, path, start_us, span_us):
                         (min(b, t1) - start_us) / 1000))
     ev = [e for e in doc["traceEvents"] if e.get("ph") == "X"]
     lanes = max([e["tid"] for e in ev] + [1])
-    waits = [e for e in ev if e["name"] == "wait"]
+    # The model's "wait" (and "take", for its mutex) slices; CPython's
+    # recorder writes "take" slices of its own, as range-sum's trace does.
+    waits = [e for e in ev if e["name"] in ("wait", "take")]
     if not waits:
         holds = {}
         for e in ev:
@@ -389,7 +411,7 @@ def timeline(trace, path, start_us, span_us):
             elif e["name"] == "run":
                 run_.write("%.4f %.4f %.2f %.2f\n" % (x0, x1, y - 0.38,
                                                       y + 0.38))
-            elif e["name"] == "wait":
+            elif e["name"] in ("wait", "take"):
                 wait.write("%.4f %.4f %.2f %.2f\n" % (x0, x1, y - 0.12,
                                                       y + 0.12))
                 if (e.get("args", {}).get("woken") == "signal"
@@ -711,6 +733,34 @@ def _pyver():
                           stdout=subprocess.PIPE, text=True).stdout.strip()
 
 
+def together(out, n=2, us=100):
+    """OUT/together.json: the model's trace and CPython's for N threads at
+    US in one file, two processes with their real pids, each timed from
+    its own start (both traces count from 0), the model first: Perfetto
+    shows the two stacked on one time axis."""
+    paths = [os.path.join(out, "%s-t%d-%dus.json" % (k, n, us))
+             for k in ("model", "cpython")]
+    if not all(os.path.exists(p) for p in paths):
+        return None
+    ev, other = [], {}
+    for rank, (kind, p) in enumerate(zip(("model", "cpython"), paths)):
+        d = gil_analyze.load(p)
+        pids = {e["pid"] for e in d["traceEvents"] if "pid" in e}
+        for pid in pids:
+            ev.append({"name": "process_sort_index", "ph": "M", "pid": pid,
+                       "args": {"sort_index": rank}})
+        ev.extend(d["traceEvents"])
+        other[kind] = dict(d.get("otherData", {}), pid=sorted(pids))
+    dest = os.path.join(out, "together.json")
+    with open(dest, "w") as f:
+        json.dump({"traceEvents": ev, "displayTimeUnit": "ms",
+                   "otherData": other}, f, separators=(",", ":"))
+        f.write("\n")
+    print("One timeline, the model above CPython (%d threads, %d us): %s"
+          % (n, us, dest))
+    return dest
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--seconds", type=float, default=1.0)
@@ -750,6 +800,7 @@ def main():
           "holding the lock.\nbadness: failed wake-ups per hand-off (CPython:"
           " not observable, see gil_analyze.py).\n")
     rows = cells(a.out, a.seconds)
+    together(a.out)
     crows = [] if a.no_convoy else convoy(a.out, a.seconds)
     targets(rows, crows)
     ftr = None

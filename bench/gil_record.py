@@ -7,9 +7,10 @@
 Runs the article's loop (``for i in range(a, b): total += i``) on THREADS
 threads under sys.setswitchinterval(SWITCH), and writes what the GIL did
 in the Chrome Trace Event JSON that range-sum --gil --trace writes (one
-"hold" slice per stretch a thread held the lock, a "switches" counter at
-each hand-off, thread and process names), for Perfetto, chrome://tracing
-or bench/gil_analyze.py.
+"hold" slice per stretch a thread held the lock, a "take" slice for each
+wait to take it again, a "switches" counter at each hand-off, thread and
+process names, the real pid), for Perfetto, chrome://tracing or
+bench/gil_analyze.py.
 
 How: every BLOCK iterations (default 200, about 6 us of bytecode here)
 each thread appends time.perf_counter_ns() to its own list.  The call
@@ -46,6 +47,7 @@ SWITCH is a duration: 5ms, 100us, 1us or seconds (0.005).  --seconds
 sizes the CPU work from a short calibration run (default 1 s of work).
 """
 import argparse
+import bisect
 import json
 import os
 import platform
@@ -128,7 +130,7 @@ def calibrate(block):
     return n / ((clock() - t0) / 1e9)
 
 
-def holds_from_stamps(stamps):
+def holds_from_stamps(stamps, io=None):
     """Merges per-thread stamps into hold slices [(tid, start, end)].
 
     STAMPS maps tid to its ascending list of ns stamps.  A run of one
@@ -136,16 +138,30 @@ def holds_from_stamps(stamps):
     by up to half of that thread's median gap between stamps (the
     bytecode it ran before the first and after the last stamp), but never
     past the middle of the gap to the neighbouring hold, so that holds do
-    not overlap.
+    not overlap, nor into the thread's own io slices (IO maps tid to its
+    [(start, end)] in time order): a hold ends where the thread's next
+    blocking call begins and starts where its last one ended, so that
+    a viewer sees them disjoint, not interleaved.
     """
     merged = sorted((t, tid) for tid, st in stamps.items() for t in st)
     half = {}
     for tid, st in stamps.items():
         gaps = sorted(b - a for a, b in zip(st, st[1:]))
         half[tid] = gaps[len(gaps) // 2] // 2 if gaps else 0
+    io = io or {}
+    starts = {tid: [x for x, _ in sl] for tid, sl in io.items()}
+    ends = {tid: {y for _, y in sl} for tid, sl in io.items()}
+
+    def blocked_between(tid, t, u):
+        """Did TID begin a blocking call in [t, u)?"""
+        st = starts.get(tid)
+        return bool(st) and bisect.bisect_left(st, t) < \
+            bisect.bisect_left(st, u)
+
     runs = []
     for t, tid in merged:
-        if runs and runs[-1][0] == tid:
+        if runs and runs[-1][0] == tid and \
+                not blocked_between(tid, runs[-1][2], t):
             runs[-1][2] = t
         else:
             runs.append([tid, t, t])
@@ -157,8 +173,30 @@ def holds_from_stamps(stamps):
             lo = max(lo, (runs[k - 1][2] + a) // 2)
         if k + 1 < len(runs):
             hi = min(hi, (b + runs[k + 1][1]) // 2)
-        holds.append((tid, lo, hi))
-    return holds
+        own = io.get(tid)
+        if own:
+            # An io slice ends when the thread holds the GIL again, and
+            # its next call is where it lets go: unless another thread's
+            # stamps come between, the hold spans the whole stretch.
+            j = bisect.bisect_right(starts[tid], a)
+            if j > 0:
+                back = own[j - 1][1]
+                lo = back if k == 0 or back >= runs[k - 1][2] else \
+                    max(lo, back)
+            if j < len(own):
+                call = own[j][0]
+                hi = call if k + 1 == len(runs) or call <= runs[k + 1][1] \
+                    else min(hi, call)
+        holds.append([tid, lo, hi])
+    # Those ends are stamps of a thread that held the GIL: where they
+    # reach into a neighbour's widened hold, the neighbour gives way.
+    for x, y in zip(holds, holds[1:]):
+        if x[2] > y[1]:
+            if y[1] in ends.get(y[0], ()):
+                x[2] = max(x[1], y[1])
+            else:
+                y[1] = min(y[2], x[2])
+    return [tuple(h) for h in holds]
 
 
 def runs_from_stamps(stamps):
@@ -266,8 +304,38 @@ def us(ns):
     return round(ns / 1000, 3)
 
 
+def slice_us(a, b):
+    """ts and dur in microseconds of a slice from A to B ns, ended one
+    ns early: viewers add ts and dur in binary floating point (speedscope
+    after subtracting the thread's first ts), and a slice that ends where
+    the next begins can then end a hair after it (as in src/trace.c)."""
+    return us(a), us(b - a - 1)
+
+
+def takes(holds, io_slices, io_tid, t0, pid):
+    """"take" slices: a thread's way to the GIL, each gap before one of
+    its holds since its last hold or io slice, as range-sum's trace has
+    them, so that no lane is blank.  A thread of the article's loop that
+    does not hold the GIL is waiting for it (its stamps cannot tell a
+    failed wake-up: that is why these are not "wait" slices)."""
+    lane = {}
+    for tid, a, b in holds:
+        lane.setdefault(tid, []).append((a, b, "hold"))
+    for a, b in io_slices:
+        lane.setdefault(io_tid, []).append((a, b, "io"))
+    ev = []
+    for tid, sl in lane.items():
+        sl.sort()
+        for (_, end, _), (a, _, kind) in zip(sl, sl[1:]):
+            if kind == "hold" and a - end >= 2:
+                ts, dur = slice_us(end - t0, a - t0)
+                ev.append({"name": "take", "ph": "X", "ts": ts, "dur": dur,
+                           "pid": pid, "tid": tid})
+    return ev
+
+
 def trace(holds, io_slices, io_tid, nthreads, t0, wall_ns, meta):
-    pid = 1
+    pid = os.getpid()
     ev = [{"name": "process_name", "ph": "M", "pid": pid, "tid": 0,
            "args": {"name": "CPython %s" % platform.python_version()}}]
     for tid in range(1, nthreads + 1):
@@ -282,19 +350,28 @@ def trace(holds, io_slices, io_tid, nthreads, t0, wall_ns, meta):
     kind = "hold" if meta.get("gil", True) else "run"
     for tid, a, b in holds:
         if kind == "run":
-            ev.append({"name": "run", "ph": "X", "ts": us(a - t0),
-                       "dur": us(b - a), "pid": pid, "tid": tid})
+            if b - a >= 2:
+                ts, dur = slice_us(a - t0, b - t0)
+                ev.append({"name": "run", "ph": "X", "ts": ts, "dur": dur,
+                           "pid": pid, "tid": tid})
             continue
         if prev is not None and tid != prev:
             switches += 1
             ev.append({"name": "switches", "ph": "C", "ts": us(a - t0),
                        "pid": pid, "args": {"switches": switches}})
         prev = tid
-        ev.append({"name": "hold", "ph": "X", "ts": us(a - t0),
-                   "dur": us(b - a), "pid": pid, "tid": tid})
+        if b - a < 2:
+            continue  # nothing to draw, and slice_us() needs 2 ns
+        ts, dur = slice_us(a - t0, b - t0)
+        ev.append({"name": "hold", "ph": "X", "ts": ts, "dur": dur,
+                   "pid": pid, "tid": tid})
     for a, b in io_slices:
-        ev.append({"name": "io", "ph": "X", "ts": us(a - t0),
-                   "dur": us(b - a), "pid": pid, "tid": io_tid})
+        ts, dur = slice_us(a - t0, b - t0)
+        ev.append({"name": "io", "ph": "X", "ts": ts, "dur": dur,
+                   "pid": pid, "tid": io_tid})
+    if kind == "hold":
+        # (Without a GIL a gap in a lane is the kernel's doing, no take.)
+        ev.extend(takes(holds, io_slices, io_tid, t0, pid))
     meta.update({"tool": "cpython-recorder", "threads": nthreads,
                  "wall_us": us(wall_ns), "switches": switches})
     return {"traceEvents": ev, "displayTimeUnit": "ms", "otherData": meta}
@@ -379,7 +456,8 @@ def main():
         sys.exit("gil_record.py: summed %d, not %d" % (sum(result), want))
     gil = getattr(sys, "_is_gil_enabled", lambda: True)()
     if gil:
-        holds = holds_from_stamps({k: v for k, v in stamps.items() if v})
+        holds = holds_from_stamps({k: v for k, v in stamps.items() if v},
+                                  {io_tid: io_slices} if a.io else None)
     else:
         holds = runs_from_stamps({k: v for k, v in stamps.items() if v})
     extra = {}

@@ -9,13 +9,13 @@
 # The option lists must match each program's --help (tests/completion.bats
 # checks them).
 
-_rangetools_split_opts='-i -n -s --index --parts --size --only --help
+_rangetools_split_opts='-h -i -n -s --index --parts --size --only --help
 	--version'
-_rangetools_sum_opts='-t --tag --method --threads --gil --switch-interval
+_rangetools_sum_opts='-h -t --tag --method --threads --gil --switch-interval
 	--io-wait --io-echo --io-threads --procs --mq --shm --stop --stats --progress
-	--progress=always --trace --help --version'
-_rangetools_merge_opts='--expect --missing --mq --count --timeout --shm
-	--help --version'
+	--progress=always --time --lanes --trace --trace-max --help --version'
+_rangetools_merge_opts='-h --expect --missing --plan --array --mq --count
+	--timeout --shm --stats --progress --progress=always --help --version'
 
 # _rangetools_reply WORDLIST WORD [PREFIX]: the words of WORDLIST that
 # begin with WORD, each with PREFIX in front, one per COMPREPLY element.
@@ -98,7 +98,7 @@ _rangetools_range_sum() {
 		return
 	fi
 	_rangetools_takes_value --threads --switch-interval --io-wait \
-		--io-threads --procs --mq --shm && return
+		--io-threads --procs --mq --shm --trace-max && return
 	[[ $cur == -* ]] && ! _rangetools_dashdash &&
 		_rangetools_reply "$_rangetools_sum_opts" "$cur"
 	return 0
@@ -107,6 +107,11 @@ _rangetools_range_sum() {
 _rangetools_sum_merge() {
 	local cur=${COMP_WORDS[COMP_CWORD]} _rangetools_cur _rangetools_pre
 	COMPREPLY=()
+	if ! [[ ${COMP_WORDS[COMP_CWORD - 1]} == --progress && $cur != = ]] &&
+		_rangetools_value --progress; then
+		_rangetools_reply always "$_rangetools_cur" "$_rangetools_pre"
+		return
+	fi
 	_rangetools_takes_value --mq --count --timeout --shm && return
 	# --expect takes two numbers.
 	[[ ${COMP_WORDS[COMP_CWORD - 1]} == --expect ]] && return

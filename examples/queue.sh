@@ -7,8 +7,11 @@
 # processes that send their records to a POSIX message queue, and prints
 # the total that sum-merge reads from it:
 #
-#   stop   the article's program: the workers run and are joined (wait),
-#          then STOP is put on the queue and the consumer reads up to it.
+#   stop   the article's program: the consumer starts and reads up to
+#          STOP, the workers run and are joined (wait), then STOP is put on
+#          the queue.  Python's Queue grows without bound; a POSIX queue
+#          holds 10 records, so the consumer must read while the workers
+#          run, or an eleventh worker would wait for ever.
 #   first  the consumer starts first and waits; xargs -P fans out.
 #   last   xargs -P fans out into the queue (each worker blocks while the
 #          queue's 10 places are full), then the consumer starts.
@@ -40,15 +43,29 @@ trap cleanup EXIT
 
 case $mode in
 stop)
+	# Reads up to STOP, as the article's loop of result.get() does.  Not
+	# --expect: it would end at full coverage, before STOP, and STOP
+	# would then make a new queue that nobody reads.
+	sum-merge --mq "$q" --timeout 60s &
+	consumer=$!
 	# for i in range(workers): Process(target=work, args=(...)).start()
-	range-split -n "$workers" "$start" "$end" > "${TMPDIR:-/tmp}/queue.$$"
+	parts="${TMPDIR:-/tmp}/queue.$$"
+	range-split -n "$workers" "$start" "$end" > "$parts"
+	pids=
 	while read -r s e; do
 		range-sum --mq "$q" "$s" "$e" &
-	done < "${TMPDIR:-/tmp}/queue.$$"
-	rm -f "${TMPDIR:-/tmp}/queue.$$"
-	wait				# th1.join(); th2.join()
+		pids="$pids $!"
+	done < "$parts"
+	rm -f "$parts"
+	failed=0
+	for pid in $pids; do		# th1.join(); th2.join()
+		wait "$pid" || failed=1
+	done
+	# A worker that failed sent no record: the total would be short.
+	[ "$failed" -eq 0 ] || exit 1
 	range-sum --mq "$q" --stop	# result.put('STOP')
-	sum-merge --mq "$q" --expect "$start" "$end" --timeout 10s
+	wait "$consumer"
+	consumer=
 	;;
 first)
 	sum-merge --mq "$q" --expect "$start" "$end" --timeout 60s &
@@ -62,7 +79,9 @@ last)
 	# Without a consumer the queue's 10 places are all there is: more
 	# records than that would block their workers for ever.
 	if [ "$workers" -gt 10 ]; then
-		echo "queue.sh: last: at most 10 workers (the queue's depth)" >&2
+		echo "queue.sh: last: at most 10 workers (the queue's" \
+		    "depth: no reader runs until they are done); use" \
+		    "first or stop" >&2
 		exit 2
 	fi
 	range-split -n "$workers" "$start" "$end" |

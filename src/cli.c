@@ -5,10 +5,13 @@
  * stdout.
  */
 #include <err.h>
+#include <errno.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "ipc.h"
@@ -219,8 +222,9 @@ cli_duration_arg(const char *what, const char *s)
 	ns = num_duration(s, &errstr);
 	if (errstr != NULL)
 		cli_usage_error(
-		    "%s: %s duration (use e.g. 5ms, 200us, 0.005): '%s'", what,
-		    errstr, cli_quote(s));
+		    "%s: %s duration (use e.g. 200us, 5ms, 10s, 2m, 1h, or "
+		    "seconds as 0.005): '%s'",
+		    what, errstr, cli_quote(s));
 	return ns;
 }
 
@@ -241,4 +245,20 @@ cli_close_stdout(void)
 		err(1, "write error on stdout");
 	if (fclose(stdout) != 0)
 		err(1, "write error on stdout");
+}
+
+void
+cli_stdin_hint(const char *what)
+{
+	struct pollfd pfd = {.fd = STDIN_FILENO, .events = POLLIN};
+	int n;
+
+	if (!isatty(STDIN_FILENO) || !isatty(STDERR_FILENO))
+		return;
+	while ((n = poll(&pfd, 1, CLI_HINT_MS)) < 0 && errno == EINTR)
+		;
+	if (n == 0)
+		warnx("reading %s from the terminal; end with Ctrl-D, or "
+		      "see '%s --help'",
+		      what, program_invocation_short_name);
 }

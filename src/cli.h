@@ -57,6 +57,20 @@ int64_t cli_num_arg(const char *what, const char *s, int64_t min, int64_t max);
 int64_t cli_duration_arg(const char *what, const char *s);
 void cli_ipc_name_arg(const char *what, const char *name);
 
+/*
+ * How long a program waits, at a terminal, before it says what it is
+ * waiting for: long enough that a quick answer shows no hint.
+ */
+#define CLI_HINT_MS 2000
+
+/*
+ * Before reading stdin: when stdin and stderr are both a terminal and
+ * nothing is typed for CLI_HINT_MS, one line on stderr says that the
+ * program reads what (e.g. "ranges, one 'start end' a line") from the
+ * terminal, and how to end.  Then it returns, and the program reads on.
+ */
+void cli_stdin_hint(const char *what);
+
 /* Flushes and closes stdout; a lost write is an error (exit 1). */
 void cli_close_stdout(void);
 

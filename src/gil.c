@@ -23,6 +23,7 @@
 
 #include "clock.h"
 #include "gil.h"
+#include "lanes.h"
 #include "trace.h"
 
 /* pthread functions return the error number: report it and give up. */
@@ -53,6 +54,7 @@ gil_init(struct gil *g, int64_t interval_ns)
 	g->switch_number = 0;
 	g->interval_ns = interval_ns > 0 ? interval_ns : 1;
 	g->trace = NULL;
+	g->lanes = NULL;
 	atomic_init(&g->drop_request, 0);
 	atomic_init(&g->last_holder, NULL);
 }
@@ -153,7 +155,7 @@ gil_take(struct gil *g, struct gil_thread *t)
 	/* last_holder changes under switch_mutex: see gil_drop(). */
 	check(pthread_mutex_lock(&g->switch_mutex), "pthread_mutex_lock");
 	g->locked = 1;
-	if (g->trace != NULL)
+	if (g->trace != NULL || g->lanes != NULL)
 		t->hold_ns = now_ns(CLOCK_MONOTONIC);
 	if (atomic_load(&g->last_holder) != t) {
 		if (atomic_load(&g->last_holder) != NULL)
@@ -169,6 +171,15 @@ gil_take(struct gil *g, struct gil_thread *t)
 	check(pthread_mutex_unlock(&g->mutex), "pthread_mutex_unlock");
 	if (ws.n > 0)
 		waits_write(g, t, &ws);
+	/*
+	 * The whole way to the lock, mutex included, from where the lane's
+	 * last slice ended: the timed waits nest inside it.
+	 */
+	if (g->trace != NULL) {
+		trace_slice(g->trace, t->tid, TRACE_TAKE,
+			    t->mark_ns > 0 ? t->mark_ns : t0, t->hold_ns);
+		t->mark_ns = t->hold_ns;
+	}
 	if (switched)
 		trace_switch(g->trace, t->tid, t->hold_ns);
 	t->wait_ns += now_ns(CLOCK_MONOTONIC) - t0;
@@ -184,13 +195,17 @@ gil_drop(struct gil *g, struct gil_thread *t, int last)
 	if (!g->locked)
 		errx(1, "gil_drop: the lock is not held");
 	g->locked = 0;
-	if (g->trace != NULL)
+	if (g->trace != NULL || g->lanes != NULL)
 		t1 = now_ns(CLOCK_MONOTONIC);
 	check(pthread_cond_signal(&g->cond), "pthread_cond_signal");
 	check(pthread_mutex_unlock(&g->mutex), "pthread_mutex_unlock");
 	/* Stamped under the mutex, written out after it. */
-	if (g->trace != NULL)
+	if (g->trace != NULL) {
 		trace_slice(g->trace, t->tid, TRACE_HOLD, t->hold_ns, t1);
+		t->mark_ns = t1;
+	}
+	if (g->lanes != NULL)
+		lanes_add(g->lanes, t->tid, t->hold_ns, t1);
 	if (last)
 		return;
 	/* Forced switching: let a waiter run before we may take it again. */
@@ -208,9 +223,14 @@ gil_drop(struct gil *g, struct gil_thread *t, int last)
 		}
 		check(pthread_mutex_unlock(&g->switch_mutex),
 		      "pthread_mutex_unlock");
-		if (forced != 0)
+		/* The wait after a forced switch is part of the lane too. */
+		if (forced != 0) {
+			t->mark_ns = now_ns(CLOCK_MONOTONIC);
+			trace_slice(g->trace, t->tid, TRACE_FORCED, t1,
+				    t->mark_ns);
 			trace_instant(g->trace, t->tid, TRACE_FORCED_SWITCH,
 				      forced);
+		}
 	}
 	/* Getting the mutex to let go can take long too: a busy waiter. */
 	t->wait_ns += now_ns(CLOCK_MONOTONIC) - t0;

@@ -9,6 +9,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
+struct lanes;
 struct trace;
 
 /* The default switch interval: CPython's, sys.getswitchinterval() 0.005. */
@@ -19,7 +20,8 @@ struct gil_thread {
 	uint64_t switches; /* times it took the lock from another thread */
 	int64_t wait_ns;   /* time spent taking it, or handing it over */
 	int tid;	   /* --trace: the worker's number, 1 to N */
-	int64_t hold_ns;   /* --trace: when it last took the lock */
+	int64_t hold_ns;   /* --trace, --lanes: when it last took the lock */
+	int64_t mark_ns;   /* --trace: where its lane's last slice ended */
 };
 
 struct gil {
@@ -35,6 +37,7 @@ struct gil {
 	pthread_cond_t switch_cond;
 	_Atomic(struct gil_thread *) last_holder;
 	struct trace *trace; /* --trace, or NULL: set after gil_init() */
+	struct lanes *lanes; /* --lanes, or NULL: set after gil_init() */
 };
 
 /* Exits with a message if the system refuses a mutex or condition. */

@@ -2,8 +2,16 @@
  * merge.h: adding up partial results, and proving they are all there.
  *
  * Bare sums are only added.  Records (start end sum) are also kept, so
- * that merge_finish() can refuse overlapping records and, with an
- * expected range, name every part of it that no record covers.
+ * that merge_finish() can drop repeats, join overlapping records where
+ * they agree, refuse them where they do not, and, with an expected range,
+ * name every part of it that no record covers.
+ *
+ * Records are taken at least once: a part that ran twice, a straggler
+ * whose part was re-run as part of a larger gap, or a stretch cut two
+ * ways all arrive.  A record [s, e) with sum w says P(e) - P(s) = w of
+ * the prefix sums P; the total of [S, E) is P(E) - P(S) whenever the
+ * records link S to E, along any path (a signed one too: [0, 15) is
+ * [0, 10) - [5, 10) + [5, 15)), and every path must give the same.
  */
 #ifndef MERGE_H
 #define MERGE_H
@@ -15,26 +23,43 @@
 #include "rec.h"
 
 /* Exit statuses of sum-merge. */
-#define MERGE_EXIT_BAD	   1 /* malformed, overlapping, overflow, I/O */
-#define MERGE_EXIT_USAGE   2
-#define MERGE_EXIT_MISSING 3 /* --expect not covered; --timeout expired */
+#define MERGE_EXIT_BAD	 1 /* malformed, out of range, overflow, I/O */
+#define MERGE_EXIT_USAGE 2
+#define MERGE_EXIT_MISSING                                                     \
+	3 /* a gap, an undetermined stretch, disagreeing                       \
+	     sums; --timeout expired */
 
 struct merge_rec {
 	int64_t start, end;
+	i128 sum;
 	const char *source; /* "stdin", a file name, "queue" ...: a copy */
 	long long lineno;   /* line or message number within it */
 };
 
+/* A line of a plan: a part as range-split printed it. */
+struct merge_part {
+	int64_t start, end;
+	long long index; /* its -i index, or its place in the plan from 0 */
+	const char *text;
+};
+
 struct merge {
-	i128 total;	 /* modulo 2^128 */
+	i128 total;	 /* of the bare sums, modulo 2^128 */
 	long long wraps; /* the true total is total + wraps * 2^128 */
 	int expect;
 	int64_t xstart, xend;
 	unsigned __int128
-	    covered; /* integers covered, overlaps counted twice */
-	long long nbare;
+	    covered; /* integers covered, repeats counted each time */
+	unsigned __int128 recheck; /* merge_settled(): covered needed first */
+	long long nbare, nread;	   /* bare sums; records read */
+	long long ndup;		   /* identical repeats dropped */
+	long long nover;	   /* records overlapping another one */
+	long long nloose;	   /* records linked to no end: not added */
 	struct merge_rec *recs;
 	size_t nrecs, cap;
+	size_t sorted;	 /* recs[0, sorted) are sorted, without repeats */
+	int keep;	 /* read from a queue or table: keep them on refusal */
+	char kept[4200]; /* merge_kept()'s words, once written */
 	/* The records' source names, copied: the callers' may not last. */
 	char **sources;
 	size_t nsources;
@@ -48,31 +73,60 @@ void merge_free(struct merge *m);
 /*
  * Adds one parsed line: rec_parse_result()'s kind (REC_BARE or
  * REC_RECORD) and record.  Returns 0, or -1 after a message naming
- * source and lineno.
+ * source and lineno.  source must live as long as m.
  */
 int merge_add(struct merge *m, int kind, const struct rec *r,
 	      const char *source, long long lineno);
 
-/* Sorts the records and names the first pair that overlaps: 0 or -1. */
-int merge_check_overlaps(struct merge *m);
+/*
+ * With --expect: do the records cover the expected range and determine
+ * its total, or disagree (so that reading more cannot help)?  Quiet,
+ * and cheap while the records cannot yet cover the range.
+ */
+int merge_settled(struct merge *m);
 
-/* Do the records cover the expected range (ignoring overlaps)? */
-int merge_covered(const struct merge *m);
+/* Is a record with this range and sum among the records (a repeat)? */
+int merge_has(struct merge *m, const struct rec *r);
 
 /*
- * Checks overlaps and coverage, then prints the total.  Returns the exit
- * status: 0, MERGE_EXIT_BAD or MERGE_EXIT_MISSING.
+ * Drops repeats, checks agreement and coverage, then prints the total.
+ * Returns the exit status: 0, MERGE_EXIT_BAD or MERGE_EXIT_MISSING.
  */
 int merge_finish(struct merge *m);
 
-/* Prints the ranges of the expectation that no record covers. */
+/*
+ * Says on stderr, after why, what the records lack: the ranges of the
+ * expectation that no record covers, or the stretch they leave
+ * undetermined.
+ */
 void merge_missing(struct merge *m, const char *why);
 
 /*
- * sum-merge --missing: checks overlaps, then prints on stdout, as
- * "start end" lines in order, the ranges of the expectation that no record
- * covers.  Returns the exit status: 0 or MERGE_EXIT_BAD.
+ * sum-merge --missing: prints on stdout, as "start end" lines in order,
+ * the ranges of the expectation that no record covers, and a range whose
+ * re-run settles a stretch the records cover without determining it.
+ * Returns the exit status: 0, MERGE_EXIT_BAD or MERGE_EXIT_MISSING.
  */
 int merge_list_missing(struct merge *m);
+
+/*
+ * sum-merge --missing --plan: prints the fewest of the plan's n parts
+ * (which tile the expectation) whose re-run completes and settles it:
+ * their lines as they are, or with array, their indexes as a Slurm
+ * array list ("3,5,7-9").  Returns the exit status as above.
+ */
+int merge_list_plan(struct merge *m, const struct merge_part *plan, size_t n,
+		    int array);
+
+/*
+ * Records read from a queue or table (keep set) are gone from it: a
+ * refusal must not lose them.  The first call writes them to a new file
+ * and returns "; the N records read are kept in FILE" for the end of
+ * the refusal's one line; "" without keep or records.
+ */
+const char *merge_kept(struct merge *m);
+
+/* sum-merge --stats: what was read, dropped and not added, on stderr. */
+void merge_stats(const struct merge *m);
 
 #endif

@@ -135,6 +135,8 @@ num_duration(const char *s, const char **errstr)
 		     {"us", 1000},
 		     {"ms", 1000000},
 		     {"s", 1000000000},
+		     {"m", 60 * (int64_t)1000000000},
+		     {"h", 3600 * (int64_t)1000000000},
 		     {"", 1000000000}};
 	int64_t whole = 0, frac = 0, scale = 1;
 	size_t i, n;
@@ -168,7 +170,9 @@ num_duration(const char *s, const char **errstr)
 		if (big || whole > INT64_MAX / units[i].ns - 1)
 			return *errstr = "too large", -1;
 		*errstr = NULL;
-		return whole * units[i].ns + frac * units[i].ns / scale;
+		/* 128 bits: frac * ns passes 2^63 for hours. */
+		return whole * units[i].ns +
+		       (int64_t)((__int128)frac * units[i].ns / scale);
 	}
 	return -1;
 }

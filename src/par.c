@@ -9,11 +9,14 @@
  */
 #include <err.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdalign.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "lanes.h"
 #include "par.h"
 #include "procs.h"
 #include "progress.h"
@@ -57,6 +60,8 @@ run_threads(const struct sumopts *o, struct work *w, int n,
 	if (o->gil) {
 		gil_init(&gil, o->switch_ns);
 		gil.trace = o->trace;
+		if (o->lanes)
+			gil.lanes = lanes_new(m);
 		c.gil = &gil;
 	}
 	cio = c;
@@ -93,8 +98,12 @@ run_threads(const struct sumopts *o, struct work *w, int n,
 		errno = rc;
 		warn("cannot start thread %d of %d", started + 1, m);
 	}
-	if (o->gil)
+	if (o->gil) {
+		if (gil.lanes != NULL && rc == 0)
+			lanes_print(gil.lanes, 0);
+		lanes_free(gil.lanes);
 		gil_destroy(&gil);
+	}
 	free(tid);
 	free(a);
 	free(io);
@@ -133,6 +142,21 @@ shares_free(const struct sumopts *o, struct work *w, int n)
 		free(w);
 }
 
+/* --stats: the blocking calls' median length, against what was asked. */
+static void
+io_report(const struct sumopts *o, const struct iohist *h)
+{
+	uint64_t calls;
+	int64_t med = iohist_median(h, &calls);
+	char asked[64] = "";
+
+	if (o->io_ns > 0)
+		snprintf(asked, sizeof(asked), " (asked %.3f us)",
+			 o->io_ns / 1e3);
+	fprintf(stderr, "range-sum: io calls: %" PRIu64 ", median %.3f us%s\n",
+		calls, med / 1e3, asked);
+}
+
 int
 par_sum(const struct sumopts *o, int64_t start, int64_t end, i128 *sum)
 {
@@ -159,6 +183,8 @@ par_sum(const struct sumopts *o, int64_t start, int64_t end, i128 *sum)
 	}
 	if ((w = shares_alloc(o, n)) == NULL)
 		return -1;
+	if (o->stats && sumopts_io(o))
+		c.iohist = iohist_new();
 	work_split(w, n, start, end);
 	/* The workers are forked before the progress thread starts. */
 	if (o->procs > 0)
@@ -173,6 +199,9 @@ par_sum(const struct sumopts *o, int64_t start, int64_t end, i128 *sum)
 	progress_stop(prog, rv == 0);
 	if (rv == 0)
 		*sum = report_total(w, n, o->stats, o->gil);
+	if (rv == 0 && c.iohist != NULL)
+		io_report(o, c.iohist);
+	iohist_free(c.iohist);
 	shares_free(o, w, n);
 	return rv;
 }

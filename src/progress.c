@@ -4,7 +4,10 @@
  * The workers publish their counts (work.done) after each chunk; this
  * thread only reads them, so it costs them nothing.  On a terminal the
  * line is redrawn in place; when forced onto a file or pipe, each redraw
- * is a line of its own.
+ * is a line of its own.  Figures are for people, as pv(1) shows them:
+ * rates with SI prefixes (27.3G), the ETA as h:mm:ss or, past a day, in
+ * days.  An interrupt at a terminal ends the line first, so that the
+ * shell's prompt does not land on it.
  */
 #include <err.h>
 #include <errno.h>
@@ -16,9 +19,11 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "human.h"
 #include "progress.h"
 
-#define REDRAW_NS NS_PER_S /* at most one redraw a second */
+#define REDRAW_NS  NS_PER_S /* at most one redraw a second */
+#define HINT_ETA_S 3600	    /* past this, suggest --method formula */
 
 struct meter {
 	pthread_t thread;
@@ -30,7 +35,8 @@ struct meter {
 	uint64_t total;
 	int64_t t0;
 	int tty;
-	int width; /* of the last line drawn in place */
+	int width;  /* of the last line drawn in place */
+	int hinted; /* the --method formula hint was given */
 };
 
 static uint64_t
@@ -52,17 +58,29 @@ draw(struct meter *p)
 	double secs = (now_ns(CLOCK_MONOTONIC) - p->t0) / 1e9;
 	double rate = secs > 0 ? done / secs : 0;
 	double pct = p->total > 0 ? 100.0 * done / p->total : 100.0;
-	char eta[32] = "?";
+	double left = rate > 0 ? (p->total - done) / rate : -1;
+	char when[32] = "?", r[16];
 	int len;
 
-	if (rate > 0)
-		snprintf(eta, sizeof(eta), "%.0f s", (p->total - done) / rate);
-	len = fprintf(stderr, "%srange-sum: %.1f%%, %.3g integers/s, ETA %s",
-		      p->tty ? "\r" : "", pct, rate, eta);
+	if (left >= HINT_ETA_S && !p->hinted) {
+		p->hinted = 1;
+		if (p->tty && p->width > 0)
+			fprintf(stderr, "\r%*s\r", p->width, "");
+		p->width = 0;
+		fprintf(stderr,
+			"range-sum: over an hour to go at this rate; "
+			"--method formula gives the same sum at once\n");
+	}
+	if (left >= 0)
+		human_eta(left, when, sizeof(when));
+	len = fprintf(stderr, "%srange-sum: %.1f%%, %s integers/s, ETA %s",
+		      p->tty ? "\r" : "", pct, human_si(rate, r, sizeof(r)),
+		      when);
 	if (p->tty) {
 		len -= 1;
 		fprintf(stderr, "%*s", p->width > len ? p->width - len : 0, "");
 		p->width = len;
+		human_drawn(1);
 	} else {
 		fputc('\n', stderr);
 	}
@@ -101,6 +119,8 @@ progress_start(enum progress mode, struct work *w, int n, uint64_t total)
 		err(1, NULL);
 	*p = (struct meter){.w = w, .n = n, .total = total, .tty = tty};
 	p->t0 = now_ns(CLOCK_MONOTONIC);
+	if (tty)
+		human_catch_signals(1);
 	/* The redraws' deadlines must not move with the wall clock. */
 	if ((rc = pthread_mutex_init(&p->mutex, NULL)) != 0 ||
 	    (rc = pthread_condattr_init(&ca)) != 0 ||
@@ -119,6 +139,7 @@ progress_stop(struct meter *p, int ok)
 {
 	double secs;
 	uint64_t done;
+	char r[16];
 
 	if (p == NULL)
 		return;
@@ -129,13 +150,16 @@ progress_stop(struct meter *p, int ok)
 	pthread_join(p->thread, NULL);
 	secs = (now_ns(CLOCK_MONOTONIC) - p->t0) / 1e9;
 	done = done_so_far(p);
+	if (p->tty)
+		human_catch_signals(0);
 	if (p->tty && p->width > 0)
 		fprintf(stderr, "\r%*s\r", p->width, "");
 	if (ok)
 		fprintf(stderr,
-			"range-sum: done: %ju integers in %.3f s, %.3g "
+			"range-sum: done: %ju integers in %.3f s, %s "
 			"integers/s\n",
-			(uintmax_t)done, secs, secs > 0 ? done / secs : 0);
+			(uintmax_t)done, secs,
+			human_si(secs > 0 ? done / secs : 0, r, sizeof(r)));
 	else
 		fprintf(stderr,
 			"range-sum: stopped after %ju of %ju integers\n",

@@ -42,8 +42,9 @@ static int only_found;
 static const char help[] =
     "usage: range-split [-i] [-n parts | -s size] [--only k] "
     "[start end]\n"
-    "Print the parts of the half-open range [start, end) as "
-    "'start end' lines;\n"
+    "Print the parts of the half-open range [start, end) (like "
+    "Python's\n"
+    "range(start, end): 1 101 is 1 to 100) as 'start end' lines;\n"
     "without operands, the parts of each 'start end' line of "
     "stdin.\n"
     "  -i, --index       prefix each line with its 0-based index\n"
@@ -52,7 +53,7 @@ static const char help[] =
     "  -s, --size N      parts of N integers, the last one "
     "possibly shorter\n"
     "      --only K      print only part K, the line -i numbers K\n"
-    "      --help        print this help and exit\n"
+    "  -h, --help        print this help and exit\n"
     "      --version     print the version and exit\n"
     "Numbers: decimal with optional sign, or MeK as in 1e8.\n";
 
@@ -146,6 +147,7 @@ split_lines(int64_t parts, int64_t size)
 	const char *why;
 	int nul, rv = 0;
 
+	cli_stdin_hint("ranges, one 'start end' a line,");
 	while (!only_found && lines_get(&in, &nul) >= 0) {
 		if (nul)
 			why = "contains a NUL byte";

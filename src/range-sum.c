@@ -8,8 +8,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
+#include "clock.h"
 #include "gil.h"
 #include "ipc.h"
 #include "kernel.h"
@@ -37,6 +41,9 @@ enum {
 	OPT_STATS,
 	OPT_PROGRESS,
 	OPT_TRACE,
+	OPT_TIME,
+	OPT_TRACEMAX,
+	OPT_LANES,
 	OPT_HELP,
 	OPT_VERSION,
 };
@@ -58,6 +65,9 @@ static const struct option longopts[] = {
     {"stats", no_argument, NULL, OPT_STATS},
     {"progress", optional_argument, NULL, OPT_PROGRESS},
     {"trace", required_argument, NULL, OPT_TRACE},
+    {"time", no_argument, NULL, OPT_TIME},
+    {"trace-max", required_argument, NULL, OPT_TRACEMAX},
+    {"lanes", no_argument, NULL, OPT_LANES},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, OPT_VERSION},
     {NULL, 0, NULL, 0},
@@ -65,8 +75,9 @@ static const struct option longopts[] = {
 
 static struct sumopts opts = {.switch_ns = GIL_INTERVAL_DEFAULT_NS};
 static int switchflag;
-static int tflag, stopflag;
+static int tflag, stopflag, timeflag;
 static const char *mqname, *shmname, *tracepath;
+static int64_t tracemax; /* --trace-max: 0 for no cap */
 
 static const char help[] =
     "usage: range-sum [-t] [--method loop|formula]\n"
@@ -74,12 +85,17 @@ static const char help[] =
     "--procs n]\n"
     "                 [--io-wait d | --io-echo] [--io-threads k] "
     "[--mq name | --shm name]\n"
-    "                 [--stats] [--progress[=always]] [--trace file]\n"
+    "                 [--stats] [--progress[=always]] [--time] "
+    "[--lanes]\n"
+    "                 [--trace file [--trace-max size]]\n"
     "                 [start end]\n"
     "       range-sum --mq name --stop\n"
     "Print the exact sum of the integers in [start, end); without "
     "operands, one\n"
-    "sum for each 'start end' or 'index start end' line of stdin.\n"
+    "sum for each 'start end' or 'index start end' line of stdin.  "
+    "Ranges are\n"
+    "half-open, like Python's range(start, end): 1 100 sums 1 to "
+    "99.\n"
     "  -t, --tag               print 'start end sum'\n"
     "      --method M          loop (add every integer; default) or "
     "formula\n"
@@ -105,16 +121,58 @@ static const char help[] =
     "      --stats             a report per worker on stderr\n"
     "      --progress[=always] a progress line on stderr (a terminal "
     "unless always)\n"
+    "      --time              print wall and CPU time on stderr "
+    "when done\n"
     "      --trace FILE        with --threads: write the lock's "
     "(or the threads')\n"
     "                          timeline to FILE as Chrome Trace "
     "Event JSON\n"
-    "      --help, --version\n"
+    "      --trace-max SIZE    stop adding events to FILE at SIZE "
+    "bytes (k, M, G)\n"
+    "      --lanes             with --gil: draw who held the lock "
+    "on stderr at the end\n"
+    "  -h, --help              print this help and exit\n"
+    "      --version           print the version and exit\n"
     "Numbers: decimal with optional sign, or MeK as in 1e8.  "
-    "Durations: 5ms,\n"
-    "200us, 1s or seconds as 0.005.\n";
+    "Durations: 200us,\n"
+    "5ms, 10s, 2m, 1h, or seconds as 0.005.\n";
 
 static const struct cli cmd = {shortopts, longopts, NULL, help};
+
+/*
+ * A size in bytes: digits with an optional k, M or G (powers of 1024),
+ * at least enough for a trace's head and tail.
+ */
+static int64_t
+size_arg(const char *what, const char *s)
+{
+	static const char units[] = "kMG";
+	const char *errstr, *u;
+	char digits[32];
+	size_t n = strspn(s, "0123456789");
+	int64_t v;
+
+	if (n == 0 || n >= sizeof(digits) ||
+	    (s[n] != '\0' &&
+	     (s[n + 1] != '\0' || (u = strchr(units, s[n])) == NULL)))
+		cli_usage_error(
+		    "%s: not a size (use e.g. 100M, 512k or bytes): "
+		    "'%s'",
+		    what, cli_quote(s));
+	memcpy(digits, s, n);
+	digits[n] = '\0';
+	v = num_parse(digits, 0, INT64_MAX >> 30, &errstr);
+	if (errstr != NULL)
+		cli_usage_error("%s: size %s: '%s'", what, errstr,
+				cli_quote(s));
+	if (s[n] != '\0')
+		v <<= 10 * (strchr(units, s[n]) - units + 1);
+	if (v < 4096)
+		cli_usage_error("%s: at least 4k, for the trace's head and "
+				"tail: '%s'",
+				what, cli_quote(s));
+	return v;
+}
 
 static void
 parse_options(int argc, char *argv[])
@@ -189,10 +247,29 @@ parse_options(int argc, char *argv[])
 						"--progress or "
 						"--progress=always");
 			break;
+		case OPT_TIME:
+			timeflag = 1;
+			break;
 		case OPT_TRACE:
 			if (*optarg == '\0')
 				cli_usage_error("--trace needs a file name");
+			/*
+			 * The trace is written beside its file and renamed
+			 * into place when complete, and stdout carries the
+			 * sums: "-" cannot mean stdout here.
+			 */
+			if (strcmp(optarg, "-") == 0)
+				cli_usage_error(
+				    "--trace -: the trace cannot go to stdout, "
+				    "which carries the sums; name a file "
+				    "(--trace ./- for a file named -)");
 			tracepath = optarg;
+			break;
+		case OPT_TRACEMAX:
+			tracemax = size_arg("--trace-max", optarg);
+			break;
+		case OPT_LANES:
+			opts.lanes = 1;
 			break;
 		}
 	}
@@ -222,6 +299,11 @@ check_options(void)
 		cli_usage_error("--trace cannot be used with --procs");
 	if (tracepath != NULL && opts.threads == 0)
 		cli_usage_error("--trace needs --threads");
+	if (tracemax > 0 && tracepath == NULL)
+		cli_usage_error("--trace-max needs --trace");
+	if (opts.lanes && !opts.gil)
+		cli_usage_error("--lanes draws who held the lock: it needs "
+				"--gil (without it no lock is shared)");
 	if (tflag && (mqname != NULL || shmname != NULL))
 		cli_usage_error("-t applies to stdout, not to --mq or --shm");
 }
@@ -234,7 +316,8 @@ open_trace(void)
 				  .gil = opts.gil,
 				  .switch_ns = opts.switch_ns,
 				  .io_ns = opts.io_ns,
-				  .io_echo = opts.io_echo};
+				  .io_echo = opts.io_echo,
+				  .max_bytes = tracemax};
 
 	return trace_open(tracepath, &info);
 }
@@ -260,6 +343,7 @@ sum_lines(struct sink *out)
 	const char *why;
 	int nul, rv = 0;
 
+	cli_stdin_hint("ranges, one 'start end' a line,");
 	while (lines_get(&in, &nul) >= 0) {
 		if (nul)
 			why = "contains a NUL byte";
@@ -274,6 +358,39 @@ sum_lines(struct sink *out)
 	}
 	free(in.buf);
 	return rv;
+}
+
+/*
+ * "range-sum 1 100" at a terminal is most often seq(1)'s 1 to 100: say
+ * once that the end is left out.  Scripts and pipes never see this.
+ */
+static void
+seq_hint(int tty, int64_t start, int64_t end)
+{
+	if (!tty || start != 1 || end <= start || end == INT64_MAX)
+		return;
+	warnx("note: [%jd, %jd) is half-open, like Python's range: it ends "
+	      "at %jd; 1 to %jd is 'range-sum 1 %jd'",
+	      (intmax_t)start, (intmax_t)end, (intmax_t)end - 1, (intmax_t)end,
+	      (intmax_t)end + 1);
+}
+
+/*
+ * --time: what time(1) would say, on one line.  The CPU time is the
+ * process's and its waited-for children's (--procs), user and system.
+ */
+static void
+report_time(int64_t t0)
+{
+	struct rusage self, kids;
+	int64_t cpu = 0;
+
+	if (getrusage(RUSAGE_SELF, &self) == 0)
+		cpu += tv_to_ns(self.ru_utime) + tv_to_ns(self.ru_stime);
+	if (getrusage(RUSAGE_CHILDREN, &kids) == 0)
+		cpu += tv_to_ns(kids.ru_utime) + tv_to_ns(kids.ru_stime);
+	fprintf(stderr, "range-sum: wall %.2f s, cpu %.2f s\n",
+		(now_ns(CLOCK_MONOTONIC) - t0) / 1e9, cpu / 1e9);
 }
 
 /* RANGETOOLS_KERNEL forces a kernel: see ENVIRONMENT in range-sum(1). */
@@ -291,8 +408,8 @@ int
 main(int argc, char *argv[])
 {
 	struct sink *out;
-	int64_t start = 0, end = 0;
-	int rv;
+	int64_t start = 0, end = 0, t0 = now_ns(CLOCK_MONOTONIC);
+	int rv, tty;
 
 	argv = cli_numeric_operands(&cmd, &argc, argv);
 	parse_options(argc, argv);
@@ -300,6 +417,12 @@ main(int argc, char *argv[])
 	use_kernel();
 	argc -= optind;
 	argv += optind;
+	/* As GNU parallel passes a line "0 50000000" without --colsep. */
+	if (argc == 1 && argv[0][strcspn(argv[0], " \t")] != '\0')
+		cli_usage_error("the operand '%s' holds a blank: start and end "
+				"must be two operands (GNU parallel: add "
+				"--colsep ' ')",
+				cli_quote(argv[0]));
 	if (argc == 1)
 		cli_usage_error("missing operand: need start end");
 	if (argc > 2)
@@ -315,6 +438,8 @@ main(int argc, char *argv[])
 		cli_usage_error("--stop sends STOP alone: no operands");
 	if (tracepath != NULL)
 		opts.trace = open_trace();
+	/* Asked now: sink_close() closes stdout. */
+	tty = isatty(STDOUT_FILENO) && isatty(STDERR_FILENO);
 	out = sink_open(mqname, shmname, tflag);
 	if (stopflag)
 		rv = sink_stop(out);
@@ -324,5 +449,9 @@ main(int argc, char *argv[])
 		rv = -1;
 	if (sink_close(out) != 0)
 		rv = -1;
+	if (rv == 0 && argc == 2 && mqname == NULL && shmname == NULL)
+		seq_hint(tty, start, end);
+	if (timeflag)
+		report_time(t0);
 	return rv == 0 ? 0 : 1;
 }

@@ -12,7 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
+#include "cli.h"
 #include "clock.h"
 #include "ipc.h"
 #include "recq.h"
@@ -113,7 +115,9 @@ still_linked(struct recq *q)
 int
 recq_send(struct recq *q, const char *msg, size_t len)
 {
+	static int hinted;
 	struct timespec when;
+	int64_t waited = 0;
 
 	if ((long)len > q->msgsize) {
 		warnx("queue %s: its messages hold %ld bytes, a record "
@@ -136,6 +140,14 @@ recq_send(struct recq *q, const char *msg, size_t len)
 			      "is gone",
 			      q->name);
 			return -1;
+		}
+		/* A queue holds 10 records: without a reader, we wait. */
+		waited += NS_PER_S;
+		if (!hinted && waited >= CLI_HINT_MS * (int64_t)1000000 &&
+		    isatty(STDERR_FILENO)) {
+			hinted = 1;
+			warnx("waiting for a reader: sum-merge --mq %s",
+			      q->name);
 		}
 	}
 }

@@ -27,6 +27,7 @@ struct sumopts {
 	int stats;	/* --stats: one report per worker on stderr */
 	enum progress progress;
 	struct trace *trace; /* --trace, or NULL */
+	int lanes;	     /* --lanes: draw who held the lock on stderr */
 };
 
 /* Does each chunk make a blocking call, --io-wait or --io-echo? */

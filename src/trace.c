@@ -6,16 +6,24 @@
  *
  *   hold  ph X   a worker holds the lock (stamped under the lock's mutex,
  *                so that the hold slices of two workers never overlap)
+ *   take  ph X   taking the lock: its mutex and the timed waits in it
  *   wait  ph X   one timed wait for the lock, args acquired and woken
+ *   forced_wait  ph X   after dropping the lock on request, until
+ *                another thread has taken it (forced switching)
  *   io    ph X   a blocking call, without the lock: an --io-wait sleep
  *                or an --io-echo round-trip through a pipe
  *   run   ph X   without --gil: a worker runs, between blocking calls
+ *
+ * Each of a worker's slices starts where its last one ended, so that its
+ * lane has no gaps: the waits nest inside a take, and with --io-echo the
+ * take and hold between the write and the read nest inside the io.
  *   drop_request, forced_switch   ph i, scope t
  *   switches     ph C   the hand-offs so far, at each hand-off
  *   process_name, thread_name, thread_sort_index   ph M
  *
  * ts and dur are microseconds since trace_open() on CLOCK_MONOTONIC with
- * three decimals, so nanoseconds exactly; pid is the process id, tid the
+ * three decimals, so nanoseconds exactly, each slice's dur one
+ * nanosecond short (ts_dur()); pid is the process id, tid the
  * worker's number, 1 to N.  The array's elements are in no particular
  * order (each worker's own are in time order): viewers sort them.
  * "wait" always carries "woken" ("signal" or "timeout"), not only on a
@@ -23,10 +31,11 @@
  *
  * Memory stays bounded by streaming: each worker formats its events into
  * its own buffer of TRACE_BUF bytes and, when that is full, writes it to
- * the file under the file's mutex.  Nothing is dropped.  The file is a
- * temporary one beside FILE, renamed to FILE when the trace is complete.
- * A thread of its own waits for SIGINT, SIGTERM and SIGHUP (blocked in
- * all the others), and for SIGPIPE (handed on by the main thread, which
+ * the file under the file's mutex.  Nothing is dropped, unless
+ * --trace-max caps the file: then the events past the cap are counted.  The
+ * file is a temporary one beside FILE, renamed to FILE when the trace is
+ * complete. A thread of its own waits for SIGINT, SIGTERM and SIGHUP (blocked
+ * in all the others), and for SIGPIPE (handed on by the main thread, which
  * writes stdout): it stops the workers at their next event, writes out
  * what the buffers hold and the closing of the object, renames the file
  * and raises the signal again, so an interrupted run leaves a valid JSON
@@ -52,6 +61,7 @@
 
 #define TRACE_BUF   65536 /* bytes buffered per worker */
 #define TRACE_EVENT 256	  /* the longest event, with room to spare */
+#define TRACE_TAIL  512	  /* the longest tail, with room to spare */
 
 struct tbuf {
 	pthread_mutex_t mu; /* taken by the owner, or to stop it */
@@ -68,6 +78,9 @@ struct trace {
 	long pid;
 	struct trace_info info;
 	atomic_ulong switches;
+	_Atomic uint64_t bytes;	 /* --trace-max: the bytes taken so far */
+	atomic_int full;	 /* --trace-max reached: drop the rest */
+	atomic_ulong dropped;	 /* events dropped since */
 	pthread_mutex_t file_mu; /* guards fd and error */
 	int error;		 /* the first failed write's errno */
 	pthread_mutex_t end_mu;	 /* guards closed */
@@ -146,9 +159,30 @@ flush_locked(struct trace *tr, struct tbuf *b)
 	b->len = 0;
 }
 
+/*
+ * --trace-max: does an event of n bytes still fit, with room for the
+ * tail?  The first that does not closes the trace to all later ones, so
+ * that what is kept is each worker's timeline up to one moment, and is
+ * counted as dropped.  The head (the names) is always written.
+ */
+static int
+fits(struct trace *tr, size_t n)
+{
+	uint64_t had;
+
+	if (!atomic_load_explicit(&tr->full, memory_order_relaxed)) {
+		had = atomic_fetch_add(&tr->bytes, n);
+		if (had + n + TRACE_TAIL <= (uint64_t)tr->info.max_bytes)
+			return 1;
+		atomic_store(&tr->full, 1);
+	}
+	atomic_fetch_add_explicit(&tr->dropped, 1, memory_order_relaxed);
+	return 0;
+}
+
 /* Appends one event, begun with its separator, to the buffer of tid. */
 static void
-emit(struct trace *tr, int tid, const char *ev, size_t n)
+append(struct trace *tr, int tid, const char *ev, size_t n)
 {
 	struct tbuf *b = &tr->b[tid >= 0 && tid < tr->nbuf ? tid : 0];
 
@@ -159,6 +193,21 @@ emit(struct trace *tr, int tid, const char *ev, size_t n)
 	b->len += n;
 	b->events++;
 	pthread_mutex_unlock(&b->mu);
+}
+
+static void
+emit(struct trace *tr, int tid, const char *ev, size_t n)
+{
+	if (tr->info.max_bytes == 0 || fits(tr, n))
+		append(tr, tid, ev, n);
+}
+
+/* The head: always written, but counted against --trace-max. */
+static void
+emit_head(struct trace *tr, const char *ev, size_t n)
+{
+	atomic_fetch_add(&tr->bytes, n);
+	append(tr, 0, ev, n);
 }
 
 /* ",\n{"name":NAME,"ph":PH, up to the fields that follow. */
@@ -188,7 +237,31 @@ ts(struct trace *tr, char *p, int64_t t)
 	return put_us(p, t - tr->t0);
 }
 
-static const char *const slice_names[] = {"hold", "io", "run"};
+/*
+ * "ts":T,"dur":D of a slice from t0 to t1, ended one nanosecond early.
+ * Viewers add ts and dur in binary floating point, speedscope after
+ * subtracting the thread's first ts: a slice that ends exactly where
+ * the next one begins can then end a hair after it (456.495 + 1.208 is
+ * 457.70300000000003), and the viewer nests the next one inside it.  A
+ * nanosecond is millions of units in the last place of any ts below
+ * days, so no rounding crosses it.  Slices shorter than 2 ns are not
+ * written at all.
+ */
+static char *
+ts_dur(struct trace *tr, char *p, int64_t t0, int64_t t1)
+{
+	int64_t r0 = t0 - tr->t0;
+
+	if (r0 < 0)
+		r0 = 0;
+	p = put_str(p, "\"ts\":");
+	p = put_us(p, r0);
+	p = put_str(p, ",\"dur\":");
+	return put_us(p, t1 - t0 - 1);
+}
+
+static const char *const slice_names[] = {"hold", "io", "run", "take",
+					  "forced_wait"};
 
 void
 trace_slice(struct trace *tr, int tid, enum trace_slice what, int64_t t0,
@@ -196,10 +269,10 @@ trace_slice(struct trace *tr, int tid, enum trace_slice what, int64_t t0,
 {
 	char ev[TRACE_EVENT], *p = ev;
 
+	if (t1 - t0 < 2)
+		return; /* nothing a viewer could draw, and ts_dur() needs 2 */
 	p = head(p, slice_names[what], "X");
-	p = ts(tr, p, t0);
-	p = put_str(p, ",\"dur\":");
-	p = put_us(p, t1 - t0);
+	p = ts_dur(tr, p, t0, t1);
 	*p++ = ',';
 	p = pid_tid(tr, p, tid);
 	*p++ = '}';
@@ -212,10 +285,10 @@ trace_wait(struct trace *tr, int tid, int64_t t0, int64_t t1, int acquired,
 {
 	char ev[TRACE_EVENT], *p = ev;
 
+	if (t1 - t0 < 2)
+		return; /* as in trace_slice() */
 	p = head(p, "wait", "X");
-	p = ts(tr, p, t0);
-	p = put_str(p, ",\"dur\":");
-	p = put_us(p, t1 - t0);
+	p = ts_dur(tr, p, t0, t1);
 	*p++ = ',';
 	p = pid_tid(tr, p, tid);
 	p = put_str(p, ",\"args\":{\"acquired\":");
@@ -268,7 +341,7 @@ thread_meta(struct trace *tr, int k, const char *name, const char *args)
 		     ",\n{\"name\":\"%s\",\"ph\":\"M\",\"pid\":%ld,\"tid\":%d,"
 		     "\"args\":{%s}}",
 		     name, tr->pid, k, args);
-	emit(tr, 0, ev, (size_t)n);
+	emit_head(tr, ev, (size_t)n);
 }
 
 /* The metadata: the process's and each worker's name, workers in order. */
@@ -283,7 +356,7 @@ metadata(struct trace *tr)
 		     "\"ph\":\"M\",\"pid\":%ld,\"args\":{\"name\":\"%s\"}}",
 		     tr->pid,
 		     tr->info.gil ? "range-sum --gil" : "range-sum --threads");
-	emit(tr, 0, ev, (size_t)n);
+	emit_head(tr, ev, (size_t)n);
 	for (k = 1; k <= tr->info.threads; k++) {
 		snprintf(args, sizeof(args), "\"name\":\"worker %d\"", k);
 		thread_meta(tr, k, "thread_name", args);
@@ -313,7 +386,7 @@ signal_name(int sig)
 static void
 tail(struct trace *tr, int sig)
 {
-	char ev[512], *p = ev;
+	char ev[TRACE_TAIL], *p = ev;
 	uint64_t events = 0;
 	int i;
 
@@ -338,7 +411,11 @@ tail(struct trace *tr, int sig)
 	p = put_u64(p, atomic_load(&tr->switches));
 	p = put_str(p, ",\"events\":");
 	p = put_u64(p, events);
-	p = put_str(p, ",\"dropped_events\":0,\"buffer_bytes\":");
+	p = put_str(p, ",\"dropped_events\":");
+	p = put_u64(p, atomic_load(&tr->dropped));
+	p = put_str(p, ",\"max_bytes\":");
+	p = put_u64(p, (uint64_t)tr->info.max_bytes);
+	p = put_str(p, ",\"buffer_bytes\":");
 	p = put_u64(p, TRACE_BUF);
 	p = put_str(p, ",\"complete\":");
 	p = put_str(p, sig == 0 ? "true" : "false");
@@ -511,6 +588,9 @@ trace_open(const char *path, const struct trace_info *info)
 	tr->info = *info;
 	tr->nbuf = info->threads + 1;
 	atomic_init(&tr->switches, 0);
+	atomic_init(&tr->bytes, 0);
+	atomic_init(&tr->full, 0);
+	atomic_init(&tr->dropped, 0);
 	pthread_mutex_init(&tr->file_mu, NULL);
 	pthread_mutex_init(&tr->end_mu, NULL);
 	if ((tr->b = calloc((size_t)tr->nbuf, sizeof(*tr->b))) == NULL)

@@ -16,6 +16,7 @@ struct trace_info {
 	int64_t switch_ns; /* --switch-interval */
 	int64_t io_ns;	   /* --io-wait */
 	int io_echo;	   /* --io-echo */
+	int64_t max_bytes; /* --trace-max: 0 for no cap */
 };
 
 /*
@@ -29,8 +30,12 @@ struct trace *trace_open(const char *path, const struct trace_info *info);
 /* Completes the trace and renames it to its path; 0, or -1 after a message. */
 int trace_close(struct trace *tr);
 
-/* Slices: a thread's stretch from t0 to t1, now_ns(CLOCK_MONOTONIC) times. */
-enum trace_slice { TRACE_HOLD, TRACE_IO, TRACE_RUN };
+/*
+ * Slices: a thread's stretch from t0 to t1, now_ns(CLOCK_MONOTONIC) times.
+ * TAKE: taking the lock, its mutex and its timed waits; FORCED: after
+ * dropping the lock on request, waiting for another thread to take it.
+ */
+enum trace_slice { TRACE_HOLD, TRACE_IO, TRACE_RUN, TRACE_TAKE, TRACE_FORCED };
 void trace_slice(struct trace *tr, int tid, enum trace_slice what, int64_t t0,
 		 int64_t t1);
 

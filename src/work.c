@@ -37,26 +37,33 @@ work_split(struct work *w, int n, int64_t start, int64_t end)
 static void
 io_call(struct work *w, const struct workctx *c, struct echo *e)
 {
-	struct timespec ts;
+	int64_t t0 = c->iohist != NULL ? now_ns(CLOCK_MONOTONIC) : 0;
 
 	if (e != NULL) {
 		echo_send(e);
 		if (c->gil != NULL) {
+			/* --trace: the lane's take starts inside the call. */
+			w->lock.mark_ns = now_ns(CLOCK_MONOTONIC);
 			gil_take(c->gil, &w->lock);
 			gil_drop(c->gil, &w->lock, 0);
 		}
 		echo_receive(e);
-		return;
+	} else {
+		iowait_sleep(&w->io, c->io_ns);
 	}
-	ts = ns_to_ts(c->io_ns);
-	while (clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, &ts) == EINTR)
-		;
+	if (c->iohist != NULL)
+		iohist_add(c->iohist, now_ns(CLOCK_MONOTONIC) - t0);
 }
 
-/* The worker's echo thread, if it makes --io-echo calls; else NULL. */
+/*
+ * Readies the worker's I/O calls and its lane's start; returns its echo
+ * thread, if it makes --io-echo calls, or NULL.
+ */
 static struct echo *
-io_start(const struct workctx *c, struct echo *e)
+io_start(struct work *w, const struct workctx *c, struct echo *e)
 {
+	iowait_init(&w->io);
+	w->lock.mark_ns = now_ns(CLOCK_MONOTONIC);
 	if (!c->io_echo)
 		return NULL;
 	echo_start(e);
@@ -64,29 +71,34 @@ io_start(const struct workctx *c, struct echo *e)
 }
 
 /*
- * --trace without the lock: a run slice from w->lock.hold_ns, when the
- * worker started or last woke, to now.
+ * --trace: each slice of a worker's lane begins where the one before it
+ * ended (w->lock.mark_ns), so that the lane has no gaps.  Without the
+ * lock: a run slice from the start or the last wake-up to now.
  */
 static int64_t
 traced_run(struct work *w, const struct workctx *c)
 {
 	int64_t now = now_ns(CLOCK_MONOTONIC);
 
-	if (c->trace != NULL && c->gil == NULL)
-		trace_slice(c->trace, w->lock.tid, TRACE_RUN, w->lock.hold_ns,
+	if (c->trace != NULL && c->gil == NULL) {
+		trace_slice(c->trace, w->lock.tid, TRACE_RUN, w->lock.mark_ns,
 			    now);
+		w->lock.mark_ns = now;
+	}
 	return now;
 }
 
-/* --trace: the call as an io slice, after the run slice before it. */
+/* --trace: the call as an io slice, after the slice before it. */
 static void
 traced_io(struct work *w, const struct workctx *c, struct echo *e)
 {
-	int64_t t0 = traced_run(w, c);
+	int64_t t0;
 
+	traced_run(w, c);
+	t0 = w->lock.mark_ns;
 	io_call(w, c, e);
-	w->lock.hold_ns = now_ns(CLOCK_MONOTONIC);
-	trace_slice(c->trace, w->lock.tid, TRACE_IO, t0, w->lock.hold_ns);
+	w->lock.mark_ns = now_ns(CLOCK_MONOTONIC);
+	trace_slice(c->trace, w->lock.tid, TRACE_IO, t0, w->lock.mark_ns);
 }
 
 /* What a worker does between chunks: CPython's eval-breaker check. */
@@ -116,10 +128,10 @@ work_run(struct work *w, const struct workctx *c)
 	int64_t lo = w->start, t0 = now_ns(CLOCK_MONOTONIC),
 		c0 = now_ns(CLOCK_THREAD_CPUTIME_ID);
 	i128 sum = 0;
-	struct echo echo, *e = io_start(c, &echo);
+	struct echo echo, *e = io_start(w, c, &echo);
 
 	chunk = c->method == METHOD_FORMULA ? left : WORK_CHUNK;
-	w->lock.hold_ns = t0;
+	w->lock.mark_ns = t0;
 	if (c->gil != NULL)
 		gil_take(c->gil, &w->lock);
 	while (left > 0) {
@@ -147,7 +159,7 @@ work_run(struct work *w, const struct workctx *c)
 void
 work_io_run(struct work *w, const struct workctx *c)
 {
-	struct echo echo, *e = io_start(c, &echo);
+	struct echo echo, *e = io_start(w, c, &echo);
 
 	while (!atomic_load(c->stop)) {
 		if (c->trace != NULL)

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "gil.h"
+#include "iowait.h"
 #include "kernel.h"
 
 /*
@@ -34,16 +35,18 @@ struct work {
 	int64_t wall_ns, cpu_ns;
 	enum method method;	/* how it summed, for the stats */
 	struct gil_thread lock; /* switches and wait, with --gil */
+	struct iowait io;	/* --io-wait: how late its sleeps wake */
 };
 
 /* How the workers run: the method, the shared lock, the simulated I/O. */
 struct workctx {
 	enum method method;
-	struct gil *gil;     /* NULL: no lock */
-	int64_t io_ns;	     /* > 0: a blocking wait after each chunk */
-	int io_echo;	     /* the blocking call is a pipe round-trip */
-	struct trace *trace; /* --trace, or NULL */
-	atomic_int *stop;    /* work_io_run: set when the summing is done */
+	struct gil *gil;       /* NULL: no lock */
+	int64_t io_ns;	       /* > 0: a blocking wait after each chunk */
+	int io_echo;	       /* the blocking call is a pipe round-trip */
+	struct trace *trace;   /* --trace, or NULL */
+	atomic_int *stop;      /* work_io_run: set when the summing is done */
+	struct iohist *iohist; /* --stats with I/O: the calls' lengths */
 };
 
 /*

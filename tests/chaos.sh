@@ -164,30 +164,10 @@ trap 'echo "chaos: interrupted" >&2; exit 2' INT TERM HUP
 # --- processes ------------------------------------------------------------
 
 # tagged TAG: "pid ppid comm cmdline" for every process whose environment
-# holds CHAOS_TAG=TAG.  One pass over /proc.
+# holds CHAOS_TAG=TAG (proc_walk).
 tagged() {
-	env -u CHAOS_TAG "$PY" - "$1" <<'PY'
-import os, sys
-want = b"\0CHAOS_TAG=" + sys.argv[1].encode() + b"\0"
-def read(pid, name):
-    try:
-        with open("/proc/%s/%s" % (pid, name), "rb") as f:
-            return f.read()
-    except OSError:
-        return None
-for pid in filter(str.isdigit, os.listdir("/proc")):
-    env = read(pid, "environ")
-    if not env or want not in b"\0" + env:
-        continue
-    stat, comm, cmd = read(pid, "stat"), read(pid, "comm"), read(pid, "cmdline")
-    if stat is None or comm is None or not cmd:
-        continue
-    rest = stat[stat.rindex(b")") + 2:].split()
-    if rest[0] == b"Z":
-        continue
-    print(pid, rest[1].decode(), comm.decode().strip(),
-          cmd.decode(errors="replace").replace("\0", " ").strip())
-PY
+	env -u CHAOS_TAG bash -c '. "$1"; proc_walk -z -e "CHAOS_TAG=$2"' - \
+		"$REPO/tests/proc_helper.bash" "$1" | tr '\t' ' '
 }
 
 # kill_tagged TAG: SIGKILL every process of TAG; prints what it killed.

@@ -63,6 +63,26 @@ if at < hi:
 print(" ".join(gaps))' "$1" "$2"
 }
 
+# host_running HOST: HOST sums a part; running is its range-sum's line
+# (cluster_running).
+host_running() {
+	running=$(cluster_running "$1")
+	[ -n "$running" ]
+}
+
+# host_runs_long HOST: host_running, a part of more than 1e6 integers.
+host_runs_long() {
+	host_running "$1" || return 1
+	set -- $running
+	[ "$#" -eq 4 ] || return 1
+	[ $(($4 - $3)) -gt 1000000 ]
+}
+
+# host_idle HOST: HOST sums nothing.
+host_idle() {
+	[ -z "$(cluster_running "$1")" ]
+}
+
 @test "each ssh host answers on its own address" {
 	local h addr port
 	for h in $CLUSTER_HOSTS; do
@@ -145,13 +165,8 @@ for i in range(6):
 		echo "${PIPESTATUS[@]}" >"$BATS_TEST_TMPDIR/status"
 	) 3>&- &
 	BG=$!
-	for i in $(seq 600); do
-		running=$(cluster_running h2)
-		set -- $running
-		[ "$#" -eq 4 ] && [ $(($4 - $3)) -gt 1000000 ] && break
-		sleep 0.1
-	done
-	[ "$#" -eq 4 ] || fail "h2 never ran a long part: $running"
+	wait_until -t 60 host_runs_long h2
+	set -- $running
 	s=$3 e=$4
 	cluster_kill h2
 	wait "$BG"
@@ -181,21 +196,14 @@ sys.exit(not any(int(a) <= s and e <= int(b) for a, b in gaps))' \
 	python3 -c 'print(0, 10**13); print(10**13, 2 * 10**13)' |
 		fanout 0 2e13 >/dev/null 2>&1 3>&- &
 	BG=$!
-	for i in $(seq 600); do
-		[ -n "$(cluster_running h1)" ] && [ -n "$(cluster_running h2)" ] &&
-			break
-		sleep 0.1
-	done
+	wait_until -t 60 host_running h1
+	wait_until -t 60 host_running h2
 	cluster_kill h2
 	wait "$BG" || true
 	BG=
 	# parallel's job wrapper on h1 sees its ssh session end and stops
 	# range-sum: no job keeps a CPU busy there for nothing.
-	for i in $(seq 300); do
-		[ -z "$(cluster_running h1)" ] && break
-		sleep 0.1
-	done
-	[ -z "$(cluster_running h1)" ]
+	wait_until -t 30 host_idle h1
 }
 
 # Two parts that take seconds each; h2 dies while it sums its part.
@@ -212,12 +220,7 @@ sys.exit(not any(int(a) <= s and e <= int(b) for a, b in gaps))' \
 		echo "${PIPESTATUS[*]}" >"$BATS_TEST_TMPDIR/status"
 	) 2>/dev/null 3>&- &
 	BG=$!
-	for i in $(seq 600); do
-		running=$(cluster_running h2)
-		[ -n "$running" ] && break
-		sleep 0.1
-	done
-	[ -n "$running" ] || fail "h2 never ran a part"
+	wait_until -t 60 host_running h2
 	cluster_kill h2
 	wait "$BG"
 	BG=
@@ -244,13 +247,8 @@ resume_jobs() {
 # kill_h2_mid_run: waits until h2 sums a part, then kills h2; prints the
 # part's range.
 kill_h2_mid_run() {
-	local running i
-	for i in $(seq 600); do
-		running=$(cluster_running h2)
-		[ -n "$running" ] && break
-		sleep 0.1
-	done
-	[ -n "$running" ] || return 1
+	local running
+	wait_until -t 60 host_running h2 || return 1
 	cluster_kill h2
 	set -- $running
 	shift $(($# - 2))

@@ -16,6 +16,9 @@
 # RANGETOOLS_REQUIRE_SSHD=1 (set by .ci/run) turns "cannot run sshd" from a
 # skip into a failure, so that CI cannot pass without running these tests.
 
+# shellcheck source=tests/proc_helper.bash
+. "$(dirname "${BASH_SOURCE[0]}")/proc_helper.bash"
+
 CLUSTER_HOSTS="h1 h2"
 
 # cluster_cannot REASON: skip the test, or fail it where sshd is required.
@@ -36,7 +39,7 @@ cluster_up() {
 	local tool h
 	CLUSTER_SSHD=$(command -v sshd || echo /usr/sbin/sshd)
 	[ -x "$CLUSTER_SSHD" ] || {
-		cluster_cannot "no sshd (install openssh-server)"
+		cluster_cannot "no sshd (sh .ci/deps --daemons installs it, enabling no service)"
 		return
 	}
 	for tool in ssh ssh-keygen parallel; do
@@ -196,16 +199,18 @@ cluster_start_sshd() {
 
 # cluster_wait_listening HOST: 0 once the pid file exists, 1 if sshd died.
 cluster_wait_listening() {
-	local h=$1 i pidvar="CLUSTER_PID_$1"
-	for i in $(seq 200); do
-		[ -s "$CLUSTER_DIR/$h/sshd.pid" ] && return 0
-		kill -0 "${!pidvar}" 2>/dev/null || {
-			wait "${!pidvar}" 2>/dev/null
-			return 1
-		}
-		sleep 0.05
-	done
+	local h=$1 pidvar="CLUSTER_PID_$1"
+	poll_until -t 10 cluster_sshd_settled "$h" || true
+	[ -s "$CLUSTER_DIR/$h/sshd.pid" ] && return 0
+	kill -0 "${!pidvar}" 2>/dev/null || wait "${!pidvar}" 2>/dev/null
 	return 1
+}
+
+# cluster_sshd_settled HOST: its sshd wrote its pid file, or died.
+cluster_sshd_settled() {
+	local pidvar="CLUSTER_PID_$1"
+	[ -s "$CLUSTER_DIR/$1/sshd.pid" ] && return 0
+	! kill -0 "${!pidvar}" 2>/dev/null
 }
 
 # The server side: only our key, only our user, no PAM, no passwords.
@@ -265,42 +270,11 @@ EOF
 # cluster_ps ROOT TAG [PID...]: "pid<TAB>command name<TAB>command line"
 # for ROOT and its descendants, every process whose environment holds
 # RT_CLUSTER_HOST=TAG (what a session on that host started, even once its
-# parent died), and the PIDs given.  One pass over /proc, in Python: a
-# shell loop would crawl under bats' debug trap.
+# parent died), and the PIDs given, and their descendants (proc_walk).
 cluster_ps() {
-	# The system's python3 starts in a tenth of the time of a pyenv shim.
-	local py=/usr/bin/python3
-	[ -x "$py" ] || py=python3
-	"$py" - "$@" <<'PY'
-import os, sys
-root, tag, extra = sys.argv[1], sys.argv[2].encode(), set(sys.argv[3:])
-def read(pid, name):
-    try:
-        with open("/proc/%s/%s" % (pid, name), "rb") as f:
-            return f.read()
-    except OSError:
-        return None
-kids, want = {}, set(extra)
-for pid in filter(str.isdigit, os.listdir("/proc")):
-    stat = read(pid, "stat")
-    if stat is None:
-        continue
-    ppid = stat[stat.rindex(b")") + 2:].split()[1].decode()
-    kids.setdefault(ppid, []).append(pid)
-    env = read(pid, "environ") or b""
-    if tag and b"RT_CLUSTER_HOST=" + tag + b"\0" in b"\0" + env:
-        want.add(pid)
-todo = [root] if root else []
-while todo:
-    pid = todo.pop()
-    want.add(pid)
-    todo.extend(kids.get(pid, []))
-for pid in sorted(want, key=int):
-    comm, cmd = read(pid, "comm"), read(pid, "cmdline")
-    if comm is not None:
-        print("%s\t%s\t%s" % (pid, comm.decode().strip(),
-              cmd.decode(errors="replace").replace("\0", " ").strip()))
-PY
+	local root=$1 tag=$2
+	shift 2
+	proc_walk -d ${tag:+-e "RT_CLUSTER_HOST=$tag"} $root "$@" | cut -f 1,3,4
 }
 
 # cluster_host_ps HOST: cluster_ps for every process of HOST: its sshd,

@@ -126,6 +126,11 @@ completed_options() {
 	assert_output ''
 }
 
+@test "sum-merge --progress= offers always" {
+	run complete_words sum-merge --progress =
+	assert_output always
+}
+
 @test "sum-merge --t offers --timeout" {
 	run complete_words sum-merge --mq /q --t
 	assert_output --timeout

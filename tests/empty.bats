@@ -27,6 +27,15 @@ totals_zero() {
 	[ -z "$stderr" ] || fail "unexpected stderr: $stderr"
 }
 
+# Files or stdin with nothing at all, and no --expect: still 0 and exit 0
+# (scripts rely on it), with one line on stderr saying that nothing came.
+totals_zero_noting_nothing() {
+	assert_success
+	assert_output 0
+	[ "$stderr" = "sum-merge: no input: no sum or record was read, so \
+the total is 0" ] || fail "stderr: $stderr"
+}
+
 # --- the queue -----------------------------------------------------------
 
 @test "a queue that holds only STOP totals 0" {
@@ -39,7 +48,8 @@ totals_zero() {
 @test "a producer with empty input sends nothing, and STOP alone totals 0" {
 	run --separate-stderr range-sum --mq "$Q" </dev/null
 	assert_success
-	[ -z "$output" ] && [ -z "$stderr" ]
+	assert_output ""
+	[ -z "$stderr" ] || fail "stderr: $stderr"
 	range-sum --mq "$Q" --stop
 	run --separate-stderr sum-merge --mq "$Q"
 	totals_zero
@@ -70,7 +80,8 @@ totals_zero() {
 @test "a table with no records totals 0" {
 	run --separate-stderr range-sum --shm "$T" </dev/null
 	assert_success
-	[ -z "$output" ] && [ -z "$stderr" ]
+	assert_output ""
+	[ -z "$stderr" ] || fail "stderr: $stderr"
 	run --separate-stderr sum-merge --shm "$T"
 	totals_zero
 	shm_gone "$T"
@@ -93,17 +104,17 @@ totals_zero() {
 
 @test "empty stdin from a pipe totals 0" {
 	run --separate-stderr bash -c 'printf "" | sum-merge'
-	totals_zero
+	totals_zero_noting_nothing
 }
 
 @test "empty stdin from an empty regular file totals 0" {
 	run --separate-stderr sum-merge <"$tmp/empty"
-	totals_zero
+	totals_zero_noting_nothing
 }
 
 @test "empty stdin named '-' totals 0, and covers an empty --expect" {
 	run --separate-stderr sum-merge - </dev/null
-	totals_zero
+	totals_zero_noting_nothing
 	run --separate-stderr sum-merge --expect 0 0 - </dev/null
 	totals_zero
 }
@@ -117,7 +128,8 @@ totals_zero() {
 @test "range-sum with empty stdin prints nothing and succeeds" {
 	run --separate-stderr range-sum -t </dev/null
 	assert_success
-	[ -z "$output" ] && [ -z "$stderr" ]
+	assert_output ""
+	[ -z "$stderr" ] || fail "stderr: $stderr"
 }
 
 @test "an empty range through the whole pipeline totals 0" {
@@ -130,12 +142,12 @@ totals_zero() {
 
 @test "an empty file totals 0" {
 	run --separate-stderr sum-merge "$tmp/empty"
-	totals_zero
+	totals_zero_noting_nothing
 }
 
 @test "several empty files total 0, and cover an empty --expect" {
 	run --separate-stderr sum-merge "$tmp/empty" "$tmp/empty"
-	totals_zero
+	totals_zero_noting_nothing
 	run --separate-stderr sum-merge --expect -1 -1 "$tmp/empty"
 	totals_zero
 }

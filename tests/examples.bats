@@ -33,7 +33,8 @@ check_examples() {
 		return 1
 	fi
 	awk -v out=script -f "$BATS_TEST_DIRNAME/man-examples.awk" "$page" >"$sc"
-	(cd "$WORK" && sh "$sc" </dev/null >"$BATS_TEST_TMPDIR/actual" 2>&1) || true
+	# A refusing sum-merge keeps the records it read in $TMPDIR.
+	(cd "$WORK" && TMPDIR=$WORK sh "$sc" </dev/null >"$BATS_TEST_TMPDIR/actual" 2>&1) || true
 	diff -u <(timing_wildcard <"$ex") \
 	    <(timing_wildcard <"$BATS_TEST_TMPDIR/actual")
 }
@@ -254,4 +255,17 @@ check_options_documented() {
 
 @test "sum-merge(1) documents every option sum-merge accepts" {
 	check_options_documented sum-merge sum-merge.1
+}
+
+@test "the README's map of src/ names every module, and only those" {
+	local f name missing= stale=
+	for f in "$REPO"/src/*.c; do
+		name=src/${f##*/}
+		grep -qF "| \`$name\` |" "$REPO/README.md" || missing="$missing $name"
+	done
+	for name in $(sed -n 's/^| `\(src\/[^`]*\)` |.*/\1/p' "$REPO/README.md"); do
+		[ -f "$REPO/$name" ] || stale="$stale $name"
+	done
+	[ -z "$missing$stale" ] ||
+		fail "README's map of src/: missing:${missing:- none}; stale:${stale:- none}"
 }

@@ -14,6 +14,8 @@ setup() {
 	Q=$(ipc_name q)
 	T=$(ipc_name t)
 	PIDS=()
+	# Where a refusing sum-merge --mq or --shm keeps the records it read.
+	export TMPDIR=$BATS_TEST_TMPDIR
 }
 
 teardown() {
@@ -246,11 +248,30 @@ killed_worker_named() {
 	assert_stderr_has "stdin: Cannot allocate memory"
 }
 
+# assert_thread_failed N: stderr names thread K of N that could not
+# start, 1 <= K <= N.
+assert_thread_failed() {
+	[[ $stderr =~ "cannot start thread "([0-9]+)" of "([0-9]+)": " ]] ||
+		fail "no 'cannot start thread K of N': $stderr"
+	[ "${BASH_REMATCH[2]}" -eq "$1" ] ||
+		fail "of ${BASH_REMATCH[2]}, not of $1: $stderr"
+	[ "${BASH_REMATCH[1]}" -ge 1 ] && [ "${BASH_REMATCH[1]}" -le "$1" ] ||
+		fail "thread ${BASH_REMATCH[1]} is not one of 1 to $1: $stderr"
+}
+
 @test "range-sum --threads without room for its threads says which one failed" {
 	no_sanitizer
 	run --separate-stderr bash -c "ulimit -v 30000; range-sum --threads 64 0 1e6"
 	assert_fails_with 1 range-sum
-	assert_stderr_has "cannot start thread"
+	assert_thread_failed 64
+}
+
+@test "a thread that cannot start is counted among the workers and the --io-threads" {
+	no_sanitizer
+	run --separate-stderr bash -c "ulimit -v 30000; range-sum --threads 32 \
+		--gil --io-wait 1ms --io-threads 32 0 1e6"
+	assert_fails_with 1 range-sum
+	assert_thread_failed 64
 }
 
 @test "sum-merge --mq past RLIMIT_MSGQUEUE explains the limit" {

@@ -32,7 +32,8 @@ paths_named() {
 # as /usr/local/bin, where make install puts the programs by default),
 # those of the kernel, /dev and /proc, aside.  Two relative paths name
 # files elsewhere: CPython's sources, and the folder parallel --basefile
-# makes on another host.
+# makes on another host.  Temporary files under $TMPDIR are named, not
+# installed.
 all_paths_installed() {
 	local root=$1 prefix=$2 docdir=$3 path
 	for path in $(paths_named "$root$prefix"/share/man/man*/*); do
@@ -43,6 +44,8 @@ all_paths_installed() {
 			;;
 		/*) [ -e "$path" ] || fail "a page names $path, not on this system" ;;
 		Python/ceval_gil.c | '~/.rt') ;;
+		# A temporary file a program makes while it runs.
+		'$TMPDIR'/*) ;;
 		*/*) fail "a page names $path, relative to nothing installed" ;;
 		*)
 			[ -e "$root$docdir/examples/$path" ] ||

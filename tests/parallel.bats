@@ -232,11 +232,55 @@ sys.exit(rc)' "$@"
 	assert_success
 	assert_output "$(pysum 0 "$n")"
 	[ "${#stderr_lines[@]}" -ge 2 ] || fail "nothing drawn: $stderr"
-	[[ ${stderr_lines[0]} =~ ^range-sum:\ [0-9]+\.[0-9]%,\ [0-9.e+]+\ integers/s,\ ETA\ ([0-9]+\ s|\?)$ ]] ||
+	[[ ${stderr_lines[0]} =~ ^range-sum:\ [0-9]+\.[0-9]%,\ [0-9.]+[kMGTPE]?\ integers/s,\ ETA\ ([0-9]+:[0-5][0-9]:[0-5][0-9]|\?)$ ]] ||
 		fail "progress line: ${stderr_lines[0]}"
 	[[ $stderr != *$'\r'* ]] || fail "a carriage return on a pipe: $stderr"
 	[[ ${stderr_lines[-1]} == "range-sum: done: $n integers in "* ]] ||
 		fail "stderr: $stderr"
+}
+
+@test "--progress shows the rate with an SI prefix and the ETA as h:mm:ss" {
+	# Each chunk of 16384 waits 1 ms: at most 16.4M integers/s, so 16e10
+	# integers take 2.7 h or more, and well under a day.
+	run --separate-stderr timeout -s INT 2.5 \
+		range-sum --progress=always --io-wait 1ms 0 16e10
+	assert_equal "$status" 124
+	[[ ${stderr_lines[-1]} =~ ^range-sum:\ 0\.0%,\ [0-9.]+M\ integers/s,\ ETA\ ([2-9]|1[0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]$ ]] ||
+		fail "progress line: ${stderr_lines[-1]}"
+}
+
+@test "--progress past an hour suggests --method formula, once" {
+	run --separate-stderr timeout -s INT 3.5 \
+		range-sum --progress=always --io-wait 1ms 0 16e10
+	assert_equal "$status" 124
+	assert_equal "${stderr_lines[0]}" "range-sum: over an hour to go at this rate; --method formula gives the same sum at once"
+	[ "$(grep -c formula <<<"$stderr")" -eq 1 ] || fail "stderr: $stderr"
+	[ "${#stderr_lines[@]}" -ge 3 ] || fail "stderr: $stderr"
+}
+
+@test "--progress gives an ETA past a day in days" {
+	run --separate-stderr timeout -s INT 1.8 \
+		range-sum --progress=always 0 1e18
+	assert_equal "$status" 124
+	[[ ${stderr_lines[-1]} =~ ,\ ETA\ [0-9]+\.[0-9]\ days$ ]] ||
+		fail "progress line: ${stderr_lines[-1]}"
+}
+
+@test "--progress under 1 h gives no --method formula hint" {
+	local n=$((2 * 200 * 16384))
+	run --separate-stderr range-sum --progress=always --threads 2 \
+	    --io-wait 10ms 0 "$n"
+	assert_success
+	[[ $stderr != *formula* ]] || fail "stderr: $stderr"
+}
+
+@test "--progress at a terminal ends its line when Ctrl-C ends the run" {
+	"$BATS_TEST_DIRNAME/tty-run" -k '\x03' 2.5 \
+		range-sum --progress 0 1e18 >"$BATS_TEST_TMPDIR/screen" || :
+	grep -q 'ETA .*\^C$' "$BATS_TEST_TMPDIR/screen" ||
+		fail "screen: $(cat -A "$BATS_TEST_TMPDIR/screen")"
+	[ "$(tail -c 1 "$BATS_TEST_TMPDIR/screen" | od -An -c | tr -d ' ')" = '\n' ] ||
+		fail "no newline after ^C: $(cat -A "$BATS_TEST_TMPDIR/screen")"
 }
 
 @test "--progress draws nothing when stderr is not a terminal" {

@@ -442,3 +442,10 @@ print(a, a + size + (k < extra))' "$@"
 	assert_output '0 1000'
 	[ -z "$stderr" ] || fail "stderr: $stderr"
 }
+
+@test "range-split -h lists -h and says the range is half-open like Python's" {
+	run range-split -h
+	assert_success
+	assert_line --partial '-h, --help'
+	assert_output --partial "Python's"
+}

@@ -313,3 +313,59 @@ for s, e in [(MAX - 2**33 - 5, MAX), (MIN, MIN + 2**33 + 7),
 	assert_one_stderr_line_from range-sum
 	assert_stderr_has 'line 2'
 }
+
+@test "range-sum --time prints wall and CPU time on one stderr line" {
+	run --separate-stderr range-sum --time 0 1e6
+	assert_success
+	assert_output "$(pysum 0 1000000)"
+	[[ $stderr =~ ^range-sum:\ wall\ [0-9]+\.[0-9]{2}\ s,\ cpu\ [0-9]+\.[0-9]{2}\ s$ ]] ||
+		fail "stderr: $stderr"
+}
+
+@test "range-sum --time counts the CPU time of --procs' worker processes" {
+	# About 0.15 s of work per worker here; the parent alone uses ~0.
+	run --separate-stderr range-sum --time --procs 2 0 8e9
+	assert_success
+	assert_output "$(pysum 0 8000000000)"
+	cpu=${stderr##*cpu }
+	cpu=${cpu% s}
+	[ "$(py "$cpu >= 0.05")" = True ] || fail "stderr: $stderr"
+}
+
+@test "range-sum with one operand holding a blank names it and suggests --colsep" {
+	refuses 2 range-sum '0 50000000'
+	assert_stderr_has "'0 50000000' holds a blank"
+	assert_stderr_has "--colsep ' '"
+}
+
+@test "range-sum --trace - is refused with the reason" {
+	refuses 2 range-sum --threads 2 --trace - 0 10
+	assert_stderr_has "cannot go to stdout"
+	[ ! -e ./- ]
+	[ ! -e "$BATS_TEST_TMPDIR/-" ]
+}
+
+@test "range-sum -h prints the usage that lists -h" {
+	run --separate-stderr range-sum -h
+	assert_success
+	assert_line --partial '-h, --help'
+}
+
+@test "range-sum --help says ranges are half-open like Python's range" {
+	run range-sum --help
+	assert_success
+	assert_output --partial "half-open, like Python's range(start, end)"
+}
+
+@test "range-sum takes durations in minutes and hours" {
+	run --separate-stderr range-sum --threads 2 --gil --switch-interval 1m 0 10
+	assert_success
+	assert_output 45
+	run --separate-stderr range-sum --threads 2 --gil --switch-interval 0.5h 0 10
+	assert_success
+}
+
+@test "a bad duration's message offers minutes and hours" {
+	refuses 2 range-sum --threads 2 --gil --switch-interval 5x 0 10
+	assert_stderr_has "2m, 1h"
+}

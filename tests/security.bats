@@ -11,6 +11,8 @@ setup() {
 	T=$(ipc_name t)
 	SQUAT=
 	PIDS=()
+	# Where a refusing sum-merge --mq or --shm keeps the records it read.
+	export TMPDIR=$BATS_TEST_TMPDIR
 }
 
 teardown() {
@@ -19,21 +21,27 @@ teardown() {
 	ipc_cleanup "$T"
 }
 
+# segment_mode PID: sets mode to "MODE UID" of the --procs segment PID
+# has mapped; false while it has none.
+segment_mode() {
+	local f
+	for f in /proc/"$1"/map_files/*; do
+		if [[ $(readlink "$f") == /dev/shm/range-sum.* ]]; then
+			mode=$(stat -L -c '%a %u' "$f") && return 0
+		fi
+	done
+	return 1
+}
+
 # procs_segment_mode_root: the mode and owner of the --procs segment of a
 # running range-sum, read through /proc/PID/map_files: the object the
 # workers really share.  Only root may follow those links.
 procs_segment_mode_root() {
-	local p f mode=
+	local p mode=
 	range-sum --procs 2 0 9e18 3>&- &
 	p=$!
 	PIDS+=("$p")
-	for _ in $(seq 100); do
-		for f in /proc/"$p"/map_files/*; do
-			[[ $(readlink "$f") == /dev/shm/range-sum.* ]] &&
-				mode=$(stat -L -c '%a %u' "$f") && break 2
-		done
-		sleep 0.05
-	done
+	wait_until segment_mode "$p"
 	kill -KILL "$p"
 	wait "$p" 2>/dev/null || true
 	echo "$mode"

@@ -34,40 +34,39 @@ running_task() {
 	squeue -h -r -t R -j "$1" -o %K 2>/dev/null | head -n 1
 }
 
-# wait_running JOBID: waits until a task of array JOBID runs, prints its
-# index.
-wait_running() {
-	local i k
-	for i in $(seq 600); do
-		k=$(running_task "$1")
-		[ -z "$k" ] || {
-			echo "$k"
-			return 0
-		}
-		sleep 0.1
-	done
-	return 1
+# task_running JOBID: a task of array JOBID runs; k is its index.
+task_running() {
+	k=$(running_task "$1")
+	[ -n "$k" ]
 }
 
-# wait_gone JOBID: waits until no task of JOBID is pending or running.
-wait_gone() {
-	local i
-	for i in $(seq 1200); do
-		[ -z "$(squeue -h -r -j "$1" -o %i 2>/dev/null)" ] && return 0
-		sleep 0.1
-	done
-	return 1
+# job_gone JOBID: no task of JOBID is pending or running.
+job_gone() {
+	[ -z "$(squeue -h -r -j "$1" -o %i 2>/dev/null)" ]
+}
+
+# array_submitted: an array job is queued; job is its id.
+array_submitted() {
+	job=$(squeue -h -o %F 2>/dev/null | head -n 1)
+	[ -n "$job" ]
+}
+
+# command_running PATTERN: a process's command line matches PATTERN.
+command_running() {
+	pgrep -f "$1" >/dev/null
+}
+
+# task_runs_range_sum: a range-sum that a slurmstepd of this cluster
+# runs; line is its slurm_ps line.
+task_runs_range_sum() {
+	line=$(slurm_ps "$SLURM_DIR" | grep -m 1 '	range-sum ')
 }
 
 @test "slurm_down stops the cluster and a job still running, and leaves nothing" {
 	local mark="300.$$" i
 	srun sh -c "sleep $mark" >/dev/null 2>&1 3>&- &
 	BG=$!
-	for i in $(seq 600); do
-		pgrep -f "sleep $mark" >/dev/null && break
-		sleep 0.1
-	done
-	pgrep -f "sleep $mark" >/dev/null || fail "the job never ran"
+	wait_until -t 60 command_running "sleep $mark"
 	[ -n "$(slurm_ps "$SLURM_DIR" | grep slurmstepd)" ]
 	run slurm_down "$SLURM_DIR"
 	assert_success
@@ -124,9 +123,9 @@ wait_gone() {
 		"$RANGETOOLS_REPO/examples/slurm-task.sh"
 	assert_success
 	job=$output
-	k=$(wait_running "$job") || fail "no task of $job ever ran"
+	wait_until -t 60 task_running "$job"
 	scancel "${job}_$k"
-	wait_gone "$job" || fail "array $job never ended"
+	wait_until -t 120 job_gone "$job"
 	# Task k's part is the gap, named on stderr with exit 3 ...
 	gap=$(range-split -n 4 --only "$k" -- "$a" "$b")
 	run --separate-stderr sh -c 'cat "$1"/*.rec | sum-merge --expect "$2" "$3"' - "$OUT" "$a" "$b"
@@ -157,13 +156,9 @@ wait_gone() {
 		echo $? >"$BATS_TEST_TMPDIR/status"
 	) 3>&- &
 	BG=$!
-	for i in $(seq 600); do
-		job=$(squeue -h -o %F 2>/dev/null | head -n 1)
-		[ -z "$job" ] || break
-		sleep 0.1
-	done
-	[ -n "$job" ] || fail "no array was submitted: $(cat "$BATS_TEST_TMPDIR/err")"
-	k=$(wait_running "$job") || fail "no task of $job ever ran"
+	wait_until -t 60 array_submitted ||
+		fail "no array was submitted: $(cat "$BATS_TEST_TMPDIR/err")"
+	wait_until -t 60 task_running "$job"
 	scancel "${job}_$k"
 	wait "$BG"
 	BG=
@@ -186,11 +181,7 @@ wait_gone() {
 	) 3>&- &
 	BG=$!
 	# A task's range-sum, run by a slurmstepd of this cluster.
-	for i in $(seq 600); do
-		line=$(slurm_ps "$SLURM_DIR" | grep -m 1 '	range-sum ') && break
-		sleep 0.1
-	done
-	[ -n "$line" ] || fail "no task ever ran range-sum"
+	wait_until -t 60 task_runs_range_sum
 	kill -KILL "${line%%	*}"
 	wait "$BG"
 	BG=

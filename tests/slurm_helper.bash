@@ -32,6 +32,9 @@
 # Knobs: SLURM_CPUS (default 2), the node's CPUs; SLURM_UP_TIMEOUT (default
 # 60), seconds slurm_up waits for the node to be idle.
 
+# shellcheck source=tests/proc_helper.bash
+. "$(dirname "${BASH_SOURCE[0]}")/proc_helper.bash"
+
 SLURM_CPUS=${SLURM_CPUS:-2}
 SLURM_UP_TIMEOUT=${SLURM_UP_TIMEOUT:-60}
 
@@ -63,7 +66,7 @@ slurm_up() {
 		command -v "$tool" >/dev/null ||
 			[ -x "/usr/sbin/$tool" ] ||
 			{
-				_slurm_why "$dir" "no $tool (install slurm-wlm munge)"
+				_slurm_why "$dir" "no $tool (sh .ci/deps --daemons installs slurm-wlm and munge, enabling no service)"
 				return 1
 			}
 	done
@@ -111,14 +114,8 @@ _slurm_munged() {
 		--log-file="$dir/log/munged.log" \
 		</dev/null >>"$dir/log/munged.out" 2>&1 3>&- &
 	echo $! >"$dir/run/munged.pid"
-	for i in $(seq 200); do
-		[ -S "$dir/munge/munge.socket" ] &&
-			munge -n -S "$dir/munge/munge.socket" </dev/null |
-			unmunge -S "$dir/munge/munge.socket" >/dev/null 2>&1 &&
-			return 0
-		kill -0 "$(cat "$dir/run/munged.pid")" 2>/dev/null || break
-		sleep 0.05
-	done
+	poll_until -t 10 _slurm_munge_settled "$dir" || true
+	_slurm_munge_answers "$dir" && return 0
 	_slurm_why "$dir" "munged did not start: $(cat "$dir/log/munged.out" \
 		"$dir/log/munged.log" 2>/dev/null | tr '\n' ' ')"
 }
@@ -187,14 +184,49 @@ _slurm_daemons() {
 	RT_SLURM_TAG=$dir slurmd -D -f "$dir/slurm.conf" \
 		</dev/null >>"$dir/log/slurmd.out" 2>&1 3>&- &
 	echo $! >"$dir/run/slurmd.pid"
-	for i in $(seq $((SLURM_UP_TIMEOUT * 5))); do
-		state=$(sinfo -h -N -o %t 2>/dev/null)
-		[ "$state" = idle ] && return 0
-		kill -0 "$(cat "$dir/run/slurmctld.pid")" 2>/dev/null &&
-			kill -0 "$(cat "$dir/run/slurmd.pid")" 2>/dev/null ||
-			return 1
-		sleep 0.2
-	done
+	poll_until -t "$SLURM_UP_TIMEOUT" _slurm_settled "$dir" ||
+		true
+	_slurm_idle
+}
+
+# _slurm_munge_answers DIR: DIR's munged answers on its socket.
+_slurm_munge_answers() {
+	[ -S "$1/munge/munge.socket" ] || return 1
+	munge -n -S "$1/munge/munge.socket" </dev/null |
+		unmunge -S "$1/munge/munge.socket" >/dev/null 2>&1
+}
+
+# _slurm_munge_settled DIR: munged answers, or it has died.
+_slurm_munge_settled() {
+	_slurm_munge_answers "$1" ||
+		! kill -0 "$(cat "$1/run/munged.pid")" 2>/dev/null
+}
+
+# _slurm_idle: sinfo shows the node idle.
+_slurm_idle() {
+	[ "$(sinfo -h -N -o %t 2>/dev/null)" = idle ]
+}
+
+# _slurm_settled DIR: the node is idle, or one of DIR's daemons died.
+_slurm_settled() {
+	_slurm_idle && return 0
+	kill -0 "$(cat "$1/run/slurmctld.pid")" 2>/dev/null &&
+		kill -0 "$(cat "$1/run/slurmd.pid")" 2>/dev/null || return 0
+	return 1
+}
+
+# _slurm_gone DIR: none of DIR's processes is left.
+_slurm_gone() {
+	[ -z "$(slurm_ps "$1")" ]
+}
+
+# _slurm_killed DIR: SIGKILLs what is left of DIR's processes; true once
+# none is.
+_slurm_killed() {
+	local pids
+	pids=$(slurm_ps "$1" | cut -f 1)
+	[ -n "$pids" ] || return 0
+	kill -KILL $pids 2>/dev/null
 	return 1
 }
 
@@ -203,54 +235,7 @@ _slurm_daemons() {
 slurm_ps() {
 	local dir
 	dir=$(cd "$1" 2>/dev/null && pwd) || return 0
-	python3 - "$dir" <<'PY'
-import os, sys
-dir = sys.argv[1]
-tag = b"RT_SLURM_TAG=" + dir.encode() + b"\0"
-def read(pid, name):
-    try:
-        with open("/proc/%s/%s" % (pid, name), "rb") as f:
-            return f.read()
-    except OSError:
-        return None
-def holds(pid):
-    try:
-        fds = os.listdir("/proc/%s/fd" % pid)
-    except OSError:
-        return False
-    for fd in fds:
-        try:
-            if os.readlink("/proc/%s/fd/%s" % (pid, fd)).startswith(dir + "/"):
-                return True
-        except OSError:
-            pass
-    return False
-kids, parent, todo = {}, {}, []
-for pid in filter(str.isdigit, os.listdir("/proc")):
-    stat = read(pid, "stat")
-    if stat is None:
-        continue
-    ppid = stat[stat.rindex(b")") + 2:].split()[1].decode()
-    kids.setdefault(ppid, []).append(pid)
-    parent[pid] = ppid
-    if tag in b"\0" + (read(pid, "environ") or b"") or holds(pid):
-        todo.append(pid)
-# Not this process nor its ancestors, whose output may go under DIR.
-mine, pid = set(), str(os.getpid())
-while pid in parent:
-    mine.add(pid)
-    pid = parent[pid]
-want = set()
-while todo:
-    pid = todo.pop()
-    if pid not in want and pid not in mine:
-        want.add(pid)
-        todo.extend(kids.get(pid, []))
-for pid in sorted(want, key=int):
-    cmd = read(pid, "cmdline")
-    if cmd is not None:
-        print("%s\t%s" % (pid, cmd.decode(errors="replace").replace("\0", " ").strip()))
-PY
+	proc_walk -d -e "RT_SLURM_TAG=$dir" -f "$dir" | cut -f 1,4
 }
 
 slurm_down() {
@@ -268,14 +253,9 @@ slurm_down() {
 		[ -s "$dir/run/$i.pid" ] &&
 			kill -TERM "$(cat "$dir/run/$i.pid")" 2>/dev/null
 	done
-	for i in $(seq 100); do
-		[ -z "$(slurm_ps "$dir")" ] && break
-		[ "$i" -lt 20 ] || {
-			pids=$(slurm_ps "$dir" | cut -f 1)
-			[ -z "$pids" ] || kill -KILL $pids 2>/dev/null
-		}
-		sleep 0.1
-	done
+	# SIGTERM's 2 s, then SIGKILL.
+	poll_until -t 2 _slurm_gone "$dir" ||
+		poll_until -t 8 _slurm_killed "$dir" || true
 	# Reap the daemons when they are our children.
 	for i in slurmctld slurmd munged; do
 		[ -s "$dir/run/$i.pid" ] &&

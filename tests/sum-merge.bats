@@ -20,11 +20,26 @@ rec() {
 	echo "$1 $2 $(pysum "$1" "$2")"
 }
 
-@test "sum-merge with no input prints 0" {
+@test "sum-merge with no input prints 0, and says on stderr that none came" {
 	run --separate-stderr sum-merge </dev/null
 	assert_success
 	assert_output 0
-	[ -z "$stderr" ]
+	assert_one_stderr_line_from sum-merge
+	assert_stderr_has "no input"
+}
+
+@test "sum-merge with blank lines alone says that no input came" {
+	run --separate-stderr sum-merge <<<$'\n  \n'
+	assert_success
+	assert_output 0
+	assert_stderr_has "no input"
+}
+
+@test "sum-merge with a sum of 0 says nothing on stderr" {
+	run --separate-stderr sum-merge <<<0
+	assert_success
+	assert_output 0
+	[ -z "$stderr" ] || fail "stderr: $stderr"
 }
 
 @test "sum-merge adds bare integers" {
@@ -112,21 +127,111 @@ sum(range(0, 1000000)) + 2 * (2**63 - 1)")"
 	assert_stderr_has 'line 2'
 }
 
-@test "sum-merge refuses overlapping records and names both" {
-	refuses 1 sum-merge < <(rec 0 10; rec 20 30; rec 5 15)
-	assert_stderr_has '0 10'
-	assert_stderr_has '5 15'
+@test "sum-merge refuses overlapping records that leave a stretch undetermined" {
+	refuses 3 sum-merge < <(rec 0 10; rec 20 30; rec 5 15)
+	assert_equal "$stderr" "sum-merge: the records cover [0, 15) but do not determine its sum: nothing gives the sum of [10, 15) alone; re-run it (sum-merge --missing names it)"
 }
 
-@test "sum-merge refuses the same record twice" {
-	refuses 1 sum-merge < <(rec -10 10; rec -10 10)
-	assert_stderr_has '-10 10'
+@test "sum-merge counts the same record twice once" {
+	run --separate-stderr sum-merge < <(rec -10 10; rec -10 10)
+	assert_success
+	assert_output "$(pysum -10 10)"
+	[ -z "$stderr" ]
 }
 
-@test "sum-merge refuses a record inside another one" {
-	refuses 1 sum-merge < <(rec 0 100; rec 40 41)
-	assert_stderr_has '0 100'
-	assert_stderr_has '40 41'
+@test "sum-merge counts every repeat once however often it comes" {
+	run --separate-stderr sum-merge --expect 0 30 < <(for i in 1 2 3; do
+		rec 0 10; rec 10 20; rec 20 30; done; rec 10 20)
+	assert_success
+	assert_output "$(pysum 0 30)"
+}
+
+@test "sum-merge adds a record inside another one once and names it" {
+	run --separate-stderr sum-merge < <(rec 0 100; rec 40 41)
+	assert_success
+	assert_output "$(pysum 0 100)"
+	assert_equal "$stderr" "sum-merge: 1 record linked to neither end of its stretch, not added: 40 41 (stdin line 2)"
+}
+
+@test "sum-merge --stats counts records read, repeats dropped, overlaps and records not added" {
+	run --separate-stderr sum-merge --stats < <(rec 0 100; rec 0 100; rec 40 41; rec 200 300; echo 7)
+	assert_success
+	assert_output "$(py "$(pysum 0 100) + $(pysum 200 300) + 7")"
+	assert_equal "${stderr_lines[1]}" "sum-merge: 4 records read, 1 identical repeat dropped, 2 overlapping, 1 not added; 1 bare sum"
+}
+
+@test "sum-merge --stats says nothing was dropped from records that tile" {
+	run --separate-stderr sum-merge --stats --expect 0 20 < <(rec 0 10; rec 10 20)
+	assert_success
+	assert_output "$(pysum 0 20)"
+	assert_equal "$stderr" "sum-merge: 2 records read, 0 identical repeats dropped, 0 overlapping, 0 not added; 0 bare sums"
+}
+
+@test "cat recs recs | sum-merge --expect prints the exact total" {
+	range-split -n 7 -- -1e6 3e6 | range-sum -t >"$tmp/recs"
+	run --separate-stderr sh -c "cat '$tmp/recs' '$tmp/recs' | sum-merge --expect -1e6 3e6"
+	assert_success
+	assert_output "$(pysum -1000000 3000000)"
+	[ -z "$stderr" ]
+}
+
+@test "a straggler's record inside a resumed gap does not block the total" {
+	range-split -n 8 0 2e10 | sed 7,8d | range-sum -t --method formula >"$tmp/recs"
+	sum-merge --expect 0 2e10 --missing "$tmp/recs" >"$tmp/gap"
+	assert_equal "$(cat "$tmp/gap")" "15000000000 20000000000"
+	range-sum -t --method formula <"$tmp/gap" >>"$tmp/recs"
+	range-sum -t --method formula 15000000000 17500000000 >>"$tmp/recs" # the straggler
+	run --separate-stderr sum-merge --expect 0 2e10 "$tmp/recs"
+	assert_success
+	assert_output "$(pysum 0 20000000000)"
+	[ -z "$stderr" ]
+}
+
+@test "a part re-run as part of a larger gap is added once" {
+	run --separate-stderr sum-merge --expect 0 100 < <(rec 0 40; rec 40 60; rec 40 100)
+	assert_success
+	assert_output "$(pysum 0 100)"
+}
+
+@test "a stretch cut two ways gives its total once" {
+	run --separate-stderr sum-merge --expect -50 50 < <(rec -50 -10; rec -10 20; rec 20 50;
+		rec -50 0; rec 0 5; rec 5 50)
+	assert_success
+	assert_output "$(pysum -50 50)"
+}
+
+@test "signed paths are exact: [0, 15) is [0, 10) - [5, 10) + [5, 15)" {
+	run --separate-stderr sum-merge --expect 0 15 < <(rec 0 10; rec 5 10; rec 5 15)
+	assert_success
+	assert_output "$(pysum 0 15)"
+}
+
+@test "overlapping records whose sums pass 2^64 and lie below zero stay exact" {
+	local a=-9000000000000000000 b=-4000000000000000000 c=3000000000000000000 d=9000000000000000000
+	run --separate-stderr sum-merge --expect "$a" "$d" < <(rec "$a" "$c"; rec "$b" "$c";
+		rec "$b" "$d"; rec "$a" "$b"; rec "$a" "$c")
+	assert_success
+	assert_output "$(pysum "$a" "$d")"
+}
+
+@test "sum-merge without --expect adds each covered stretch once" {
+	run --separate-stderr sum-merge < <(rec 0 10; rec 0 10; rec 5 10; rec 0 5; rec 100 110; rec 100 110)
+	assert_success
+	assert_output "$(py "$(pysum 0 10) + $(pysum 100 110)")"
+}
+
+@test "a gap message names at most 5 ranges and counts the rest" {
+	refuses 3 sum-merge --expect 0 100 < <(for i in $(seq 0 10 90); do rec "$i" "$((i + 5))"; done)
+	assert_equal "$stderr" "sum-merge: the records do not cover --expect; missing: [5, 10) [15, 20) [25, 30) [35, 40) [45, 50) and 5 more (sum-merge --missing lists them)"
+}
+
+@test "500 lost parts give a message of bounded length" {
+	range-split -n 1000 0 1e6 | sed -n '1~2p' | range-sum -t --method formula >"$tmp/recs"
+	refuses 3 sum-merge --expect 0 1e6 "$tmp/recs"
+	[ "${#stderr}" -lt 300 ] || fail "message of ${#stderr} characters"
+	assert_stderr_has 'and 495 more (sum-merge --missing lists them)'
+	run sum-merge --expect 0 1e6 --missing "$tmp/recs"
+	[ "${#lines[@]}" -eq 500 ]
 }
 
 @test "sum-merge accepts adjacent records and empty ones" {
@@ -171,8 +276,29 @@ sum(range(0, 1000000)) + 2 * (2**63 - 1)")"
 	assert_stderr_has '10 11'
 }
 
-@test "sum-merge --expect still refuses overlaps that cover the range" {
-	refuses 1 sum-merge --expect 0 10 < <(rec 0 6; rec 4 10)
+@test "sum-merge --expect names a covered stretch the records do not determine" {
+	refuses 3 sum-merge --expect 0 15 < <(rec 0 10; rec 5 15)
+	assert_stderr_has 'cover [0, 15) but do not determine its sum'
+	assert_stderr_has '[10, 15) alone'
+}
+
+@test "sum-merge --missing names a range whose re-run settles an undetermined stretch" {
+	run --separate-stderr sum-merge --expect 0 15 --missing < <(rec 0 10; rec 5 15)
+	assert_success
+	assert_output "10 15"
+	run --separate-stderr sum-merge --expect 0 15 < <(rec 0 10; rec 5 15; rec 10 15)
+	assert_success
+	assert_output "$(pysum 0 15)"
+}
+
+@test "sum-merge --missing names gaps and the settling range in order" {
+	run --separate-stderr sum-merge --expect 0 50 --missing < <(rec 0 10; rec 5 15; rec 30 40)
+	assert_success
+	assert_output $'10 15\n15 30\n40 50'
+	sum-merge --expect 0 50 --missing < <(rec 0 10; rec 5 15; rec 30 40) | range-sum -t >"$tmp/more"
+	run sum-merge --expect 0 50 < <(rec 0 10; rec 5 15; rec 30 40; cat "$tmp/more")
+	assert_success
+	assert_output "$(pysum 0 50)"
 }
 
 @test "sum-merge adds the files named, in turn" {
@@ -190,12 +316,21 @@ sum(range(0, 1000000)) + 2 * (2**63 - 1)")"
 	assert_output "$(pysum 0 30)"
 }
 
-@test "sum-merge finds overlaps between files and names the file" {
+@test "sum-merge names the file of a record it does not add" {
 	rec 0 10 >"$tmp/a"
 	rec 5 6 >"$tmp/b"
-	refuses 1 sum-merge "$tmp/a" "$tmp/b"
-	assert_stderr_has "$tmp/a"
-	assert_stderr_has "$tmp/b"
+	run --separate-stderr sum-merge "$tmp/a" "$tmp/b"
+	assert_success
+	assert_output "$(pysum 0 10)"
+	assert_stderr_has "5 6 ($tmp/b line 1)"
+}
+
+@test "sum-merge counts identical records from a file and stdin once" {
+	range-split -n 3 0 300 | range-sum -t >"$tmp/a"
+	run --separate-stderr sum-merge --expect 0 300 --stats "$tmp/a" - <"$tmp/a"
+	assert_success
+	assert_output "$(pysum 0 300)"
+	assert_stderr_has '6 records read, 3 identical repeats dropped'
 }
 
 @test "sum-merge names the file and line of a malformed line" {
@@ -342,9 +477,7 @@ sum(range(0, 1000000)) + 2 * (2**63 - 1)")"
 	assert_output "$MIN -5"$'\n'"5 $MAX"
 }
 
-@test "sum-merge --missing still refuses overlapping, malformed and out-of-range records" {
-	refuses 1 sum-merge --expect 0 10 --missing < <(rec 0 6; rec 4 8)
-	assert_stderr_has 'overlap'
+@test "sum-merge --missing still refuses malformed and out-of-range records" {
 	refuses 1 sum-merge --expect 0 10 --missing < <(rec 0 6; echo 'x y z')
 	assert_stderr_has 'line 2'
 	refuses 1 sum-merge --expect 0 10 --missing < <(rec 5 11)
@@ -385,4 +518,73 @@ sum(range(0, 1000000)) + 2 * (2**63 - 1)")"
 	assert_success
 	assert_output "$(pysum "$a" "$b")"
 	[ "$(py "abs($(pysum "$a" "$b")) > 2**64")" = True ]
+}
+
+@test "sum-merge --timeout with a file names --timeout alone, and why" {
+	refuses 2 sum-merge --timeout 5 recs
+	assert_stderr_has "--timeout goes with --mq: files and stdin are read"
+	[[ $stderr != *--count* ]] || fail "stderr: $stderr"
+}
+
+@test "sum-merge --count without --mq names --count alone" {
+	refuses 2 sum-merge --count 2 </dev/null
+	assert_stderr_has "--count goes with --mq"
+}
+
+@test "sum-merge --timeout takes minutes and hours, as its message shows" {
+	Q=$(ipc_name)
+	run --separate-stderr sum-merge --mq "$Q" --timeout 0.001m
+	assert_fails_with 3 sum-merge
+	assert_stderr_has "--timeout 0.06s expired"
+	run --separate-stderr sum-merge --mq "$Q" --timeout 0.0001h
+	assert_fails_with 3 sum-merge
+	assert_stderr_has "--timeout 0.36s expired"
+	ipc_cleanup "$Q"
+}
+
+@test "sum-merge -h lists -h, and says ranges are half-open" {
+	run sum-merge -h
+	assert_success
+	assert_line --partial '-h, --help'
+	assert_output --partial 'half-open'
+}
+
+@test "sum-merge --progress=always shows the coverage of --expect as records arrive" {
+	run --separate-stderr bash -c 'for s in 0 25 50 75; do
+		range-sum -t "$s" $((s + 25)); sleep 0.3; done |
+	    sum-merge --expect 0 100 --progress=always'
+	assert_success
+	assert_output 4950
+	[[ ${stderr_lines[0]} == "sum-merge: 25.0% of [0, 100) covered, 1 record, ETA "* ]] ||
+		fail "stderr: $stderr"
+	[[ ${stderr_lines[1]} == "sum-merge: 50.0% of [0, 100) covered, 2 records, ETA "* ]] ||
+		fail "stderr: $stderr"
+	assert_equal "${stderr_lines[-1]}" "sum-merge: 100.0% of [0, 100) covered, 4 records, ETA 0:00:00"
+	[ "${#stderr_lines[@]}" -eq 4 ] || fail "stderr: $stderr"
+}
+
+@test "sum-merge --progress=always over a queue shows each record's coverage" {
+	Q=$(ipc_name)
+	(for s in 0 50; do range-sum --mq "$Q" "$s" $((s + 50)); sleep 0.3; done) 3>&- &
+	run --separate-stderr sum-merge --mq "$Q" --expect 0 100 \
+		--progress=always --timeout 10s
+	wait
+	assert_success
+	assert_output 4950
+	[[ ${stderr_lines[0]} == "sum-merge: 50.0% of [0, 100) covered, 1 record, ETA "* ]] ||
+		fail "stderr: $stderr"
+	assert_equal "${stderr_lines[-1]}" "sum-merge: 100.0% of [0, 100) covered, 2 records, ETA 0:00:00"
+	ipc_cleanup "$Q"
+}
+
+@test "sum-merge --progress draws nothing when stderr is not a terminal" {
+	run --separate-stderr sum-merge --expect 0 10 --progress <<<"0 10 45"
+	assert_success
+	assert_output 45
+	[ -z "$stderr" ] || fail "stderr: $stderr"
+}
+
+@test "sum-merge --progress without --expect is a usage error" {
+	refuses 2 sum-merge --progress </dev/null
+	assert_stderr_has "--progress shows the coverage of --expect"
 }

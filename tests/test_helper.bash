@@ -3,17 +3,28 @@
 # Every .bats file starts with `load test_helper`.  The programs under test
 # come from ${RANGETOOLS_BIN:-<repo>/bin}, first on PATH, so that another
 # build (a sanitizer build, an installed copy) can reuse the same suite.
+#
+# The suite is hermetic, as rbenv's is: PATH is that directory and the
+# system's own (the daemons' sbin ones too), nothing the user put first
+# (a pyenv python3, a stray range-sum); HOME is an empty directory of the
+# test's; and the variables the programs read are unset.
 
 # run --separate-stderr needs bats-core 1.5.
 bats_require_minimum_version 1.5.0
 
 load '/usr/lib/bats/bats-support/load'
 load '/usr/lib/bats/bats-assert/load'
+load proc_helper
 
 RANGETOOLS_REPO="$(cd "$BATS_TEST_DIRNAME/.." && pwd)"
 export RANGETOOLS_REPO
-PATH="${RANGETOOLS_BIN:-$RANGETOOLS_REPO/bin}:$PATH"
+PATH="${RANGETOOLS_BIN:-$RANGETOOLS_REPO/bin}"
+PATH+=":/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 export PATH
+HOME="${BATS_TEST_TMPDIR:-${BATS_FILE_TMPDIR:-${BATS_RUN_TMPDIR:-/tmp}}}/home"
+mkdir -p "$HOME"
+export HOME
+unset RANGETOOLS_KERNEL CDPATH
 
 # Stop mawk, locale number formats and the like from changing what we see.
 export LC_ALL=C
@@ -97,15 +108,18 @@ kill_tree() {
 	done
 }
 
-# wait_until CMD...: polls CMD until it succeeds.  Nothing here is timed:
-# the bound (20 s) only ends a wait that should end at once.
+# wait_until [-t SECONDS] CMD...: polls CMD (poll_until) until it
+# succeeds; fails naming CMD if it is still false after SECONDS (default
+# 20).  Nothing here is timed: the bound only ends a wait that should
+# end much sooner (a daemon's start: -t 60).
 wait_until() {
-	local i
-	for i in $(seq 400); do
-		"$@" && return 0
-		sleep 0.05
-	done
-	fail "never true: $*"
+	local secs=20
+	if [ "$1" = -t ]; then
+		secs=$2
+		shift 2
+	fi
+	poll_until -t "$secs" "$@" && return 0
+	fail "never true in ${secs} s: $*"
 }
 
 # only_root: skips the test unless it runs as root.
@@ -137,14 +151,17 @@ threads_are() {
 PROBE="$RANGETOOLS_REPO/tests/ipc-probe"
 
 # mq_gone NAME: opening the queue without O_CREAT fails with ENOENT.
+# Like shm_gone, it leaves the caller's $output and $status alone.
 mq_gone() {
-	run "$PROBE" mq "$1"
-	[ "$status" -eq 1 ] || fail "queue $1 is still there (probe: $status)"
+	local st=0
+	"$PROBE" mq "$1" >/dev/null 2>&1 || st=$?
+	[ "$st" -eq 1 ] || fail "queue $1 is still there (probe: $st)"
 }
 
 # shm_gone NAME: no shared-memory object and no /dev/shm entry.
 shm_gone() {
-	run "$PROBE" shm "$1"
-	[ "$status" -eq 1 ] || fail "table $1 is still there (probe: $status)"
+	local st=0
+	"$PROBE" shm "$1" >/dev/null 2>&1 || st=$?
+	[ "$st" -eq 1 ] || fail "table $1 is still there (probe: $st)"
 	[ ! -e "/dev/shm${1}" ] || fail "/dev/shm$1 is still there"
 }

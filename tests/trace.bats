@@ -287,7 +287,8 @@ interrupt() {
 	local p=$!
 	PIDS+=("$p")
 	wait_until compgen -G "$D/t.json.*"
-	sleep 0.3
+	# Main, the signal thread and the two workers: the run is under way.
+	wait_until threads_are "$p" 4
 	kill -"$sig" "$p"
 	wait "$p" || rc=$?
 	[ "$rc" -eq "$want" ] || fail "status $rc"

@@ -9,6 +9,27 @@ setup() {
 	Q=$(ipc_name q)
 	T=$(ipc_name t)
 	MORE=() # names a script chose, removed as well
+	# Where a refusing sum-merge keeps the records it read.
+	export TMPDIR=$BATS_TEST_TMPDIR
+}
+
+# assert_kept MESSAGE RECORDS: stderr is MESSAGE, then "; the N records
+# read are kept in FILE", and FILE holds RECORDS (lines "start end sum").
+assert_kept() {
+	local msg=$1 want=$2 n file
+	n=$(printf '%s\n' "$want" | grep -c .)
+	[[ $stderr == "$msg; the $n record"*" read "*" kept in $TMPDIR/sum-merge."* ]] ||
+		fail "stderr is not '$msg; the $n records read are kept in ...': $stderr"
+	file=${stderr##* kept in }
+	assert_equal "$(cat "$file")" "$want"
+}
+
+# recs START END ...: the records of those ranges, one per line.
+recs() {
+	while [ $# -gt 0 ]; do
+		echo "$1 $2 $(pysum "$1" "$2")"
+		shift 2
+	done
 }
 
 teardown() {
@@ -71,7 +92,7 @@ as_nobody() {
 	range-sum --mq "$Q" --stop
 	run --separate-stderr sum-merge --mq "$Q" --count 2
 	assert_fails_with 3 sum-merge
-	assert_equal "$stderr" "sum-merge: queue $Q: STOP arrived after 1 of 2 records"
+	assert_kept "sum-merge: queue $Q: STOP arrived after 1 of 2 records" "$(recs 0 500)"
 	mq_gone "$Q"
 }
 
@@ -105,7 +126,9 @@ as_nobody() {
 }
 
 @test "a producer blocked on a queue its consumer removed fails instead of waiting for ever" {
-	range-split -n 15 0 1500 | range-sum --mq "$Q" 2>"$BATS_TEST_TMPDIR/err" 3>&- &
+	# 25 records: 3 read, 10 waiting when the run ends, which a refusal
+	# reads to keep them, 10 more sent meanwhile and 2 still to send.
+	range-split -n 25 0 2500 | range-sum --mq "$Q" 2>"$BATS_TEST_TMPDIR/err" 3>&- &
 	producer=$!
 	wait_until queue_holds 10
 	run --separate-stderr sum-merge --mq "$Q" --count 3
@@ -125,7 +148,7 @@ as_nobody() {
 	wait "$worker" || true
 	run --separate-stderr sum-merge --mq "$Q" --expect 0 300 --timeout 0.5
 	assert_fails_with 3 sum-merge
-	assert_equal "$stderr" "sum-merge: --timeout 0.5s expired after 2 records; missing: [100, 200)"
+	assert_kept "sum-merge: --timeout 0.5s expired after 2 records; missing: [100, 200)" "$(recs 0 100 200 300)"
 	mq_gone "$Q"
 }
 
@@ -133,7 +156,7 @@ as_nobody() {
 	range-sum --mq "$Q" 0 10
 	run --separate-stderr sum-merge --mq "$Q" --count 3 --timeout 200ms
 	assert_fails_with 3 sum-merge
-	assert_equal "$stderr" "sum-merge: queue $Q: --timeout 0.2s expired after 1 of 3 records"
+	assert_kept "sum-merge: queue $Q: --timeout 0.2s expired after 1 of 3 records" "$(recs 0 10)"
 	mq_gone "$Q"
 }
 
@@ -143,13 +166,55 @@ as_nobody() {
 	mq_gone "$Q"
 }
 
-@test "overlapping records in the queue are refused and both are named" {
+@test "overlapping records in the queue that leave a stretch undetermined are refused and kept" {
 	range-sum --mq "$Q" 0 10
 	range-sum --mq "$Q" 5 15
 	run --separate-stderr sum-merge --mq "$Q" --count 2
-	assert_fails_with 1 sum-merge
-	assert_output ""
-	[[ $stderr == *"records overlap: 0 10"*"5 15"* ]]
+	assert_fails_with 3 sum-merge
+	assert_kept "sum-merge: the records cover [0, 15) but do not determine its sum: nothing gives the sum of [10, 15) alone; re-run it (sum-merge --missing names it)" "$(recs 0 10 5 15)"
+	mq_gone "$Q"
+}
+
+@test "a part sent twice into the queue counts once, with --expect" {
+	range-sum --mq "$Q" 0 10
+	range-sum --mq "$Q" 0 10
+	range-sum --mq "$Q" 10 20
+	run --separate-stderr sum-merge --mq "$Q" --expect 0 20 --timeout 5 --stats
+	assert_success
+	assert_output "$(pysum 0 20)"
+	assert_equal "$stderr" "sum-merge: 3 records read, 1 identical repeat dropped, 0 overlapping, 0 not added; 0 bare sums"
+	mq_gone "$Q"
+}
+
+@test "a part sent twice into the queue counts once, with --count" {
+	range-sum --mq "$Q" 0 10
+	range-sum --mq "$Q" 0 10
+	range-sum --mq "$Q" 10 20
+	run --separate-stderr sum-merge --mq "$Q" --count 2 --timeout 5
+	assert_success
+	assert_output "$(pysum 0 20)"
+	mq_gone "$Q"
+}
+
+@test "a repeat still waiting when the run is complete is dropped, not refused" {
+	range-sum --mq "$Q" 0 10
+	range-sum --mq "$Q" 10 20
+	range-sum --mq "$Q" 10 20
+	run --separate-stderr sum-merge --mq "$Q" --expect 0 20
+	assert_success
+	assert_output "$(pysum 0 20)"
+	[ -z "$stderr" ]
+	mq_gone "$Q"
+}
+
+@test "a straggler's record in the queue inside a re-run gap does not block the total" {
+	range-sum --mq "$Q" 0 50
+	range-sum --mq "$Q" 50 100 # the re-run of the gap
+	range-sum --mq "$Q" 50 75  # the straggler
+	range-sum --mq "$Q" --stop
+	run --separate-stderr sum-merge --mq "$Q" --expect 0 100
+	assert_success
+	assert_output "$(pysum 0 100)"
 	mq_gone "$Q"
 }
 
@@ -162,13 +227,24 @@ as_nobody() {
 	mq_gone "$Q"
 }
 
-@test "stale records of an earlier run overlap the new run's and are refused" {
-	range-sum --mq "$Q" 0 50 # an earlier run whose consumer never came
+@test "a stale record left after --count is refused, and every record kept" {
 	range-sum --mq "$Q" 0 50
 	range-sum --mq "$Q" 50 100
-	run --separate-stderr sum-merge --mq "$Q" --expect 0 100 --timeout 1
+	range-sum --mq "$Q" 0 30 # an earlier run cut another way
+	run --separate-stderr sum-merge --mq "$Q" --count 2
 	assert_fails_with 1 sum-merge
-	[[ $stderr == *"records overlap"* ]]
+	assert_kept "sum-merge: queue $Q: another message after the run was complete (2 of 2 records; message 3): a stale record of an earlier run, or a producer too many" "$(recs 0 30 0 50 50 100)"
+	mq_gone "$Q"
+}
+
+@test "with --expect a record cut another way left after the run is merged" {
+	range-sum --mq "$Q" 0 50
+	range-sum --mq "$Q" 50 100
+	range-sum --mq "$Q" 10 30
+	run --separate-stderr sum-merge --mq "$Q" --expect 0 100 --timeout 1
+	assert_success
+	assert_output "$(pysum 0 100)"
+	assert_equal "$stderr" "sum-merge: 1 record linked to neither end of --expect, not added: 10 30 (queue $Q line 3)"
 	mq_gone "$Q"
 }
 
@@ -187,7 +263,7 @@ as_nobody() {
 	"$PROBE" mq-send "$Q" "0 10 46"
 	run --separate-stderr sum-merge --mq "$Q" --count 2
 	assert_fails_with 1 sum-merge
-	assert_equal "$stderr" "sum-merge: queue $Q message 2: sum does not match its range"
+	assert_kept "sum-merge: queue $Q message 2: sum does not match its range" "$(recs 0 10)"
 	mq_gone "$Q"
 }
 
@@ -350,7 +426,7 @@ as_nobody() {
 	range-sum --shm "$T" -- -50 0
 	run --separate-stderr sum-merge --shm "$T" --expect -50 200
 	assert_fails_with 3 sum-merge
-	assert_equal "$stderr" "sum-merge: the records do not cover --expect; missing: [100, 200)"
+	assert_kept "sum-merge: the records do not cover --expect; missing: [100, 200)" "$(recs -50 0 0 100)"
 	shm_gone "$T"
 }
 
@@ -365,13 +441,36 @@ as_nobody() {
 	shm_gone "$T"
 }
 
-@test "overlapping records in the table are refused and the table removed" {
+@test "overlapping records in the table that settle nothing are refused, kept, and the table removed" {
 	range-sum --shm "$T" 0 10
 	range-sum --shm "$T" 5 15
 	run --separate-stderr sum-merge --shm "$T"
-	assert_fails_with 1 sum-merge
-	[[ $stderr == *"records overlap: 0 10"* ]]
+	assert_fails_with 3 sum-merge
+	assert_kept "sum-merge: the records cover [0, 15) but do not determine its sum: nothing gives the sum of [10, 15) alone; re-run it (sum-merge --missing names it)" "$(recs 0 10 5 15)"
 	shm_gone "$T"
+}
+
+@test "a part written twice into the table counts once" {
+	range-sum --shm "$T" 0 10
+	range-sum --shm "$T" 10 20
+	range-sum --shm "$T" 0 10
+	run --separate-stderr sum-merge --shm "$T" --expect 0 20
+	assert_success
+	assert_output "$(pysum 0 20)"
+	[ -z "$stderr" ]
+	shm_gone "$T"
+}
+
+@test "the records kept from a refused table resume with --missing" {
+	range-sum --shm "$T" 0 10
+	range-sum --shm "$T" 20 30
+	run --separate-stderr sum-merge --shm "$T" --expect 0 30
+	assert_fails_with 3 sum-merge
+	file=${stderr##* kept in }
+	sum-merge --expect 0 30 --missing "$file" | range-sum -t >>"$file"
+	run sum-merge --expect 0 30 "$file"
+	assert_success
+	assert_output "$(pysum 0 30)"
 }
 
 @test "a full table is a clear error" {
@@ -448,6 +547,20 @@ as_nobody() {
 	run --separate-stderr "$RANGETOOLS_REPO/examples/queue.sh" stop 0 1e6 2
 	assert_success
 	assert_output "$(pysum 0 1000000)"
+}
+
+@test "examples/queue.sh stop works with more workers than the queue holds" {
+	run --separate-stderr timeout 60 \
+		"$RANGETOOLS_REPO/examples/queue.sh" stop 0 1e6 30
+	assert_success
+	assert_output "$(pysum 0 1000000)"
+}
+
+@test "examples/queue.sh last refuses more workers than the queue holds" {
+	run --separate-stderr "$RANGETOOLS_REPO/examples/queue.sh" last 0 1e6 11
+	assert_failure 2
+	assert_output ''
+	[[ $stderr == *"use first or stop"* ]] || fail "stderr: $stderr"
 }
 
 @test "examples/queue.sh first: the consumer starts before xargs -P" {

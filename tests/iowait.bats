@@ -1,0 +1,113 @@
+#!/usr/bin/env bats
+# iowait.bats: --io-wait D blocks for D, within 10% or 5 us, whichever is
+# larger, as the median of the trace's io slices measures it; --stats
+# reports the median taken; a wait shorter than the machine can honour
+# is accepted and reported as it was.
+
+load test_helper
+
+setup() {
+	D=$BATS_TEST_TMPDIR/d
+	mkdir -p "$D"
+}
+
+# median_ok WAIT_NS ARGS...: runs range-sum ARGS --io-wait WAIT_NS ns
+# with --trace over [0, ${END:-4e6}) and checks the io slices' median: not below the wait, and
+# not beyond it by more than 10% or 5 us.  The median shrugs off the
+# calls a busy machine preempts; only if more than half of them were
+# hit does the check fail, and then it tries again, up to three runs
+# (a loaded 2-core machine can starve a thread for a whole time slice,
+# and other test runs share it).  Prints the medians to fd 3.
+median_ok() {
+	local ns=$1 try
+	shift
+	for try in 1 2 3; do
+		run range-sum "$@" --io-wait "${ns}ns" --trace "$D/t.json" \
+			0 "${END:-4e6}"
+		assert_success
+		run python3 - "$D/t.json" "$ns" <<'PY'
+import json, statistics, sys
+ev = json.load(open(sys.argv[1]))["traceEvents"]
+want = int(sys.argv[2]) / 1000
+# The trace writes each dur a nanosecond short: add it back.
+io = [e["dur"] + 0.001 for e in ev if e["name"] == "io"]
+assert len(io) >= 100, len(io)
+med = statistics.median(io)
+bound = want + max(0.1 * want, 5.0)
+print("io-wait %g us: median %.3f us of %d calls" % (want, med, len(io)))
+sys.exit(0 if want <= med <= bound else 1)
+PY
+		echo "# try $try: $output" >&3
+		[ "$status" -eq 0 ] && return 0
+	done
+	fail "the io slices' median is out of bounds: $output"
+}
+
+@test "--io-wait 1us blocks for 1 us" {
+	median_ok 1000 --threads 2
+}
+
+@test "--io-wait 20us blocks for 20 us" {
+	median_ok 20000 --threads 2
+}
+
+@test "--io-wait 1ms blocks for 1 ms" {
+	# 244 chunks of 16384: a quarter of a second of waits.
+	median_ok 1000000 --threads 1
+}
+
+@test "--io-wait under the lock blocks as long, and the lock is free meanwhile" {
+	# The I/O thread waits as long as the summing lasts.
+	END=1e8 median_ok 20000 --threads 2 --gil --io-threads 1 \
+		--switch-interval 50us
+	python3 - "$D/t.json" <<'PY'
+import json, sys
+ev = json.load(open(sys.argv[1]))["traceEvents"]
+by = {}
+for e in ev:
+    if e["ph"] == "X" and e["name"] in ("hold", "io"):
+        by.setdefault(e["tid"], []).append(e)
+# No thread holds the lock during one of its own io slices.
+for tid, sl in by.items():
+    holds = [(e["ts"], e["ts"] + e["dur"]) for e in sl if e["name"] == "hold"]
+    for e in sl:
+        if e["name"] == "io":
+            a, b = e["ts"], e["ts"] + e["dur"]
+            assert not any(x < b and a < y for x, y in holds), (tid, e)
+PY
+}
+
+@test "--stats reports the median wait taken, as the trace measures it" {
+	run --separate-stderr range-sum --threads 2 --io-wait 50us --stats \
+		--trace "$D/t.json" 0 4e6
+	assert_success
+	line=$(printf '%s\n' "$stderr" | grep '^range-sum: io calls: ')
+	[[ $line =~ ^range-sum:\ io\ calls:\ ([0-9]+),\ median\ ([0-9.]+)\ us\ \(asked\ 50.000\ us\)$ ]] ||
+		fail "no io line: $stderr"
+	python3 - "$D/t.json" "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}" <<'PY'
+import json, statistics, sys
+ev = json.load(open(sys.argv[1]))["traceEvents"]
+io = [e["dur"] for e in ev if e["name"] == "io"]
+calls, med = int(sys.argv[2]), float(sys.argv[3])
+assert calls == len(io), (calls, len(io))
+# The slice also spans the stamps around the call: a few hundred ns.
+assert abs(med - statistics.median(io)) <= 0.01 * med + 1, (med, statistics.median(io))
+PY
+}
+
+@test "--io-wait shorter than the machine can honour is accepted and --stats says what it got" {
+	run --separate-stderr range-sum --threads 1 --io-wait 1ns --stats 0 1e6
+	assert_success
+	assert_output "$(pysum 0 1000000)"
+	assert_stderr_has "(asked 0.001 us)"
+	[[ $stderr =~ io\ calls:\ 62,\ median\ ([0-9.]+)\ us ]] ||
+		fail "no io line: $stderr"
+}
+
+@test "--io-echo with --stats reports the round-trips' median" {
+	run --separate-stderr range-sum --threads 1 --io-echo --stats 0 1e6
+	assert_success
+	[[ $stderr =~ io\ calls:\ 62,\ median\ [0-9.]+\ us$'\n' ]] ||
+		[[ $stderr =~ io\ calls:\ 62,\ median\ [0-9.]+\ us$ ]] ||
+		fail "no io line: $stderr"
+}

@@ -1,0 +1,86 @@
+#!/usr/bin/env bats
+# lanes.bats: range-sum --lanes, who held the lock over time, drawn on
+# stderr at the end of a --gil run, as a person sees it in a terminal
+# (tmux capture-pane) and as a script gets it (80 columns).
+
+load test_helper
+
+setup() {
+	SOCK=rt-lanes-$$-$BATS_TEST_NUMBER
+}
+
+teardown() {
+	tmux -L "$SOCK" kill-server 2>/dev/null || true
+}
+
+# screen_done: the command in the tmux terminal has finished.
+screen_done() {
+	tmux -L "$SOCK" capture-pane -p -t 0 | grep -q '^\[done\]'
+}
+
+# in_terminal COLS CMD: runs CMD in a detached tmux terminal COLS wide
+# and prints what the screen shows once it is done.
+in_terminal() {
+	local cols=$1 cmd=$2
+	tmux -L "$SOCK" -f /dev/null new-session -d -x "$cols" -y 40 \
+		"PATH='$PATH'; $cmd; echo '[done]'; sleep 600" 3>&-
+	wait_until -t 30 screen_done
+	tmux -L "$SOCK" capture-pane -p -t 0
+}
+
+# check_lanes COLS THREADS: $output is a screen of --lanes: one row per
+# thread, no line wider than COLS, an axis, a legend, and no column
+# where two threads held the lock most of the time.
+check_lanes() {
+	python3 - "$1" "$2" <<PY
+import re, sys
+cols, n = int(sys.argv[1]), int(sys.argv[2])
+lines = """$output""".splitlines()
+assert all(len(l) <= cols for l in lines), [l for l in lines if len(l) > cols]
+rows = [l for l in lines if re.match(r"worker \d+ *\|.*\|$", l)]
+assert [int(l.split()[1].split("|")[0]) for l in rows] == list(range(1, n + 1)), lines
+bars = [l[l.index("|") + 1:-1] for l in rows]
+assert len({len(b) for b in bars}) == 1 and len(bars[0]) >= 40, bars
+assert all(b.strip() for b in bars) and any("#" in b for b in bars), bars
+for c in range(len(bars[0])):
+    assert sum(b[c] == "#" for b in bars) <= 1, (c, bars)
+head = [l for l in lines if l.startswith("range-sum: who held the lock")]
+assert len(head) == 1, lines
+i = lines.index(rows[-1])
+assert re.match(r" +\+[-+]+$", lines[i + 1]), lines[i + 1]
+assert re.match(r" +0 .* (us|ms|s)$", lines[i + 2]), lines[i + 2]
+assert "# held most of the column" in lines[i + 3], lines[i + 3]
+PY
+}
+
+@test "--lanes draws one row per thread, an axis and a legend in a 100-column terminal" {
+	run in_terminal 100 'range-sum --threads 3 --gil --lanes 0 2e9'
+	assert_success
+	assert_output --partial "1999999999000000000"
+	check_lanes 100 3
+}
+
+@test "--lanes fits a narrow terminal" {
+	run in_terminal 60 'range-sum --threads 2 --gil --switch-interval 1ms --lanes 0 1e9'
+	assert_success
+	check_lanes 60 2
+}
+
+@test "--lanes without a terminal draws 80 columns, on stderr only" {
+	run --separate-stderr range-sum --threads 2 --gil --lanes 0 1e9
+	assert_success
+	assert_output "$(pysum 0 1000000000)"
+	output=$stderr check_lanes 80 2
+}
+
+@test "--lanes shows the I/O threads too" {
+	run --separate-stderr range-sum --threads 1 --gil --io-threads 1 \
+		--io-wait 20us --switch-interval 100us --lanes 0 1e9
+	assert_success
+	output=$stderr check_lanes 80 2
+}
+
+@test "--lanes without --gil is a usage error that says why" {
+	refuses 2 range-sum --threads 2 --lanes 0 10
+	assert_stderr_has "--lanes draws who held the lock: it needs --gil"
+}
