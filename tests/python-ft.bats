@@ -116,6 +116,43 @@ SH
 	assert_line "(no free-threaded Python: make python-ft failed: apt-get update of trixie's sources failed)"
 }
 
+@test "python-ft.sh: fetches with a private apt setup, builds out of the tree, installs into the cache, cleans up" {
+	# Stand-ins: apt-get leaves an orig tarball whose configure writes a
+	# Makefile installing a stand-in python3.13t; they log their calls.
+	local fake="$BATS_TEST_TMPDIR/fake" log="$BATS_TEST_TMPDIR/log"
+	mkdir -p "$fake/Python-3.13.5" "$BATS_TEST_TMPDIR/path"
+	cat >"$fake/Python-3.13.5/configure" <<SH
+#!/bin/sh
+echo "configure \$* in \$(pwd)" >>"$log"
+prefix=\$(echo "\$*" | sed 's/.*--prefix=\([^ ]*\).*/\1/')
+printf 'all:\n\ttrue\ninstall:\n\tmkdir -p %s/bin\n\tcp %s %s/bin/python3.13t\n' \
+    "\$prefix" "$fake/python" "\$prefix" >Makefile
+SH
+	chmod +x "$fake/Python-3.13.5/configure"
+	stand_in "$fake/python"
+	tar -C "$fake" -cJf "$fake/python3.13_3.13.5.orig.tar.xz" Python-3.13.5
+	cat >"$BATS_TEST_TMPDIR/path/apt-get" <<SH
+#!/bin/sh
+echo "apt-get \$*" >>"$log"
+case "\$*" in *" source "*) cp "$fake/python3.13_3.13.5.orig.tar.xz" . ;; esac
+SH
+	chmod +x "$BATS_TEST_TMPDIR/path/apt-get"
+	PATH="$BATS_TEST_TMPDIR/path:$PATH" \
+	    run --separate-stderr sh "$RANGETOOLS_REPO/bench/python-ft.sh"
+	assert_success
+	assert_output "$CACHE/bin/python3.13t"
+	# apt-get: only the cache's own lists, sources and archives.
+	grep -q "update\$" "$log"
+	grep "^apt-get" "$log" | grep -q -- "-o Dir::Etc::sourcelist=$CACHE/apt/sources.list"
+	grep "^apt-get" "$log" | grep -q -- "-o Dir::State::Lists=$CACHE/apt/lists"
+	grep "^apt-get" "$log" | grep -q -- "-o Dir::Cache=$CACHE/apt/cache"
+	grep -q "source --download-only python3.13/trixie\$" "$log"
+	# configure ran in a build directory, not in the source tree.
+	grep -q "^configure --disable-gil --prefix=$CACHE .* in $CACHE/build\$" "$log"
+	[ ! -e "$CACHE/build" ] && [ ! -e "$CACHE/src" ] && [ ! -e "$CACHE/apt" ]
+	[ ! -e "$CACHE/failed" ]
+}
+
 @test "gil_record.py: without the GIL a lane is its own thread's stamps, split at long gaps" {
 	run python3 -c "import sys; sys.path.insert(0, '$RANGETOOLS_REPO/bench')
 import gil_record
