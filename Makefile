@@ -77,8 +77,12 @@ check: all $(TESTBINS)
 # need such a thing to skip.
 CORE_TESTS = $(filter-out tests/chaos.bats tests/cluster.bats \
 	     tests/memcheck.bats tests/slurm.bats,$(wildcard tests/*.bats))
+# TEST_JOBS tests run at a time (bats --jobs, through GNU parallel): many
+# of them mostly wait (a hint after 2 s at a terminal, a queue, a sleep),
+# so more jobs than cores pays.
+TEST_JOBS ?= 4
 test: all $(TESTBINS)
-	RANGETOOLS_CORE=1 bats $(CORE_TESTS)
+	RANGETOOLS_CORE=1 bats --jobs $(TEST_JOBS) $(CORE_TESTS)
 
 # Hardening: the suite again under sanitizers.
 # Each sanitizer build goes to build/NAME/bin, compiled from the same
@@ -245,12 +249,105 @@ uninstall:
 	cd $(DESTDIR)$(DOCDIR) && rm -f $(DOCNOTES:doc/%=%)
 	rmdir $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) 2>/dev/null || :
 
+# Release: make dist writes rangetools-VERSION.tar.gz from the files git
+# tracks, as HEAD holds them, so a tree whose tracked files differ from
+# HEAD stops it (the tarball would not be what the tree shows).  Nothing
+# else calls git: a tarball builds and tests without it.
+DIST = rangetools-$(VERSION)
+dist:
+	@p=$$(git rev-parse --show-prefix 2>/dev/null) && [ -z "$$p" ] || \
+	    { echo "make dist: needs git, in the top folder of a checkout" \
+	    >&2; exit 1; }
+	@git update-index -q --refresh; \
+	if ! git diff-index --quiet HEAD --; then \
+		echo "make dist: tracked files differ from HEAD;" \
+		    "commit or stash them first:" >&2; \
+		git diff-index --name-status HEAD -- >&2; exit 1; \
+	fi
+	@v=$$(sed -n '1s/^rangetools (\([^)]*\)).*/\1/p' debian/changelog); \
+	[ "$$v" = "$(VERSION)" ] || { echo "make dist: debian/changelog" \
+	    "says $$v, src/cli.h says $(VERSION)" >&2; exit 1; }
+	git archive --format=tar.gz --prefix=$(DIST)/ -o $(DIST).tar.gz HEAD
+	@echo "$(DIST).tar.gz"
+
+# Unpacks the tarball in a temporary folder, builds and runs make test in
+# a copy of it with git out of reach, stages make install and make
+# uninstall; see tests/distcheck.
+distcheck: dist
+	sh tests/distcheck $(DIST).tar.gz
+
+# Debian packages, built by dpkg-buildpackage in build/deb from the
+# tarball (so from exactly the tracked files, and no ../ of the checkout
+# is written), then checked by blhc (the hardening flags reached every
+# compiler line) and lintian (errors and warnings fail).
+DEB_DIR  = build/deb
+DEB_ARCH = $(shell dpkg --print-architecture 2>/dev/null)
+DEB      = $(DEB_DIR)/rangetools_$(VERSION)_$(DEB_ARCH).deb
+# command:package for each tool that make deb runs.
+# (Rules-Requires-Root: no, so no fakeroot.)
+DEB_TOOLS = dpkg-buildpackage:dpkg-dev dh:debhelper lintian:lintian blhc:blhc
+deb_tools = missing=; for t in $(DEB_TOOLS); do \
+	command -v $${t%%:*} >/dev/null || missing="$$missing $${t\#*:}"; \
+	done; [ -z "$$missing" ] || { echo "make: building the Debian" \
+	"package needs the packages$$missing (in .ci/packages); as root:" \
+	"apt-get install$$missing" >&2; exit 1; }
+# deb_build DIR DPKG-BUILDPACKAGE-OPTIONS: build from the tarball in DIR,
+# keeping the log for blhc in DIR/build.log.
+deb_build = rm -rf $(1) && mkdir -p $(1) && \
+	tar -xzf $(DIST).tar.gz -C $(1) && \
+	{ (cd $(1)/$(DIST) && dpkg-buildpackage $(2) 2>&1); \
+	  echo $$? >$(1)/status; } | tee $(1)/build.log && \
+	exit $$(cat $(1)/status)
+
+deb:
+	@$(deb_tools)
+	@$(MAKE) --no-print-directory dist
+	@$(call deb_build,$(DEB_DIR),-us -uc -b)
+	blhc $(DEB_DIR)/build.log
+	lintian --fail-on error,warning --info \
+	    $(DEB_DIR)/rangetools_$(VERSION)_$(DEB_ARCH).changes
+	@echo "$(DEB)"
+
+# The package installed as a user gets it (as root; it purges it after):
+# see tests/installcheck-deb.
+installcheck-deb:
+	@[ -f "$(DEB)" ] || { echo "make $@: no $(DEB): make deb first" >&2; \
+	    exit 1; }
+	bash tests/installcheck-deb $(DEB)
+
+# The arm64 package, cross-built with Debian's cross toolchain, and its
+# programs run under qemu-user.  dpkg-shlibdeps needs the arm64 C
+# library's package data: this target says how to get it and stops,
+# since adding an architecture to a machine's dpkg is the admin's call.
+DEB_ARM64_DIR = build/deb-arm64
+DEB_ARM64 = $(DEB_ARM64_DIR)/rangetools_$(VERSION)_arm64.deb
+deb_arm64_needs = need=; pkgs=; \
+	dpkg --print-foreign-architectures | grep -qx arm64 || \
+	    need="dpkg --add-architecture arm64 && apt-get update && "; \
+	for p in libc6:arm64 gcc-aarch64-linux-gnu qemu-user; do \
+		[ "$$(dpkg-query -W -f '$${db:Status-Status}' $$p \
+		    2>/dev/null)" = installed ] || pkgs="$$pkgs $$p"; \
+	done; \
+	[ -z "$$need$$pkgs" ] || { echo "make deb-arm64: needs arm64's C library" \
+	    "and the cross tools; as root, run:" >&2; \
+	    echo "	$${need}apt-get install$${pkgs:- libc6:arm64}" >&2; \
+	    exit 1; }
+
+deb-arm64:
+	@$(deb_tools)
+	@$(deb_arm64_needs)
+	@$(MAKE) --no-print-directory dist
+	@$(call deb_build,$(DEB_ARM64_DIR),-aarm64 -d -us -uc -b)
+	lintian --fail-on error,warning --info \
+	    $(DEB_ARM64_DIR)/rangetools_$(VERSION)_arm64.changes
+	sh tests/deb-arm64-sums $(DEB_ARM64)
+
 format:
 	clang-format -i src/*.c src/*.h
 
 clean:
 	rm -f src/*.o $(BINS) $(TESTBINS) $(FUZZERS:%=tests/fuzz/%)
-	rm -rf build
+	rm -rf build $(DIST).tar.gz
 
 # One line per target.
 help:
@@ -271,9 +368,15 @@ help:
 	@echo 'make check-python-ft make demo'"'"'s free-threaded rows, checked'
 	@echo 'make install        programs, pages, completion, examples under PREFIX'
 	@echo 'make uninstall      remove exactly what make install put'
+	@echo 'make dist           rangetools-VERSION.tar.gz of the committed tree'
+	@echo 'make distcheck      build, test, install and uninstall the tarball'
+	@echo 'make deb            the Debian package in build/deb, blhc, lintian'
+	@echo 'make installcheck-deb  install the .deb, use it as a user, purge it (root)'
+	@echo 'make deb-arm64      the arm64 package, its sums run under qemu-user'
 	@echo 'make format         clang-format the sources'
 	@echo 'make clean          remove what the build made'
 	@echo 'make help           this list'
 
 .PHONY: all bench chaos check demo gil python-ft check-python-ft install uninstall format clean sanitize tsan \
 	valgrind fuzz aarch64 check-aarch64 test help
+.PHONY: dist distcheck deb deb-arm64 installcheck-deb

@@ -9,6 +9,8 @@ comparison is a group of commands run in turns (forward, then backward,
 BENCH_REPS times), so that a busy moment of the machine falls on all of
 them alike; the table shows medians and their ratios.  Raw figures go to bench/out/results.csv,
 the modes' wall times against workers to bench/out/modes.png (gnuplot).
+Running, timing and the report are bench/benchlib.py's, shared with
+bench/gil.py.
 
 Knobs (environment): BENCH_REPS (default 5), BENCH_LOOP_N (range-sum
 and reference loop range, 4e9), BENCH_PY_N (Python loop range, 1e7),
@@ -16,132 +18,43 @@ BENCH_MODES_N (range for the worker modes, 1e10), BENCH_JOBS (jobs for
 the fan-out rows, 300), BENCH_NUMS (integers for sum-merge, 2000000),
 BENCH_RECORDS (records for the pipe and queue rows, 200000).
 """
-import csv
 import os
 import random
 import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from benchlib import ROOT, Report, Runner, cpu_info, formula, knob, measure
+
 OUT = os.path.join(ROOT, "bench", "out")
-BIN = os.path.join(ROOT, "bin")
-
-
-def knob(name, default):
-    return int(float(os.environ.get(name, default)))
-
-
-REPS = knob("BENCH_REPS", 5)
-LOOP_N = knob("BENCH_LOOP_N", 4e9)
-PY_N = knob("BENCH_PY_N", 1e7)
-MODES_N = knob("BENCH_MODES_N", 1e10)
-JOBS = knob("BENCH_JOBS", 300)
-NUMS = knob("BENCH_NUMS", 2000000)
-RECORDS = knob("BENCH_RECORDS", 200000)
 WORKERS = (1, 2, 4)
 
-ENV = dict(os.environ, PATH=BIN + os.pathsep + os.environ["PATH"], LC_ALL="C")
-rows = []  # every run: the CSV
 
+class Bench:
+    """One run of make bench: its knobs, how it runs the programs, and
+    what it reports."""
 
-def run(cmd, stdin=None):
-    """Runs cmd (an argv list, or a string for sh -c) once.
+    def __init__(self):
+        self.reps = knob("BENCH_REPS", 5)
+        self.loop_n = knob("BENCH_LOOP_N", 4e9)
+        self.py_n = knob("BENCH_PY_N", 1e7)
+        self.modes_n = knob("BENCH_MODES_N", 1e10)
+        self.jobs = knob("BENCH_JOBS", 300)
+        self.nums = knob("BENCH_NUMS", 2000000)
+        self.records = knob("BENCH_RECORDS", 200000)
+        self.runner = Runner(OUT)
+        self.report = Report()
+        self.say = self.report.say
+        self.ratio_row = self.report.ratio_row
 
-    Returns wall seconds, CPU seconds (user + system, waited-for children
-    included), peak RSS in KiB, exit status and stdout.
-    """
-    argv = ["sh", "-c", cmd] if isinstance(cmd, str) else cmd
-    with tempfile.TemporaryFile() as out, open(stdin or os.devnull, "rb") as inp:
-        t0 = time.perf_counter()
-        p = subprocess.Popen(argv, stdin=inp, stdout=out,
-                             stderr=subprocess.DEVNULL, env=ENV, cwd=OUT)
-        _, status, ru = os.wait4(p.pid, 0)
-        wall = time.perf_counter() - t0
-        p.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        text = out.read().decode(errors="replace").strip()
-    return wall, ru.ru_utime + ru.ru_stime, ru.ru_maxrss, p.returncode, text
+    def run(self, cmd, stdin=None):
+        return self.runner.run(cmd, stdin)
 
-
-def measure(group, variants, reps=None):
-    """Runs the variants of one group in turns; returns medians by name.
-
-    A variant is (name, cmd, stdin, expected output or None, workers).
-    """
-    got = {v[0]: [] for v in variants}
-    for rep in range((reps or REPS)):
-        order = variants if rep % 2 == 0 else variants[::-1]
-        for name, cmd, stdin, want, workers in order:
-            wall, cpu, rss, rc, text = run(cmd, stdin)
-            ok = rc == 0 and (want is None or text == str(want))
-            rows.append([group, name, workers, rep, "%.6f" % wall,
-                         "%.6f" % cpu, rss, rc, int(ok), text[:60]])
-            got[name].append((wall, cpu, rss, ok, text))
-    med = {}
-    for name, runs in got.items():
-        med[name] = {
-            "wall": statistics.median(r[0] for r in runs),
-            "cpu": statistics.median(r[1] for r in runs),
-            "rss": statistics.median(r[2] for r in runs),
-            "ok": all(r[3] for r in runs),
-            "out": runs[-1][4],
-        }
-    return med
-
-
-def supported(cmd):
-    """Does this build take these options?  (Modes land over time.)"""
-    return run(cmd)[3] == 0
-
-
-def formula(start, end):
-    return (end - start) * (start + end - 1) // 2
-
-
-# The report ------------------------------------------------------------
-
-report = []
-
-
-def say(line=""):
-    print(line, flush=True)
-    report.append(line)
-
-
-def verdict(ok):
-    return "met" if ok else "NOT MET"
-
-
-def ratio_row(what, value, target, ok):
-    say("  %-56s %15s  %-10s %s" % (what, value, target, verdict(ok)))
-
-
-# The comparisons -------------------------------------------------------
-
-
-def cpu_info():
-    """The CPU's model name, vendor and the vector flags that pick kernels."""
-    info = {"model": "unknown", "vendor": "unknown", "flags": set()}
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                key, _, val = line.partition(":")
-                key, val = key.strip(), val.strip()
-                if key in ("model name", "Model") and info["model"] == \
-                        "unknown":
-                    info["model"] = val
-                elif key in ("vendor_id", "CPU implementer") and \
-                        info["vendor"] == "unknown":
-                    info["vendor"] = val
-                elif key in ("flags", "Features") and not info["flags"]:
-                    info["flags"] = set(val.split())
-    except OSError:
-        pass
-    return info
+    def measure(self, group, variants, reps=None):
+        return measure(self.runner, self.report, group, variants,
+                       reps or self.reps)
 
 
 # Vector integer adds per cycle, by register width in bits, that we
@@ -169,199 +82,232 @@ def ceiling(vendor, kernel):
     return adds * (bits // 64) / 2
 
 
-def kernels():
+def kernels(b):
     """The kernels of this build (its usage error lists them) that this
     CPU runs, lowest level first."""
-    env = dict(ENV, RANGETOOLS_KERNEL="no-such-kernel")
+    env = dict(b.runner.env, RANGETOOLS_KERNEL="no-such-kernel")
     p = subprocess.run(["range-sum", "0", "1"], env=env, cwd=OUT,
                        capture_output=True, text=True)
     if "(kernels: " not in p.stderr:
         return []
     names = p.stderr.split("(kernels: ")[1].split(")")[0].split(", ")
     return [k for k in names if subprocess.run(
-        ["range-sum", "0", "1"], env=dict(ENV, RANGETOOLS_KERNEL=k),
+        ["range-sum", "0", "1"], env=dict(b.runner.env, RANGETOOLS_KERNEL=k),
         cwd=OUT, capture_output=True).returncode == 0]
 
 
-def loop_throughput():
-    """(a) ns per integer: each kernel of range-sum, the C int64 loop, the
-    Python loop; integers per cycle against a clock measured alongside."""
-    ref = os.path.join(OUT, "ref_loop")
-    REF = "ref_loop -O3 -march=native"
-    # The loop without AVX-512, as an AVX2 machine's -march=native builds
-    # it: what the avx2 kernel, forced on an AVX-512 CPU, is measured by.
-    ref2 = os.path.join(OUT, "ref_loop_avx2")
-    REF2 = "ref_loop -O3 -march=native -mno-avx512f"
-    clock = os.path.join(OUT, "clock")
-    py = os.path.join(ROOT, "bench", "article_loop.py")
-    cpu = cpu_info()
-    vec = sorted(f for f in cpu["flags"] if f in ("sse2", "avx2", "avx512f",
-                                                  "asimd", "neon"))
-    best = subprocess.run(["range-sum", "--stats", "0", "1e6"], env=ENV,
-                          cwd=OUT, capture_output=True, text=True).stderr
-    best = best.split("kernel ")[-1].split(":")[0] if "kernel " in best \
-        else "?"
-    have = kernels()
-    ref2 = ref2 if os.path.exists(ref2) and "avx2" in have else None
-    say("(a) loop, one thread, ns per integer (wall; CPU in brackets)")
-    say("  CPU: %s (%s); vector flags: %s" % (cpu["model"], cpu["vendor"],
-                                             " ".join(vec) or "none"))
-    say("  range-sum's default kernel here: %s; kernels this CPU runs: %s"
-        % (best, ", ".join(have) or "none"))
-    # The reference must really loop: 4x the range, at least 2x the time.
-    scale = measure("ref-scaling", [
-        ("ref_loop N/4", [ref, "0", str(LOOP_N // 4)], None, None, 1),
-        ("ref_loop N", [ref, "0", str(LOOP_N)], None, None, 1),
+# The loop's yardsticks: the C int64 loop at -O3 -march=native, and on an
+# AVX-512 CPU the same without AVX-512, as an AVX2 machine's -march=native
+# builds it: what the avx2 kernel, forced on an AVX-512 CPU, is measured
+# by.
+REF = "ref_loop -O3 -march=native"
+REF2 = "ref_loop -O3 -march=native -mno-avx512f"
+
+
+class Loop:
+    """What section (a) learns about the machine before it measures."""
+
+    def __init__(self, b):
+        self.cpu = cpu_info()
+        self.ref = os.path.join(OUT, "ref_loop")
+        ref2 = os.path.join(OUT, "ref_loop_avx2")
+        best = subprocess.run(["range-sum", "--stats", "0", "1e6"],
+                              env=b.runner.env, cwd=OUT, capture_output=True,
+                              text=True).stderr
+        self.best = best.split("kernel ")[-1].split(":")[0] \
+            if "kernel " in best else "?"
+        self.have = kernels(b)
+        self.ref2 = ref2 if os.path.exists(ref2) and "avx2" in self.have \
+            else None
+        self.n = {}
+        self.ns = {}
+        self.rate = {}
+
+
+def loop_head(b, lp):
+    vec = sorted(f for f in lp.cpu["flags"] if f in (
+        "sse2", "avx2", "avx512f", "asimd", "neon"))
+    b.say("(a) loop, one thread, ns per integer (wall; CPU in brackets)")
+    b.say("  CPU: %s (%s); vector flags: %s" % (
+        lp.cpu["model"], lp.cpu["vendor"], " ".join(vec) or "none"))
+    b.say("  range-sum's default kernel here: %s; kernels this CPU runs: %s"
+          % (lp.best, ", ".join(lp.have) or "none"))
+
+
+def ref_scaling(b, lp):
+    """The reference must really loop: 4x the range, at least 2x the
+    time.  Returns how much its CPU time grew."""
+    n = b.loop_n
+    scale = b.measure("ref-scaling", [
+        ("ref_loop N/4", [lp.ref, "0", str(n // 4)], None, None, 1),
+        ("ref_loop N", [lp.ref, "0", str(n)], None, None, 1),
     ], reps=3)
-    grow = scale["ref_loop N"]["cpu"] / max(scale["ref_loop N/4"]["cpu"], 1e-6)
-    loops = grow > 2
-    variants = [("range-sum", ["range-sum", "0", str(LOOP_N)], None,
-                 formula(0, LOOP_N), 1)]
+    return scale["ref_loop N"]["cpu"] / max(scale["ref_loop N/4"]["cpu"],
+                                            1e-6)
+
+
+def loop_measure(b, lp):
+    """Every loop in turns, the clock among them; prints ns per integer
+    and keeps them, from CPU time, in lp.ns.  Returns the medians."""
+    n, want = b.loop_n, formula(0, b.loop_n)
+    variants = [("range-sum", ["range-sum", "0", str(n)], None, want, 1)]
     variants += [("range-sum kernel %s" % k,
                   ["env", "RANGETOOLS_KERNEL=" + k, "range-sum", "0",
-                   str(LOOP_N)], None, formula(0, LOOP_N), 1) for k in have]
+                   str(n)], None, want, 1) for k in lp.have]
+    variants += [(REF, [lp.ref, "0", str(n)], None, None, 1)]
+    if lp.ref2:
+        variants += [(REF2, [lp.ref2, "0", str(n)], None, None, 1)]
+    py = os.path.join(ROOT, "bench", "article_loop.py")
     variants += [
-        (REF, [ref, "0", str(LOOP_N)], None, None, 1),
+        ("python article loop", ["python3", py, "0", str(b.py_n)], None,
+         formula(0, b.py_n), 1),
+        ("clock", [os.path.join(OUT, "clock")], None, None, 1),
     ]
-    if ref2:
-        variants += [(REF2, [ref2, "0", str(LOOP_N)], None, None, 1)]
-    variants += [
-        ("python article loop", ["python3", py, "0", str(PY_N)], None,
-         formula(0, PY_N), 1),
-        ("clock", [clock], None, None, 1),
-    ]
-    m = measure("loop", variants)
-    ghz = statistics.median(float(r[9]) for r in rows
-                            if r[0] == "loop" and r[1] == "clock" and r[8])
-    say("  clock: %.2f GHz (a chain of dependent adds, bench/clock.c; "
-        "median)" % ghz)
-    n = {k: LOOP_N for k in m}
-    n["python article loop"] = PY_N
-    ns = {}
+    m = b.measure("loop", variants)
+    lp.ghz = statistics.median(float(r.out) for r in m["clock"]["runs"]
+                               if r.status == 0)
+    b.say("  clock: %.2f GHz (a chain of dependent adds, bench/clock.c; "
+          "median)" % lp.ghz)
+    lp.n = {k: n for k in m}
+    lp.n["python article loop"] = b.py_n
     for k, v in m.items():
         if k == "clock":
             continue
-        ns[k] = v["wall"] / n[k] * 1e9
-        say("  %-40s %9.4f ns (%.4f)  %s" % (
-            "%s 0 %g" % (k, n[k]), ns[k], v["cpu"] / n[k] * 1e9,
+        wall_ns = v["wall"] / lp.n[k] * 1e9
+        b.say("  %-40s %9.4f ns (%.4f)  %s" % (
+            "%s 0 %g" % (k, lp.n[k]), wall_ns, v["cpu"] / lp.n[k] * 1e9,
             "exact" if v["ok"] else "WRONG/failed"))
-    # Rates and ratios from CPU time: a process another one preempts
-    # loses wall time, not CPU time, and the clock is its fastest run.
-    ns = {k: m[k]["cpu"] / n[k] * 1e9 for k in ns}
-    ref_ns, py_ns = ns[REF], \
-        ns["python article loop"]
-    say()
-    say("  %-22s %10s %10s %12s %10s %9s %9s" % (
+        # Rates and ratios from CPU time: a process another one preempts
+        # loses wall time, not CPU time, and the clock is its fastest run.
+        lp.ns[k] = v["cpu"] / lp.n[k] * 1e9
+    return m
+
+
+def loop_rates(b, lp):
+    """The table of integers per ns and per cycle against the ceiling."""
+    ref_ns, py_ns = lp.ns[REF], lp.ns["python article loop"]
+    vendor = lp.cpu["vendor"]
+    b.say()
+    b.say("  %-22s %10s %10s %12s %10s %9s %9s" % (
         "CPU time, per cycle", "ints/ns", "ints/cyc", "ceiling", "of ceil",
         "vs ref", "vs Py"))
-    rate = {}
     label = {REF: "ref_loop", REF2: "ref, no avx512"}
-    for k in [REF] + ([REF2] if ref2 else []) + [
-            "range-sum kernel %s" % h for h in have]:
+    for k in [REF] + ([REF2] if lp.ref2 else []) + [
+            "range-sum kernel %s" % h for h in lp.have]:
         kern = label.get(k, k.split()[-1])
-        rate[kern] = 1 / ns[k] / ghz
-        ceil = "" if k in label else "%.0f" % ceiling(cpu["vendor"], kern)
+        lp.rate[kern] = 1 / lp.ns[k] / lp.ghz
+        ceil = "" if k in label else "%.0f" % ceiling(vendor, kern)
         share = "" if not ceil else "%.0f%%" % (
-            100 * rate[kern] / ceiling(cpu["vendor"], kern))
-        say("  %-22s %10.2f %10.2f %12s %10s %8.2fx %8.0fx" % (
-            kern, 1 / ns[k],
-            rate[kern], ceil, share, ns[k] / ref_ns, py_ns / ns[k]))
-    say("  (ceiling: two vector adds per lane, at the vector adds per cycle "
-        "assumed for %s: %s;\n  the kernels' scalar lanes add on the integer "
-        "ALUs besides, so a kernel may pass it)" % (cpu["vendor"], ", ".join(
-            "%d-bit %d" % (b, a) for b, a in sorted(ADDS_PER_CYCLE.get(
-                cpu["vendor"], {128: 2, 256: 2, 512: 2}).items()))))
-    say()
+            100 * lp.rate[kern] / ceiling(vendor, kern))
+        b.say("  %-22s %10.2f %10.2f %12s %10s %8.2fx %8.0fx" % (
+            kern, 1 / lp.ns[k], lp.rate[kern], ceil, share,
+            lp.ns[k] / ref_ns, py_ns / lp.ns[k]))
+    b.say("  (ceiling: two vector adds per lane, at the vector adds per "
+          "cycle assumed for %s: %s;\n  the kernels' scalar lanes add on the "
+          "integer ALUs besides, so a kernel may pass it)" % (
+              vendor, ", ".join("%d-bit %d" % (bits, a) for bits, a in sorted(
+                  ADDS_PER_CYCLE.get(vendor, {128: 2, 256: 2, 512: 2})
+                  .items()))))
+    b.say()
 
-    def targets(kern, what, yard=REF):
-        k = "range-sum kernel %s" % kern
-        if k not in ns:
-            return
-        c = ceiling(cpu["vendor"], kern)
-        ratio_row("%s: integers per cycle per core" % what,
-                  "%.2f" % rate[kern], ">= 5", rate[kern] >= 5)
-        ratio_row("%s: share of its ceiling (%.0f/cycle)" % (what, c),
-                  "%.0f%%" % (100 * rate[kern] / c), ">= 60%",
-                  rate[kern] >= 0.6 * c)
-        ratio_row("%s vs Python loop (x faster per integer)" % what,
-                  "%.0fx" % (py_ns / ns[k]), ">= 500x",
-                  py_ns / ns[k] >= 500)
-        r = ns[k] / ns[yard]
-        ratio_row("%s time vs %s loop" % (what, yard.split(None, 1)[1]),
-                  "%.2fx" % r, "<= 0.5x", r <= 0.5)
 
+def kernel_targets(b, lp, kern, what, yard=REF):
+    """The targets of one kernel: per cycle, of its ceiling, against
+    Python and against the C loop yard."""
+    k = "range-sum kernel %s" % kern
+    if k not in lp.ns:
+        return
+    c = ceiling(lp.cpu["vendor"], kern)
+    rate, ns = lp.rate[kern], lp.ns
+    b.ratio_row("%s: integers per cycle per core" % what, "%.2f" % rate,
+                ">= 5", rate >= 5)
+    b.ratio_row("%s: share of its ceiling (%.0f/cycle)" % (what, c),
+                "%.0f%%" % (100 * rate / c), ">= 60%", rate >= 0.6 * c)
+    py = ns["python article loop"] / ns[k]
+    b.ratio_row("%s vs Python loop (x faster per integer)" % what,
+                "%.0fx" % py, ">= 500x", py >= 500)
+    r = ns[k] / ns[yard]
+    b.ratio_row("%s time vs %s loop" % (what, yard.split(None, 1)[1]),
+                "%.2fx" % r, "<= 0.5x", r <= 0.5)
+
+
+def loop_targets(b, lp, m, grow):
+    ns, have, best = lp.ns, lp.have, lp.best
     if best in have:
-        targets(best, "best kernel (%s)" % best)
+        kernel_targets(b, lp, best, "best kernel (%s)" % best)
     if "avx2" in have and best != "avx2":
         # As on an AVX2 machine: against the loop built without AVX-512.
-        targets("avx2", "avx2 forced", REF2 if ref2 else REF)
-        if ref2:
-            say("  %-56s %15s" % ("avx2 forced time vs -O3 -march=native "
-                                  "(AVX-512) loop", "%.2fx" % (
-                                      ns["range-sum kernel avx2"] / ref_ns)))
-    low = "sse2" if "sse2" in have else None
-    if low:
+        kernel_targets(b, lp, "avx2", "avx2 forced",
+                       REF2 if lp.ref2 else REF)
+        if lp.ref2:
+            b.say("  %-56s %15s" % (
+                "avx2 forced time vs -O3 -march=native (AVX-512) loop",
+                "%.2fx" % (ns["range-sum kernel avx2"] / ns[REF])))
+    if "sse2" in have:
         k = "range-sum kernel sse2"
-        ratio_row("sse2 (baseline) time vs -O3 -march=native loop",
-                  "%.2fx" % (ns[k] / ref_ns), "<= 1x", ns[k] <= ref_ns)
+        b.ratio_row("sse2 (baseline) time vs -O3 -march=native loop",
+                    "%.2fx" % (ns[k] / ns[REF]), "<= 1x", ns[k] <= ns[REF])
     if "avx512" in have and "avx2" in have:
         r = ns["range-sum kernel avx2"] / ns["range-sum kernel avx512"]
-        ratio_row("avx512 speed vs avx2 (x faster)", "%.2fx" % r, ">= 1x",
-                  r >= 1)
-    ratio_row("the reference loop's CPU time grows with its range",
-              "x%.1f for 4x" % grow,
-              "> x2", loops)
+        b.ratio_row("avx512 speed vs avx2 (x faster)", "%.2fx" % r, ">= 1x",
+                    r >= 1)
+    b.ratio_row("the reference loop's CPU time grows with its range",
+                "x%.1f for 4x" % grow, "> x2", grow > 2)
     ok = all(v["ok"] for k, v in m.items() if k.startswith("range-sum"))
-    ratio_row("range-sum's answers exact (every kernel)", "yes" if ok
-              else "no", "yes", ok)
-    say()
+    b.ratio_row("range-sum's answers exact (every kernel)",
+                "yes" if ok else "no", "yes", ok)
+    b.say()
 
 
-def modes():
+def loop_throughput(b):
+    """(a) ns per integer: each kernel of range-sum, the C int64 loop, the
+    Python loop; integers per cycle against a clock measured alongside."""
+    lp = Loop(b)
+    loop_head(b, lp)
+    grow = ref_scaling(b, lp)
+    m = loop_measure(b, lp)
+    loop_rates(b, lp)
+    loop_targets(b, lp, m, grow)
+
+
+# The modes of section (b): how each runs with w workers over [0, n).
+MODES = [
+    ("threads", lambda w, n: ["range-sum", "--threads", str(w), "0", str(n)]),
+    ("procs", lambda w, n: ["range-sum", "--procs", str(w), "0", str(n)]),
+    ("gil", lambda w, n: ["range-sum", "--threads", str(w), "--gil", "0",
+                          str(n)]),
+    ("gil-1us", lambda w, n: ["range-sum", "--threads", str(w), "--gil",
+                              "--switch-interval", "1us", "0", str(n)]),
+    ("xargs", lambda w, n: "range-split -n %d 0 %d | xargs -P %d -L 1 "
+     "range-sum | sum-merge" % (w, n, w)),
+    ("parallel", lambda w, n: "range-split -n %d 0 %d | parallel --will-cite "
+     "-j %d --colsep ' ' range-sum {1} {2} | sum-merge" % (w, n, w)),
+]
+
+
+def modes(b):
     """(b) speedups of the worker modes and pipelines at 1, 2, 4 workers."""
-    N = MODES_N
+    N = b.modes_n
     want = formula(0, N)
-    say("(b) modes, range-sum 0 %g: median wall s, speedup over one plain "
-        "thread" % N)
-    cand = [
-        ("threads", lambda w: ["range-sum", "--threads", str(w), "0", str(N)],
-         ["range-sum", "--threads", "1", "0", "10"]),
-        ("procs", lambda w: ["range-sum", "--procs", str(w), "0", str(N)],
-         ["range-sum", "--procs", "1", "0", "10"]),
-        ("gil", lambda w: ["range-sum", "--threads", str(w), "--gil", "0",
-                           str(N)],
-         ["range-sum", "--threads", "1", "--gil", "0", "10"]),
-        ("gil-1us", lambda w: ["range-sum", "--threads", str(w), "--gil",
-                               "--switch-interval", "1us", "0", str(N)],
-         ["range-sum", "--threads", "1", "--gil", "--switch-interval", "1us",
-          "0", "10"]),
-        ("xargs", lambda w: "range-split -n %d 0 %d | xargs -P %d -L 1 "
-         "range-sum | sum-merge" % (w, N, w), "range-split -n 1 0 10 | "
-         "xargs -L 1 range-sum | sum-merge"),
-        ("parallel", lambda w: "range-split -n %d 0 %d | parallel --will-cite "
-         "-j %d --colsep ' ' range-sum {1} {2} | sum-merge" % (w, N, w),
-         "range-split -n 1 0 10 | parallel --will-cite --colsep ' ' "
-         "range-sum {1} {2} | sum-merge"),
-    ]
-    have = [c for c in cand if supported(c[2])]
-    missing = [c[0] for c in cand if c not in have]
+    b.say("(b) modes, range-sum 0 %g: median wall s, speedup over one plain "
+          "thread" % N)
     variants = [("plain", ["range-sum", "0", str(N)], None, want, 1)]
-    for name, mk, _ in have:
+    for name, mk in MODES:
         for w in WORKERS:
             if name == "gil-1us" and w != 2:
                 continue
-            variants.append(("%s %d" % (name, w), mk(w), None, want, w))
-    m = measure("modes", variants)
+            variants.append(("%s %d" % (name, w), mk(w, N), None, want, w))
+    m = b.measure("modes", variants)
     base = m["plain"]["wall"]
     load = os.getloadavg()[0]
     if load > (os.cpu_count() or 1):
-        say("  note: load average %.1f on %d CPUs: other work holds the "
-            "cores, so no mode can show its speedup now" % (
-                load, os.cpu_count()))
-    say("  %-12s %10s %10s %10s   (plain: %.3f s)" % (
+        b.say("  note: load average %.1f on %d CPUs: other work holds the "
+              "cores, so no mode can show its speedup now" % (
+                  load, os.cpu_count()))
+    b.say("  %-12s %10s %10s %10s   (plain: %.3f s)" % (
         "mode", "1", "2", "4", base))
     table = {}
-    for name, _, _ in have:
+    for name, _ in MODES:
         cells = []
         for w in WORKERS:
             r = m.get("%s %d" % (name, w))
@@ -371,39 +317,33 @@ def modes():
             table[(name, w)] = r["wall"]
             cells.append("%9.2fx%s" % (base / r["wall"], "" if r["ok"]
                                        else "!"))
-        say("  %-12s %s" % (name, " ".join(cells)))
-    if missing:
-        say("  not built yet, skipped: %s" % ", ".join(missing))
+        b.say("  %-12s %s" % (name, " ".join(cells)))
     sp = {k: base / v for k, v in table.items()}
-    if ("threads", 2) in sp:
-        ratio_row("--threads 2 speedup", "%.2fx" % sp[("threads", 2)],
-                  ">= 1.8x", sp[("threads", 2)] >= 1.8)
-    if ("procs", 2) in sp:
-        ratio_row("--procs 2 speedup", "%.2fx" % sp[("procs", 2)],
-                  ">= 1.8x", sp[("procs", 2)] >= 1.8)
-    if ("gil", 2) in sp:
-        ratio_row("--gil 2 (5ms) speedup", "%.2fx" % sp[("gil", 2)],
-                  "0.85-1.1x", 0.85 <= sp[("gil", 2)] <= 1.1)
-    if ("gil-1us", 2) in sp:
-        ratio_row("--gil 2 --switch-interval 1us speedup",
-                  "%.2fx" % sp[("gil-1us", 2)], "< 1x", sp[("gil-1us", 2)] < 1)
+    b.ratio_row("--threads 2 speedup", "%.2fx" % sp[("threads", 2)],
+                ">= 1.8x", sp[("threads", 2)] >= 1.8)
+    b.ratio_row("--procs 2 speedup", "%.2fx" % sp[("procs", 2)],
+                ">= 1.8x", sp[("procs", 2)] >= 1.8)
+    b.ratio_row("--gil 2 (5ms) speedup", "%.2fx" % sp[("gil", 2)],
+                "0.85-1.1x", 0.85 <= sp[("gil", 2)] <= 1.1)
+    b.ratio_row("--gil 2 --switch-interval 1us speedup",
+                "%.2fx" % sp[("gil-1us", 2)], "< 1x", sp[("gil-1us", 2)] < 1)
     ok = all(r["ok"] for r in m.values())
-    ratio_row("every mode's answer exact", "yes" if ok else "no", "yes", ok)
-    say()
-    return table, [c[0] for c in have], base
+    b.ratio_row("every mode's answer exact", "yes" if ok else "no", "yes", ok)
+    b.say()
+    return table, base
 
 
-def merge():
+def merge(b):
     """(c) sum-merge against the one-liners users reach for."""
     nums = os.path.join(OUT, "nums.txt")
     rnd = random.Random(20240605)
-    vals = [rnd.randrange(10**15, 10**16) for _ in range(NUMS)]
+    vals = [rnd.randrange(10**15, 10**16) for _ in range(b.nums)]
     with open(nums, "w") as f:
         f.write("".join("%d\n" % v for v in vals))
     want = sum(vals)
-    say("(c) sum-merge on %d 16-digit integers, from a file on stdin "
-        "(median wall s; right answer %d)" % (NUMS, want))
-    m = measure("merge", [
+    b.say("(c) sum-merge on %d 16-digit integers, from a file on stdin "
+          "(median wall s; right answer %d)" % (b.nums, want))
+    m = b.measure("merge", [
         ("sum-merge", ["sum-merge"], nums, None, 1),
         ("python3 sum(map(int))", ["python3", "-c", "import sys; "
                                    "print(sum(map(int, sys.stdin)))"],
@@ -413,33 +353,34 @@ def merge():
     ])
     for k, v in m.items():
         right = v["out"] == str(want)
-        say("  %-24s %8.4f s (CPU %.4f)  %-24s %s" % (
+        b.say("  %-24s %8.4f s (CPU %.4f)  %-24s %s" % (
             k, v["wall"], v["cpu"], v["out"][:24],
             "right" if right else "WRONG"))
         m[k]["right"] = right
-    ratio_row("sum-merge exact", "yes" if m["sum-merge"]["right"] else "no",
-              "yes", m["sum-merge"]["right"])
+    b.ratio_row("sum-merge exact", "yes" if m["sum-merge"]["right"] else "no",
+                "yes", m["sum-merge"]["right"])
     for k, target in (("python3 sum(map(int))", 20), ("paste -sd+ | bc", 40),
                       ("mawk {s+=$1}", None)):
         r = m[k]["wall"] / m["sum-merge"]["wall"]
         c = m[k]["cpu"] / m["sum-merge"]["cpu"]
         what = "sum-merge vs %s (x faster; CPU)" % k
         if target is None:
-            say("  %-52s %12s" % (what, "%.1fx (%.1fx)" % (r, c)))
+            b.say("  %-52s %12s" % (what, "%.1fx (%.1fx)" % (r, c)))
         else:
-            ratio_row(what, "%.1fx (%.1fx)" % (r, c), ">= %dx" % target,
-                      r >= target)
-    say()
+            b.ratio_row(what, "%.1fx (%.1fx)" % (r, c), ">= %dx" % target,
+                        r >= target)
+    b.say()
 
 
-def fanout():
+def fanout(b):
     """(d) per-job cost of xargs -P 2 and GNU parallel: range-sum vs true."""
     jobs = os.path.join(OUT, "jobs.txt")
     with open(jobs, "w") as f:
-        f.write("".join("%d %d\n" % (i, i + 1) for i in range(JOBS)))
-    say("(d) fan-out, %d one-integer jobs, 2 at a time: ms per job" % JOBS)
+        f.write("".join("%d %d\n" % (i, i + 1) for i in range(b.jobs)))
+    b.say("(d) fan-out, %d one-integer jobs, 2 at a time: ms per job"
+          % b.jobs)
     par = "parallel --will-cite -j 2 --colsep ' ' %s {1} {2} >/dev/null"
-    m = measure("fanout", [
+    m = b.measure("fanout", [
         ("xargs true", "xargs -P 2 -L 1 true", jobs, None, 2),
         ("xargs range-sum", "xargs -P 2 -L 1 range-sum >/dev/null", jobs,
          None, 2),
@@ -447,70 +388,65 @@ def fanout():
         ("parallel range-sum", par % "range-sum", jobs, None, 2),
     ])
     for k, v in m.items():
-        say("  %-24s %8.3f ms/job" % (k, v["wall"] / JOBS * 1e3))
+        b.say("  %-24s %8.3f ms/job" % (k, v["wall"] / b.jobs * 1e3))
     r = m["xargs range-sum"]["wall"] / m["xargs true"]["wall"]
-    ratio_row("xargs -P 2 -L 1: range-sum / true per job", "%.2fx" % r,
-              "<= 1.2x", r <= 1.2)
+    b.ratio_row("xargs -P 2 -L 1: range-sum / true per job", "%.2fx" % r,
+                "<= 1.2x", r <= 1.2)
     r = m["parallel range-sum"]["wall"] / m["parallel true"]["wall"]
-    say("  %-52s %12s" % ("GNU parallel: range-sum / true per job",
-                          "%.2fx" % r))
-    say()
+    b.say("  %-52s %12s" % ("GNU parallel: range-sum / true per job",
+                            "%.2fx" % r))
+    b.say()
 
 
-def transports():
+def transports(b):
     """(e) records per second: a pipe here; a message queue and a shared
     table as bench/transport.sh (the transports' own script) measures
     them, its runs taking turns with the pipe's."""
-    R = RECORDS
+    R = b.records
     script = os.path.join(ROOT, "bench", "transport.sh")
     ranges = os.path.join(OUT, "ranges.txt")
     with open(ranges, "w") as f:
         f.write("".join("%d %d\n" % (i, i + 1) for i in range(R)))
-    say("(e) record rates: one-integer records, end to end (records/s)")
-    have = os.path.exists(script) and supported(
-        "range-sum --method formula --mq /rtbench-probe-$$ 0 1 && "
-        "sum-merge --mq /rtbench-probe-$$ --count 1")
+    b.say("(e) record rates: one-integer records, end to end (records/s)")
     rates = {"pipe": [], "queue": [], "table": []}
-    for rep in range(REPS):
-        wall, cpu, rss, rc, text = run(
-            "range-sum --method formula -t | sum-merge --expect 0 %d" % R,
-            ranges)
-        ok = rc == 0 and text == str(formula(0, R))
-        rows.append(["records", "pipe", 1, rep, "%.6f" % wall, "%.6f" % cpu,
-                     rss, rc, int(ok), text[:60]])
-        rates["pipe"].append(R / wall if ok else 0)
-        if not have:
-            continue
-        wall, cpu, rss, rc, text = run("sh '%s' %d 2>&1" % (script, R))
+    for rep in range(b.reps):
+        r = b.run("range-sum --method formula -t | sum-merge --expect 0 %d"
+                  % R, ranges)
+        ok = r.status == 0 and r.out == str(formula(0, R))
+        b.report.row("records", "pipe", 1, rep, r, ok)
+        rates["pipe"].append(R / r.wall if ok else 0)
+        r = b.run("sh '%s' %d 2>&1" % (script, R))
         # Its rows count unless it found a wrong total (it prints its rows
         # first); its exit status is not reliable (see the report).
-        ok = "wrong total" not in text
-        rows.append(["records", "transport.sh", 1, rep, "%.6f" % wall,
-                     "%.6f" % cpu, rss, rc, int(ok), text[:60]])
-        for line in text.splitlines() if ok else []:
+        ok = "wrong total" not in r.out
+        b.report.row("records", "transport.sh", 1, rep, r, ok)
+        for line in r.out.splitlines() if ok else []:
             f = line.split()
             if len(f) == 7 and f[0] in rates:
                 rates[f[0]].append(float(f[5]))
-    say("  %-8s %12.0f   range-sum -t | sum-merge, %d records" % (
+    b.say("  %-8s %12.0f   range-sum -t | sum-merge, %d records" % (
         "pipe", statistics.median(rates["pipe"]), R))
-    if not have:
-        say("  queue, table: not built yet, skipped")
-        say()
-        return
     for name, target, what in (
             ("queue", 100000, "one producer, one consumer, depth 10"),
             ("table", 1000000, "two producers at once, 1000000 inserts")):
         if not rates[name]:
-            ratio_row("%s: bench/transport.sh failed" % name, "-",
-                      ">= %d" % target, False)
+            b.ratio_row("%s: bench/transport.sh failed" % name, "-",
+                        ">= %d" % target, False)
             continue
         r = statistics.median(rates[name])
-        ratio_row("%s (%s)" % (name, what), "%.0f" % r, ">= %g" % target,
-                  r >= target)
-    say()
+        b.ratio_row("%s (%s)" % (name, what), "%.0f" % r, ">= %g" % target,
+                    r >= target)
+    b.say()
 
 
-def rss():
+def peak_rss(b, n, kib):
+    """range-sum 0 n under GNU time: its result and peak RSS in KiB."""
+    r = b.run(["/usr/bin/time", "-f", "%M", "-o", kib, "range-sum", "0", n])
+    with open(kib) as f:
+        return r, int(f.read().split()[-1])
+
+
+def rss(b):
     """(f) peak RSS of range-sum: it must not grow with the range.
 
     GNU time's %M: the peak RSS that wait4() reports, taken by a small
@@ -518,100 +454,93 @@ def rss():
     memory the child has until it execs).
     """
     if not os.path.exists("/usr/bin/time"):
-        say("(f) peak RSS: skipped, no /usr/bin/time (apt-get install time)")
-        say()
+        b.say("(f) peak RSS: skipped, no /usr/bin/time (apt-get install "
+              "time)")
+        b.say()
         return
-    say("(f) peak RSS of range-sum (KiB: GNU time %M, median)")
+    b.say("(f) peak RSS of range-sum (KiB: GNU time %M, median)")
+    kib = os.path.join(OUT, "rss.txt")
     got = {}
-    for rep in range(REPS):
+    for rep in range(b.reps):
         for n in ("1e6", "1e10") if rep % 2 == 0 else ("1e10", "1e6"):
-            kib = os.path.join(OUT, "rss.txt")
-            wall, cpu, _, rc, text = run(["/usr/bin/time", "-f", "%M", "-o",
-                                          kib, "range-sum", "0", n])
-            with open(kib) as f:
-                k = int(f.read().split()[-1])
-            ok = rc == 0 and text == str(formula(0, int(float(n))))
-            rows.append(["rss", "range-sum 0 " + n, 1, rep, "%.6f" % wall,
-                         "%.6f" % cpu, k, rc, int(ok), text[:60]])
+            r, k = peak_rss(b, n, kib)
+            ok = r.status == 0 and r.out == str(formula(0, int(float(n))))
+            b.report.row("rss", "range-sum 0 " + n, 1, rep, r._replace(rss=k),
+                         ok)
             got.setdefault(n, []).append(k)
-    run(["/usr/bin/time", "-f", "%M", "-o", kib, "true"])
+    b.run(["/usr/bin/time", "-f", "%M", "-o", kib, "true"])
     with open(kib) as f:
         floor = int(f.read().split()[-1])
-    a, b = statistics.median(got["1e6"]), statistics.median(got["1e10"])
-    say("  range-sum 0 1e6: %d KiB   range-sum 0 1e10: %d KiB   "
-        "(true: %d KiB)" % (a, b, floor))
-    ratio_row("peak RSS", "%d KiB" % max(a, b), "< 4096 KiB",
-              max(a, b) < 4096)
-    ratio_row("the same at 1e6 and 1e10 (medians within 10%)",
-              "%+d KiB" % (b - a), "same", abs(b - a) <= 0.1 * a)
-    say()
+    lo, hi = statistics.median(got["1e6"]), statistics.median(got["1e10"])
+    b.say("  range-sum 0 1e6: %d KiB   range-sum 0 1e10: %d KiB   "
+          "(true: %d KiB)" % (lo, hi, floor))
+    b.ratio_row("peak RSS", "%d KiB" % max(lo, hi), "< 4096 KiB",
+                max(lo, hi) < 4096)
+    b.ratio_row("the same at 1e6 and 1e10 (medians within 10%)",
+                "%+d KiB" % (hi - lo), "same", abs(hi - lo) <= 0.1 * lo)
+    b.say()
 
 
-def plot(table, modes_run, base):
+def plot(b, table, base):
     """Wall time against workers, one line per mode, with one plain thread
     and the ideal for reference: one thread's time over the workers, or
     over the cores when they are fewer, since no more workers than cores
     run at once."""
+    names = [name for name, _ in MODES]
     cores = len(os.sched_getaffinity(0)) or os.cpu_count() or 1
     dat = os.path.join(OUT, "modes.dat")
     with open(dat, "w") as f:
-        f.write("# workers plain ideal " + " ".join(modes_run) + "\n")
+        f.write("# workers plain ideal " + " ".join(names) + "\n")
         for w in WORKERS:
             ideal = base / min(w, cores)
             f.write("%d %.6f %.6f %s\n" % (w, base, ideal, " ".join(
                 "%.6f" % table[(mo, w)] if (mo, w) in table else "NaN"
-                for mo in modes_run)))
+                for mo in names)))
     if not shutil.which("gnuplot"):
-        say("no gnuplot: no plot (apt-get install gnuplot-nox); data in %s"
-            % os.path.relpath(dat, ROOT))
+        b.say("no gnuplot: no plot (apt-get install gnuplot-nox); data in %s"
+              % os.path.relpath(dat, ROOT))
         return
     png = os.path.join(OUT, "modes.png")
     lines = ["'%s' using 1:2 with lines dashtype 2 title 'one thread'" % dat,
              "'%s' using 1:3 with lines dashtype 3 title 'ideal'" % dat]
     lines += ["'%s' using 1:%d with linespoints title '%s'" % (dat, i + 4, mo)
-              for i, mo in enumerate(modes_run)]
+              for i, mo in enumerate(names)]
     script = ("set terminal png size 800,500; set output '%s';"
               "set title 'range-sum 0 %g: wall time against workers "
               "(medians)';"
               "set xlabel 'workers'; set ylabel 'wall time (s)';"
               "set xtics (1,2,4); set yrange [0:*]; set key outside;"
-              "plot %s" % (png, MODES_N, ", ".join(lines)))
+              "plot %s" % (png, b.modes_n, ", ".join(lines)))
     if subprocess.run(["gnuplot", "-e", script]).returncode == 0:
-        say("plot: %s" % os.path.relpath(png, ROOT))
+        b.say("plot: %s" % os.path.relpath(png, ROOT))
+
+
+SECTIONS = ["loop", "modes", "merge", "fanout", "records", "rss"]
 
 
 def main():
     os.makedirs(OUT, exist_ok=True)
-    only = sys.argv[1:] or ["loop", "modes", "merge", "fanout", "records",
-                            "rss"]
-    say("rangetools benchmark: %d repetitions, medians; %s, %d CPUs, load "
-        "%.2f at start" % (REPS, time.strftime("%Y-%m-%d %H:%M UTC",
-                                                  time.gmtime()),
-                           os.cpu_count(), os.getloadavg()[0]))
-    say()
-    table, modes_run, base = {}, [], 0
+    only = sys.argv[1:] or SECTIONS
+    b = Bench()
+    b.say("rangetools benchmark: %d repetitions, medians; %s, %d CPUs, load "
+          "%.2f at start" % (b.reps, time.strftime("%Y-%m-%d %H:%M UTC",
+                                                    time.gmtime()),
+                             os.cpu_count(), os.getloadavg()[0]))
+    b.say()
+    table = None
     if "loop" in only:
-        loop_throughput()
+        loop_throughput(b)
     if "modes" in only:
-        table, modes_run, base = modes()
-    if "merge" in only:
-        merge()
-    if "fanout" in only:
-        fanout()
-    if "records" in only:
-        transports()
-    if "rss" in only:
-        rss()
-    with open(os.path.join(OUT, "results.csv"), "w", newline="") as f:
-        w = csv.writer(f)
-        w.writerow(["group", "variant", "workers", "rep", "wall_s", "cpu_s",
-                    "maxrss_kib", "status", "ok", "output"])
-        w.writerows(rows)
-    if modes_run:
-        plot(table, modes_run, base)
-    with open(os.path.join(OUT, "report.txt"), "w") as f:
-        f.write("\n".join(report) + "\n")
-    say("raw figures: bench/out/results.csv; this table: bench/out/report.txt")
+        table, base = modes(b)
+    for name, section in (("merge", merge), ("fanout", fanout),
+                          ("records", transports), ("rss", rss)):
+        if name in only:
+            section(b)
+    b.report.write(os.path.join(OUT, "results.csv"),
+                   os.path.join(OUT, "report.txt"))
+    if table is not None:
+        plot(b, table, base)
+    b.say("raw figures: bench/out/results.csv; this table: bench/out/report.txt")
 
 
 if __name__ == "__main__":

@@ -34,6 +34,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import gil_analyze  # noqa: E402
 import gil_record  # noqa: E402
+from benchlib import Runner, bindir, cpu_info  # noqa: E402
 
 INTERVALS_US = [5000, 1000, 100, 10, 1]
 THREADS = [2, 4]
@@ -60,10 +61,6 @@ def sleep_takes(d, n=300):
     return "%dns" % int(out)
 
 
-def bindir():
-    return os.environ.get("RANGETOOLS_BIN") or os.path.join(HERE, "..", "bin")
-
-
 def range_sum():
     return os.path.join(bindir(), "range-sum")
 
@@ -72,58 +69,43 @@ def python():
     return os.environ.get("PYTHON", "python3")
 
 
-def run(cmd):
-    """Runs CMD; its wall time in seconds.  Exits if it fails."""
-    t0 = time.perf_counter()
-    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                       text=True)
-    t = time.perf_counter() - t0
-    if p.returncode != 0:
-        sys.exit("gil.py: failed (%d): %s\n%s" % (p.returncode,
-                                                  " ".join(cmd), p.stderr))
-    return t
+class Session:
+    """One run of make gil: where it writes, how long a cell sums, and
+    what it has learnt: the model's range for that time, and the CPython
+    traces already recorded (the convoy reuses the table's)."""
+
+    def __init__(self, out, seconds):
+        self.out = out
+        self.seconds = seconds
+        self.runner = Runner(None)
+        self.mend = 0
+        self.recorded = set()
+
+    def run(self, cmd):
+        """Runs CMD; its wall time in seconds.  Exits if it fails."""
+        return self.runner.must(cmd, "gil.py").wall
 
 
-def has_option(opt):
-    h = subprocess.run([range_sum(), "--help"], stdout=subprocess.PIPE,
-                       text=True).stdout
-    return opt in h
-
-
-def model_end(seconds):
-    """The range one model thread sums in about SECONDS."""
+def model_end(s):
+    """The range one model thread sums in about s.seconds."""
     e = 10 ** 9
     while True:
-        t = run([range_sum(), "0", str(e)])
+        t = s.run([range_sum(), "0", str(e)])
         if t > 0.2 or e >= 10 ** 17:
-            return int(e * seconds / t)
+            return int(e * s.seconds / t)
         e *= 10
 
 
-def model_trace(path, threads, us, end):
+def model_trace(s, path, threads, us, end):
     cmd = [range_sum(), "--threads", str(threads), "--gil",
            "--switch-interval", "%dus" % us, "--trace", path, "0", str(end)]
-    return run(cmd)
+    return s.run(cmd)
 
 
-def model_stats(threads, us, end):
-    """Without --trace: hand-offs/s from --stats' switches, nothing else."""
-    cmd = [range_sum(), "--threads", str(threads), "--gil",
-           "--switch-interval", "%dus" % us, "--stats", "0", str(end)]
-    t0 = time.perf_counter()
-    p = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                       text=True, check=True)
-    wall = time.perf_counter() - t0
-    switches = sum(int(ln.split("switches ")[1].split(",")[0])
-                   for ln in p.stderr.splitlines() if "switches " in ln)
-    return wall, {"handoffs_per_s": switches / wall, "hold_p50_us": None,
-                  "hold_p99_us": None, "share": {}, "badness": None}
-
-
-def cpython_trace(path, threads, us, end):
+def cpython_trace(s, path, threads, us, end):
     cmd = [python(), os.path.join(HERE, "gil_record.py"), "-t", str(threads),
            "-s", "%dus" % us, "--end", str(end), "-o", path]
-    return run(cmd)
+    return s.run(cmd)
 
 
 def ratio(a, b):
@@ -140,14 +122,9 @@ def share(r):
     return "/".join("%.0f" % (100 * s) for s in r["share"].values()) or "-"
 
 
-_mend = 0
-_pend = _base_p = None
-_traced = True
-
-
-def cells(out, seconds):
-    global _mend
-    mend = _mend = model_end(seconds)
+def cells(s):
+    out, seconds = s.out, s.seconds
+    mend = s.mend = model_end(s)
     # One CPython thread sums about 35 million integers a second here;
     # gil_record.py calibrates itself, once, for the whole table.
     cal = subprocess.run(
@@ -155,11 +132,11 @@ def cells(out, seconds):
          "import gil_record; print(int(gil_record.calibrate(200) * %f))"
          % (HERE, seconds)], stdout=subprocess.PIPE, text=True, check=True)
     pend = int(cal.stdout)
-    base_m = run([range_sum(), "--threads", "1", "--gil", "0", str(mend)])
-    base_p = gil_analyze.analyze(gil_analyze.load(_cp(out, 1, 5000, pend)))
+    base_m = s.run([range_sum(), "--threads", "1", "--gil", "0", str(mend)])
+    base_p = gil_analyze.analyze(gil_analyze.load(_cp(s, 1, 5000, pend)))
     base_p = base_p["wall_us"] / 1e6
-    global _pend, _base_p
-    _pend, _base_p = pend, base_p
+    # For the free-threaded build's cost against this one.
+    s.pend, s.base_p = pend, base_p
     print("One thread: model sums [0, %d) in %.2f s, CPython [0, %d) in "
           "%.2f s." % (mend, base_m, pend, base_p))
     hdr = ("%-5s %7s | %-21s | %-21s | %-21s | %-13s | %-11s | %-13s" % (
@@ -171,13 +148,9 @@ def cells(out, seconds):
     for n in THREADS:
         for us in INTERVALS_US:
             mp = os.path.join(out, "model-t%d-%dus.json" % (n, us))
-            if _traced:
-                mw = model_trace(mp, n, us, mend)
-                m = gil_analyze.analyze(gil_analyze.load(mp))
-            else:
-                mw, m = model_stats(n, us, mend)
-            c = gil_analyze.analyze(gil_analyze.load(
-                _cp(out, n, us, pend)))
+            mw = model_trace(s, mp, n, us, mend)
+            m = gil_analyze.analyze(gil_analyze.load(mp))
+            c = gil_analyze.analyze(gil_analyze.load(_cp(s, n, us, pend)))
             m["slowdown"] = mw / base_m
             c["slowdown"] = c["wall_us"] / 1e6 / base_p
             rh = ratio(m["handoffs_per_s"], c["handoffs_per_s"])
@@ -213,15 +186,12 @@ def cells(out, seconds):
     return rows
 
 
-_cp_done = {}
-
-
-def _cp(out, n, us, end):
+def _cp(s, n, us, end):
     """CPython's trace for N threads at US, recorded once."""
-    p = os.path.join(out, "cpython-t%d-%dus.json" % (n, us))
-    if p not in _cp_done:
-        cpython_trace(p, n, us, end)
-        _cp_done[p] = True
+    p = os.path.join(s.out, "cpython-t%d-%dus.json" % (n, us))
+    if p not in s.recorded:
+        cpython_trace(s, p, n, us, end)
+        s.recorded.add(p)
     return p
 
 
@@ -231,10 +201,9 @@ def _n(v):
     return str(v) if isinstance(v, int) else "%.4g" % v
 
 
-def convoy(out, seconds):
+def convoy(s):
     """The I/O thread's round-trips next to 0, 1 and 2 CPU threads."""
-    model = has_option("--io-threads") and _traced
-    echo = model and has_option("--io-echo")
+    out = s.out
     model_io = sleep_takes(gil_record.duration(MODEL_IO))
     print()
     print("The convoy: %d round-trips of an I/O-bound thread next to CPU-bound"
@@ -246,11 +215,6 @@ def convoy(out, seconds):
           "I/O thread runs as long as the summing:\n"
           "its total is its mean times %d."
           % (ROUNDTRIPS, MODEL_IO, model_io, ROUNDTRIPS))
-    if not model:
-        print("(this range-sum has no --io-threads or --trace: no model "
-              "column)")
-    elif not echo:
-        print("(this range-sum has no --io-echo: no model pipe column)")
     hdr = "%7s %3s | %-28s | %-28s | %-28s" % (
         "switch", "cpu", "total ms: pipe m|C sleep m|C",
         "p50 us: pipe m|C sleep m|C", "p99 us: pipe m|C sleep m|C")
@@ -265,15 +229,12 @@ def convoy(out, seconds):
                                                         MODEL_IO])):
                 cp = os.path.join(out, "convoy-cpython-%s-%dus-%d.json" % (
                     kind, us, k))
-                run([python(), os.path.join(HERE, "gil_record.py"), "-t",
+                s.run([python(), os.path.join(HERE, "gil_record.py"), "-t",
                      str(k), "--io", "--roundtrips", str(ROUNDTRIPS), "-s",
                      "%dus" % us, "-o", cp] + extra)
                 res[kind] = gil_analyze.analyze(gil_analyze.load(cp))
-            for kind, io, on in (("echo", ["--io-echo"], echo),
-                                 ("model", ["--io-wait", model_io], model)):
-                res[kind] = None
-                if not on:
-                    continue
+            for kind, io in (("echo", ["--io-echo"]),
+                             ("model", ["--io-wait", model_io])):
                 mp = os.path.join(out, "convoy-%s-%dus-%d.json" % (
                     kind, us, k))
                 # Alone: one thread whose every chunk is a round-trip;
@@ -283,9 +244,10 @@ def convoy(out, seconds):
                         "0", str(ROUNDTRIPS * 16384)]
                 else:
                     cmd = ["--threads", str(k), "--gil"] + io + [
-                        "--io-threads", "1", "0", str(int(_mend * seconds))]
-                run([range_sum(), "--switch-interval", "%dus" % us,
-                     "--trace", mp] + cmd)
+                        "--io-threads", "1", "0",
+                        str(int(s.mend * s.seconds))]
+                s.run([range_sum(), "--switch-interval", "%dus" % us,
+                       "--trace", mp] + cmd)
                 m = gil_analyze.analyze(gil_analyze.load(mp))
                 if m["io_roundtrips"]:
                     m["io_total_ms"] *= ROUNDTRIPS / m["io_roundtrips"]
@@ -323,7 +285,7 @@ def targets(rows, crows):
         lo, hi = (0.75, 1.33) if us >= 100 else (0.5, 2.0)
         for what, r in (("hand-offs/s", rh), ("hold p50", r50)):
             if r is None:
-                continue  # no figure (a range-sum without --trace)
+                continue  # no figure: a trace without hand-offs
             ok = lo <= r <= hi
             met += ok
             total += 1
@@ -335,8 +297,6 @@ def targets(rows, crows):
             continue
         # Like against like: the pipe round-trips, then the sleeps.
         for what, mm, cc in (("pipe", me, c), ("sleep", m, cs)):
-            if mm is None:
-                continue
             r = ratio(mm["io_total_ms"], cc["io_total_ms"])
             ok = r is not None and 0.5 <= r <= 2.0
             met += ok
@@ -489,12 +449,13 @@ def find_ft():
     return None
 
 
-def free_threaded(out, ft, seconds, base_p, pend):
+def free_threaded(s, ft):
     """The article's loop on free-threaded CPython FT, 1 and 2 threads on
     the same range, recorded; the model's two threads without the lock
     beside it.  Prints the speed-up, one thread's cost against the GIL
-    build (BASE_P seconds for [0, PEND)) and how much the two lanes
+    build (s.base_p seconds for [0, s.pend)) and how much the two lanes
     overlap.  Returns the figures for the plot."""
+    out, seconds, base_p, pend = s.out, s.seconds, s.base_p, s.pend
     env = dict(os.environ, PYTHON_GIL="0")
     cal = subprocess.run(
         [ft, "-c", "import sys; sys.path.insert(0, %r); "
@@ -521,12 +482,9 @@ def free_threaded(out, ft, seconds, base_p, pend):
          "t2": walls[2], "speedup": walls[1] / walls[2],
          "overlap": both / some if some else 0.0,
          "cost": (walls[1] / end) / (base_p / pend)}
-    r["model_overlap"] = None
-    if _traced:
-        run([range_sum(), "--threads", "2", "--trace", mtr, "0",
-             str(_mend)])
-        mb, ms = lanes_overlap(mtr)
-        r["model_overlap"] = mb / ms if ms else 0.0
+    s.run([range_sum(), "--threads", "2", "--trace", mtr, "0", str(s.mend)])
+    mb, ms = lanes_overlap(mtr)
+    r["model_overlap"] = mb / ms if ms else 0.0
     gb, gs = lanes_overlap(os.path.join(out, "cpython-t2-5000us.json"))
     r["gil_overlap"] = gb / gs if gs else 0.0
     print("\nFree-threaded CPython %s (%s, PYTHON_GIL=0), the loop on "
@@ -560,7 +518,7 @@ def plot(out, rows, ftr, caption):
     # model above CPython.  Then the free-threaded run, whole.
     panes = []
     for us, span in ((5000, 60000), (100, 2000)):
-        for tool in ("model", "cpython") if _traced else ("cpython",):
+        for tool in ("model", "cpython"):
             tr = os.path.join(out, "%s-t4-%dus.json" % (tool, us))
             if not os.path.exists(tr):
                 continue
@@ -769,17 +727,10 @@ def main():
     ap.add_argument("--no-convoy", action="store_true")
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
-    global _traced
-    _traced = has_option("--trace")
-    if not _traced:
-        print("%s has no --trace: the model's hand-offs come from --stats, "
-              "and it has\nno other figures, no timeline.\n" % range_sum())
-    cpu = open("/proc/cpuinfo").read() if os.path.exists(
-        "/proc/cpuinfo") else ""
-    model = next((ln.split(":", 1)[1].strip() for ln in cpu.splitlines()
-                  if ln.startswith("model name")), "?")
-    flags = next((ln.split(":", 1)[1].split() for ln in cpu.splitlines()
-                  if ln.startswith("flags")), [])
+    s = Session(a.out, a.seconds)
+    cpu = cpu_info()
+    model = cpu["model"] if cpu["model"] != "unknown" else "?"
+    flags = cpu["flags"]
     load = open("/proc/loadavg").read().split()[0] if os.path.exists(
         "/proc/loadavg") else "?"
     ft = find_ft()
@@ -799,13 +750,13 @@ def main():
     print("m/C: model over CPython.  share: each thread's part of the run "
           "holding the lock.\nbadness: failed wake-ups per hand-off (CPython:"
           " not observable, see gil_analyze.py).\n")
-    rows = cells(a.out, a.seconds)
-    together(a.out)
-    crows = [] if a.no_convoy else convoy(a.out, a.seconds)
+    rows = cells(s)
+    together(s.out)
+    crows = [] if a.no_convoy else convoy(s)
     targets(rows, crows)
     ftr = None
     if ft:
-        ftr = free_threaded(a.out, ft, a.seconds, _base_p, _pend)
+        ftr = free_threaded(s, ft)
     if not a.no_plot:
         plot(a.out, rows, ftr, caption)
     print("CSV: %s" % ", ".join(os.path.join(a.out, x) for x in (

@@ -56,10 +56,10 @@ slack(unsigned long ns)
 #endif
 }
 
-void
+int64_t
 iowait_sleep(struct iowait *s, int64_t ns)
 {
-	int64_t start = now_ns(CLOCK_MONOTONIC), end = start + ns;
+	int64_t now = now_ns(CLOCK_MONOTONIC), end = now + ns;
 	int64_t lead = 2 * s->late_ns + LEAD_MIN_NS, wake, late;
 	struct timespec ts;
 
@@ -71,13 +71,15 @@ iowait_sleep(struct iowait *s, int64_t ns)
 				       NULL) == EINTR)
 			;
 		slack(s->slack);
-		late = now_ns(CLOCK_MONOTONIC) - wake;
+		now = now_ns(CLOCK_MONOTONIC);
+		late = now - wake;
 		if (late > LATE_CAP_NS)
 			late = LATE_CAP_NS;
 		s->late_ns += (late - s->late_ns) / 8;
 	}
-	while (now_ns(CLOCK_MONOTONIC) < end)
-		;
+	while (now < end)
+		now = now_ns(CLOCK_MONOTONIC);
+	return now;
 }
 
 struct iohist *

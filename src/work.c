@@ -28,16 +28,17 @@ work_split(struct work *w, int n, int64_t start, int64_t end)
 }
 
 /*
- * A simulated blocking call, made without the lock: a sleep of c->io_ns,
- * resuming after signals; or with --io-echo (e not NULL) a round-trip
- * through e, whose write and read are two calls, as os.write and os.read
- * are in CPython: between them the thread takes the lock and lets it go
- * again, and may have to wait for it.
+ * A simulated blocking call, made without the lock: a wait of c->io_ns
+ * (iowait.c); or with --io-echo (e not NULL) a round-trip through e,
+ * whose write and read are two calls, as os.write and os.read are in
+ * CPython: between them the thread takes the lock and lets it go again,
+ * and may have to wait for it.  Returns when it ended, with --trace or
+ * --stats (0 otherwise: a clock read is not free).
  */
-static void
+static int64_t
 io_call(struct work *w, const struct workctx *c, struct echo *e)
 {
-	int64_t t0 = c->iohist != NULL ? now_ns(CLOCK_MONOTONIC) : 0;
+	int64_t t0 = c->iohist != NULL ? now_ns(CLOCK_MONOTONIC) : 0, t1 = 0;
 
 	if (e != NULL) {
 		echo_send(e);
@@ -48,11 +49,14 @@ io_call(struct work *w, const struct workctx *c, struct echo *e)
 			gil_drop(c->gil, &w->lock, 0);
 		}
 		echo_receive(e);
+		if (c->iohist != NULL || c->trace != NULL)
+			t1 = now_ns(CLOCK_MONOTONIC);
 	} else {
-		iowait_sleep(&w->io, c->io_ns);
+		t1 = iowait_sleep(&w->io, c->io_ns);
 	}
 	if (c->iohist != NULL)
-		iohist_add(c->iohist, now_ns(CLOCK_MONOTONIC) - t0);
+		iohist_add(c->iohist, t1 - t0);
+	return t1;
 }
 
 /*
@@ -75,20 +79,23 @@ io_start(struct work *w, const struct workctx *c, struct echo *e)
  * ended (w->lock.mark_ns), so that the lane has no gaps.  Without the
  * lock: a run slice from the start or the last wake-up to now.
  */
-static int64_t
+static void
 traced_run(struct work *w, const struct workctx *c)
 {
-	int64_t now = now_ns(CLOCK_MONOTONIC);
+	int64_t now;
 
 	if (c->trace != NULL && c->gil == NULL) {
+		now = now_ns(CLOCK_MONOTONIC);
 		trace_slice(c->trace, w->lock.tid, TRACE_RUN, w->lock.mark_ns,
 			    now);
 		w->lock.mark_ns = now;
 	}
-	return now;
 }
 
-/* --trace: the call as an io slice, after the slice before it. */
+/*
+ * --trace: the call as an io slice, after the slice before it (under
+ * the lock, the hold that gil_drop() ended).
+ */
 static void
 traced_io(struct work *w, const struct workctx *c, struct echo *e)
 {
@@ -96,8 +103,7 @@ traced_io(struct work *w, const struct workctx *c, struct echo *e)
 
 	traced_run(w, c);
 	t0 = w->lock.mark_ns;
-	io_call(w, c, e);
-	w->lock.mark_ns = now_ns(CLOCK_MONOTONIC);
+	w->lock.mark_ns = io_call(w, c, e);
 	trace_slice(c->trace, w->lock.tid, TRACE_IO, t0, w->lock.mark_ns);
 }
 

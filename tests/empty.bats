@@ -47,9 +47,7 @@ the total is 0" ] || fail "stderr: $stderr"
 
 @test "a producer with empty input sends nothing, and STOP alone totals 0" {
 	run --separate-stderr range-sum --mq "$Q" </dev/null
-	assert_success
-	assert_output ""
-	[ -z "$stderr" ] || fail "stderr: $stderr"
+	assert_quiet_success
 	range-sum --mq "$Q" --stop
 	run --separate-stderr sum-merge --mq "$Q"
 	totals_zero
@@ -79,9 +77,7 @@ the total is 0" ] || fail "stderr: $stderr"
 
 @test "a table with no records totals 0" {
 	run --separate-stderr range-sum --shm "$T" </dev/null
-	assert_success
-	assert_output ""
-	[ -z "$stderr" ] || fail "stderr: $stderr"
+	assert_quiet_success
 	run --separate-stderr sum-merge --shm "$T"
 	totals_zero
 	shm_gone "$T"
@@ -127,9 +123,7 @@ the total is 0" ] || fail "stderr: $stderr"
 
 @test "range-sum with empty stdin prints nothing and succeeds" {
 	run --separate-stderr range-sum -t </dev/null
-	assert_success
-	assert_output ""
-	[ -z "$stderr" ] || fail "stderr: $stderr"
+	assert_quiet_success
 }
 
 @test "an empty range through the whole pipeline totals 0" {

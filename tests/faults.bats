@@ -83,6 +83,14 @@ killed_worker_named() {
 	assert_stderr_has "missing: [1000, $FAR)"
 }
 
+# assert_disk_full PROG: run --separate-stderr of PROG writing to
+# /dev/full: status 1 and one line from PROG, saying the disk is full.
+assert_disk_full() {
+	[ "$status" -eq 1 ] || fail "status $status (stderr: $stderr)"
+	assert_one_stderr_line_from "$1"
+	assert_stderr_has "No space left on device"
+}
+
 @test "an xargs worker killed with SIGKILL is named by sum-merge --mq, no total" {
 	killed_worker_named --mq "$Q"
 	mq_gone "$Q"
@@ -123,66 +131,58 @@ killed_worker_named() {
 
 # --- signals ----------------------------------------------------------
 
-@test "SIGINT to range-sum --threads prints no partial total" {
+# no_partial_total SIG STATUS OPTION...: range-sum OPTION... 0 $FAR with
+# two threads, once they run, ends by SIG with STATUS and prints nothing.
+no_partial_total() {
+	local sig=$1 want=$2 p
+	shift 2
 	# A shell starts background jobs with SIGINT ignored: undo that.
-	env --default-signal=INT range-sum --threads 2 0 "$FAR" \
+	env --default-signal=INT range-sum "$@" 0 "$FAR" \
 		>"$BATS_TEST_TMPDIR/out" 3>&- &
-	local p=$!
+	p=$!
 	PIDS+=("$p")
 	wait_until threads_are "$p" 3 # the main thread and both workers
-	signal_and_wait INT "$p"
-	[ "$rc" -eq 130 ] || fail "status $rc"
+	signal_and_wait "$sig" "$p"
+	[ "$rc" -eq "$want" ] || fail "status $rc"
 	[ ! -s "$BATS_TEST_TMPDIR/out" ]
 }
 
+@test "SIGINT to range-sum --threads prints no partial total" {
+	no_partial_total INT 130 --threads 2
+}
+
 @test "SIGTERM to range-sum --threads --gil prints no partial total" {
-	range-sum --threads 2 --gil 0 "$FAR" >"$BATS_TEST_TMPDIR/out" 3>&- &
-	local p=$!
-	PIDS+=("$p")
-	wait_until threads_are "$p" 3 # the main thread and both workers
-	signal_and_wait TERM "$p"
-	[ "$rc" -eq 143 ] || fail "status $rc"
-	[ ! -s "$BATS_TEST_TMPDIR/out" ]
+	no_partial_total TERM 143 --threads 2 --gil
 }
 
 # --- a full disk and a closed pipe --------------------------------------
 
 @test "range-sum --threads to /dev/full fails with one message" {
 	run --separate-stderr bash -c 'range-sum --threads 2 0 1e6 >/dev/full'
-	[ "$status" -eq 1 ]
-	assert_one_stderr_line_from range-sum
-	assert_stderr_has "No space left on device"
+	assert_disk_full range-sum
 }
 
 @test "range-sum --threads --gil to /dev/full fails with one message" {
 	run --separate-stderr bash -c 'range-sum --threads 2 --gil 0 1e6 >/dev/full'
-	[ "$status" -eq 1 ]
-	assert_one_stderr_line_from range-sum
-	assert_stderr_has "No space left on device"
+	assert_disk_full range-sum
 }
 
 @test "range-sum --procs to /dev/full fails with one message" {
 	run --separate-stderr bash -c 'range-sum --procs 2 0 1e6 >/dev/full'
-	[ "$status" -eq 1 ]
-	assert_one_stderr_line_from range-sum
-	assert_stderr_has "No space left on device"
+	assert_disk_full range-sum
 }
 
 @test "sum-merge --mq to /dev/full fails and still removes the queue" {
 	range-sum --mq "$Q" 0 10
 	run --separate-stderr bash -c "sum-merge --mq $Q --count 1 >/dev/full"
-	[ "$status" -eq 1 ]
-	assert_one_stderr_line_from sum-merge
-	assert_stderr_has "No space left on device"
+	assert_disk_full sum-merge
 	mq_gone "$Q"
 }
 
 @test "sum-merge --shm to /dev/full fails and still removes the table" {
 	range-sum --shm "$T" 0 10
 	run --separate-stderr bash -c "sum-merge --shm $T >/dev/full"
-	[ "$status" -eq 1 ]
-	assert_one_stderr_line_from sum-merge
-	assert_stderr_has "No space left on device"
+	assert_disk_full sum-merge
 	shm_gone "$T"
 }
 

@@ -62,6 +62,20 @@ task_runs_range_sum() {
 	line=$(slurm_ps "$SLURM_DIR" | grep -m 1 '	range-sum ')
 }
 
+# array_example START END: examples/slurm-array.sh over [START, END) in
+# 4 tasks, each waiting 2 ms per chunk, in the background (BG); its
+# stdout, stderr and status go to out, err and status in the test's
+# directory.
+array_example() {
+	(
+		OUT=$OUT RANGE_SUM_OPTS='--io-wait 2ms' \
+			"$RANGETOOLS_REPO/examples/slurm-array.sh" "$1" "$2" 4 \
+			>"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err"
+		echo $? >"$BATS_TEST_TMPDIR/status"
+	) 3>&- &
+	BG=$!
+}
+
 @test "slurm_down stops the cluster and a job still running, and leaves nothing" {
 	local mark="300.$$" i
 	srun sh -c "sleep $mark" >/dev/null 2>&1 3>&- &
@@ -149,13 +163,7 @@ task_runs_range_sum() {
 
 @test "examples/slurm-array.sh resubmits the part of a cancelled task and prints the exact total" {
 	local a=-9000000000000000000 b=-8999999999900000000 job k
-	(
-		OUT=$OUT RANGE_SUM_OPTS='--io-wait 2ms' \
-			"$RANGETOOLS_REPO/examples/slurm-array.sh" "$a" "$b" 4 \
-			>"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err"
-		echo $? >"$BATS_TEST_TMPDIR/status"
-	) 3>&- &
-	BG=$!
+	array_example "$a" "$b"
 	wait_until -t 60 array_submitted ||
 		fail "no array was submitted: $(cat "$BATS_TEST_TMPDIR/err")"
 	wait_until -t 60 task_running "$job"
@@ -173,13 +181,7 @@ task_runs_range_sum() {
 
 @test "examples/slurm-array.sh resubmits the part of a task whose range-sum was killed" {
 	local a=0 b=100000000 line i
-	(
-		OUT=$OUT RANGE_SUM_OPTS='--io-wait 2ms' \
-			"$RANGETOOLS_REPO/examples/slurm-array.sh" "$a" "$b" 4 \
-			>"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err"
-		echo $? >"$BATS_TEST_TMPDIR/status"
-	) 3>&- &
-	BG=$!
+	array_example "$a" "$b"
 	# A task's range-sum, run by a slurmstepd of this cluster.
 	wait_until -t 60 task_runs_range_sum
 	kill -KILL "${line%%	*}"

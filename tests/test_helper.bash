@@ -90,6 +90,24 @@ assert_fails_with() {
 	assert_one_stderr_line_from "$prog"
 }
 
+# traced_sum FILE END OPTION...: range-sum OPTION... --trace FILE 0 END
+# (END in digits) succeeds with the exact sum.
+traced_sum() {
+	local file=$1 end=$2
+	shift 2
+	run range-sum "$@" --trace "$file" 0 "$end"
+	assert_success
+	assert_output "$(pysum 0 "$end")"
+}
+
+# assert_quiet_success: status 0, nothing on stdout and nothing on stderr.
+# Needs `run --separate-stderr`.
+assert_quiet_success() {
+	assert_success
+	assert_output ""
+	[ -z "$stderr" ] || fail "stderr: $stderr"
+}
+
 # assert_stderr_has TEXT: $stderr (from run --separate-stderr) contains TEXT.
 assert_stderr_has() {
 	[[ $stderr == *"$1"* ]] || fail "stderr lacks '$1': $stderr"

@@ -120,10 +120,7 @@ assert any(e["args"]["acquired"] for e in w)
 }
 
 @test "--io-echo shows as io slices, one round-trip per chunk" {
-	run range-sum --threads 2 --gil --io-echo --trace "$D/echo.json" \
-		0 163840
-	assert_success
-	assert_output "$(pysum 0 163840)"
+	traced_sum "$D/echo.json" 163840 --threads 2 --gil --io-echo
 	check_trace "$D/echo.json" '
 io = [e for e in ev if e["name"] == "io"]
 assert len(io) == 10, len(io)
@@ -133,10 +130,7 @@ assert d["otherData"]["io_wait_us"] == 0, d["otherData"]
 }
 
 @test "--io-wait shows as io slices, under the lock and without it" {
-	run range-sum --threads 2 --gil --io-wait 50us --trace "$D/gil.json" \
-		0 163840
-	assert_success
-	assert_output "$(pysum 0 163840)"
+	traced_sum "$D/gil.json" 163840 --threads 2 --gil --io-wait 50us
 	# 163840 integers are 10 chunks, each followed by one sleep.
 	check_trace "$D/gil.json" '
 io = [e for e in ev if e["name"] == "io"]
@@ -145,9 +139,7 @@ assert all(e["ph"] == "X" and ns(e["dur"]) >= 50000 for e in io), io
 assert names["hold"] >= 10 and names["run"] == 0, names
 assert d["otherData"]["io_echo"] is False, d["otherData"]
 '
-	run range-sum --threads 2 --io-wait 50us --trace "$D/plain.json" 0 163840
-	assert_success
-	assert_output "$(pysum 0 163840)"
+	traced_sum "$D/plain.json" 163840 --threads 2 --io-wait 50us
 	check_trace "$D/plain.json" '
 assert [e["args"]["name"] for e in ev if e["name"] == "process_name"] == ["range-sum --threads"]
 assert names["io"] == 10 and names["hold"] == 0 and names["wait"] == 0, names
