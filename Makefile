@@ -185,6 +185,20 @@ fuzz: $(FUZZERS:%=tests/fuzz/%)
 demo: all
 	bash examples/article.sh
 
+# A free-threaded CPython (PEP 703), built with --disable-gil from
+# Debian's source package (trixie's python3.13) into a cache directory,
+# where make demo and make gil find it (bench/python-ft.sh: a few minutes
+# the first time; a second run finds the build and does nothing).
+RANGETOOLS_PYTHON_FT_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/rangetools/python-ft
+export RANGETOOLS_PYTHON_FT_CACHE
+python-ft:
+	sh bench/python-ft.sh
+
+# .ci/run's check of make demo's free-threaded rows: the article's
+# programs exact, two threads at least 1.6x one, and no GIL.
+check-python-ft: all python-ft
+	sh tests/python-ft-check.sh
+
 # Chaos trials: random faults (a worker, producer, consumer or ssh host
 # killed; a straggler still running at the resume; a part run twice; parallel
 # --retries; a Slurm requeue; the resume run twice) across every transport,
@@ -363,6 +377,8 @@ help:
 	@echo 'make chaos          random fault trials on every transport'
 	@echo 'make bench          speed, measured side by side (doc/bench.md)'
 	@echo 'make gil            the modelled lock beside CPython'"'"'s GIL (doc/gil.md)'
+	@echo 'make python-ft      a free-threaded CPython from Debian'"'"'s source (doc/free-threaded.md)'
+	@echo 'make check-python-ft make demo'"'"'s free-threaded rows, checked'
 	@echo 'make install        programs, pages, completion, examples under PREFIX'
 	@echo 'make uninstall      remove exactly what make install put'
 	@echo 'make dist           rangetools-VERSION.tar.gz of the committed tree'
@@ -374,6 +390,6 @@ help:
 	@echo 'make clean          remove what the build made'
 	@echo 'make help           this list'
 
-.PHONY: all bench chaos check demo gil install uninstall format clean sanitize tsan \
+.PHONY: all bench chaos check demo gil python-ft check-python-ft install uninstall format clean sanitize tsan \
 	valgrind fuzz aarch64 check-aarch64 test help
 .PHONY: dist distcheck deb deb-arm64 installcheck-deb
