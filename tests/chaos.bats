@@ -55,21 +55,31 @@ dead() {
 }
 
 @test "chaos trials of the local transports end exact, with nothing left" {
-	CHAOS_TRIALS=6 CHAOS_SEED=12 chaos
+	CHAOS_TRIALS=7 CHAOS_SEED=12 chaos
 	assert_success
 	assert_line "chaos: OK"
-	[ "$(count trials)" -eq 6 ]
+	[ "$(count trials)" -eq 7 ]
 	[ "$(count 'wrong totals')" -eq 0 ]
 	[ "$(count leftovers)" -eq 0 ]
 	[ "$(count 'not resumed')" -eq 0 ]
 	# Every trial ends exact, at once or resumed, and every gap resumed.
-	[ $(($(count 'exact at once') + $(count 'resumed to exact'))) -eq 6 ]
+	[ $(($(count 'exact at once') + $(count 'resumed to exact'))) -eq 7 ]
 	[ "$(count gaps)" -eq "$(count 'resumed to exact')" ]
+}
+
+@test "seven chaos trials try every kind of part run twice or late that needs no cluster" {
+	CHAOS_TRIALS=7 CHAOS_SEED=3 chaos
+	assert_success
+	local k
+	for k in straggler twice retry resume-twice; do
+		[ "$(count "kind $k")" -ge 1 ] || fail "no $k trial"
+		[ "$(count "kind $k ok")" -eq "$(count "kind $k")" ]
+	done
 }
 
 # choices: what the trials chose: transport, fault, signal, range, parts.
 choices() {
-	grep -o '^trial [0-9]*: [a-z/]* *[a-z]* *SIG[A-Z]* *\[[-0-9]*, [-0-9]*) [0-9]* parts' <<<"$output"
+	grep -o -E '^trial [0-9]+: [a-z/]+ +[a-z-]+ +(SIG[A-Z]+|-) +\[[-0-9]+, [-0-9]+\) [0-9]+ parts' <<<"$output"
 }
 
 @test "the same seed makes the same choices" {

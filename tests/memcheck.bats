@@ -104,7 +104,11 @@ vg() {
 	[ "$status" -eq 2 ]
 	run --separate-stderr vg sum-merge --expect 0 30 < <(printf '0 10 45\n')
 	[ "$status" -eq 3 ]
+	# Overlapping records that leave [10, 15) undetermined: a refusal.
 	run --separate-stderr vg sum-merge < <(printf '0 10 45\n5 15 95\n')
+	[ "$status" -eq 3 ]
+	# A sum that is not its range's: bad input.
+	run --separate-stderr vg sum-merge < <(printf '0 10 45\n0 10 46\n')
 	[ "$status" -eq 1 ]
 	run --separate-stderr vg range-sum < <(printf '1 0\nx\n0 5\n')
 	[ "$status" -eq 1 ]
