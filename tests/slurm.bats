@@ -46,14 +46,14 @@ job_gone() {
 }
 
 # array_submitted: an array job is queued; job is its id.
+# held_for_begintime TASK: the requeued TASK waits for its BeginTime.
+held_for_begintime() {
+	squeue -h -j "$1" -t PD -o %r | grep -q BeginTime
+}
+
 array_submitted() {
 	job=$(squeue -h -o %F 2>/dev/null | head -n 1)
 	[ -n "$job" ]
-}
-
-# held_back TASK: TASK is pending until its BeginTime.
-held_back() {
-	squeue -h -j "$1" -t PD -o %r | grep -q BeginTime
 }
 
 # command_running PATTERN: a process's command line matches PATTERN.
@@ -210,7 +210,7 @@ array_example() {
 	assert_success
 	# Slurm holds a requeued task back for a while (its BeginTime);
 	# an administrator lets it start at once.
-	poll_until -t 10 held_back "${job}_$k" || true
+	poll_until -t 10 held_for_begintime "${job}_$k" || true
 	scontrol update jobid="${job}_$k" StartTime=now
 	wait "$BG"
 	BG=
