@@ -201,14 +201,8 @@ array_example() {
 }
 
 @test "examples/slurm-array.sh waits for a task requeued while it runs, and resubmits nothing" {
-	local a=0 b=100000000 job k i
-	(
-		OUT=$OUT RANGE_SUM_OPTS='--io-wait 2ms' \
-			"$RANGETOOLS_REPO/examples/slurm-array.sh" "$a" "$b" 4 \
-			>"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err"
-		echo $? >"$BATS_TEST_TMPDIR/status"
-	) 3>&- &
-	BG=$!
+	local a=0 b=100000000 job k
+	array_example "$a" "$b"
 	wait_until -t 60 array_submitted ||
 		fail "no array was submitted: $(cat "$BATS_TEST_TMPDIR/err")"
 	wait_until -t 60 task_running "$job"
