@@ -21,7 +21,7 @@ MAN7  = man/rangetools.7
 EXAMPLES = examples/article.py examples/article.sh examples/cluster.sh \
 	   examples/parallel.sh examples/pipe.sh examples/queue.sh \
 	   examples/table.sh examples/xargs.sh examples/slurm-array.sh \
-	   examples/slurm-srun.sh examples/slurm-task.sh
+	   examples/slurm-srun.sh examples/slurm-task.sh examples/resume.sh
 # The GIL recorder and its analysis (rangetools(7), "Seeing the lock") stand
 # alone, and go beside the examples.
 GILTOOLS = bench/gil_record.py bench/gil_analyze.py
@@ -46,7 +46,7 @@ ALL_CFLAGS = $(WARNINGS) -pthread $(CFLAGS) $(CPPFLAGS)
 
 # A test tool that inspects IPC objects without creating them; built for
 # the test targets only, so that `make` alone builds the three programs.
-TESTBINS = tests/ipc-probe
+TESTBINS = tests/ipc-probe tests/merge-prop
 
 all: $(BINS)
 
@@ -59,6 +59,13 @@ bin/sum-merge: $(SUM_MERGE_OBJ) $(COMMON_OBJ)
 
 tests/ipc-probe: tests/ipc-probe.c src/shmtab.h
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS)
+
+# The merge's property test, seeded (tests/sum-merge.bats): the libFuzzer
+# harness's generator and oracle with a main of its own.
+tests/merge-prop: tests/fuzz/merge-fuzz.c tests/fuzz/fuzz.h src/merge.o \
+		  $(COMMON_OBJ)
+	$(CC) $(ALL_CFLAGS) -DMERGE_PROP_MAIN -Isrc $(LDFLAGS) -o $@ $< \
+	    src/merge.o $(COMMON_OBJ) $(LDLIBS)
 
 src/%.o: src/%.c src/*.h
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
@@ -177,15 +184,19 @@ valgrind: all $(TESTBINS)
 # Fuzzing: libFuzzer harnesses (clang) for the number and record parsers,
 # each run for FUZZ_SECONDS after replaying the crashes found so far.
 FUZZ_SECONDS ?= 60
-FUZZERS      = num-fuzz rec-fuzz round-fuzz fast-fuzz
+FUZZERS      = num-fuzz rec-fuzz round-fuzz fast-fuzz merge-fuzz
 FUZZ_CC      = clang
 FUZZ_FLAGS   = -g -O1 -fsanitize=fuzzer,address,undefined \
 	       -fno-sanitize-recover=all
 FUZZ_SRC     = $(COMMON_OBJ:.o=.c)
 
+# merge-fuzz also needs the merge.
+tests/fuzz/merge-fuzz: FUZZ_MORE = src/merge.c
+tests/fuzz/merge-fuzz: src/merge.c
+
 tests/fuzz/%-fuzz: tests/fuzz/%-fuzz.c tests/fuzz/fuzz.h $(FUZZ_SRC) src/*.h
 	$(FUZZ_CC) $(WARNINGS) $(FUZZ_FLAGS) -Isrc -o $@ $< $(FUZZ_SRC) \
-	    $(LDLIBS)
+	    $(FUZZ_MORE) $(LDLIBS)
 
 fuzz: $(FUZZERS:%=tests/fuzz/%)
 	@for f in $(FUZZERS); do \
@@ -195,9 +206,25 @@ fuzz: $(FUZZERS:%=tests/fuzz/%)
 demo: all
 	bash examples/article.sh
 
+# A free-threaded CPython (PEP 703), built with --disable-gil from
+# Debian's source package (trixie's python3.13) into a cache directory,
+# where make demo and make gil find it (bench/python-ft.sh: a few minutes
+# the first time; a second run finds the build and does nothing).
+RANGETOOLS_PYTHON_FT_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/rangetools/python-ft
+export RANGETOOLS_PYTHON_FT_CACHE
+python-ft:
+	sh bench/python-ft.sh
+
+# .ci/run's check of make demo's free-threaded rows: the article's
+# programs exact, two threads at least 1.6x one, and no GIL.
+check-python-ft: all python-ft
+	sh tests/python-ft-check.sh
+
 # Chaos trials: random faults (a worker, producer, consumer or ssh host
-# killed) across every transport, each resumed with sum-merge --missing to
-# the exact total, with nothing left behind (tests/chaos.sh).  At most
+# killed; a straggler still running at the resume; a part run twice; parallel
+# --retries; a Slurm requeue; the resume run twice) across every transport,
+# each resumed with sum-merge --missing to the exact total, with nothing left
+# behind (tests/chaos.sh; it prints the counts per kind).  At most
 # CHAOS_TRIALS trials, none started after CHAOS_TIME seconds; CHAOS_SEED
 # repeats a run's choices.
 CHAOS_TRIALS ?= 200
@@ -371,6 +398,8 @@ help:
 	@echo 'make chaos          random fault trials on every transport'
 	@echo 'make bench          speed, measured side by side (doc/bench.md)'
 	@echo 'make gil            the modelled lock beside CPython'"'"'s GIL (doc/gil.md)'
+	@echo 'make python-ft      a free-threaded CPython from Debian'"'"'s source (doc/free-threaded.md)'
+	@echo 'make check-python-ft make demo'"'"'s free-threaded rows, checked'
 	@echo 'make install        programs, pages, completion, examples under PREFIX'
 	@echo 'make uninstall      remove exactly what make install put'
 	@echo 'make dist           rangetools-VERSION.tar.gz of the committed tree'
@@ -382,6 +411,6 @@ help:
 	@echo 'make clean          remove what the build made'
 	@echo 'make help           this list'
 
-.PHONY: all bench chaos check demo gil install uninstall format clean sanitize tsan \
+.PHONY: all bench chaos check demo gil python-ft check-python-ft install uninstall format clean sanitize tsan \
 	valgrind fuzz aarch64 check-aarch64 test help
 .PHONY: dist distcheck deb deb-arm64 installcheck-deb

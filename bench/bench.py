@@ -16,7 +16,8 @@ Knobs (environment): BENCH_REPS (default 5), BENCH_LOOP_N (range-sum
 and reference loop range, 4e9), BENCH_PY_N (Python loop range, 1e7),
 BENCH_MODES_N (range for the worker modes, 1e10), BENCH_JOBS (jobs for
 the fan-out rows, 300), BENCH_NUMS (integers for sum-merge, 2000000),
-BENCH_RECORDS (records for the pipe and queue rows, 200000).
+BENCH_RECORDS (records for the pipe and queue rows, 200000),
+BENCH_REPEAT_RECS (records for the repeats row, 1000000).
 """
 import os
 import random
@@ -44,6 +45,7 @@ class Bench:
         self.jobs = knob("BENCH_JOBS", 300)
         self.nums = knob("BENCH_NUMS", 2000000)
         self.records = knob("BENCH_RECORDS", 200000)
+        self.repeat_recs = knob("BENCH_REPEAT_RECS", 1000000)
         self.runner = Runner(OUT)
         self.report = Report()
         self.say = self.report.say
@@ -481,6 +483,79 @@ def rss(b):
     b.say()
 
 
+def repeats(b):
+    """(g) sum-merge on records taken at least once: 1,000,000 records,
+    10% of them identical repeats and 1% nested overlaps (half re-runs of
+    two parts at once, half stragglers inside a part), in random order;
+    beside the same parts without repeats.  Peak RSS by GNU time, as (f).
+    """
+    if not os.path.exists("/usr/bin/time"):
+        b.say("(g) repeats: skipped, no /usr/bin/time (apt-get install "
+              "time)")
+        b.say()
+        return
+    n = b.repeat_recs
+    nrep, nnest = n // 10, n // 100
+    base = n - nrep - nnest
+    size = 1000003
+    end = base * size
+    rnd = random.Random(20261127)
+    recs = ["%d %d %d\n" % (i * size, (i + 1) * size,
+                            formula(i * size, (i + 1) * size))
+            for i in range(base)]
+    tiling = os.path.join(OUT, "tiling.txt")
+    with open(tiling, "w") as f:
+        f.write("".join(recs))
+    recs += [recs[rnd.randrange(base)] for _ in range(nrep)]
+    for k in range(nnest):
+        i = rnd.randrange(base - 1)
+        if k % 2:
+            lo, hi = i * size, (i + 2) * size
+        else:
+            lo = i * size + rnd.randrange(size)
+            hi = lo + 1 + rnd.randrange((i + 1) * size - lo)
+        recs.append("%d %d %d\n" % (lo, hi, formula(lo, hi)))
+    rnd.shuffle(recs)
+    mixed = os.path.join(OUT, "repeats.txt")
+    with open(mixed, "w") as f:
+        f.write("".join(recs))
+    del recs
+    want = str(formula(0, end))
+    b.say("(g) sum-merge --expect on %d records: 10%% identical repeats, 1%% "
+          "nested overlaps, shuffled (median wall s, peak RSS by GNU time)"
+          % n)
+    kib = os.path.join(OUT, "rss-repeats.txt")
+    cmd = ["/usr/bin/time", "-f", "%M", "-o", kib, "sum-merge", "--expect",
+           "0", str(end)]
+    got = {"tiling": [], "repeats": []}
+    for rep in range(b.reps):
+        for name, path in ((("tiling", tiling), ("repeats", mixed))
+                           if rep % 2 == 0 else
+                           (("repeats", mixed), ("tiling", tiling))):
+            r = b.run(cmd, path)
+            with open(kib) as f:
+                k = int(f.read().split()[-1])
+            b.report.row("repeats", name, 1, rep, r._replace(rss=k),
+                         r.status == 0 and r.out == want)
+            got[name].append((r.wall, r.cpu, k, r.out))
+    m = {name: {"wall": statistics.median(x[0] for x in runs),
+                "cpu": statistics.median(x[1] for x in runs),
+                "rss": statistics.median(x[2] for x in runs),
+                "out": runs[-1][3]} for name, runs in got.items()}
+    for k, v in m.items():
+        b.say("  %-8s %7d records  %8.3f s (CPU %.3f)  %6d KiB  %s" % (
+            k, base if k == "tiling" else n, v["wall"], v["cpu"],
+            v["rss"], "right" if v["out"] == want else "WRONG"))
+    r = m["repeats"]
+    b.ratio_row("repeats: exact total", "yes" if r["out"] == want else "no",
+                "yes", r["out"] == want)
+    b.ratio_row("repeats: wall", "%.3f s" % r["wall"], "< 1 s",
+                r["wall"] < 1)
+    b.ratio_row("repeats: peak RSS", "%.1f MiB" % (r["rss"] / 1024),
+                "< 128 MiB", r["rss"] < 128 * 1024)
+    b.say()
+
+
 def plot(b, table, base):
     """Wall time against workers, one line per mode, with one plain thread
     and the ideal for reference: one thread's time over the workers, or
@@ -515,7 +590,7 @@ def plot(b, table, base):
         b.say("plot: %s" % os.path.relpath(png, ROOT))
 
 
-SECTIONS = ["loop", "modes", "merge", "fanout", "records", "rss"]
+SECTIONS = ["loop", "modes", "merge", "fanout", "records", "rss", "repeats"]
 
 
 def main():
@@ -533,7 +608,8 @@ def main():
     if "modes" in only:
         table, base = modes(b)
     for name, section in (("merge", merge), ("fanout", fanout),
-                          ("records", transports), ("rss", rss)):
+                          ("records", transports), ("rss", rss),
+                          ("repeats", repeats)):
         if name in only:
             section(b)
     b.report.write(os.path.join(OUT, "results.csv"),

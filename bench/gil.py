@@ -28,6 +28,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -134,6 +135,8 @@ def cells(s):
     base_m = s.run([range_sum(), "--threads", "1", "--gil", "0", str(mend)])
     base_p = gil_analyze.analyze(gil_analyze.load(_cp(s, 1, 5000, pend)))
     base_p = base_p["wall_us"] / 1e6
+    # For the free-threaded build's cost against this one.
+    s.pend, s.base_p = pend, base_p
     print("One thread: model sums [0, %d) in %.2f s, CPython [0, %d) in "
           "%.2f s." % (mend, base_m, pend, base_p))
     hdr = ("%-5s %7s | %-21s | %-21s | %-21s | %-13s | %-11s | %-13s" % (
@@ -321,36 +324,198 @@ def busiest(trace, span):
 
 
 def timeline(trace, path, start_us, span_us):
-    """Hold boxes and failed wake-ups of TRACE in [start, start+span), as
-    gnuplot data: "x0 x1 y0 y1" per hold in PATH.box, "x y" per failed
-    wake-up in PATH.red; x in ms from START, y the thread's band."""
+    """The lanes of TRACE in [start, start+span), as gnuplot data, x in ms
+    from START and y the thread's lane: "x0 x1 y0 y1" per hold in
+    PATH.box, per wait in PATH.wait, per lock-free run in PATH.run, and
+    "x y" per failed wake-up in PATH.red.  The model records its waits;
+    CPython's progress stamps cannot see a waiting thread, but its threads
+    are all CPU-bound, so a thread that does not hold the GIL waits for
+    it: its waits are the gaps between its own holds.  Returns the
+    number of lanes."""
     doc = gil_analyze.load(trace)
     t1 = start_us + span_us
-    with open(path + ".box", "w") as box, open(path + ".red", "w") as red:
-        box.write("# x0 x1 y0 y1\n")
+    xs = (lambda a, b: ((max(a, start_us) - start_us) / 1000,
+                        (min(b, t1) - start_us) / 1000))
+    ev = [e for e in doc["traceEvents"] if e.get("ph") == "X"]
+    lanes = max([e["tid"] for e in ev] + [1])
+    # The model's "wait" (and "take", for its mutex) slices; CPython's
+    # recorder writes "take" slices of its own, as range-sum's trace does.
+    waits = [e for e in ev if e["name"] in ("wait", "take")]
+    if not waits:
+        holds = {}
+        for e in ev:
+            if e["name"] == "hold":
+                holds.setdefault(e["tid"], []).append(
+                    (e["ts"], e["ts"] + e["dur"]))
+        for tid, hs in holds.items():
+            hs.sort()
+            for (a0, a1), (b0, b1) in zip(hs, hs[1:]):
+                if b0 > a1:
+                    waits.append({"name": "wait", "tid": tid, "ts": a1,
+                                  "dur": b0 - a1})
+    with open(path + ".box", "w") as box, open(path + ".red", "w") as red, \
+            open(path + ".wait", "w") as wait, \
+            open(path + ".run", "w") as run_:
+        for fh in (box, wait, run_):
+            fh.write("# x0 x1 y0 y1\n")
         red.write("# x y\n")
-        for e in doc["traceEvents"]:
-            if e.get("ph") != "X":
-                continue
+        for e in ev + [w for w in waits if "ph" not in w]:
             a, b = e["ts"], e["ts"] + e["dur"]
             if b < start_us or a > t1:
                 continue
             y = e["tid"]
+            x0, x1 = xs(a, b)
             if e["name"] == "hold":
-                box.write("%.3f %.3f %.2f %.2f\n" % (
-                    (max(a, start_us) - start_us) / 1000,
-                    (min(b, t1) - start_us) / 1000, y - 0.35, y + 0.35))
-            elif (e["name"] == "wait"
-                  and e.get("args", {}).get("woken") == "signal"
-                  and e.get("args", {}).get("acquired") is False):
-                red.write("%.3f %d\n" % ((b - start_us) / 1000, y))
+                box.write("%.4f %.4f %.2f %.2f\n" % (x0, x1, y - 0.38,
+                                                     y + 0.38))
+            elif e["name"] == "run":
+                run_.write("%.4f %.4f %.2f %.2f\n" % (x0, x1, y - 0.38,
+                                                      y + 0.38))
+            elif e["name"] in ("wait", "take"):
+                wait.write("%.4f %.4f %.2f %.2f\n" % (x0, x1, y - 0.12,
+                                                      y + 0.12))
+                if (e.get("args", {}).get("woken") == "signal"
+                        and e.get("args", {}).get("acquired") is False):
+                    red.write("%.4f %d\n" % ((b - start_us) / 1000, y))
+    return lanes
 
 
-def plot(out, rows):
+def lanes_overlap(trace):
+    """Of a two-thread trace's run (or hold) slices: the microseconds in
+    which both threads ran at once, and in which at least one ran."""
+    doc = gil_analyze.load(trace)
+    edges = []
+    for e in doc["traceEvents"]:
+        if e.get("ph") == "X" and e["name"] in ("run", "hold") \
+                and e.get("tid") in (1, 2):
+            edges.append((e["ts"], 1))
+            edges.append((e["ts"] + e["dur"], -1))
+    edges.sort(key=lambda x: (x[0], x[1]))
+    both = some = 0.0
+    n, prev = 0, None
+    for t, d in edges:
+        if prev is not None:
+            if n >= 2:
+                both += t - prev
+            if n >= 1:
+                some += t - prev
+        n += d
+        prev = t
+    return both, some
+
+
+def overlap_lane(trace, path, lane):
+    """PATH.both: the stretches where threads 1 and 2 both run, drawn in
+    lane LANE (x in ms from the trace's start)."""
+    doc = gil_analyze.load(trace)
+    edges = sorted((t, d) for e in doc["traceEvents"]
+                   if e.get("ph") == "X" and e["name"] == "run"
+                   and e.get("tid") in (1, 2)
+                   for t, d in ((e["ts"], 1), (e["ts"] + e["dur"], -1)))
+    with open(path + ".both", "w") as fh:
+        fh.write("# x0 x1 y0 y1\n")
+        n, since = 0, None
+        for t, d in edges:
+            n += d
+            if n >= 2 and since is None:
+                since = t
+            elif n < 2 and since is not None:
+                fh.write("%.4f %.4f %.2f %.2f\n" % (
+                    since / 1000, t / 1000, lane - 0.38, lane + 0.38))
+                since = None
+
+
+def find_ft():
+    """A free-threaded CPython: PYTHON_FT, else the one make python-ft
+    built into its cache; None if there is none that runs without the
+    GIL."""
+    cands = [os.environ["PYTHON_FT"]] if os.environ.get("PYTHON_FT") else []
+    cache = os.environ.get("RANGETOOLS_PYTHON_FT_CACHE") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME")
+        or os.path.join(os.path.expanduser("~"), ".cache"),
+        "rangetools", "python-ft")
+    bindir_ = os.path.join(cache, "bin")
+    if not cands and os.path.isdir(bindir_):
+        cands = sorted(os.path.join(bindir_, x) for x in os.listdir(bindir_)
+                       if x.startswith("python3.") and x.endswith("t"))
+    for c in cands:
+        p = subprocess.run([c, "-c", "import sys; "
+                            "sys.exit(sys._is_gil_enabled())"],
+                           env=dict(os.environ, PYTHON_GIL="0"),
+                           stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)
+        if p.returncode == 0:
+            return c
+    return None
+
+
+def free_threaded(s, ft):
+    """The article's loop on free-threaded CPython FT, 1 and 2 threads on
+    the same range, recorded; the model's two threads without the lock
+    beside it.  Prints the speed-up, one thread's cost against the GIL
+    build (s.base_p seconds for [0, s.pend)) and how much the two lanes
+    overlap.  Returns the figures for the plot."""
+    out, seconds, base_p, pend = s.out, s.seconds, s.base_p, s.pend
+    env = dict(os.environ, PYTHON_GIL="0")
+    cal = subprocess.run(
+        [ft, "-c", "import sys; sys.path.insert(0, %r); "
+         "import gil_record; print(int(gil_record.calibrate(200) * %f))"
+         % (HERE, seconds)], stdout=subprocess.PIPE, text=True, check=True,
+        env=env)
+    end = int(cal.stdout)
+    walls = {}
+    for n in (1, 2):
+        tr = os.path.join(out, "cpython-ft-t%d.json" % n)
+        p = subprocess.run([ft, os.path.join(HERE, "gil_record.py"), "-t",
+                            str(n), "--end", str(end), "-o", tr], env=env,
+                           stderr=subprocess.PIPE, text=True)
+        if p.returncode != 0:
+            print("(free-threaded %s failed: %s)" % (ft, p.stderr.strip()))
+            return None
+        walls[n] = gil_analyze.load(tr)["otherData"]["wall_us"] / 1e6
+    ver = subprocess.run([ft, "-c", "import platform; "
+                          "print(platform.python_version())"], env=env,
+                         stdout=subprocess.PIPE, text=True).stdout.strip()
+    both, some = lanes_overlap(os.path.join(out, "cpython-ft-t2.json"))
+    mtr = os.path.join(out, "model-nogil-t2.json")
+    r = {"version": ver, "python": ft, "end": end, "t1": walls[1],
+         "t2": walls[2], "speedup": walls[1] / walls[2],
+         "overlap": both / some if some else 0.0,
+         "cost": (walls[1] / end) / (base_p / pend)}
+    s.run([range_sum(), "--threads", "2", "--trace", mtr, "0", str(s.mend)])
+    mb, ms = lanes_overlap(mtr)
+    r["model_overlap"] = mb / ms if ms else 0.0
+    gb, gs = lanes_overlap(os.path.join(out, "cpython-t2-5000us.json"))
+    r["gil_overlap"] = gb / gs if gs else 0.0
+    print("\nFree-threaded CPython %s (%s, PYTHON_GIL=0), the loop on "
+          "[0, %d):\n  1 thread %.2f s, 2 threads %.2f s: %.2fx.  One "
+          "thread costs %.2fx the time per integer of CPython %s with its "
+          "GIL.\n  Both threads run at once for %.1f%% of the 2-thread run"
+          " (CPython %s with its GIL: %.1f%%%s)." % (
+              ver, ft, end, walls[1], walls[2], r["speedup"], r["cost"],
+              _pyver(), 100 * r["overlap"], _pyver(), 100 * r["gil_overlap"],
+              "" if r["model_overlap"] is None else
+              "; the model without --gil: %.1f%%" % (
+                  100 * r["model_overlap"])))
+    with open(os.path.join(out, "free-threaded.csv"), "w") as fh:
+        fh.write("python,version,end,wall_1_thread_s,wall_2_threads_s,"
+                 "speedup,cost_vs_gil_build,overlap,gil_overlap,"
+                 "model_overlap\n")
+        fh.write(",".join(str(x) for x in (
+            ft, ver, end, _n(walls[1]), _n(walls[2]), _n(r["speedup"]),
+            _n(r["cost"]), _n(r["overlap"]), _n(r["gil_overlap"]),
+            _n(r["model_overlap"]))) + "\n")
+    return r
+
+
+def plot(out, rows, ftr, caption):
     if not shutil.which("gnuplot"):
         print("(no gnuplot: no %s/gil.png)" % out)
         return
-    # Timelines: 4 threads, 5 ms and 100 us, a stretch from mid-run.
+    py = "CPython %s" % _pyver()
+    names = {"model": "model (range-sum --gil)", "cpython": py}
+    # Timelines: 4 threads, 5 ms and 100 us, a stretch from mid-run; the
+    # model above CPython.  Then the free-threaded run, whole.
     panes = []
     for us, span in ((5000, 60000), (100, 2000)):
         for tool in ("model", "cpython"):
@@ -358,8 +523,28 @@ def plot(out, rows):
             if not os.path.exists(tr):
                 continue
             base = os.path.join(out, "tl-%s-%dus" % (tool, us))
-            timeline(tr, base, busiest(tr, span), span)
-            panes.append((tool, us, span, base))
+            lanes = timeline(tr, base, busiest(tr, span), span)
+            panes.append(("%s, 4 threads, switch interval %s" % (
+                names[tool], "5 ms" if us == 5000 else "100 us"),
+                base, span, lanes))
+    ftpanes = []
+    if ftr:
+        for tr, title in (
+                (os.path.join(out, "model-nogil-t2.json"),
+                 "model without the lock (range-sum --threads 2)"),
+                (os.path.join(out, "cpython-ft-t2.json"),
+                 "CPython %s free-threaded (no GIL)" % ftr["version"])):
+            if not os.path.exists(tr):
+                continue
+            doc = gil_analyze.load(tr)
+            span = max(e["ts"] + e["dur"] for e in doc["traceEvents"]
+                       if e.get("ph") == "X")
+            base = tr[:-5]
+            timeline(tr, base, 0, span)
+            overlap_lane(tr, base, 3)
+            b, s_ = lanes_overlap(tr)
+            ftpanes.append(("%s, 2 threads: both run %.0f%% of the time" % (
+                title, 100 * b / s_ if s_ else 0), base, span, 3))
     with open(os.path.join(out, "handoffs.dat"), "w") as fh:
         fh.write("# threads switch_us model cpython\n")
         for n in THREADS:
@@ -369,51 +554,124 @@ def plot(out, rows):
                         n, r[1], _n(r[2]["handoffs_per_s"]) or "NaN",
                         _n(r[3]["handoffs_per_s"]) or "NaN"))
             fh.write("\n\n")
-    g = ["set terminal pngcairo size 900,820 font 'sans,9'",
+    # Heights, as fractions of the image: the caption on top, the
+    # timelines (at least half of the image), the hand-offs plot below.
+    W, H = 1100, 1350
+    cap_h, tl_h, ft_h = 0.1, 0.145, 0.125
+    tl_rows = (len(panes) + 1) // 2
+    top = 1 - cap_h
+    g = ["set encoding utf8",
+         "set terminal pngcairo size %d,%d font 'sans,10'" % (W, H),
          "set output '%s'" % os.path.join(out, "gil.png"),
          "set multiplot",
          "set style fill solid 1.0 noborder",
          "unset key"]
-    names = {"model": "range-sum --gil",
-             "cpython": "CPython %s" % _pyver()}
-    h = 0.17
-    for i, (tool, us, span, base) in enumerate(panes):
-        col = 0 if us == 5000 else 1
-        row = i % 2
-        g += ["set size 0.5,%f" % h,
-              "set origin %f,%f" % (0.5 * col, 1 - h * (row + 1) - 0.01),
-              "set title \"%s, 4 threads, switch interval %s\"" % (
-                  names[tool], "5 ms" if us == 5000 else "100 us"),
-              "set xrange [0:%f]" % (span / 1000),
-              "set yrange [0.4:4.6]",
-              "set ytics ('t1' 1, 't2' 2, 't3' 3, 't4' 4)",
-              "set xlabel 'ms'",
-              "plot '%s.box' using (($1+$2)/2):(($3+$4)/2):1:2:3:4 "
-              "with boxxyerrorbars lc rgb '#2ca02c'" % base
-              + (", '%s.red' using 1:2 with points pt 7 ps 0.6 lc rgb 'red'"
-                 % base if _points(base + ".red") else "")]
+    # The caption: the machine, then what the colours mean.
+    g += ["set size 1,%f" % cap_h, "set origin 0,%f" % top,
+          "unset border", "unset tics", "unset xlabel", "unset ylabel",
+          "set xrange [0:1]", "set yrange [0:1]",
+          "set title \"The model's lock beside CPython's GIL (make gil)\" "
+          "font 'sans,13'"]
+    for k, line in enumerate(caption):
+        g.append("set label %d \"%s\" at 0.01,%f left" % (
+            k + 1, line.replace('"', "'"), 0.80 - 0.20 * k))
+    # The legend, in the colours it names (two lines).
+    legend = [[("\u25a0 holds the lock", "#2ca02c"),
+               ("\u25ac waits for it (CPython: inferred, its every stretch "
+                "without the GIL, as its threads are all CPU-bound)",
+                "#ff9f1c"),
+               ("\u25cf failed wake-up (model only)", "red")],
+              [("\u25a0 runs, no lock", "#1f77b4"),
+               ("\u25a0 both threads run at once", "#9467bd")]]
+    n = 20
+    for k, line in enumerate(legend):
+        x = 0.01
+        for text, colour in line:
+            g.append("set label %d \"%s\" at %f,%f left tc rgb '%s'" % (
+                n, text, x, 0.80 - 0.20 * (len(caption) + k), colour))
+            x += 0.0058 * len(text) + 0.025
+            n += 1
+    g += ["plot NaN", "unset label", "set border", "set tics",
+          "set xtics nomirror", "set ytics nomirror"]
+
+    def lane_plot(title, base, span, lanes, origin, width, height, names):
+        cmds = ["set size %f,%f" % (width, height),
+                "set origin %f,%f" % origin,
+                "set title \"%s\" font 'sans,10'" % title,
+                "set xrange [0:%f]" % (span / 1000),
+                "set yrange [0.45:%f]" % (lanes + 0.55),
+                "set ytics (%s)" % ", ".join(
+                    "'%s' %d" % (nm, k + 1) for k, nm in enumerate(names)),
+                "set xlabel 'ms' offset 0,0.6"]
+        parts = []
+        for ext, colour in (("wait", "#ff9f1c"), ("box", "#2ca02c"),
+                            ("run", "#1f77b4"), ("both", "#9467bd")):
+            f = base + "." + ext
+            if os.path.exists(f) and _points(f):
+                parts.append("'%s' using (($1+$2)/2):(($3+$4)/2):1:2:3:4 "
+                             "with boxxyerrorbars lc rgb '%s'" % (f, colour))
+        if _points(base + ".red"):
+            parts.append("'%s.red' using 1:2 with points pt 7 ps 0.5 "
+                         "lc rgb 'red'" % base)
+        return cmds + ["plot " + ", ".join(parts or ["NaN"])]
+
+    threads4 = ["thread %d" % k for k in range(1, 5)]
+    for i, (title, base, span, lanes) in enumerate(panes):
+        col, row = (0 if "5 ms" in title else 1), i % 2
+        g += lane_plot(title, base, span, lanes,
+                       (0.5 * col, top - tl_h * (row + 1)), 0.5, tl_h,
+                       threads4[:lanes])
+    y = top - tl_h * tl_rows
+    for i, (title, base, span, lanes) in enumerate(ftpanes):
+        y -= ft_h
+        g += lane_plot(title, base, span, lanes, (0, y), 1, ft_h,
+                       ["thread 1", "thread 2", "both"])
     hd = os.path.join(out, "handoffs.dat")
-    g += ["set size 1,%f" % (1 - 2 * h - 0.03),
-          "set origin 0,0",
-          "set title 'Above: who holds the lock (green) and failed "
-          "wake-ups (red).  Below: hand-offs per second against the "
-          "switch interval'",
-          "set logscale xy",
-          "set xrange [0.7:7000]",
-          "set autoscale y",
-          "set ytics auto",
-          "set xlabel 'switch interval, us'",
+    # The plateau: below 10 us the hand-offs stop following the interval
+    # (near 10^4/s on a quiet machine).  The label gives this run's own
+    # figures at 1 us, 2 threads, whatever they are.
+    at1 = [r for r in rows if r[1] == min(INTERVALS_US) and r[0] == 2]
+    plateau = ""
+    if at1:
+        m, c = at1[0][2], at1[0][3]
+        plateau = ("\\nthis run, 1 us, 2 threads: %s and %s hand-offs/s, "
+                   "median hold %s and %s us (model, CPython)" % (
+                       f(m["handoffs_per_s"], "%.0f"),
+                       f(c["handoffs_per_s"], "%.0f"),
+                       f(m["hold_p50_us"], "%.0f"),
+                       f(c["hold_p50_us"], "%.0f")))
+    vals = [v for r in rows for v in (r[2]["handoffs_per_s"],
+                                      r[3]["handoffs_per_s"]) if v]
+    ylo = min(vals + [100]) / 2
+    # Headroom above the curves for the plateau's label.
+    yhi = max(vals + [10000]) * 12
+    g += ["set size 1,%f" % y, "set origin 0,0",
+          "set title 'Hand-offs per second against the switch interval'",
+          "set logscale xy", "set xrange [0.7:7000]",
+          "set yrange [%g:%g]" % (ylo, yhi),
+          "set ytics auto", "set xtics auto",
+          "set xlabel 'switch interval, us' offset 0,0",
           "set ylabel 'hand-offs/s'",
-          "set key top right",
-          "plot '%s' index 0 using 2:3 with linespoints lw 2 pt 7 "
-          "title 'model, 2 threads', "
-          "'%s' index 0 using 2:4 with linespoints lw 2 pt 5 dt 2 "
-          "title 'CPython, 2 threads', "
-          "'%s' index 1 using 2:3 with linespoints lw 2 pt 7 "
-          "title 'model, 4 threads', "
-          "'%s' index 1 using 2:4 with linespoints lw 2 pt 5 dt 2 "
-          "title 'CPython, 4 threads'" % (hd, hd, hd, hd),
-          "unset multiplot"]
+          "set key bottom left",
+          "set style textbox opaque noborder",
+          "set object 1 rect from 0.7,%g to 12,%g fc rgb '#eeeeee' "
+          % (ylo, yhi) +
+          "fs solid 1.0 noborder "
+          "behind",
+          "set label 1 \"The plateau: below 10 us a hand-off takes longer "
+          "than the interval,\\nnear 10^4 hand-offs/s whatever the "
+          "interval on a quiet machine%s\" at 0.8,%g left boxed front" % (
+              plateau, yhi / 1.6),
+          "plot %s" % ", ".join([
+              "1e6/x with lines dt 3 lc rgb 'gray' "
+              "title 'one hand-off per interval'"] + [
+              "'%s' index %d using 2:%d with linespoints lw 2 pt %d %s "
+              "lc rgb '%s' title '%s, %d threads'" % (
+                  hd, k, col, pt, dt, ("#1f77b4", "#d62728")[k], who, n)
+              for k, n in enumerate(THREADS)
+              for col, pt, dt, who in ((3, 7, "", "model (range-sum --gil)"),
+                                       (4, 5, "dt 2", py))]),
+          "unset object 1", "unset multiplot"]
     gp = os.path.join(out, "gil.gp")
     with open(gp, "w") as fh:
         fh.write("\n".join(g) + "\n")
@@ -475,9 +733,20 @@ def main():
     flags = cpu["flags"]
     load = open("/proc/loadavg").read().split()[0] if os.path.exists(
         "/proc/loadavg") else "?"
+    ft = find_ft()
     print("make gil: %s (%s), %d cores, load %s; CPython %s (%s)" % (
         model, "+".join(x for x in ("avx2", "avx512f") if x in flags),
         os.cpu_count(), load, _pyver(), python()))
+    print("Free-threaded CPython: %s" % (
+        ft or "none (make python-ft builds one; or PYTHON_FT=path)"))
+    caption = [
+        "%s (%s), %d cores, load %s at the start; %s" % (
+            model, "+".join(x for x in ("avx2", "avx512f") if x in flags),
+            os.cpu_count(), load,
+            time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())),
+        "CPython %s (%s) with its GIL beside range-sum --gil%s" % (
+            _pyver(), python(),
+            "; free-threaded: %s" % ft if ft else "")]
     print("m/C: model over CPython.  share: each thread's part of the run "
           "holding the lock.\nbadness: failed wake-ups per hand-off (CPython:"
           " not observable, see gil_analyze.py).\n")
@@ -485,8 +754,11 @@ def main():
     together(s.out)
     crows = [] if a.no_convoy else convoy(s)
     targets(rows, crows)
+    ftr = None
+    if ft:
+        ftr = free_threaded(s, ft)
     if not a.no_plot:
-        plot(a.out, rows)
+        plot(a.out, rows, ftr, caption)
     print("CSV: %s" % ", ".join(os.path.join(a.out, x) for x in (
         "gil.csv", "convoy.csv")))
 

@@ -37,6 +37,12 @@ from take_gil's return to drop_gil's entry, and otherData keeps the
 progress stamps' own figures ("progress_switches") to compare the two
 methods.  The probes (group "rtgil") are removed afterwards.
 
+Under a free-threaded CPython (3.13t with PYTHON_GIL=0,
+sys._is_gil_enabled() false) there is no lock to hold: each thread's lane
+is "run" slices from its own stamps, split only where a gap shows the
+kernel had it off the CPU, and otherData.gil is false.  There the lanes
+overlap wherever both threads ran at once.
+
 SWITCH is a duration: 5ms, 100us, 1us or seconds (0.005).  --seconds
 sizes the CPU work from a short calibration run (default 1 s of work).
 """
@@ -193,6 +199,30 @@ def holds_from_stamps(stamps, io=None):
     return [tuple(h) for h in holds]
 
 
+def runs_from_stamps(stamps):
+    """Without a GIL (a free-threaded build, sys._is_gil_enabled() false)
+    the threads do not take turns: each runs on its own, so a lane is its
+    thread's own stamps, never cut against another's.  Slices
+    [(tid, start, end)] from each thread's first stamp to its last, split
+    where a gap between two stamps is over 20 times the thread's median
+    (the kernel ran something else there), so that two lanes overlap
+    where both threads really ran at once.
+    """
+    runs = []
+    for tid, st in stamps.items():
+        gaps = sorted(b - a for a, b in zip(st, st[1:]))
+        if not gaps:
+            continue
+        limit = 20 * max(gaps[len(gaps) // 2], 1)
+        a = st[0]
+        for x, y in zip(st, st[1:]):
+            if y - x > limit:
+                runs.append((tid, a, x))
+                a = y
+        runs.append((tid, a, st[-1]))
+    return sorted(runs, key=lambda r: r[1])
+
+
 def libpython():
     """The file that holds take_gil: libpython if loaded, else python."""
     with open("/proc/self/maps") as fh:
@@ -316,7 +346,15 @@ def trace(holds, io_slices, io_tid, nthreads, t0, wall_ns, meta):
                    "args": {"name": name}})
     switches = 0
     prev = None
+    # Without the GIL nothing is held or handed off: "run" slices.
+    kind = "hold" if meta.get("gil", True) else "run"
     for tid, a, b in holds:
+        if kind == "run":
+            if b - a >= 2:
+                ts, dur = slice_us(a - t0, b - t0)
+                ev.append({"name": "run", "ph": "X", "ts": ts, "dur": dur,
+                           "pid": pid, "tid": tid})
+            continue
         if prev is not None and tid != prev:
             switches += 1
             ev.append({"name": "switches", "ph": "C", "ts": us(a - t0),
@@ -331,7 +369,9 @@ def trace(holds, io_slices, io_tid, nthreads, t0, wall_ns, meta):
         ts, dur = slice_us(a - t0, b - t0)
         ev.append({"name": "io", "ph": "X", "ts": ts, "dur": dur,
                    "pid": pid, "tid": io_tid})
-    ev.extend(takes(holds, io_slices, io_tid, t0, pid))
+    if kind == "hold":
+        # (Without a GIL a gap in a lane is the kernel's doing, no take.)
+        ev.extend(takes(holds, io_slices, io_tid, t0, pid))
     meta.update({"tool": "cpython-recorder", "threads": nthreads,
                  "wall_us": us(wall_ns), "switches": switches})
     return {"traceEvents": ev, "displayTimeUnit": "ms", "otherData": meta}
@@ -414,8 +454,12 @@ def main():
     want = end * (end - 1) // 2 if n and not a.io else sum(result)
     if sum(result) != want:
         sys.exit("gil_record.py: summed %d, not %d" % (sum(result), want))
-    holds = holds_from_stamps({k: v for k, v in stamps.items() if v},
-                              {io_tid: io_slices} if a.io else None)
+    gil = getattr(sys, "_is_gil_enabled", lambda: True)()
+    if gil:
+        holds = holds_from_stamps({k: v for k, v in stamps.items() if v},
+                                  {io_tid: io_slices} if a.io else None)
+    else:
+        holds = runs_from_stamps({k: v for k, v in stamps.items() if v})
     extra = {}
     if events is not None:
         extra["progress_switches"] = sum(
@@ -428,7 +472,7 @@ def main():
             "block": a.block, "end": end,
             "cpu_threads": n, "io": bool(a.io), "io_sleep": a.io_sleep,
             "method": "uprobe" if a.perf else "progress",
-            "python": platform.python_version(),
+            "python": platform.python_version(), "gil": gil,
             "executable": sys.executable}
     meta.update(extra)
     json.dump(trace(holds, io_slices, io_tid, n + first - 1, t0, wall, meta),

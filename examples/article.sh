@@ -190,20 +190,39 @@ BEGIN {
 
 # A free-threaded CPython (PEP 703), when there is one: the article's
 # programs with the GIL switched off (PYTHON_GIL=0), its two threads
-# finally faster than one.  PYTHON_FT names one; else the first of
-# python3.14t and python3.13t on PATH.  README says how to build one.
-ft=${PYTHON_FT:-$(command -v python3.14t || command -v python3.13t || :)}
-echo
+# finally faster than one.  PYTHON_FT names one; else the one `make
+# python-ft` built into its cache (RANGETOOLS_PYTHON_FT_CACHE, default
+# ~/.cache/rangetools/python-ft); else the first of python3.14t and
+# python3.13t on PATH.  Without one, or when it fails, its rows are
+# skipped with the reason: the demo goes on.
+ftcache=${RANGETOOLS_PYTHON_FT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/rangetools/python-ft}
+ft=${PYTHON_FT:-}
 if [ -z "$ft" ]; then
-	echo "(no free-threaded Python: python3.13t, python3.14t or" \
-	    "PYTHON_FT=path; see README)"
+	for p in "$ftcache"/bin/python3.*t; do
+		[ -x "$p" ] && ft=$p && break
+	done
+fi
+[ -n "$ft" ] || ft=$(command -v python3.14t || command -v python3.13t || :)
+echo
+if [ -z "$ft" ] && [ -s "$ftcache/failed" ]; then
+	echo "(no free-threaded Python: make python-ft failed:" \
+	    "$(tail -n 1 "$ftcache/failed"))"
+elif [ -z "$ft" ]; then
+	echo "(no free-threaded Python: make python-ft builds one into" \
+	    "$ftcache; or PYTHON_FT=path)"
 elif ! PYTHON_GIL=0 "$ft" -c \
     'import sys; sys.exit(sys._is_gil_enabled())' 2>/dev/null; then
 	echo "($ft is not a free-threaded Python: no rows without the GIL)"
+elif ! PYTHON_GIL=0 "$ft" "$here/article.py" "$pyend" >"$tmp/ft" \
+    2>"$tmp/fterr"; then
+	echo "(free-threaded rows skipped: $ft failed:" \
+	    "$(tail -n 1 "$tmp/fterr"))"
 else
-	PYTHON_GIL=0 "$ft" "$here/article.py" "$pyend" >"$tmp/ft"
 	check_sums "$tmp/ft" "$(range-sum --method formula 0 "$pyend")" \
 	    "free-threaded Python's "
+	# For .ci/run's check of these rows (tests/python-ft-check.sh).
+	[ -z "${RANGETOOLS_DEMO_FT_ROWS:-}" ] ||
+		cp "$tmp/ft" "$RANGETOOLS_DEMO_FT_ROWS"
 	echo "Free-threaded Python $(PYTHON_GIL=0 "$ft" -c \
 	    'import platform; print(platform.python_version())')" \
 	    "($ft, PYTHON_GIL=0) sums [0, $pyend):"
@@ -218,4 +237,16 @@ else
 		printf "%-26s %7d %8.3f %8.3f %7.2fx\n", label[$1], $2, $3, $4,
 		    base / $3
 	}' "$tmp/ft"
+	# One thread's cost of running without the GIL, against python3
+	# with its GIL (another version too: 3.11 against 3.13 on Debian 12).
+	if [ -s "$tmp/py" ]; then
+		awk -v v="$pyversion" 'NR == FNR && $1 == "thread" { g = $3 }
+		NR != FNR && $1 == "thread" { t = $3 }
+		END {
+			if (g > 0)
+				printf "One thread takes %.2fx the time of Python %s " \
+				    "with its GIL (%+.0f%%).\n", t / g, v,
+				    100 * (t / g - 1)
+		}' "$tmp/py" "$tmp/ft"
+	fi
 fi

@@ -12,6 +12,7 @@
 #	PARALLEL='-S host1,host2' examples/parallel.sh 0 1e10 16
 #
 # sends the parts to host1 and host2 (each needs range-sum on its PATH).
+# RETRIES (default 3) is how many times parallel tries a part.
 set -eu
 
 # The programs come from PATH; run from a checkout, its bin/ comes first
@@ -22,8 +23,12 @@ start=${1:-0}
 end=${2:-1e8}
 parts=${3:-4}
 
-# Records and --expect: a part whose worker failed, here or on another
-# machine, is named as missing (exit 3) instead of being left out.
+# parallel waits for every job it started, whatever became of the others,
+# and --retries 3 runs a part whose worker failed again, up to three times
+# in all (on another host where it can); only the last try's output is
+# kept, so a part gives one record.  Records and --expect: a part that
+# failed every time, here or on another machine, is named as missing
+# (exit 3) instead of being left out.
 range-split -n "$parts" "$start" "$end" |
-	parallel --colsep ' ' range-sum -t '{1}' '{2}' |
+	parallel --retries "${RETRIES:-3}" --colsep ' ' range-sum -t '{1}' '{2}' |
 	sum-merge --expect "$start" "$end"

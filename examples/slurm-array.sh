@@ -6,9 +6,9 @@
 #
 # sbatch --array=0-(tasks-1) runs slurm-task.sh once per part; each task
 # writes its record to a file of its own in OUT.  When the array is done,
-# sum-merge --missing names the parts that no record covers (tasks that
-# were cancelled, failed, or ran on a node that died); only those are
-# submitted again, one task each, as a new array.  Then sum-merge
+# sum-merge --missing --plan names the parts that no record covers (tasks
+# that were cancelled, failed, or ran on a node that died), and --array
+# their task numbers: only those tasks are submitted again.  Then sum-merge
 # --expect prints the exact total of all the records.  After ROUNDS
 # resubmissions with parts still missing, it gives up: sum-merge names
 # them and exits 3.  Run it again with the same OUT to resume: the records
@@ -36,12 +36,24 @@ mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
 export START END OUT
 
-# submit N [PARTS_FILE]: an array of N tasks; waits until all have ended.
-# A task that failed makes sbatch --wait fail: the records say what is
-# missing, so that is not an error here.
+# The plan: the parts of the first array, one line each, kept in OUT so
+# that a resubmission, even by a later run of this script, repeats them.
+plan=$OUT/plan
+[ -s "$plan" ] || range-split -n "$tasks" -- "$START" "$END" >"$plan"
+PARTS=$(wc -l <"$plan")
+export PARTS
+
+# submit ARRAY: the tasks ARRAY (a Slurm array list, "0-3" or "1,4-5"):
+# task K sums line K of the plan, counted from 0; waits until all have
+# ended.  A task that failed makes sbatch --wait fail: the records say
+# what is missing, so that is not an error here.  --requeue: a task that
+# is preempted, or whose node fails, runs again from its start (as does
+# one that scontrol requeue names), and sbatch --wait waits for that run
+# too.  A task moves its record into place only once it is whole, under
+# the name of its part, so a task run twice leaves the one record.
 submit() {
 	# shellcheck disable=SC2086
-	PARTS_FILE=${2:-} sbatch --wait --quiet --array=0-$(($1 - 1)) \
+	sbatch --wait --quiet --requeue --array="$1" \
 		--export=ALL ${SBATCH_OPTS:-} "$here/slurm-task.sh" ||
 		echo "$0: some tasks of the array failed" >&2
 }
@@ -50,10 +62,12 @@ records() {
 	find "$OUT" -name '*.rec' -exec cat {} +
 }
 
+# Resubmit by plan: sum-merge --missing --plan names the plan's lines that
+# the records lack, and --array their indexes, the tasks to run again.
 round=0
-[ -n "$(find "$OUT" -name '*.rec' | head -n 1)" ] || submit "$tasks"
+[ -n "$(find "$OUT" -name '*.rec' | head -n 1)" ] || submit "0-$((PARTS - 1))"
 while :; do
-	records | sum-merge --expect "$START" "$END" --missing \
+	records | sum-merge --expect "$START" "$END" --missing --plan "$plan" \
 		>"$OUT/missing.$round"
 	if [ ! -s "$OUT/missing.$round" ] || [ "$round" -ge "$rounds" ]; then
 		break
@@ -61,7 +75,8 @@ while :; do
 	n=$(wc -l <"$OUT/missing.$round")
 	echo "$0: resubmitting $n missing part(s):" \
 		"$(tr '\n' ' ' <"$OUT/missing.$round")" >&2
-	submit "$n" "$OUT/missing.$round"
+	submit "$(records | sum-merge --expect "$START" "$END" --missing \
+		--plan "$plan" --array)"
 	round=$((round + 1))
 done
 records | sum-merge --expect "$START" "$END"

@@ -18,9 +18,17 @@ end=${2:-1e8}
 parts=${3:-2}
 jobs=${4:-$parts}
 
+# When a command dies of a signal, GNU xargs starts no more commands, and
+# once it has started the last one it exits at once (status 125), the
+# workers still running left behind.  The sh -c wrapper turns such a death
+# into exit status 1, which xargs only notes: every part is started, and
+# xargs returns once every worker has ended.  (Here sum-merge would wait
+# for the stragglers anyway, as they hold its pipe; a records file would
+# not: examples/resume.sh.)
+#
 # xargs may not report a worker that failed, and sh has no pipefail: the
 # records and --expect are what catch a lost part.  sum-merge then names
 # the missing range and exits 3 instead of printing a wrong total.
 range-split -n "$parts" "$start" "$end" |
-	xargs -P "$jobs" -L 1 range-sum -t |
+	xargs -P "$jobs" -L 1 sh -c 'range-sum -t -- "$@" || exit 1' sh |
 	sum-merge --expect "$start" "$end"

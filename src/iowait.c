@@ -57,9 +57,10 @@ slack(unsigned long ns)
 }
 
 int64_t
-iowait_sleep(struct iowait *s, int64_t ns)
+iowait_sleep(struct iowait *s, int64_t ns, int64_t start)
 {
-	int64_t now = now_ns(CLOCK_MONOTONIC), end = now + ns;
+	int64_t now = start > 0 ? start : now_ns(CLOCK_MONOTONIC);
+	int64_t end = now + ns;
 	int64_t lead = 2 * s->late_ns + LEAD_MIN_NS, wake, late;
 	struct timespec ts;
 

@@ -17,11 +17,12 @@ struct iowait {
 void iowait_init(struct iowait *s);
 
 /*
- * Blocks for ns: a sleep for the bulk, then a spin to the deadline.
- * Returns the clock's last reading, when it ended (a clock read costs
- * about 100 ns on some virtual machines: the trace reuses it).
+ * Blocks for ns from start (a clock reading the caller has just made,
+ * or 0 to read one): a sleep for the bulk, then a spin to the deadline.
+ * Returns the clock's last reading, when it ended.  A clock read costs
+ * about 100 ns on some virtual machines: --trace reuses both.
  */
-int64_t iowait_sleep(struct iowait *s, int64_t ns);
+int64_t iowait_sleep(struct iowait *s, int64_t ns, int64_t start);
 
 /* Lengths in buckets of 1/128 of an octave: a median within 0.4%. */
 #define IOHIST_BITS 7

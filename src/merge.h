@@ -126,6 +126,18 @@ int merge_list_plan(struct merge *m, const struct merge_part *plan, size_t n,
  */
 const char *merge_kept(struct merge *m);
 
+/* What the records give, for the property test: merge_verdict(). */
+enum merge_verdict {
+	MERGE_TOTAL,	 /* *total is the total */
+	MERGE_DISAGREE,	 /* one range or one stretch, two sums */
+	MERGE_GAPS,	 /* the expectation is not covered */
+	MERGE_UNSETTLED, /* a stretch covered, its total not determined */
+	MERGE_TOOBIG	 /* sums too large to compare, or a total */
+};
+
+/* merge_finish()'s judgement without a word printed. */
+enum merge_verdict merge_verdict(struct merge *m, i128 *total);
+
 /* sum-merge --stats: what was read, dropped and not added, on stderr. */
 void merge_stats(const struct merge *m);
 

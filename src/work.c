@@ -32,13 +32,18 @@ work_split(struct work *w, int n, int64_t start, int64_t end)
  * (iowait.c); or with --io-echo (e not NULL) a round-trip through e,
  * whose write and read are two calls, as os.write and os.read are in
  * CPython: between them the thread takes the lock and lets it go again,
- * and may have to wait for it.  Returns when it ended, with --trace or
+ * and may have to wait for it.  start: when it began, if the caller has
+ * just read the clock, or 0.  Returns when it ended, with --trace or
  * --stats (0 otherwise: a clock read is not free).
  */
 static int64_t
-io_call(struct work *w, const struct workctx *c, struct echo *e)
+io_call(struct work *w, const struct workctx *c, struct echo *e, int64_t start)
 {
-	int64_t t0 = c->iohist != NULL ? now_ns(CLOCK_MONOTONIC) : 0, t1 = 0;
+	int64_t t0, t1 = 0;
+
+	if (start == 0 && c->iohist != NULL)
+		start = now_ns(CLOCK_MONOTONIC);
+	t0 = start;
 
 	if (e != NULL) {
 		echo_send(e);
@@ -52,7 +57,7 @@ io_call(struct work *w, const struct workctx *c, struct echo *e)
 		if (c->iohist != NULL || c->trace != NULL)
 			t1 = now_ns(CLOCK_MONOTONIC);
 	} else {
-		t1 = iowait_sleep(&w->io, c->io_ns);
+		t1 = iowait_sleep(&w->io, c->io_ns, start);
 	}
 	if (c->iohist != NULL)
 		iohist_add(c->iohist, t1 - t0);
@@ -102,8 +107,9 @@ traced_io(struct work *w, const struct workctx *c, struct echo *e)
 	int64_t t0;
 
 	traced_run(w, c);
+	/* It began with the run slice's end, or when the lock was let go. */
 	t0 = w->lock.mark_ns;
-	w->lock.mark_ns = io_call(w, c, e);
+	w->lock.mark_ns = io_call(w, c, e, t0);
 	trace_slice(c->trace, w->lock.tid, TRACE_IO, t0, w->lock.mark_ns);
 }
 
@@ -118,7 +124,7 @@ between_chunks(struct work *w, const struct workctx *c, struct echo *e)
 		if (c->trace != NULL)
 			traced_io(w, c, e);
 		else
-			io_call(w, c, e);
+			io_call(w, c, e, 0);
 		if (c->gil != NULL)
 			gil_take(c->gil, &w->lock);
 	} else if (c->gil != NULL && gil_drop_requested(c->gil)) {
@@ -171,7 +177,7 @@ work_io_run(struct work *w, const struct workctx *c)
 		if (c->trace != NULL)
 			traced_io(w, c, e);
 		else
-			io_call(w, c, e);
+			io_call(w, c, e, 0);
 		gil_take(c->gil, &w->lock);
 		gil_drop(c->gil, &w->lock, 0);
 	}

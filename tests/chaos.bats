@@ -36,27 +36,50 @@ fake() {
 	chmod +x "$FAKE/$1"
 }
 
+# fake_trial: one trial over xargs (seed 5) with the programs of $FAKE.
+fake_trial() {
+	CHAOS_TRANSPORTS=xargs CHAOS_TRIALS=1 CHAOS_SEED=5 RANGETOOLS_BIN=$FAKE \
+		chaos
+}
+
+# one_leftover: fake_trial fails, and counts one thing left behind.
+one_leftover() {
+	fake_trial
+	assert_failure 1
+	[ "$(count leftovers)" -eq 1 ]
+}
+
 # dead PID: PID is gone, or a zombie waiting to be reaped.
 dead() {
 	[ ! -e "/proc/$1" ] || grep -q '^[0-9]* (.*) Z ' "/proc/$1/stat" 2>/dev/null
 }
 
 @test "chaos trials of the local transports end exact, with nothing left" {
-	CHAOS_TRIALS=6 CHAOS_SEED=12 chaos
+	CHAOS_TRIALS=7 CHAOS_SEED=12 chaos
 	assert_success
 	assert_line "chaos: OK"
-	[ "$(count trials)" -eq 6 ]
+	[ "$(count trials)" -eq 7 ]
 	[ "$(count 'wrong totals')" -eq 0 ]
 	[ "$(count leftovers)" -eq 0 ]
 	[ "$(count 'not resumed')" -eq 0 ]
 	# Every trial ends exact, at once or resumed, and every gap resumed.
-	[ $(($(count 'exact at once') + $(count 'resumed to exact'))) -eq 6 ]
+	[ $(($(count 'exact at once') + $(count 'resumed to exact'))) -eq 7 ]
 	[ "$(count gaps)" -eq "$(count 'resumed to exact')" ]
+}
+
+@test "seven chaos trials try every kind of part run twice or late that needs no cluster" {
+	CHAOS_TRIALS=7 CHAOS_SEED=3 chaos
+	assert_success
+	local k
+	for k in straggler twice retry resume-twice; do
+		[ "$(count "kind $k")" -ge 1 ] || fail "no $k trial"
+		[ "$(count "kind $k ok")" -eq "$(count "kind $k")" ]
+	done
 }
 
 # choices: what the trials chose: transport, fault, signal, range, parts.
 choices() {
-	grep -o '^trial [0-9]*: [a-z/]* *[a-z]* *SIG[A-Z]* *\[[-0-9]*, [-0-9]*) [0-9]* parts' <<<"$output"
+	grep -o -E '^trial [0-9]+: [a-z/]+ +[a-z-]+ +(SIG[A-Z]+|-) +\[[-0-9]+, [-0-9]+\) [0-9]+ parts' <<<"$output"
 }
 
 @test "the same seed makes the same choices" {
@@ -86,7 +109,7 @@ elif [ -n "\$out" ]; then
 fi
 exit \$rc
 EOF
-	CHAOS_TRANSPORTS=xargs CHAOS_TRIALS=1 CHAOS_SEED=5 RANGETOOLS_BIN=$FAKE chaos
+	fake_trial
 	assert_failure 1
 	[ "$(count 'wrong totals')" -ge 1 ]
 	assert_line --partial "chaos: FAIL: trial 1: WRONG"
@@ -98,9 +121,7 @@ EOF
 : >"/dev/shm/\$CHAOS_TAG-leak"
 exec "$BIN/range-sum" "\$@"
 EOF
-	CHAOS_TRANSPORTS=xargs CHAOS_TRIALS=1 CHAOS_SEED=5 RANGETOOLS_BIN=$FAKE chaos
-	assert_failure 1
-	[ "$(count leftovers)" -eq 1 ]
+	one_leftover
 	local f
 	f=$(grep -o '/dev/shm/rtchaos-[0-9]*-1-leak' <<<"$output" | head -n 1)
 	[ -n "$f" ]
@@ -113,9 +134,7 @@ EOF
 sleep 300 </dev/null >/dev/null 2>&1 &
 exec "$BIN/range-sum" "\$@"
 EOF
-	CHAOS_TRANSPORTS=xargs CHAOS_TRIALS=1 CHAOS_SEED=5 RANGETOOLS_BIN=$FAKE chaos
-	assert_failure 1
-	[ "$(count leftovers)" -eq 1 ]
+	one_leftover
 	local pids p
 	pids=$(grep -o 'process [0-9]* [0-9]* sleep' <<<"$output" | cut -d' ' -f2)
 	[ -n "$pids" ]
@@ -133,9 +152,7 @@ EOF
 "$BIN/range-sum" --mq "/\$CHAOS_TAG-stray" --stop
 exec "$BIN/range-sum" "\$@"
 EOF
-	CHAOS_TRANSPORTS=xargs CHAOS_TRIALS=1 CHAOS_SEED=5 RANGETOOLS_BIN=$FAKE chaos
-	assert_failure 1
-	[ "$(count leftovers)" -eq 1 ]
+	one_leftover
 	local q
 	q=$(grep -o 'mq /rtchaos-[0-9]*-1-stray' <<<"$output" | head -n 1)
 	[ -n "$q" ]

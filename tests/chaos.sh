@@ -22,6 +22,31 @@
 #      system in a mount namespace of our own), no /dev/shm segment of a
 #      --procs run whose owner is gone.
 #
+# Fault kinds.  Half of the trials kill one process of the pipeline (a
+# worker, producer or consumer, or a whole ssh host) with SIGKILL or
+# SIGTERM at a random moment; the others are the ways a part runs twice
+# or a worker outlives the run, drawn in turn so that each comes up in
+# even a short run:
+#   straggler  xargs runs the parts straight into the records file, one of
+#              its commands dies of a signal, and GNU xargs exits at once
+#              while its other workers still run; the resume starts at
+#              once, and the stragglers' records arrive during or after it
+#              (xargs, procs, mq, shm);
+#   twice      one part runs twice: its line is given twice, or, for the
+#              queue and table, two workers send its record into the same
+#              queue or table (every transport);
+#   retry      parallel --retries, and workers killed 1 to 3 times: each
+#              part succeeds at last (parallel, ssh);
+#   requeue    scontrol requeue of a running array task, which Slurm runs
+#              again from the start (slurm, sbatch --array);
+#   resume2    a part is lost, and the whole resume step runs twice at once
+#              (every transport).
+# After the resume, and once every process of the trial has ended, the
+# records must give the exact total.  The resume names the lost parts as
+# lines of the plan (range-split's own lines: a re-run repeats the first
+# run's ranges, so a late record is an identical duplicate) where
+# sum-merge takes a plan, or else as gaps; both are drawn.
+#
 # Transports (CHAOS_TRANSPORTS, a space-separated subset):
 #   pipe      range-split | range-sum -t (a filter) | tee | sum-merge
 #   xargs     range-split | xargs -P 2 -L 1 range-sum -t | ...
@@ -164,10 +189,15 @@ trap 'echo "chaos: interrupted" >&2; exit 2' INT TERM HUP
 # --- processes ------------------------------------------------------------
 
 # tagged TAG: "pid ppid comm cmdline" for every process whose environment
-# holds CHAOS_TAG=TAG (proc_walk).
+# holds CHAOS_TAG=TAG (proc_walk).  Run untagged, walker and filter both:
+# a tr started with the trial's tag would find itself, and a trial would
+# never seem to end.
 tagged() {
-	env -u CHAOS_TAG bash -c '. "$1"; proc_walk -z -e "CHAOS_TAG=$2"' - \
-		"$REPO/tests/proc_helper.bash" "$1" | tr '\t' ' '
+	(
+		unset CHAOS_TAG
+		bash -c '. "$1"; proc_walk -z -e "CHAOS_TAG=$2"' - \
+			"$REPO/tests/proc_helper.bash" "$1" | tr '\t' ' '
+	)
 }
 
 # kill_tagged TAG: SIGKILL every process of TAG; prints what it killed.
@@ -205,7 +235,7 @@ pysum() {
 # Exported, so that xargs can run the per-part jobs.  Each reads the io-wait
 # from CHAOS_D.
 
-export CHAOS_D CHAOS_DIR CHAOS_TAG
+export CHAOS_D CHAOS_DIR CHAOS_TAG CHAOS_RETRIES CHAOS_TWICE
 
 run_pipe() {
 	range-sum -t --io-wait "$CHAOS_D"
@@ -214,7 +244,8 @@ run_xargs() {
 	xargs -P 2 -L 1 range-sum -t --io-wait "$CHAOS_D" --
 }
 run_parallel() {
-	parallel --will-cite -j 2 --colsep ' ' \
+	# shellcheck disable=SC2086 # empty, or the option and its number
+	parallel --will-cite -j 2 --colsep ' ' ${CHAOS_RETRIES:+--retries $CHAOS_RETRIES} \
 		range-sum -t --io-wait "$CHAOS_D" -- '{1}' '{2}'
 }
 run_procs() {
@@ -233,14 +264,20 @@ run_shm() {
 # queue; `sum-merge --mq Q --timeout 0` empties and removes it, as
 # sum-merge(1) advises, and the part counts as lost.
 part_mq() {
-	part_through mq "/$CHAOS_TAG-q$1" "$1" "$2" --timeout 0
+	part_through mq "/$CHAOS_TAG-q$1.$$" "$1" "$2" --timeout 0
 }
 
 # part_shm START END: the same through a shared-memory table.
 part_shm() {
-	part_through shm "/$CHAOS_TAG-t$1" "$1" "$2"
+	part_through shm "/$CHAOS_TAG-t$1.$$" "$1" "$2"
 }
 
+# Each run of a part has a queue or table of its own ($$: its shell), so
+# that a part run twice, or a straggler beside its re-run, takes no record
+# of the other's.  CHAOS_TWICE="START END" makes that part's worker run
+# twice into its one queue or table, as a re-run worker would: sum-merge
+# must count the identical records once.
+#
 # part_through mq|shm NAME START END [OPTION...]: what part_mq and part_shm
 # share.  The consumer must print the part's sum, or fail naming the part
 # (status 3), or find no table (status 1: a worker interrupted by SIGTERM
@@ -251,7 +288,13 @@ part_through() {
 	shift 4
 	err="$CHAOS_DIR/part.$s.err"
 	echo "$how $name" >>"$CHAOS_DIR/names"
+	local prc
 	range-sum --io-wait "$CHAOS_D" "--$how" "$name" -- "$s" "$e"
+	prc=$?
+	if [ "${CHAOS_TWICE:-}" = "$s $e" ]; then
+		range-sum --io-wait "$CHAOS_D" "--$how" "$name" -- "$s" "$e" ||
+			prc=$?
+	fi
 	sum=$(sum-merge "--$how" "$name" --expect "$s" "$e" "$@" 2>"$err")
 	rc=$?
 	cat "$err" >&2
@@ -264,12 +307,20 @@ part_through() {
 		echo "$how consumer of [$s, $e): status $rc: $(cat "$err")" \
 			>>"$CHAOS_DIR/violations"
 	fi
+	# A worker that died of a signal makes its part die of the same
+	# signal, once the consumer has emptied and removed the queue or
+	# table: xargs sees what it sees when it runs range-sum itself.
+	if [ "$prc" -gt 128 ]; then
+		kill -s "$((prc - 128))" "$BASHPID"
+	fi
 	return "$rc"
 }
 export -f part_mq part_shm part_through
 
 run_ssh() {
+	# shellcheck disable=SC2086 # empty, or the option and its number
 	parallel --will-cite --ssh "$CLUSTER_SSH" -S h1,h2 -j 1 --colsep ' ' \
+		${CHAOS_RETRIES:+--retries $CHAOS_RETRIES} \
 		"CHAOS_TAG=$CHAOS_TAG PATH=$BIN:\$PATH range-sum -t --io-wait $CHAOS_D -- {1} {2}"
 }
 
@@ -294,7 +345,7 @@ run_slurm() {
 	else
 		# (Polled here: sbatch --wait looks ever more seldom.)
 		local job
-		job=$(sbatch --parsable --array="0-$((m - 1))" -t 5 \
+		job=$(sbatch --parsable --array="0-$((m - 1))" -t 5 --requeue \
 			-o "$lines.out.%a" -e "$lines.err.%a" \
 			--wrap "K=\$SLURM_ARRAY_TASK_ID; $task") || return
 		slurm_wait "$job"
@@ -334,10 +385,11 @@ victims() {
 	local kind=$1 tr=$2
 	tagged "$CHAOS_TAG" | env -u CHAOS_TAG "$PY" -c '
 import sys
-kind, tr = sys.argv[1], sys.argv[2]
+kind, tr, last = sys.argv[1], sys.argv[2], sys.argv[3]
 procs = [p for p in (l.rstrip("\n").split(" ", 3) for l in sys.stdin)
          if len(p) == 4]
 comm = {p[0]: p[2] for p in procs}
+parent = {p[0]: p[1] for p in procs}
 for pid, ppid, name, cmd in procs:
     if kind == "worker":
         ok = name == "range-sum" and "--io-wait" in cmd
@@ -351,10 +403,25 @@ for pid, ppid, name, cmd in procs:
                        and comm.get(ppid) != "range-sum"}.get(tr, False)
     elif kind == "consumer":
         ok = name == "sum-merge"
+    elif kind == "xchild":
+        # Once the last part has started and another still runs: GNU
+        # xargs 4.9 then exits at once when a command dies of a signal.
+        # (Before, it starts no more commands but waits for those that
+        # run.)
+        # (Through a queue or table, the worker under the child of xargs: its
+        # part then dies of the same signal.)
+        kids = [p for p in procs if comm.get(p[1]) == "xargs"]
+        if tr in ("mq", "shm"):
+            ok = (name == "range-sum" and
+                  comm.get(parent.get(ppid)) == "xargs")
+        else:
+            ok = comm.get(ppid) == "xargs"
+        ok = (ok and len(kids) >= 2 and
+              any(p[3].endswith(" " + last) for p in kids))
     else:
         ok = False
     if ok:
-        print(pid)' "$kind" "$tr"
+        print(pid)' "$kind" "$tr" "$(tail -n 1 "$CHAOS_DIR/plan")"
 }
 
 # inject KIND SIG DELAY TRANSPORT: after DELAY seconds, hit one victim of
@@ -393,6 +460,60 @@ inject() {
 				echo "hit $kind $v" >"$CHAOS_DIR/fault"
 				return
 			fi
+		fi
+		sleep 0.1
+	done
+	echo "missed" >"$CHAOS_DIR/fault"
+}
+
+# inject_retry TIMES SIG DELAY TRANSPORT R: kill a worker TIMES times, one
+# after the other (the same part again, or another): parallel, run with
+# --retries TIMES+1, must run every part to its end at last.  Writes
+# "hit retry K" (K kills) or "missed" to $CHAOS_DIR/fault.
+inject_retry() {
+	local times=$1 sig=$2 delay=$3 tr=$4 r=$5 hits=0 v i list
+	sleep "$delay"
+	for i in $(seq 200); do
+		if [ "$hits" -ge "$times" ] || [ -e "$CHAOS_DIR/done" ]; then
+			break
+		fi
+		mapfile -t list < <(victims worker "$tr")
+		v=
+		[ "${#list[@]}" -eq 0 ] || v=${list[(r + hits) % ${#list[@]}]}
+		if [ -n "$v" ] && kill -"$sig" "$v" 2>/dev/null; then
+			hits=$((hits + 1))
+			sleep 0.3
+		fi
+		sleep 0.1
+	done
+	if [ "$hits" -gt 0 ]; then
+		echo "hit retry $hits" >"$CHAOS_DIR/fault"
+	else
+		echo "missed" >"$CHAOS_DIR/fault"
+	fi
+}
+
+# inject_requeue DELAY R: scontrol requeue one running array task.  Slurm
+# kills it and puts it back in the queue, not to start before about two
+# minutes (its BeginTime); as an administrator would, the test then lets
+# it start at once.  Writes "hit requeue TASK" or "missed".
+inject_requeue() {
+	local delay=$1 r=$2 v i j list
+	sleep "$delay"
+	for i in $(seq 100); do
+		[ ! -e "$CHAOS_DIR/done" ] || break
+		mapfile -t list < <(squeue -h -t R -o %i 2>/dev/null | grep _)
+		v=
+		[ "${#list[@]}" -eq 0 ] || v=${list[r % ${#list[@]}]}
+		if [ -n "$v" ] && scontrol requeue "$v" 2>/dev/null; then
+			for j in $(seq 100); do
+				squeue -h -j "$v" -t PD -o %r 2>/dev/null |
+					grep -q BeginTime && break
+				sleep 0.1
+			done
+			scontrol update jobid="$v" StartTime=now 2>/dev/null
+			echo "hit requeue $v" >"$CHAOS_DIR/fault"
+			return
 		fi
 		sleep 0.1
 	done
@@ -500,63 +621,196 @@ next_transport() {
 	ORDER=("${ORDER[@]:1}")
 }
 
+# next_kind: P = the next kind of trial, from a deck shuffled anew each
+# round: two trials that kill a process, and one of each kind of part run
+# twice or late, so that even a short run tries each.
+DECK=()
+next_kind() {
+	local i j t
+	if [ "${#DECK[@]}" -eq 0 ]; then
+		DECK=(kill kill straggler twice retry requeue resume-twice)
+		for ((i = ${#DECK[@]} - 1; i > 0; i--)); do
+			rnd $((i + 1)) && j=$R
+			t=${DECK[i]} && DECK[i]=${DECK[j]} && DECK[j]=$t
+		done
+	fi
+	P=${DECK[0]}
+	DECK=("${DECK[@]:1}")
+}
+
+# transports_for KIND: the transports a kind of trial can use.
+transports_for() {
+	case $1 in
+	straggler) echo xargs procs mq shm ;;
+	retry) echo parallel ssh ;;
+	requeue) echo slurm ;;
+	*) echo "$ACTIVE" ;;
+	esac
+}
+
+# pick_transport KIND: P = one of the active transports KIND can use, or
+# nothing.
+pick_transport() {
+	local t ok=()
+	for t in $(transports_for "$1"); do
+		[[ " $ACTIVE " != *" $t "* ]] || ok+=("$t")
+	done
+	P=
+	[ "${#ok[@]}" -eq 0 ] || pick "${ok[@]}"
+}
+
+# missing_lines HOW RECS: what to run again, as "start end" lines: the
+# plan's lines (HOW plan) or the gaps (HOW gaps) that RECS leave.
+missing_lines() {
+	if [ "$1" = plan ]; then
+		sum-merge --expect "$A" "$B" --missing --plan "$CHAOS_DIR/plan" "$2"
+	else
+		sum-merge --expect "$A" "$B" --missing "$2"
+	fi
+}
+
+# resume_step NAME: one resume, as a user runs it: what is missing, run
+# again by the same transport, appended to the records.
+resume_step() {
+	local m="$CHAOS_DIR/missing.$1"
+	missing_lines "$HOW" "$CHAOS_DIR/recs" >"$m" 2>>"$CHAOS_DIR/jmerge.err" ||
+		return
+	"run_$TR" <"$m" >>"$CHAOS_DIR/recs" 2>>"$CHAOS_DIR/resume.err"
+}
+
+# quiet SECONDS: wait until no process of the trial runs, at most SECONDS.
+quiet() {
+	local i
+	for i in $(seq $(($1 * 5))); do
+		[ -n "$(tagged "$CHAOS_TAG")" ] || return 0
+		sleep 0.2
+	done
+	return 1
+}
+
 trial() {
-	local n=$1 tr kind sig delay parts ms exact st verdict rc rounds left
-	local total journal_rc t0=$SECONDS victim what
-	next_transport && tr=$P
-	# shellcheck disable=SC2046 # one kind a word
-	pick $(kinds "$tr") && kind=$P
-	pick KILL TERM && sig=$P
-	[ "$kind" != host ] || sig=KILL # all of the host dies at once
+	local n=$1 kind sig delay parts ms exact st verdict rc rounds left
+	local total journal_rc t0=$SECONDS victim what k times feed
+	local failed=${#FAILURES[@]} late_rc must_exact=''
+	next_kind && kind=$P
+	TR=
+	[ "$kind" = kill ] || pick_transport "$kind"
+	if [ -n "$P" ] && [ "$kind" != kill ]; then
+		TR=$P
+	else
+		next_transport && TR=$P
+		# shellcheck disable=SC2046 # one kind a word
+		pick $(kinds "$TR") && kind=$P
+	fi
+	pick KILL TERM && sig=SIG$P
+	[ "$kind" != host ] || sig=SIGKILL # all of the host dies at once
+	[ "$kind" != twice ] && [ "$kind" != requeue ] || sig=-
 	random_range
 	rnd 5 && parts=$((2 + R))
-	if [ "$tr" = slurm ]; then
+	# (Straggler: an even number of parts, two at a time, so that the
+	# last part starts beside another.)
+	[ "$kind" != straggler ] || parts=$((2 + R / 2 * 2))
+	if [ "$TR" = slurm ]; then
 		rnd 3 && parts=$((2 + R))
 		pick srun sbatch && SLURM_HOW=$P
+		[ "$kind" != requeue ] || SLURM_HOW=sbatch
 	fi
 	# The first round takes about 0.5 to 2 s: each part waits ms in all
 	# (the pipe's one range-sum sums its parts one after the other, the
 	# others two at a time).  The fault comes within that time, so that
-	# it finds workers at work.
+	# it finds workers at work.  A straggler's parts last longer, and the
+	# fault comes early, so that its fellow workers still run after it.
 	local conc=2
-	[ "$tr" != pipe ] || conc=1
+	[ "$TR" != pipe ] || conc=1
 	rnd 1500 && ms=$(((500 + R) * conc / parts))
+	[ "$kind" != straggler ] || ms=$((ms + 1500))
 	CHAOS_D="$((ms * 1000 * 16384 * parts / (B - A) + 1))us"
 	rnd $((500 + R)) && delay=$((R / 1000)).$(printf %03d $((R % 1000)))
+	[ "$kind" != straggler ] || delay=0.1
 	rnd 1000 && victim=$R
+	rnd "$parts" && k=$((R + 1))
+	rnd 3 && times=$((1 + R))
+	HOW=gaps
+	[ -z "$PLAN" ] || { pick plan gaps && HOW=$P; }
 	CHAOS_TAG=rtchaos-$$-$n
 	CHAOS_DIR=$WORK/$n
 	CURRENT_TAG=$CHAOS_TAG
 	mkdir -p "$CHAOS_DIR"
 	exact=$(pysum "$A" "$B")
-	count "transport $tr"
-	echo "$A $B $tr $kind $sig $delay $parts $CHAOS_D" >"$CHAOS_DIR/trial"
+	count "transport $TR"
+	count "kind $kind"
+	echo "$A $B $TR $kind $sig $delay $parts $CHAOS_D $HOW $k $times" >"$CHAOS_DIR/trial"
+	range-split -n "$parts" -- "$A" "$B" >"$CHAOS_DIR/plan"
 
-	# Round 1: the whole range, with one fault.
+	# Round 1: the whole range, with one fault.  A part run twice is its
+	# line given twice; a lost part (before the resume run twice) its
+	# line left out.
+	feed='cat'
+	case $kind in
+	twice) feed="sed ${k}p" ;;
+	resume-twice) feed="sed ${k}d" ;;
+	esac
 	(
-		CHAOS_ONLY="$A $B"
-		range-split -n "$parts" -- "$A" "$B" | "run_$tr" 2>"$CHAOS_DIR/run.err" |
-			tee "$CHAOS_DIR/recs" |
-			sum-merge --expect "$A" "$B" >"$CHAOS_DIR/total" 2>"$CHAOS_DIR/merge.err"
-		echo "${PIPESTATUS[@]}" >"$CHAOS_DIR/status"
+		[ "$kind" != retry ] || CHAOS_RETRIES=$((times + 1))
+		[ "$kind" != twice ] || [[ $TR != mq && $TR != shm ]] || {
+			feed='cat'
+			CHAOS_TWICE=$(sed -n "${k}p" "$CHAOS_DIR/plan")
+		}
+		# Slurm's tasks of a kill trial cut their part themselves.
+		[ "$kind" = straggler ] || [ "$kind" = twice ] ||
+			[ "$kind" = resume-twice ] || CHAOS_ONLY="$A $B"
+		if [ "$kind" = straggler ]; then
+			# As a user writes it: xargs' output into the file.
+			$feed <"$CHAOS_DIR/plan" | "run_$TR" >>"$CHAOS_DIR/recs" \
+				2>"$CHAOS_DIR/run.err"
+			echo "${PIPESTATUS[@]}" >"$CHAOS_DIR/status"
+		else
+			$feed <"$CHAOS_DIR/plan" | "run_$TR" 2>"$CHAOS_DIR/run.err" |
+				tee "$CHAOS_DIR/recs" |
+				sum-merge --expect "$A" "$B" >"$CHAOS_DIR/total" 2>"$CHAOS_DIR/merge.err"
+			echo "${PIPESTATUS[@]}" >"$CHAOS_DIR/status"
+		fi
 	) 2>"$CHAOS_DIR/shell.err" &
 	local job=$!
-	inject "$kind" "$sig" "$delay" "$tr" "$victim" &
+	case $kind in
+	retry) inject_retry "$times" "${sig#SIG}" "$delay" "$TR" "$victim" & ;;
+	requeue) inject_requeue "$delay" "$victim" & ;;
+	twice) echo "hit twice $k" >"$CHAOS_DIR/fault" & ;;
+	straggler) inject xchild "${sig#SIG}" "$delay" "$TR" "$victim" & ;;
+	resume-twice) inject worker "${sig#SIG}" "$delay" "$TR" "$victim" & ;;
+	*) inject "$kind" "${sig#SIG}" "$delay" "$TR" "$victim" & ;;
+	esac
 	local injector=$!
 	wait_bounded "$job" 120 || {
-		FAILURES+=("trial $n: hung ($tr, $kind)")
+		FAILURES+=("trial $n: hung ($TR, $kind)")
 		count hung
 	}
 	touch "$CHAOS_DIR/done"
 	wait "$injector"
 	read -r -a st <"$CHAOS_DIR/status" 2>/dev/null || st=(x x x 255)
-	rc=${st[3]}
+	rc=${st[3]:-none}
 	read -r what <"$CHAOS_DIR/fault" || what=missed
 	if [ "$what" = missed ]; then
 		count "fault $kind missed"
 	else
-		count "fault $kind SIG$sig"
+		count "fault $kind $sig"
 		count "faults hit"
+	fi
+	# A part run twice, retried to success or requeued loses nothing: the
+	# first merge must be exact.  So must a trial whose fault missed,
+	# unless it left a part out.
+	case $kind in
+	twice | retry | requeue) must_exact=1 ;;
+	straggler | resume-twice) ;;
+	*) [ "$what" != missed ] || must_exact=1 ;;
+	esac
+	if [ "$kind" = straggler ]; then
+		# Did xargs leave workers behind, as it does when a command dies
+		# of a signal?  Their records come during or after the resume.
+		if [ "${st[1]}" = 125 ] && tagged "$CHAOS_TAG" |
+			grep -E ' (range-sum|sum-merge) ' >/dev/null; then
+			count "stragglers running at the resume"
+		fi
 	fi
 
 	# An ssh host that was killed comes back, for the resume.
@@ -569,14 +823,16 @@ trial() {
 	fi
 
 	# What the pipeline's own sum-merge said.
-	total=$(cat "$CHAOS_DIR/total")
-	if [ "$rc" -eq 0 ]; then
+	total=$(cat "$CHAOS_DIR/total" 2>/dev/null)
+	if [ "$rc" = none ]; then
+		verdict=none
+	elif [ "$rc" -eq 0 ]; then
 		if [ "$total" = "$exact" ]; then
 			verdict=exact
 		else
 			verdict=WRONG
 			count "wrong totals"
-			FAILURES+=("trial $n: WRONG total $total, exact $exact ($tr [$A, $B))")
+			FAILURES+=("trial $n: WRONG total $total, exact $exact ($TR [$A, $B))")
 		fi
 	elif [ "$rc" -eq 3 ] && grep -q 'missing: \[' "$CHAOS_DIR/merge.err"; then
 		verdict=gap
@@ -589,9 +845,8 @@ trial() {
 			count "wrong totals"
 		fi
 	fi
-	# No fault, no loss.
-	if [ "$what" = missed ] && [ "$verdict" != exact ]; then
-		FAILURES+=("trial $n: no fault hit, yet the first merge: $verdict")
+	if [ -n "$must_exact" ] && [ "$verdict" != exact ]; then
+		FAILURES+=("trial $n: $kind ($what), yet the first merge: $verdict")
 	fi
 	if [ -s "$CHAOS_DIR/violations" ]; then
 		FAILURES+=("trial $n: $(head -c 300 "$CHAOS_DIR/violations")")
@@ -613,17 +868,29 @@ trial() {
 	fi
 	while [ "$journal_rc" -eq 3 ] && [ "$rounds" -lt 3 ]; do
 		rounds=$((rounds + 1))
-		sum-merge --expect "$A" "$B" --missing "$CHAOS_DIR/recs" \
-			>"$CHAOS_DIR/missing.$rounds" 2>>"$CHAOS_DIR/jmerge.err" || break
-		same_gaps "$CHAOS_DIR/missing.$rounds" "$CHAOS_DIR/jmerge.err" || {
-			FAILURES+=("trial $n: --missing differs from the gap named")
-		}
+		count "resume by $HOW"
+		# (--missing names the gap the merge named, unless records came
+		# in between.)
+		if [ "$HOW" = gaps ] && [ "$kind" != straggler ] &&
+			[ "$kind" != resume-twice ] &&
+			missing_lines gaps "$CHAOS_DIR/recs" >"$CHAOS_DIR/named" 2>&1; then
+			same_gaps "$CHAOS_DIR/named" "$CHAOS_DIR/jmerge.err" || {
+				FAILURES+=("trial $n: --missing differs from the gap named")
+			}
+		fi
 		: >"$CHAOS_DIR/jmerge.err"
-		(
-			"run_$tr" <"$CHAOS_DIR/missing.$rounds" >>"$CHAOS_DIR/recs" \
-				2>>"$CHAOS_DIR/resume.err"
-		) 2>>"$CHAOS_DIR/shell.err" &
-		wait_bounded $! 120 || FAILURES+=("trial $n: resume hung")
+		if [ "$kind" = resume-twice ]; then
+			# Two resumes at once, from the same records: every part
+			# they re-run, they run twice.
+			(resume_step "$rounds.a") 2>>"$CHAOS_DIR/shell.err" &
+			local r1=$!
+			(resume_step "$rounds.b") 2>>"$CHAOS_DIR/shell.err" &
+			wait_bounded $! 120 || FAILURES+=("trial $n: resume hung")
+			wait_bounded "$r1" 120 || FAILURES+=("trial $n: resume hung")
+		else
+			(resume_step "$rounds") 2>>"$CHAOS_DIR/shell.err" &
+			wait_bounded $! 120 || FAILURES+=("trial $n: resume hung")
+		fi
 		sum-merge --expect "$A" "$B" "$CHAOS_DIR/recs" >"$CHAOS_DIR/jtotal" \
 			2>"$CHAOS_DIR/jmerge.err"
 		journal_rc=$?
@@ -639,9 +906,12 @@ trial() {
 		FAILURES+=("trial $n: WRONG journal total $(cat "$CHAOS_DIR/jtotal"), exact $exact")
 	else
 		count "not resumed"
-		FAILURES+=("trial $n: not resumed ($tr, status $journal_rc: $(head -c 300 "$CHAOS_DIR/jmerge.err"))")
+		FAILURES+=("trial $n: not resumed ($TR $kind, status $journal_rc: $(head -c 300 "$CHAOS_DIR/jmerge.err"))")
 	fi
 
+	# Stragglers end in their own time (a part lasts a few seconds);
+	# their records come on top of the resumed ones.
+	[ "$kind" != straggler ] || quiet 60
 	# (Run untagged, so that the check does not find itself.)
 	left=$(
 		tag=$CHAOS_TAG
@@ -653,10 +923,22 @@ trial() {
 		count leftovers
 		FAILURES+=("trial $n: left behind: $(tr '\n' ';' <<<"$left")")
 	fi
-	printf 'trial %d: %-8s %-8s SIG%-4s [%s, %s) %d parts: %s; first merge %s, %s%s (%ds)\n' \
-		"$n" "$tr$([ "$tr" != slurm ] || echo "/$SLURM_HOW")" "$kind" "$sig" "$A" "$B" "$parts" \
-		"${what%% *}" "$verdict" \
-		"$([ "$rounds" -gt 0 ] && echo "resumed in $rounds" || echo "no gap")" \
+	# Once nothing runs: every late record too must agree.
+	sum-merge --expect "$A" "$B" "$CHAOS_DIR/recs" >"$CHAOS_DIR/ltotal" \
+		2>"$CHAOS_DIR/lmerge.err"
+	late_rc=$?
+	if [ "$late_rc" -eq 0 ] && [ "$(cat "$CHAOS_DIR/ltotal")" != "$exact" ]; then
+		count "wrong totals"
+		FAILURES+=("trial $n: WRONG total $(cat "$CHAOS_DIR/ltotal") once all ended, exact $exact")
+	elif [ "$late_rc" -ne 0 ] && [ "$journal_rc" -eq 0 ]; then
+		count "refused once all ended"
+		FAILURES+=("trial $n: refused once all ended ($TR $kind, status $late_rc: $(head -c 300 "$CHAOS_DIR/lmerge.err"))")
+	fi
+	[ "${#FAILURES[@]}" -gt "$failed" ] || count "kind $kind ok"
+	printf 'trial %d: %-8s %-12s %-7s [%s, %s) %d parts: %s; first merge %s, %s%s (%ds)\n' \
+		"$n" "$TR$([ "$TR" != slurm ] || echo "/$SLURM_HOW")" "$kind" "$sig" "$A" "$B" "$parts" \
+		"${what% [0-9_]*}" "$verdict" \
+		"$([ "$rounds" -gt 0 ] && echo "resumed in $rounds by $HOW" || echo "no gap")" \
 		"${left:+, LEFTOVERS}" $((SECONDS - t0))
 	[ -n "$CHAOS_VERBOSE" ] || rm -rf "$CHAOS_DIR"
 }
@@ -710,6 +992,10 @@ done
 mq_list >/dev/null ||
 	NOTES+=("cannot list the queues here (not root, or no mount \
 namespace): only the queues a trial names are checked")
+# Resume by plan where sum-merge takes one.
+PLAN=
+! sum-merge --help 2>&1 | grep -q -- '--plan' || PLAN=1
+[ -n "$PLAN" ] || NOTES+=("sum-merge takes no --plan: every resume names the gaps")
 echo "chaos: $CHAOS_TRIALS trials, seed $CHAOS_SEED, at most ${CHAOS_TIME}s; transports:$ACTIVE"
 for note in "${NOTES[@]}"; do
 	echo "chaos: note: $note"
@@ -726,18 +1012,26 @@ for n in $(seq "$CHAOS_TRIALS"); do
 done
 
 echo "chaos: summary (seed $CHAOS_SEED, ${SECONDS}s)"
-printf '  %-28s %d\n' trials "$done_trials"
+printf '  %-36s %d\n' trials "$done_trials"
 for k in "faults hit" gaps "resumed to exact" "exact at once" \
-	"wrong totals" leftovers "not resumed" hung; do
-	printf '  %-28s %d\n' "$k" "${COUNT[$k]:-0}"
+	"wrong totals" leftovers "not resumed" "refused once all ended" hung \
+	"stragglers running at the resume"; do
+	printf '  %-36s %d\n' "$k" "${COUNT[$k]:-0}"
 done
 for k in "${!COUNT[@]}"; do
 	case $k in
-	transport* | fault\ * | first\ merge*)
-		printf '  %-28s %d\n' "$k" "${COUNT[$k]}"
+	transport* | fault\ * | first\ merge* | resume\ by*)
+		printf '  %-36s %d\n' "$k" "${COUNT[$k]}"
 		;;
 	esac
 done | sort
+# Per kind of trial: how many ran, and how many ended with no failure.
+for k in worker producer consumer host straggler twice retry requeue \
+	resume-twice; do
+	[ -n "${COUNT[kind $k]:-}" ] || continue
+	printf '  %-36s %d\n' "kind $k" "${COUNT[kind $k]}" \
+		"kind $k ok" "${COUNT[kind $k ok]:-0}"
+done
 if [ "${#FAILURES[@]}" -gt 0 ]; then
 	printf 'chaos: FAIL: %s\n' "${FAILURES[@]}"
 	exit 1

@@ -229,6 +229,146 @@ check_md_all_run() {
 	done
 }
 
+# fake_range_sum: $FAKE holds range-split and sum-merge, and a range-sum
+# that runs the real one after the script on stdin (which sees the part's
+# start as $s, and $FAKE as $F).
+fake_range_sum() {
+	FAKE="$BATS_TEST_TMPDIR/bin"
+	mkdir -p "$FAKE"
+	ln -sf "$REPO/bin/range-split" "$REPO/bin/sum-merge" "$FAKE/"
+	{
+		echo '#!/bin/sh'
+		echo "F=$FAKE"
+		echo 's=$(printf "%s\n" "$@" | tail -n 2 | head -n 1)'
+		cat
+		echo "exec $REPO/bin/range-sum \"\$@\""
+	} >"$FAKE/range-sum"
+	chmod +x "$FAKE/range-sum"
+}
+
+@test "GNU xargs exits at once when its last command dies of a signal, leaving the others running" {
+	# What rangetools(7) and examples/resume.sh say of xargs: worker 1
+	# runs on after xargs has exited 125, until the test lets it end.
+	cd "$WORK"
+	printf '1\n2\n' | {
+		run xargs -P 2 -L 1 sh -c '
+			if [ "$0" = 1 ]; then
+				# (Not holding the output that run reads.)
+				exec >/dev/null 2>&1 3>&-
+				touch started
+				while [ ! -e go ]; do sleep 0.05; done
+				echo late >>out
+			else
+				while [ ! -e started ]; do sleep 0.05; done
+				kill -KILL $$
+			fi'
+		assert_failure 125
+	}
+	[ ! -e out ]
+	touch go
+	wait_until grep -q late out
+}
+
+@test "the sh -c wrapper of examples/resume.sh makes xargs wait for every worker" {
+	cd "$WORK"
+	printf '1\n2\n' | {
+		run xargs -P 2 -L 1 sh -c 'sh -c "
+			if [ \$0 = 1 ]; then
+				touch started
+				while [ ! -e dead ]; do sleep 0.05; done
+				sleep 0.5
+				echo late >>out
+			else
+				while [ ! -e started ]; do sleep 0.05; done
+				touch dead
+				kill -KILL \$\$
+			fi" "$0" || exit 1'
+		# 123: a command failed; the others ran to their end.
+		assert_failure 123
+	}
+	assert_equal "$(cat out)" late
+}
+
+@test "examples/resume.sh waits for every worker and runs again only the part whose worker was killed" {
+	# The second part's first worker is killed; the others are still at
+	# work then, and end after it.
+	fake_range_sum <<-'EOF'
+	if [ "$s" = 25000000 ] && mkdir "$F/killed" 2>/dev/null; then
+		kill -KILL $$
+	fi
+	while [ ! -d "$F/killed" ]; do sleep 0.05; done
+	sleep 0.3
+	EOF
+	RANGETOOLS_BIN=$FAKE run --separate-stderr "$REPO/examples/resume.sh" 0 1e8 4 3
+	assert_success
+	assert_output "$(pysum 0 100000000)"
+	# One resume, of that part alone: without the wrapper, xargs would
+	# have started no part after the killed one.
+	[ "$(grep -c 'running again' <<<"$stderr")" -eq 1 ]
+	assert_stderr_has "resume.sh: running again: 25000000 50000000"
+}
+
+@test "examples/xargs.sh runs every other part when a worker is killed, and names only its part" {
+	fake_range_sum <<-'EOF'
+	[ "$s" != 25000000 ] || kill -KILL $$
+	EOF
+	RANGETOOLS_BIN=$FAKE run --separate-stderr "$REPO/examples/xargs.sh" 0 1e8 4 2
+	assert_failure 3
+	assert_output ''
+	assert_stderr_has 'missing: [25000000, 50000000)'
+	! grep -q 'missing: .*) \[' <<<"$stderr"
+}
+
+@test "examples/resume.sh keeps its records in RECS and resumes from them" {
+	local recs="$WORK/recs"
+	range-split -n 4 -5 1000 | sed 3d | xargs -L 1 range-sum -t >"$recs"
+	RECS=$recs run --separate-stderr "$REPO/examples/resume.sh" -5 1000
+	assert_success
+	assert_output "$(pysum -5 1000)"
+	assert_equal "$stderr" \
+		"$REPO/examples/resume.sh: running again: $(range-split -n 4 -5 1000 | sed -n 3p)"
+	[ "$(wc -l <"$recs")" -eq 4 ]
+}
+
+@test "examples/resume.sh counts a late record of a part it ran again once" {
+	local recs="$WORK/recs" late
+	late=$(range-split -n 4 -5 1000 | sed -n 3p | xargs range-sum -t --)
+	range-split -n 4 -5 1000 | sed 3d | xargs -L 1 range-sum -t >"$recs"
+	RECS=$recs run --separate-stderr "$REPO/examples/resume.sh" -5 1000
+	assert_success
+	# The straggler's record of the part run again comes after all.
+	echo "$late" >>"$recs"
+	RECS=$recs run --separate-stderr "$REPO/examples/resume.sh" -5 1000
+	assert_success
+	assert_output "$(pysum -5 1000)"
+	assert_equal "$stderr" ''
+	[ "$(grep -c -x -F "$late" "$recs")" -eq 2 ]
+}
+
+@test "examples/resume.sh gives up after ROUNDS, naming what is still missing" {
+	fake_range_sum <<-'EOF'
+	[ "$s" != 0 ] || kill -KILL $$
+	EOF
+	ROUNDS=1 RANGETOOLS_BIN=$FAKE run --separate-stderr "$REPO/examples/resume.sh" 0 100 2
+	assert_failure 3
+	assert_output ''
+	assert_stderr_has 'missing: [0, 50)'
+}
+
+@test "examples/parallel.sh retries a part whose worker was killed twice" {
+	fake_range_sum <<-'EOF'
+	if [ "$s" = 50000000 ]; then
+		n=$(cat "$F/tries" 2>/dev/null || echo 0)
+		echo $((n + 1)) >"$F/tries"
+		[ "$n" -ge 2 ] || kill -KILL $$
+	fi
+	EOF
+	RANGETOOLS_BIN=$FAKE run --separate-stderr "$REPO/examples/parallel.sh" 0 1e8 4
+	assert_success
+	assert_output "$(pysum 0 100000000)"
+	assert_equal "$(cat "$FAKE/tries")" 3
+}
+
 # Every option in a program's getopt tables has an entry (.It Fl ...) in
 # its page, so that an option added to the code cannot go undocumented.
 check_options_documented() {

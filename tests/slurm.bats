@@ -46,6 +46,11 @@ job_gone() {
 }
 
 # array_submitted: an array job is queued; job is its id.
+# held_for_begintime TASK: the requeued TASK waits for its BeginTime.
+held_for_begintime() {
+	squeue -h -j "$1" -t PD -o %r | grep -q BeginTime
+}
+
 array_submitted() {
 	job=$(squeue -h -o %F 2>/dev/null | head -n 1)
 	[ -n "$job" ]
@@ -195,12 +200,34 @@ array_example() {
 		fail "no resubmission of $1 $2: $(cat "$BATS_TEST_TMPDIR/err")"
 }
 
+@test "examples/slurm-array.sh waits for a task requeued while it runs, and resubmits nothing" {
+	local a=0 b=100000000 job k
+	array_example "$a" "$b"
+	wait_until -t 60 array_submitted ||
+		fail "no array was submitted: $(cat "$BATS_TEST_TMPDIR/err")"
+	wait_until -t 60 task_running "$job"
+	run scontrol requeue "${job}_$k"
+	assert_success
+	# Slurm holds a requeued task back for a while (its BeginTime);
+	# an administrator lets it start at once.
+	poll_until -t 10 held_for_begintime "${job}_$k" || true
+	scontrol update jobid="${job}_$k" StartTime=now
+	wait "$BG"
+	BG=
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/status")" 0
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/out")" "$(pysum "$a" "$b")"
+	! grep -q resubmitting "$BATS_TEST_TMPDIR/err" ||
+		fail "a part was resubmitted: $(cat "$BATS_TEST_TMPDIR/err")"
+	[ "$(find "$OUT" -name '*.rec' | wc -l)" -eq 4 ]
+}
+
 @test "examples/slurm-array.sh gives up after ROUNDS, naming what is still missing" {
 	# A part the tasks cannot sum: range-sum refuses a bogus option.
 	OUT=$OUT ROUNDS=1 RANGE_SUM_OPTS='--bogus' \
 		run --separate-stderr "$RANGETOOLS_REPO/examples/slurm-array.sh" 0 1000 2
 	assert_failure 3
 	assert_output ''
-	assert_stderr_has 'resubmitting 1 missing part(s): 0 1000'
+	# The plan's two parts, each of them missing.
+	assert_stderr_has 'resubmitting 2 missing part(s): 0 500 500 1000'
 	assert_stderr_has 'missing: [0, 1000)'
 }

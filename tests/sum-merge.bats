@@ -520,6 +520,82 @@ sum(range(0, 1000000)) + 2 * (2**63 - 1)")"
 	[ "$(py "abs($(pysum "$a" "$b")) > 2**64")" = True ]
 }
 
+# --- the property test: random record sets against an oracle ---------
+
+@test "the merge's property test: 50,000 seeded record sets give the oracle's verdicts" {
+	[ -x "$RANGETOOLS_REPO/tests/merge-prop" ] || fail "tests/merge-prop is not built (run make check)"
+	run "$RANGETOOLS_REPO/tests/merge-prop" 20261127 50000
+	assert_success
+	assert_output --regexp '^50000 cases: [1-9][0-9]* totals, [1-9][0-9]* gaps, [1-9][0-9]* undetermined; [1-9][0-9]* with a sum off by one, merged unchecked: [1-9][0-9]* disagreeing'
+	echo "# $output" >&3
+}
+
+@test "sum-merge itself on 300 seeded record sets: the exact total, a gap, undetermined or refused, never a wrong total" {
+	[ -x "$RANGETOOLS_REPO/tests/merge-prop" ] || fail "tests/merge-prop is not built (run make check)"
+	"$RANGETOOLS_REPO/tests/merge-prop" 17 300 "$tmp" >/dev/null
+	local k want se n=0
+	for k in $(seq 0 299); do
+		se=$(head -1 "$tmp/$k.want")
+		want=$(sed -n 2p "$tmp/$k.want")
+		run --separate-stderr sum-merge --expect $se "$tmp/$k.recs"
+		case $want in
+		total*) [ "$status" -eq 0 ] && [ "$output" = "${want#total }" ] ||
+			fail "case $k: want $want, got status $status: $output $stderr" ;;
+		gap) [ "$status" -eq 3 ] && [ -z "$output" ] &&
+			[[ $stderr == *"do not cover --expect; missing: ["* ]] ||
+			fail "case $k: want a gap, got status $status: $output $stderr" ;;
+		undetermined) [ "$status" -eq 3 ] && [ -z "$output" ] &&
+			[[ $stderr == *"do not determine its sum"* ]] ||
+			fail "case $k: want undetermined, got status $status: $output $stderr" ;;
+		refused) [ "$status" -eq 1 ] && [ -z "$output" ] &&
+			[[ $stderr == *"sum does not match its range"* ]] ||
+			fail "case $k: want refused, got status $status: $output $stderr" ;;
+		*) fail "case $k: bad oracle line: $want" ;;
+		esac
+		n=$((n + 1))
+	done
+	[ "$n" -eq 300 ]
+}
+
+@test "sum-merge --missing on seeded record sets names ranges whose re-run gives the exact total" {
+	"$RANGETOOLS_REPO/tests/merge-prop" 99 200 "$tmp" >/dev/null
+	local k se want n=0
+	for k in $(seq 0 199); do
+		want=$(sed -n 2p "$tmp/$k.want")
+		[ "$want" = refused ] && continue
+		se=$(head -1 "$tmp/$k.want")
+		sum-merge --expect $se --missing "$tmp/$k.recs" |
+			range-sum -t --method formula >>"$tmp/$k.recs"
+		run --separate-stderr sum-merge --expect $se "$tmp/$k.recs"
+		assert_success
+		assert_output "$(pysum $se)"
+		n=$((n + 1))
+	done
+	[ "$n" -gt 100 ]
+}
+
+@test "20,000 shuffled records with repeats and nested re-runs give the exact total" {
+	python3 - "$tmp/recs" <<'PY'
+import random, sys
+r = random.Random(5)
+f = lambda a, b: (b - a) * (a + b - 1) // 2
+size, n = 7919, 16000
+recs = ["%d %d %d" % (a, a + size, f(a, a + size))
+        for a in range(-8000 * size, 8000 * size, size)]
+recs += [r.choice(recs) for _ in range(3000)]
+for _ in range(1000):
+    i = r.randrange(n - 3) - 8000
+    a, b = i * size, (i + r.randrange(1, 4)) * size
+    recs.append("%d %d %d" % (a, b, f(a, b)))
+r.shuffle(recs)
+open(sys.argv[1], "w").write("\n".join(recs) + "\n")
+PY
+	run --separate-stderr sum-merge --stats --expect -63352000 63352000 "$tmp/recs"
+	assert_success
+	assert_output "$(pysum -63352000 63352000)"
+	assert_stderr_has '20000 records read, '
+}
+
 @test "sum-merge --timeout with a file names --timeout alone, and why" {
 	refuses 2 sum-merge --timeout 5 recs
 	assert_stderr_has "--timeout goes with --mq: files and stdin are read"
@@ -587,4 +663,90 @@ sum(range(0, 1000000)) + 2 * (2**63 - 1)")"
 @test "sum-merge --progress without --expect is a usage error" {
 	refuses 2 sum-merge --progress </dev/null
 	assert_stderr_has "--progress shows the coverage of --expect"
+}
+
+# --- resume by plan ----------------------------------------------------
+
+@test "sum-merge --missing --plan prints the plan's missing lines as they are, indexes kept" {
+	range-split -i -n 8 0 1e6 >"$tmp/plan"
+	sed '3d;6,7d' "$tmp/plan" | range-sum -t >"$tmp/recs"
+	run --separate-stderr sum-merge --expect 0 1e6 --missing --plan "$tmp/plan" "$tmp/recs"
+	assert_success
+	assert_output "$(sed -n '3p;6,7p' "$tmp/plan")"
+	[ -z "$stderr" ]
+}
+
+@test "sum-merge --missing --plan keeps a plan without indexes as it is" {
+	printf '0  10\n10\t20\n20 30\r\n' >"$tmp/plan"
+	rec 0 10 >"$tmp/recs"
+	run sum-merge --expect 0 30 --missing --plan "$tmp/plan" "$tmp/recs"
+	assert_success
+	assert_output $'10\t20\n20 30'
+}
+
+@test "sum-merge --missing --plan --array prints the missing indexes as a Slurm array list" {
+	range-split -n 12 0 1200 >"$tmp/plan"
+	sed '4d;6d;8,10d' "$tmp/plan" | range-sum -t >"$tmp/recs"
+	run sum-merge --expect 0 1200 --missing --plan "$tmp/plan" --array "$tmp/recs"
+	assert_success
+	assert_output '3,5,7-9'
+	range-split -i -n 12 0 1200 | sed 's/^/1/' >"$tmp/plan1"
+	run sum-merge --expect 0 1200 --missing --plan "$tmp/plan1" --array "$tmp/recs"
+	assert_success
+	assert_output '13,15,17-19'
+}
+
+@test "sum-merge --missing --plan --array prints nothing when nothing is missing" {
+	range-split -n 4 0 100 >"$tmp/plan"
+	range-sum -t <"$tmp/plan" >"$tmp/recs"
+	run --separate-stderr sum-merge --expect 0 100 --missing --plan "$tmp/plan" --array "$tmp/recs"
+	assert_success
+	assert_output ''
+}
+
+@test "after a resume by plan a straggler's record is an identical repeat" {
+	range-split -i -n 8 0 2e10 >"$tmp/plan"
+	sed '7,8d' "$tmp/plan" | range-sum -t --method formula >"$tmp/recs"
+	sum-merge --expect 0 2e10 --missing --plan "$tmp/plan" "$tmp/recs" |
+		range-sum -t --method formula >>"$tmp/recs"
+	sed -n 7p "$tmp/plan" | range-sum -t --method formula >>"$tmp/recs" # the straggler
+	run --separate-stderr sum-merge --expect 0 2e10 --stats "$tmp/recs"
+	assert_success
+	assert_output "$(pysum 0 20000000000)"
+	assert_stderr_has '1 identical repeat dropped, 0 overlapping'
+}
+
+@test "sum-merge --missing --plan settles an undetermined stretch with the fewest lines" {
+	printf '0 5\n5 10\n10 15\n' >"$tmp/plan"
+	run sum-merge --expect 0 15 --missing --plan "$tmp/plan" < <(rec 0 10; rec 5 15)
+	assert_success
+	assert_output '10 15'
+}
+
+@test "a plan line that is not a range is a usage error naming the line" {
+	printf '0 10\n\nten 20\n' >"$tmp/plan"
+	refuses 2 sum-merge --expect 0 20 --missing --plan "$tmp/plan" </dev/null
+	assert_stderr_has "--plan $tmp/plan line 3: "
+	assert_stderr_has 'not a range: ten 20'
+}
+
+@test "a plan that does not tile --expect is a usage error naming the line" {
+	printf '0 10\n12 20\n' >"$tmp/plan"
+	refuses 2 sum-merge --expect 0 20 --missing --plan "$tmp/plan" </dev/null
+	assert_stderr_has "--plan $tmp/plan line 2: part 12 20 starts at 12, not at 10"
+	printf '0 10\n10 20\n' >"$tmp/plan"
+	refuses 2 sum-merge --expect 0 30 --missing --plan "$tmp/plan" </dev/null
+	assert_stderr_has "line 2: the plan ends at 20, not at --expect's end 30"
+	printf '5 10\n' >"$tmp/plan"
+	refuses 2 sum-merge --expect 0 10 --missing --plan "$tmp/plan" </dev/null
+	assert_stderr_has "line 1: part 5 10 starts at 5, not at 0 where --expect starts"
+}
+
+@test "--plan needs --missing, --array needs --plan, and a plan must exist" {
+	refuses 2 sum-merge --expect 0 10 --plan /dev/null </dev/null
+	assert_stderr_has '--plan goes with --missing'
+	refuses 2 sum-merge --expect 0 10 --missing --array </dev/null
+	assert_stderr_has '--array goes with --plan'
+	refuses 2 sum-merge --expect 0 10 --missing --plan "$tmp/none" </dev/null
+	assert_stderr_has "--plan $tmp/none: No such file"
 }

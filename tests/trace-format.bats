@@ -75,7 +75,14 @@ JSON
 	python3 "$RECORD" -t 1 --io --roundtrips 200 -o "$D/cpython-io.json"
 	python3 "$RECORD" -t 1 --io --io-sleep 50us --roundtrips 200 \
 		-o "$D/cpython-sleep.json"
-	run "$BATS_TEST_DIRNAME/speedscope_import.sh" "$D"/*.json
+	# make gil's file of both, two processes.
+	mkdir "$D/both"
+	cp "$D/gil.json" "$D/both/model-t2-100us.json"
+	cp "$D/cpython.json" "$D/both/cpython-t2-100us.json"
+	python3 -c 'import sys; sys.path.insert(0, sys.argv[1]); import gil; gil.together(sys.argv[2])' \
+		"$BATS_TEST_DIRNAME/../bench" "$D/both" >/dev/null
+	run "$BATS_TEST_DIRNAME/speedscope_import.sh" "$D"/*.json \
+		"$D/both/together.json"
 	if [ "$status" -eq 77 ]; then
 		[ -z "${RANGETOOLS_REQUIRE_VIEWER:-}" ] ||
 			fail "RANGETOOLS_REQUIRE_VIEWER is set, but: $output"
