@@ -160,22 +160,28 @@ build/aarch64/bin/%: build/aarch64/real/% Makefile
 aarch64: $(PROGS:%=build/aarch64/bin/%)
 .SECONDARY: $(PROGS:%=build/aarch64/real/%)
 
-# Should threads still not run under this qemu-user (a mismatched C
-# library as above, or a qemu bug), a probe under a timeout says so first,
-# and RANGETOOLS_QEMU_NOTHREADS, the reason, makes the tests that start
-# threads skip (needs_threads) while every other test runs: none hangs.
+# Should threads or forked children still not run under this qemu-user (a
+# mismatched C library as above hangs both, a qemu bug might), a probe of
+# each under a timeout says so first in one line, and its reason in
+# RANGETOOLS_QEMU_NOTHREADS or RANGETOOLS_QEMU_NOFORK makes the tests that
+# start threads (needs_threads) or worker processes (needs_fork) skip,
+# while every other test runs: none hangs.
 build/aarch64/thread-probe: tests/thread-probe.c
 	mkdir -p $(@D)
 	$(AARCH64_CC) $(WARNINGS) -pthread -O2 -o $@ $<
 
+aarch64_probe = timeout -k 1 10 $(AARCH64_QEMU) build/aarch64/thread-probe $(1) \
+	|| { $(2)="$$(qemu-aarch64 --version | sed -n 1p), Linux $$(uname -r): $(3) hang under qemu-user here: the tests that start them are skipped"; \
+	echo "check-aarch64: $$$(2)" >&2; };
+
 check-aarch64: all $(TESTBINS) aarch64 build/aarch64/thread-probe
-	@nothreads=; timeout -k 1 10 $(AARCH64_QEMU) \
-	    build/aarch64/thread-probe || { \
-	    nothreads="$$(qemu-aarch64 --version | sed -n 1p), Linux $$(uname -r): threads hang under qemu-user here: the tests that start threads are skipped"; \
-	    echo "check-aarch64: $$nothreads" >&2; }; \
+	@nothreads=; nofork=; \
+	$(call aarch64_probe,thread,nothreads,threads) \
+	$(call aarch64_probe,fork,nofork,forked children) \
 	echo "RANGETOOLS_BIN=$(CURDIR)/build/aarch64/bin RANGETOOLS_QEMU=aarch64 bats $(AARCH64_TESTS)"; \
 	RANGETOOLS_BIN=$(CURDIR)/build/aarch64/bin RANGETOOLS_QEMU=aarch64 \
-	RANGETOOLS_QEMU_NOTHREADS="$$nothreads" bats $(AARCH64_TESTS)
+	RANGETOOLS_QEMU_NOTHREADS="$$nothreads" RANGETOOLS_QEMU_NOFORK="$$nofork" \
+	    bats $(AARCH64_TESTS)
 
 # The main paths under valgrind's memcheck (also part of make check).
 valgrind: all $(TESTBINS)

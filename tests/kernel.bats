@@ -167,6 +167,7 @@ check_kernels() {
 
 @test "--stats names the forced kernel and its rate, with threads and processes" {
 	needs_threads
+	needs_fork
 	local k
 	for k in $(runnable_kernels); do
 		for mode in "" "--threads 2" "--procs 2"; do
@@ -219,6 +220,7 @@ check_kernels() {
 
 @test "make demo's examples/article.sh sizes its range to this CPU and says so" {
 	needs_threads
+	needs_fork
 	local end kernel rate want
 	# A tenth of a second a thread instead of two, and Python's range small.
 	RANGETOOLS_DEMO_SECONDS=0.1 run --separate-stderr \

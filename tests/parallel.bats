@@ -104,6 +104,7 @@ no_segment_of() {
 }
 
 @test "--procs n gives the one-thread sum for n from 1 to 5" {
+	needs_fork
 	local n
 	for n in 1 2 3 5; do
 		same_as_python --procs "$n"
@@ -111,6 +112,7 @@ no_segment_of() {
 }
 
 @test "--procs n with more workers than integers still sums exactly" {
+	needs_fork
 	run --separate-stderr range-sum --procs 7 -- -2 3
 	assert_success
 	assert_output "$(pysum -2 3)"
@@ -118,6 +120,7 @@ no_segment_of() {
 
 @test "--method formula sums the whole 64-bit domain in every mode" {
 	needs_threads
+	needs_fork
 	local want mode
 	want=$(pysum $MIN $MAX)
 	for mode in "" "--threads 3" "--threads 7 --gil" "--procs 3"; do
@@ -134,6 +137,7 @@ no_segment_of() {
 
 @test "--io-echo leaves the sum exact in every mode" {
 	needs_threads
+	needs_fork
 	same_as_python --io-echo
 	same_as_python --threads 3 --io-echo
 	same_as_python --threads 3 --gil --io-echo
@@ -141,6 +145,7 @@ no_segment_of() {
 }
 
 @test "--procs in filter mode sums each input line" {
+	needs_fork
 	run --separate-stderr bash -c \
 	    "range-split -i -n 5 -- -3 100000 | range-sum -t --procs 3"
 	assert_success
@@ -167,6 +172,7 @@ for l in sys.stdin:
 }
 
 @test "--stats reports each --procs worker's range" {
+	needs_fork
 	run --separate-stderr range-sum --stats --procs 2 0 1000
 	assert_success
 	[[ ${stderr_lines[0]} == "range-sum: worker 0: 0 500: wall "*", cpu "* ]]
@@ -299,6 +305,7 @@ sys.exit(rc)' "$@"
 }
 
 @test "--progress draws nothing when stderr is not a terminal" {
+	needs_fork
 	run --separate-stderr range-sum --progress --procs 2 0 1e6
 	assert_success
 	assert_output "$(pysum 0 1000000)"
@@ -306,6 +313,7 @@ sys.exit(rc)' "$@"
 }
 
 @test "--procs maps its segment already unlinked while the workers run" {
+	needs_fork
 	start_long
 	grep -q "/dev/shm/range-sum\.$LONG\..* (deleted)" "/proc/$LONG/maps" ||
 		fail "no deleted shm mapping in /proc/$LONG/maps"
@@ -315,6 +323,7 @@ sys.exit(rc)' "$@"
 }
 
 @test "--procs leaves nothing in /dev/shm after a normal run" {
+	needs_fork
 	range-sum --procs 2 0 1e9 >"$BATS_TEST_TMPDIR/out" 3>&- &
 	local pid=$!
 	PIDS+=("$pid")
@@ -324,6 +333,7 @@ sys.exit(rc)' "$@"
 }
 
 @test "--procs leaves nothing behind after SIGINT" {
+	needs_fork
 	start_long
 	kill -INT "$LONG"
 	wait_long
@@ -334,6 +344,7 @@ sys.exit(rc)' "$@"
 }
 
 @test "--procs leaves nothing behind after SIGTERM" {
+	needs_fork
 	start_long
 	kill -TERM "$LONG"
 	wait_long
@@ -343,6 +354,7 @@ sys.exit(rc)' "$@"
 }
 
 @test "--procs workers die when range-sum is killed with SIGKILL" {
+	needs_fork
 	start_long
 	kill -KILL "$LONG"
 	wait_long
@@ -351,6 +363,7 @@ sys.exit(rc)' "$@"
 }
 
 @test "a killed --procs worker fails the run with a message naming its range" {
+	needs_fork
 	local victim
 	start_long --stats
 	victim=${KIDS[1]}
@@ -391,6 +404,7 @@ sys.exit(rc)' "$@"
 
 @test "examples/article.sh prints one row per mode, Python's beside ours" {
 	needs_threads
+	needs_fork
 	run --separate-stderr "$RANGETOOLS_REPO/examples/article.sh" 1e7 1e5
 	assert_success
 	assert_line --partial "rangetools sums [0, 1e7) = $(pysum 0 10000000)"

@@ -323,6 +323,7 @@ for s, e in [(MAX - 2**33 - 5, MAX), (MIN, MIN + 2**33 + 7),
 }
 
 @test "range-sum --time counts the CPU time of --procs' worker processes" {
+	needs_fork
 	# About 0.15 s of work per worker here; the parent alone uses ~0.
 	run --separate-stderr range-sum --time --procs 2 0 8e9
 	assert_success

@@ -153,6 +153,12 @@ needs_threads() {
 		skip "$RANGETOOLS_QEMU_NOTHREADS"
 }
 
+# needs_fork: the same for a test whose range-sum forks workers (--procs),
+# when the probe's forked child hung (RANGETOOLS_QEMU_NOFORK).
+needs_fork() {
+	[ -z "${RANGETOOLS_QEMU_NOFORK:-}" ] || skip "$RANGETOOLS_QEMU_NOFORK"
+}
+
 # children_are PID N: PID has exactly N children.
 children_are() {
 	[ "$(pgrep -P "$1" | wc -l)" -eq "$2" ]

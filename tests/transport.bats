@@ -611,6 +611,7 @@ as_nobody() {
 }
 
 @test "make demo's table has the article's Queue row, with its exact sum checked" {
+	needs_fork
 	run --separate-stderr "$RANGETOOLS_REPO/examples/article.sh" 1e7 1e5
 	assert_success
 	assert_line --regexp '^2 processes, xargs\|mqueue +2 +[0-9.]+ +[0-9.]+ +[0-9.]+x'
