@@ -139,6 +139,19 @@ by_range(const void *a, const void *b)
 	return x->sum < y->sum ? -1 : x->sum > y->sum;
 }
 
+/* A radix pass's 65536 counts become where each bucket starts. */
+static void
+bucket_starts(size_t *count)
+{
+	size_t i, c, sum = 0;
+
+	for (i = 0; i < 65536; i++) {
+		c = count[i];
+		count[i] = sum;
+		sum += c;
+	}
+}
+
 /*
  * Sorts many records by range and sum: a stable radix sort of the starts,
  * 16 bits a pass (passes where every start has the same digit skipped),
@@ -149,7 +162,7 @@ static void
 sort_many(struct merge_rec *r, size_t n)
 {
 	struct merge_rec *tmp, *from = r, *to;
-	size_t *count, i, j, k, sum;
+	size_t *count, i, j, k;
 	int shift;
 
 	if ((tmp = malloc(n * sizeof(*tmp))) == NULL ||
@@ -169,12 +182,7 @@ sort_many(struct merge_rec *r, size_t n)
 			   shift) &
 			  0xffff] == n)
 			continue;
-		for (i = 0, sum = 0; i < 65536; i++) {
-			size_t c = count[i];
-
-			count[i] = sum;
-			sum += c;
-		}
+		bucket_starts(count);
 		for (i = 0; i < n; i++)
 			to[count[(((uint64_t)from[i].start ^ UINT64_C(1)
 								 << 63) >>
@@ -290,7 +298,7 @@ static void
 sort_points(int64_t *p, size_t n)
 {
 	uint64_t *tmp, *from = (uint64_t *)p, *to;
-	size_t *count, i, sum;
+	size_t *count, i;
 	int shift;
 
 	if (n < 4096 || (tmp = malloc(n * sizeof(*tmp))) == NULL ||
@@ -309,12 +317,7 @@ sort_points(int64_t *p, size_t n)
 			count[(from[i] >> shift) & 0xffff]++;
 		if (count[(from[0] >> shift) & 0xffff] == n)
 			continue;
-		for (i = 0, sum = 0; i < 65536; i++) {
-			size_t c = count[i];
-
-			count[i] = sum;
-			sum += c;
-		}
+		bucket_starts(count);
 		for (i = 0; i < n; i++)
 			to[count[(from[i] >> shift) & 0xffff]++] = from[i];
 		to = from;

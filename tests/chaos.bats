@@ -36,6 +36,19 @@ fake() {
 	chmod +x "$FAKE/$1"
 }
 
+# fake_trial: one trial over xargs (seed 5) with the programs of $FAKE.
+fake_trial() {
+	CHAOS_TRANSPORTS=xargs CHAOS_TRIALS=1 CHAOS_SEED=5 RANGETOOLS_BIN=$FAKE \
+		chaos
+}
+
+# one_leftover: fake_trial fails, and counts one thing left behind.
+one_leftover() {
+	fake_trial
+	assert_failure 1
+	[ "$(count leftovers)" -eq 1 ]
+}
+
 # dead PID: PID is gone, or a zombie waiting to be reaped.
 dead() {
 	[ ! -e "/proc/$1" ] || grep -q '^[0-9]* (.*) Z ' "/proc/$1/stat" 2>/dev/null
@@ -96,7 +109,7 @@ elif [ -n "\$out" ]; then
 fi
 exit \$rc
 EOF
-	CHAOS_TRANSPORTS=xargs CHAOS_TRIALS=1 CHAOS_SEED=5 RANGETOOLS_BIN=$FAKE chaos
+	fake_trial
 	assert_failure 1
 	[ "$(count 'wrong totals')" -ge 1 ]
 	assert_line --partial "chaos: FAIL: trial 1: WRONG"
@@ -108,9 +121,7 @@ EOF
 : >"/dev/shm/\$CHAOS_TAG-leak"
 exec "$BIN/range-sum" "\$@"
 EOF
-	CHAOS_TRANSPORTS=xargs CHAOS_TRIALS=1 CHAOS_SEED=5 RANGETOOLS_BIN=$FAKE chaos
-	assert_failure 1
-	[ "$(count leftovers)" -eq 1 ]
+	one_leftover
 	local f
 	f=$(grep -o '/dev/shm/rtchaos-[0-9]*-1-leak' <<<"$output" | head -n 1)
 	[ -n "$f" ]
@@ -123,9 +134,7 @@ EOF
 sleep 300 </dev/null >/dev/null 2>&1 &
 exec "$BIN/range-sum" "\$@"
 EOF
-	CHAOS_TRANSPORTS=xargs CHAOS_TRIALS=1 CHAOS_SEED=5 RANGETOOLS_BIN=$FAKE chaos
-	assert_failure 1
-	[ "$(count leftovers)" -eq 1 ]
+	one_leftover
 	local pids p
 	pids=$(grep -o 'process [0-9]* [0-9]* sleep' <<<"$output" | cut -d' ' -f2)
 	[ -n "$pids" ]
@@ -143,9 +152,7 @@ EOF
 "$BIN/range-sum" --mq "/\$CHAOS_TAG-stray" --stop
 exec "$BIN/range-sum" "\$@"
 EOF
-	CHAOS_TRANSPORTS=xargs CHAOS_TRIALS=1 CHAOS_SEED=5 RANGETOOLS_BIN=$FAKE chaos
-	assert_failure 1
-	[ "$(count leftovers)" -eq 1 ]
+	one_leftover
 	local q
 	q=$(grep -o 'mq /rtchaos-[0-9]*-1-stray' <<<"$output" | head -n 1)
 	[ -n "$q" ]

@@ -46,6 +46,11 @@ job_gone() {
 }
 
 # array_submitted: an array job is queued; job is its id.
+# held_for_begintime TASK: the requeued TASK waits for its BeginTime.
+held_for_begintime() {
+	squeue -h -j "$1" -t PD -o %r | grep -q BeginTime
+}
+
 array_submitted() {
 	job=$(squeue -h -o %F 2>/dev/null | head -n 1)
 	[ -n "$job" ]
@@ -196,14 +201,8 @@ array_example() {
 }
 
 @test "examples/slurm-array.sh waits for a task requeued while it runs, and resubmits nothing" {
-	local a=0 b=100000000 job k i
-	(
-		OUT=$OUT RANGE_SUM_OPTS='--io-wait 2ms' \
-			"$RANGETOOLS_REPO/examples/slurm-array.sh" "$a" "$b" 4 \
-			>"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err"
-		echo $? >"$BATS_TEST_TMPDIR/status"
-	) 3>&- &
-	BG=$!
+	local a=0 b=100000000 job k
+	array_example "$a" "$b"
 	wait_until -t 60 array_submitted ||
 		fail "no array was submitted: $(cat "$BATS_TEST_TMPDIR/err")"
 	wait_until -t 60 task_running "$job"
@@ -211,10 +210,7 @@ array_example() {
 	assert_success
 	# Slurm holds a requeued task back for a while (its BeginTime);
 	# an administrator lets it start at once.
-	for i in $(seq 100); do
-		squeue -h -j "${job}_$k" -t PD -o %r | grep -q BeginTime && break
-		sleep 0.1
-	done
+	poll_until -t 10 held_for_begintime "${job}_$k" || true
 	scontrol update jobid="${job}_$k" StartTime=now
 	wait "$BG"
 	BG=
