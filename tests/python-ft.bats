@@ -154,7 +154,9 @@ SH
 	grep -q "source --download-only python3.13/trixie\$" "$log"
 	# configure ran in a build directory, not in the source tree.
 	grep -q "^configure --disable-gil --prefix=$CACHE .* in $CACHE/build\$" "$log"
-	[ ! -e "$CACHE/build" ] && [ ! -e "$CACHE/src" ] && [ ! -e "$CACHE/apt" ]
+	[ ! -e "$CACHE/build" ]
+	[ ! -e "$CACHE/src" ]
+	[ ! -e "$CACHE/apt" ]
 	[ ! -e "$CACHE/failed" ]
 }
 
