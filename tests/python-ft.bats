@@ -6,6 +6,11 @@
 
 load test_helper
 
+# The real build's cache, as make check passes it (the Makefile exports
+# RANGETOOLS_PYTHON_FT_CACHE; HOME is a test's empty one here), taken
+# before setup points the variable at a test's own.
+REAL_FT_CACHE=${RANGETOOLS_PYTHON_FT_CACHE:-}
+
 setup() {
 	CACHE="$BATS_TEST_TMPDIR/cache"
 	export RANGETOOLS_PYTHON_FT_CACHE="$CACHE"
@@ -30,8 +35,8 @@ SH
 
 # The real build, when make python-ft made one (.ci/run does).
 real_ft() {
-	local real="${XDG_CACHE_HOME:-$HOME/.cache}/rangetools/python-ft"
-	for p in "${REAL_FT_CACHE:-$real}"/bin/python3.*t; do
+	[ -n "$REAL_FT_CACHE" ] || return 1
+	for p in "$REAL_FT_CACHE"/bin/python3.*t; do
 		[ -x "$p" ] && echo "$p" && return 0
 	done
 	return 1
@@ -149,7 +154,9 @@ SH
 	grep -q "source --download-only python3.13/trixie\$" "$log"
 	# configure ran in a build directory, not in the source tree.
 	grep -q "^configure --disable-gil --prefix=$CACHE .* in $CACHE/build\$" "$log"
-	[ ! -e "$CACHE/build" ] && [ ! -e "$CACHE/src" ] && [ ! -e "$CACHE/apt" ]
+	[ ! -e "$CACHE/build" ]
+	[ ! -e "$CACHE/src" ]
+	[ ! -e "$CACHE/apt" ]
 	[ ! -e "$CACHE/failed" ]
 }
 
@@ -169,7 +176,7 @@ print(gil_record.runs_from_stamps(
 		# .ci/run builds one first: there a missing build is a failure.
 		[ -z "${RANGETOOLS_REQUIRE_PYTHON_FT:-}" ] ||
 			fail "no free-threaded build, and RANGETOOLS_REQUIRE_PYTHON_FT is set"
-		skip "no free-threaded build (make python-ft)"
+		skip "no free-threaded build in RANGETOOLS_PYTHON_FT_CACHE (make python-ft; make check sets it)"
 	fi
 	PYTHON_GIL=0 run "$ft" "$RANGETOOLS_REPO/bench/gil_record.py" -t 2 \
 	    --end 4e6 -o "$BATS_TEST_TMPDIR/ft.json"
