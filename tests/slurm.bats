@@ -46,6 +46,11 @@ job_gone() {
 }
 
 # array_submitted: an array job is queued; job is its id.
+# stepd_running: a slurmstepd of this cluster is running.
+stepd_running() {
+	slurm_ps "$SLURM_DIR" | grep -q slurmstepd
+}
+
 # held_for_begintime TASK: the requeued TASK waits for its BeginTime.
 held_for_begintime() {
 	squeue -h -j "$1" -t PD -o %r | grep -q BeginTime
@@ -86,7 +91,9 @@ array_example() {
 	srun sh -c "sleep $mark" >/dev/null 2>&1 3>&- &
 	BG=$!
 	wait_until -t 60 command_running "sleep $mark"
-	[ -n "$(slurm_ps "$SLURM_DIR" | grep slurmstepd)" ]
+	# The step's slurmstepd is found by its open log, which it may open
+	# a moment after its task started.
+	wait_until -t 10 stepd_running
 	run slurm_down "$SLURM_DIR"
 	assert_success
 	wait "$BG" || true
