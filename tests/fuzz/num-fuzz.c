@@ -195,11 +195,17 @@ ref_duration(const char *s)
 {
 	static const struct {
 		const char *u;
-		int digits; /* log10 of the unit in ns */
-	} units[] = {{"ns", 0}, {"us", 3}, {"ms", 6}, {"s", 9}, {"", 9}};
+		int64_t ns;
+	} units[] = {{"ns", 1},
+		     {"us", 1000},
+		     {"ms", 1000000},
+		     {"s", 1000000000},
+		     {"m", 60000000000},
+		     {"h", 3600000000000},
+		     {"", 1000000000}};
 	size_t nw = strspn(s, "0123456789"), nf = 0, i;
 	const char *p = s + nw, *frac = NULL;
-	__int128 whole = 0, f = 0, unit = 1;
+	__int128 whole = 0, f = 0, e18 = 1;
 	int k;
 
 	if (*p == '.') {
@@ -216,17 +222,20 @@ ref_duration(const char *s)
 			break;
 	if (i == sizeof(units) / sizeof(units[0]))
 		return -2;
-	for (k = 0; k < units[i].digits; k++)
-		unit *= 10;
 	for (size_t j = 0; j < nw; j++) {
 		whole = whole * 10 + (s[j] - '0');
 		if (whole > INT64_MAX)
 			return -1;
 	}
-	/* The first 'digits' decimals, padded with zeros, are whole ns. */
-	for (k = 0; k < units[i].digits; k++)
+	/*
+	 * The first 18 decimals, padded with zeros, as a fraction of 10^18:
+	 * its share of the unit, rounded down, is in ns.
+	 */
+	for (k = 0; k < 18; k++) {
 		f = f * 10 + ((size_t)k < nf ? frac[k] - '0' : 0);
-	whole = whole * unit + f;
+		e18 *= 10;
+	}
+	whole = whole * units[i].ns + f * units[i].ns / e18;
 	return whole > INT64_MAX ? -1 : whole;
 }
 
