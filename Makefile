@@ -87,7 +87,7 @@ CORE_TESTS = $(filter-out tests/chaos.bats tests/cluster.bats \
 # TEST_JOBS tests run at a time (bats --jobs, through GNU parallel): many
 # of them mostly wait (a hint after 2 s at a terminal, a queue, a sleep),
 # so more jobs than cores pays.
-TEST_JOBS ?= 4
+TEST_JOBS ?= 8
 test: all $(TESTBINS)
 	RANGETOOLS_CORE=1 bats --jobs $(TEST_JOBS) $(CORE_TESTS)
 
