@@ -17,7 +17,8 @@ and reference loop range, 4e9), BENCH_PY_N (Python loop range, 1e7),
 BENCH_MODES_N (range for the worker modes, 1e10), BENCH_JOBS (jobs for
 the fan-out rows, 300), BENCH_NUMS (integers for sum-merge, 2000000),
 BENCH_RECORDS (records for the pipe and queue rows, 200000),
-BENCH_REPEAT_RECS (records for the repeats row, 1000000).
+BENCH_REPEAT_RECS (records for the repeats row, 1000000), BENCH_TRACE_N
+(range for the --trace cost rows, 1e9).
 """
 import os
 import random
@@ -46,6 +47,7 @@ class Bench:
         self.nums = knob("BENCH_NUMS", 2000000)
         self.records = knob("BENCH_RECORDS", 200000)
         self.repeat_recs = knob("BENCH_REPEAT_RECS", 1000000)
+        self.trace_n = knob("BENCH_TRACE_N", 1e9)
         self.runner = Runner(OUT)
         self.report = Report()
         self.say = self.report.say
@@ -556,6 +558,35 @@ def repeats(b):
     b.say()
 
 
+def trace_cost(b):
+    """(h) what --trace costs where its events come fastest: a blocking
+    call of 1 us after each chunk of 16,384 integers, 2 threads."""
+    n = b.trace_n
+    want = formula(0, n)
+    path = os.path.join(OUT, "trace-cost.json")
+    b.say("(h) --trace cost, range-sum --threads 2 --io-wait 1us 0 %g: "
+          "median wall, traced over plain (file in bench/out)" % n)
+    # Each run writes a new file, as a user's would: ext4 flushes a file
+    # renamed over another at once (auto_da_alloc), which would add some
+    # milliseconds to every traced run after the first.  Both variants
+    # pay for the rm.
+    for name, extra in (("--threads", ""), ("--gil", " --gil")):
+        cmd = ("rm -f %s; exec range-sum --threads 2%s --io-wait 1us" %
+               (path, extra))
+        m = b.measure("trace", [
+            (name + " plain", ["sh", "-c", "%s 0 %d" % (cmd, n)], None,
+             want, 2),
+            (name + " traced", ["sh", "-c", "%s --trace %s 0 %d" % (
+                cmd, path, n)], None, want, 2)], reps=3 * b.reps)
+        r = m[name + " traced"]["wall"] / m[name + " plain"]["wall"]
+        b.ratio_row("%s --io-wait 1us: traced wall vs plain" % name,
+                    "+%.1f%%" % (100 * (r - 1)), "<= +10%",
+                    r <= 1.10 and all(v["ok"] for v in m.values()))
+    if os.path.exists(path):
+        os.unlink(path)
+    b.say()
+
+
 def plot(b, table, base):
     """Wall time against workers, one line per mode, with one plain thread
     and the ideal for reference: one thread's time over the workers, or
@@ -590,7 +621,8 @@ def plot(b, table, base):
         b.say("plot: %s" % os.path.relpath(png, ROOT))
 
 
-SECTIONS = ["loop", "modes", "merge", "fanout", "records", "rss", "repeats"]
+SECTIONS = ["loop", "modes", "merge", "fanout", "records", "rss", "repeats",
+            "trace"]
 
 
 def main():
@@ -609,7 +641,7 @@ def main():
         table, base = modes(b)
     for name, section in (("merge", merge), ("fanout", fanout),
                           ("records", transports), ("rss", rss),
-                          ("repeats", repeats)):
+                          ("repeats", repeats), ("trace", trace_cost)):
         if name in only:
             section(b)
     b.report.write(os.path.join(OUT, "results.csv"),

@@ -46,6 +46,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdalign.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,8 +64,16 @@
 #define TRACE_EVENT 256	  /* the longest event, with room to spare */
 #define TRACE_TAIL  512	  /* the longest tail, with room to spare */
 
+/*
+ * A worker's buffer, alone in its 128 bytes: buffers of two workers that
+ * shared a cache line (or a pair that the CPU fetches together) would
+ * send it back and forth at every event.
+ */
+#define TBUF_ALIGN 128
+
 struct tbuf {
-	pthread_mutex_t mu; /* taken by the owner, or to stop it */
+	/* Taken by the owner, or to stop it. */
+	alignas(TBUF_ALIGN) pthread_mutex_t mu;
 	size_t len;
 	uint64_t events;
 	char *buf;
@@ -76,6 +85,8 @@ struct trace {
 	int fd;
 	int64_t t0;
 	long pid;
+	char pid_at[32]; /* "pid":PID,"tid": formatted once, for pid_tid() */
+	size_t pid_len;
 	struct trace_info info;
 	atomic_ulong switches;
 	_Atomic uint64_t bytes;	 /* --trace-max: the bytes taken so far */
@@ -224,10 +235,8 @@ head(char *p, const char *name, const char *ph)
 static char *
 pid_tid(struct trace *tr, char *p, int tid)
 {
-	p = put_str(p, "\"pid\":");
-	p = put_u64(p, (uint64_t)tr->pid);
-	p = put_str(p, ",\"tid\":");
-	return put_u64(p, (uint64_t)tid);
+	memcpy(p, tr->pid_at, tr->pid_len);
+	return put_u64(p + tr->pid_len, (uint64_t)tid);
 }
 
 static char *
@@ -260,8 +269,23 @@ ts_dur(struct trace *tr, char *p, int64_t t0, int64_t t1)
 	return put_us(p, t1 - t0 - 1);
 }
 
-static const char *const slice_names[] = {"hold", "io", "run", "take",
-					  "forced_wait"};
+/* Each slice's head, as head() would write it, with its length. */
+#define SLICE_HEAD(name) ",\n{\"name\":\"" name "\",\"ph\":\"X\","
+static const struct {
+	const char *s;
+	size_t n;
+} slice_heads[] = {
+#define H(name)                                                                \
+	{                                                                      \
+		SLICE_HEAD(name), sizeof(SLICE_HEAD(name)) - 1                 \
+	}
+    [TRACE_HOLD] = H("hold"),
+    [TRACE_IO] = H("io"),
+    [TRACE_RUN] = H("run"),
+    [TRACE_TAKE] = H("take"),
+    [TRACE_FORCED] = H("forced_wait"),
+#undef H
+};
 
 void
 trace_slice(struct trace *tr, int tid, enum trace_slice what, int64_t t0,
@@ -271,8 +295,8 @@ trace_slice(struct trace *tr, int tid, enum trace_slice what, int64_t t0,
 
 	if (t1 - t0 < 2)
 		return; /* nothing a viewer could draw, and ts_dur() needs 2 */
-	p = head(p, slice_names[what], "X");
-	p = ts_dur(tr, p, t0, t1);
+	memcpy(p, slice_heads[what].s, slice_heads[what].n);
+	p = ts_dur(tr, p + slice_heads[what].n, t0, t1);
 	*p++ = ',';
 	p = pid_tid(tr, p, tid);
 	*p++ = '}';
@@ -585,6 +609,8 @@ trace_open(const char *path, const struct trace_info *info)
 		err(1, "--trace %s", cli_quote(path));
 	tr->path = file;
 	tr->pid = (long)getpid();
+	tr->pid_len = (size_t)snprintf(tr->pid_at, sizeof(tr->pid_at),
+				       "\"pid\":%ld,\"tid\":", tr->pid);
 	tr->info = *info;
 	tr->nbuf = info->threads + 1;
 	atomic_init(&tr->switches, 0);
@@ -593,8 +619,10 @@ trace_open(const char *path, const struct trace_info *info)
 	atomic_init(&tr->dropped, 0);
 	pthread_mutex_init(&tr->file_mu, NULL);
 	pthread_mutex_init(&tr->end_mu, NULL);
-	if ((tr->b = calloc((size_t)tr->nbuf, sizeof(*tr->b))) == NULL)
+	if ((tr->b = aligned_alloc(TBUF_ALIGN,
+				   (size_t)tr->nbuf * sizeof(*tr->b))) == NULL)
 		err(1, NULL);
+	memset(tr->b, 0, (size_t)tr->nbuf * sizeof(*tr->b));
 	for (i = 0; i < tr->nbuf; i++) {
 		pthread_mutex_init(&tr->b[i].mu, NULL);
 		if ((tr->b[i].buf = malloc(TRACE_BUF)) == NULL)
