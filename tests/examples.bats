@@ -397,8 +397,8 @@ check_options_documented() {
 	check_options_documented sum-merge sum-merge.1
 }
 
-@test "the README's map of src/ names every module, and only those" {
-	local f name missing= stale=
+@test "the README's map of src/ names every module once, and only those" {
+	local f name missing= stale= twice
 	for f in "$REPO"/src/*.c; do
 		name=src/${f##*/}
 		grep -qF "| \`$name\` |" "$REPO/README.md" || missing="$missing $name"
@@ -406,6 +406,8 @@ check_options_documented() {
 	for name in $(sed -n 's/^| `\(src\/[^`]*\)` |.*/\1/p' "$REPO/README.md"); do
 		[ -f "$REPO/$name" ] || stale="$stale $name"
 	done
-	[ -z "$missing$stale" ] ||
-		fail "README's map of src/: missing:${missing:- none}; stale:${stale:- none}"
+	twice=$(sed -n 's/^| `\(src\/[^`]*\)` |.*/\1/p' "$REPO/README.md" |
+		sort | uniq -d | tr '\n' ' ')
+	[ -z "$missing$stale$twice" ] ||
+		fail "README's map of src/: missing:${missing:- none}; stale:${stale:- none}; twice: ${twice:-none}"
 }
