@@ -311,9 +311,19 @@ def targets(rows, crows):
 
 
 def busiest(trace, span):
-    """The start of the SPAN us of TRACE with the most holds starting."""
-    ts = sorted(e["ts"] for e in gil_analyze.load(trace)["traceEvents"]
-                if e.get("name") == "hold")
+    """The start of the SPAN us of TRACE with the most holds starting,
+    among those in which every thread has begun and none has ended (a
+    thread done early would leave its lane blank), if any is."""
+    ev = [e for e in gil_analyze.load(trace)["traceEvents"]
+          if e.get("ph") == "X"]
+    first, last = {}, {}
+    for e in ev:
+        first[e["tid"]] = min(first.get(e["tid"], e["ts"]), e["ts"])
+        last[e["tid"]] = max(last.get(e["tid"], 0), e["ts"] + e["dur"])
+    lo, hi = max(first.values(), default=0), min(last.values(), default=0)
+    ts = sorted(e["ts"] for e in ev if e["name"] == "hold")
+    if hi - lo >= span:
+        ts = [t for t in ts if lo <= t <= hi - span] or ts
     best, start, j = -1, 0.0, 0
     for i, t in enumerate(ts):
         while j < len(ts) and ts[j] < t + span:
@@ -321,6 +331,10 @@ def busiest(trace, span):
         if j - i > best:
             best, start = j - i, t
     return start
+
+
+# The slices drawn as waiting for the lock.
+WAITS = ("wait", "take", "forced_wait")
 
 
 def timeline(trace, path, start_us, span_us):
@@ -338,9 +352,11 @@ def timeline(trace, path, start_us, span_us):
                         (min(b, t1) - start_us) / 1000))
     ev = [e for e in doc["traceEvents"] if e.get("ph") == "X"]
     lanes = max([e["tid"] for e in ev] + [1])
-    # The model's "wait" (and "take", for its mutex) slices; CPython's
-    # recorder writes "take" slices of its own, as range-sum's trace does.
-    waits = [e for e in ev if e["name"] in ("wait", "take")]
+    # The model's "wait" (and "take", for its mutex, and "forced_wait",
+    # after a forced switch until another thread has the lock) slices;
+    # CPython's recorder writes "take" slices of its own, as range-sum's
+    # trace does.
+    waits = [e for e in ev if e["name"] in WAITS]
     if not waits:
         holds = {}
         for e in ev:
@@ -371,7 +387,7 @@ def timeline(trace, path, start_us, span_us):
             elif e["name"] == "run":
                 run_.write("%.4f %.4f %.2f %.2f\n" % (x0, x1, y - 0.38,
                                                       y + 0.38))
-            elif e["name"] in ("wait", "take"):
+            elif e["name"] in WAITS:
                 wait.write("%.4f %.4f %.2f %.2f\n" % (x0, x1, y - 0.12,
                                                       y + 0.12))
                 if (e.get("args", {}).get("woken") == "signal"
