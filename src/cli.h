@@ -11,6 +11,31 @@
 
 #define RANGETOOLS_VERSION "1.0.0"
 
+/*
+ * The long options that more than one program has, the same in each:
+ * their codes (past any a program numbers from 256 on), and their
+ * entries.  CLI_OPTIONS_END ends every program's table: -h and --help,
+ * --version (cli_option() answers both), the terminator.
+ */
+enum {
+	CLI_OPT_MQ = 0x1000,
+	CLI_OPT_SHM,
+	CLI_OPT_STATS,
+	CLI_OPT_PROGRESS,
+	CLI_OPT_VERSION,
+};
+/* clang-format off */
+#define CLI_OPTIONS_SHARED \
+	{"mq", required_argument, NULL, CLI_OPT_MQ}, \
+	{"shm", required_argument, NULL, CLI_OPT_SHM}, \
+	{"stats", no_argument, NULL, CLI_OPT_STATS}, \
+	{"progress", optional_argument, NULL, CLI_OPT_PROGRESS}
+#define CLI_OPTIONS_END \
+	{"help", no_argument, NULL, 'h'}, \
+	{"version", no_argument, NULL, CLI_OPT_VERSION}, \
+	{NULL, 0, NULL, 0}
+/* clang-format on */
+
 /* A program's command line: its options, and what --help prints. */
 struct cli {
 	const char *shortopts;

@@ -23,9 +23,7 @@ static const struct option longopts[] = {
     {"parts", required_argument, NULL, 'n'},
     {"size", required_argument, NULL, 's'},
     {"only", required_argument, NULL, OPT_ONLY},
-    {"help", no_argument, NULL, 'h'},
-    {"version", no_argument, NULL, 'V'},
-    {NULL, 0, NULL, 0},
+    CLI_OPTIONS_END,
 };
 
 static int iflag;

@@ -35,17 +35,11 @@ enum {
 	OPT_IOECHO,
 	OPT_IOTHREADS,
 	OPT_PROCS,
-	OPT_MQ,
-	OPT_SHM,
 	OPT_STOP,
-	OPT_STATS,
-	OPT_PROGRESS,
 	OPT_TRACE,
 	OPT_TIME,
 	OPT_TRACEMAX,
 	OPT_LANES,
-	OPT_HELP,
-	OPT_VERSION,
 };
 
 static const char shortopts[] = "th";
@@ -59,18 +53,13 @@ static const struct option longopts[] = {
     {"io-echo", no_argument, NULL, OPT_IOECHO},
     {"io-threads", required_argument, NULL, OPT_IOTHREADS},
     {"procs", required_argument, NULL, OPT_PROCS},
-    {"mq", required_argument, NULL, OPT_MQ},
-    {"shm", required_argument, NULL, OPT_SHM},
     {"stop", no_argument, NULL, OPT_STOP},
-    {"stats", no_argument, NULL, OPT_STATS},
-    {"progress", optional_argument, NULL, OPT_PROGRESS},
     {"trace", required_argument, NULL, OPT_TRACE},
     {"time", no_argument, NULL, OPT_TIME},
     {"trace-max", required_argument, NULL, OPT_TRACEMAX},
     {"lanes", no_argument, NULL, OPT_LANES},
-    {"help", no_argument, NULL, 'h'},
-    {"version", no_argument, NULL, OPT_VERSION},
-    {NULL, 0, NULL, 0},
+    CLI_OPTIONS_SHARED,
+    CLI_OPTIONS_END,
 };
 
 static struct sumopts opts = {.switch_ns = GIL_INTERVAL_DEFAULT_NS};
@@ -223,21 +212,21 @@ parse_options(int argc, char *argv[])
 			opts.procs =
 			    (int)cli_num_arg("--procs", optarg, 1, MAX_WORKERS);
 			break;
-		case OPT_MQ:
+		case CLI_OPT_MQ:
 			cli_ipc_name_arg("--mq", optarg);
 			mqname = optarg;
 			break;
-		case OPT_SHM:
+		case CLI_OPT_SHM:
 			cli_ipc_name_arg("--shm", optarg);
 			shmname = optarg;
 			break;
 		case OPT_STOP:
 			stopflag = 1;
 			break;
-		case OPT_STATS:
+		case CLI_OPT_STATS:
 			opts.stats = 1;
 			break;
-		case OPT_PROGRESS:
+		case CLI_OPT_PROGRESS:
 			if (optarg == NULL)
 				opts.progress = PROGRESS_AUTO;
 			else if (strcmp(optarg, "always") == 0)

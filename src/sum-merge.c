@@ -24,32 +24,22 @@
 enum {
 	OPT_EXPECT = 256,
 	OPT_MISSING,
-	OPT_MQ,
 	OPT_COUNT,
 	OPT_TIMEOUT,
-	OPT_SHM,
-	OPT_PROGRESS,
-	OPT_STATS,
 	OPT_PLAN,
 	OPT_ARRAY,
-	OPT_VERSION
 };
 
 static const char shortopts[] = "h";
 static const struct option longopts[] = {
     {"expect", required_argument, NULL, OPT_EXPECT},
     {"missing", no_argument, NULL, OPT_MISSING},
-    {"mq", required_argument, NULL, OPT_MQ},
     {"count", required_argument, NULL, OPT_COUNT},
     {"timeout", required_argument, NULL, OPT_TIMEOUT},
-    {"shm", required_argument, NULL, OPT_SHM},
-    {"progress", optional_argument, NULL, OPT_PROGRESS},
-    {"stats", no_argument, NULL, OPT_STATS},
     {"plan", required_argument, NULL, OPT_PLAN},
     {"array", no_argument, NULL, OPT_ARRAY},
-    {"help", no_argument, NULL, 'h'},
-    {"version", no_argument, NULL, OPT_VERSION},
-    {NULL, 0, NULL, 0},
+    CLI_OPTIONS_SHARED,
+    CLI_OPTIONS_END,
 };
 
 static const char *mqname, *shmname, *planname;
@@ -126,7 +116,7 @@ parse_options(int argc, char *argv[])
 		case OPT_MISSING:
 			missing = 1;
 			break;
-		case OPT_MQ:
+		case CLI_OPT_MQ:
 			cli_ipc_name_arg("--mq", optarg);
 			mqname = optarg;
 			break;
@@ -138,11 +128,11 @@ parse_options(int argc, char *argv[])
 			mqopts.timeout_ns =
 			    cli_duration_arg("--timeout", optarg);
 			break;
-		case OPT_SHM:
+		case CLI_OPT_SHM:
 			cli_ipc_name_arg("--shm", optarg);
 			shmname = optarg;
 			break;
-		case OPT_PROGRESS:
+		case CLI_OPT_PROGRESS:
 			if (optarg == NULL)
 				progress = COVERAGE_AUTO;
 			else if (strcmp(optarg, "always") == 0)
@@ -152,7 +142,7 @@ parse_options(int argc, char *argv[])
 						"--progress or "
 						"--progress=always");
 			break;
-		case OPT_STATS:
+		case CLI_OPT_STATS:
 			stats = 1;
 			break;
 		case OPT_PLAN:
