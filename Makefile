@@ -72,18 +72,22 @@ src/%.o: src/%.c src/*.h
 
 # The suite's tools come from Debian: .ci/deps installs those of
 # .ci/packages that are missing (as root, or through sudo) and says which.
+# The core suite's files run TEST_JOBS at a time, as in make test; those
+# that start daemons, clusters or chaos trials one at a time after them.
 check: all $(TESTBINS)
 	sh .ci/deps
 	mandoc -Tlint -W warning $(MAN1) $(MAN7)
-	bats tests
+	bats --jobs $(TEST_JOBS) $(CORE_TESTS)
+	bats $(SERVICE_TESTS)
 
 # The core suite, the loop after each change: as an ordinary user, with
 # nothing installed, no daemon, namespace, valgrind or chaos trial.  Left
 # out: the ssh and Slurm clusters, the chaos runner and memcheck, which
 # make check runs; RANGETOOLS_CORE tells the few tests elsewhere that
 # need such a thing to skip.
-CORE_TESTS = $(filter-out tests/chaos.bats tests/cluster.bats \
-	     tests/memcheck.bats tests/slurm.bats,$(wildcard tests/*.bats))
+SERVICE_TESTS = tests/cluster.bats tests/slurm.bats tests/memcheck.bats \
+		tests/chaos.bats
+CORE_TESTS = $(filter-out $(SERVICE_TESTS),$(wildcard tests/*.bats))
 # TEST_JOBS tests run at a time (bats --jobs, through GNU parallel): many
 # of them mostly wait (a hint after 2 s at a terminal, a queue, a sleep),
 # so more jobs than cores pays.
@@ -120,7 +124,7 @@ sanitize: all $(TESTBINS) $(PROGS:%=build/asan/bin/%)
 	ASAN_OPTIONS=$(call san_opts,asan):detect_leaks=1 \
 	UBSAN_OPTIONS=$(call san_opts,asan):print_stacktrace=1 \
 	RANGETOOLS_BIN=$(CURDIR)/build/asan/bin RANGETOOLS_SANITIZE=asan \
-	    bats tests
+	    sh -c 'bats --jobs $(TEST_JOBS) $(CORE_TESTS) && bats $(SERVICE_TESTS)'
 	@sh tests/san-reports build/asan/log
 
 tsan: all $(TESTBINS) $(PROGS:%=build/tsan/bin/%)

@@ -44,3 +44,18 @@ targets() {
 	done
 	refute_output --partial '.ci/deps'
 }
+
+@test "make check runs every file of tests/ once: the core at TEST_JOBS, the services after" {
+	run make -s -C "$RANGETOOLS_REPO" -n check
+	assert_success
+	assert_line --regexp '^bats --jobs [0-9]+ tests/'
+	local f n
+	for f in "$RANGETOOLS_REPO"/tests/*.bats; do
+		n=$(grep '^bats ' <<<"$output" | tr ' ' '\n' |
+			grep -c -x "tests/${f##*/}")
+		[ "$n" -eq 1 ] || fail "tests/${f##*/} runs $n times in make check"
+	done
+	if grep '^bats --jobs' <<<"$output" | grep -q 'tests/slurm.bats'; then
+		fail "the Slurm clusters run in parallel"
+	fi
+}
