@@ -605,37 +605,39 @@ random_range() {
 	B=$((A + len))
 }
 
-# next_transport: P = the next transport of a random order of them all,
-# drawn anew each round, so that even a short run tries every one.
-ORDER=()
-next_transport() {
+# deal DECK CARD...: P = the next card of the array named DECK, which is
+# dealt anew, the CARDs in a random order, whenever it is empty: so that
+# even a short run sees every card.
+deal() {
+	local -n deck=$1
 	local i j t
-	if [ "${#ORDER[@]}" -eq 0 ]; then
-		read -r -a ORDER <<<"$ACTIVE"
-		for ((i = ${#ORDER[@]} - 1; i > 0; i--)); do
+	shift
+	if [ "${#deck[@]}" -eq 0 ]; then
+		deck=("$@")
+		for ((i = ${#deck[@]} - 1; i > 0; i--)); do
 			rnd $((i + 1)) && j=$R
-			t=${ORDER[i]} && ORDER[i]=${ORDER[j]} && ORDER[j]=$t
+			t=${deck[i]} && deck[i]=${deck[j]} && deck[j]=$t
 		done
 	fi
-	P=${ORDER[0]}
-	ORDER=("${ORDER[@]:1}")
+	P=${deck[0]}
+	deck=("${deck[@]:1}")
 }
 
-# next_kind: P = the next kind of trial, from a deck shuffled anew each
-# round: two trials that kill a process, and one of each kind of part run
-# twice or late, so that even a short run tries each.
+# next_transport: P = the next transport, each of them once a round.
+# shellcheck disable=SC2034 # dealt by deal()
+ORDER=()
+next_transport() {
+	local all
+	read -r -a all <<<"$ACTIVE"
+	deal ORDER "${all[@]}"
+}
+
+# next_kind: P = the next kind of trial, from a deck of two trials that
+# kill a process and one of each kind of part run twice or late.
+# shellcheck disable=SC2034 # dealt by deal()
 DECK=()
 next_kind() {
-	local i j t
-	if [ "${#DECK[@]}" -eq 0 ]; then
-		DECK=(kill kill straggler twice retry requeue resume-twice)
-		for ((i = ${#DECK[@]} - 1; i > 0; i--)); do
-			rnd $((i + 1)) && j=$R
-			t=${DECK[i]} && DECK[i]=${DECK[j]} && DECK[j]=$t
-		done
-	fi
-	P=${DECK[0]}
-	DECK=("${DECK[@]:1}")
+	deal DECK kill kill straggler twice retry requeue resume-twice
 }
 
 # transports_for KIND: the transports a kind of trial can use.
