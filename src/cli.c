@@ -181,12 +181,11 @@ bad_option(char **argv, const char *shortopts)
 int
 cli_option(const struct cli *c, int argc, char **argv)
 {
-	int ch, i = -1;
+	int ch = getopt_long(argc, argv, c->shortopts, c->longopts, NULL);
 
-	ch = getopt_long(argc, argv, c->shortopts, c->longopts, &i);
 	if (ch == '?')
 		bad_option(argv, c->shortopts);
-	if (i >= 0 && strcmp(c->longopts[i].name, "version") == 0)
+	if (ch == CLI_OPT_VERSION)
 		version();
 	if (ch == 'h') {
 		fputs(c->help, stdout);
