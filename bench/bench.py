@@ -580,7 +580,7 @@ def trace_cost(b):
                 cmd, path, n)], None, want, 2)], reps=3 * b.reps)
         r = m[name + " traced"]["wall"] / m[name + " plain"]["wall"]
         b.ratio_row("%s --io-wait 1us: traced wall vs plain" % name,
-                    "+%.1f%%" % (100 * (r - 1)), "<= +10%",
+                    "%+.1f%%" % (100 * (r - 1)), "<= +10%",
                     r <= 1.10 and all(v["ok"] for v in m.values()))
     if os.path.exists(path):
         os.unlink(path)

@@ -269,22 +269,26 @@ ts_dur(struct trace *tr, char *p, int64_t t0, int64_t t1)
 	return put_us(p, t1 - t0 - 1);
 }
 
-/* Each slice's head, as head() would write it, with its length. */
+/*
+ * Each slice's head, as head() would write it, and its length, written
+ * once here (as pid_tid()'s prefix is, in trace_open()).  With a 1 us
+ * --io-wait a worker writes two slices a microsecond: these two cut what
+ * --trace costs there from 8.4% to 6.6% of wall time (2 threads, 60 runs
+ * each way, doc/trace-format.md).
+ */
 #define SLICE_HEAD(name) ",\n{\"name\":\"" name "\",\"ph\":\"X\","
+/* clang-format off */
+#define SLICE(name) {SLICE_HEAD(name), sizeof(SLICE_HEAD(name)) - 1}
+/* clang-format on */
 static const struct {
 	const char *s;
 	size_t n;
 } slice_heads[] = {
-#define H(name)                                                                \
-	{                                                                      \
-		SLICE_HEAD(name), sizeof(SLICE_HEAD(name)) - 1                 \
-	}
-    [TRACE_HOLD] = H("hold"),
-    [TRACE_IO] = H("io"),
-    [TRACE_RUN] = H("run"),
-    [TRACE_TAKE] = H("take"),
-    [TRACE_FORCED] = H("forced_wait"),
-#undef H
+    [TRACE_HOLD] = SLICE("hold"),
+    [TRACE_IO] = SLICE("io"),
+    [TRACE_RUN] = SLICE("run"),
+    [TRACE_TAKE] = SLICE("take"),
+    [TRACE_FORCED] = SLICE("forced_wait"),
 };
 
 void
