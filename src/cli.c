@@ -247,6 +247,26 @@ cli_close_stdout(void)
 }
 
 void
+cli_hint(const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+	int n, m;
+	ssize_t w;
+
+	n = snprintf(line, sizeof(line), "%s: ", program_invocation_short_name);
+	va_start(ap, fmt);
+	m = vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
+	va_end(ap);
+	n = m < 0 ? n : n + m;
+	if (n > (int)sizeof(line) - 2)
+		n = (int)sizeof(line) - 2;
+	line[n++] = '\n';
+	w = write(STDERR_FILENO, line, (size_t)n);
+	(void)w; /* a hint that cannot be shown is not worth an error */
+}
+
+void
 cli_stdin_hint(const char *what)
 {
 	struct pollfd pfd = {.fd = STDIN_FILENO, .events = POLLIN};
@@ -257,7 +277,7 @@ cli_stdin_hint(const char *what)
 	while ((n = poll(&pfd, 1, CLI_HINT_MS)) < 0 && errno == EINTR)
 		;
 	if (n == 0)
-		warnx("reading %s from the terminal; end with Ctrl-D, or "
-		      "see '%s --help'",
-		      what, program_invocation_short_name);
+		cli_hint("reading %s from the terminal; end with Ctrl-D, or "
+			 "see '%s --help'",
+			 what, program_invocation_short_name);
 }

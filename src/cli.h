@@ -89,6 +89,13 @@ void cli_ipc_name_arg(const char *what, const char *name);
 #define CLI_HINT_MS 2000
 
 /*
+ * A hint at the terminal: "prog: " and the message, written whole by one
+ * write(2), so that the hints of workers sharing a terminal (producers
+ * that xargs -P started, all waiting on one full queue) never interleave.
+ */
+void cli_hint(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
  * Before reading stdin: when stdin and stderr are both a terminal and
  * nothing is typed for CLI_HINT_MS, one line on stderr says that the
  * program reads what (e.g. "ranges, one 'start end' a line") from the

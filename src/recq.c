@@ -146,8 +146,8 @@ recq_send(struct recq *q, const char *msg, size_t len)
 		if (!hinted && waited >= CLI_HINT_MS * (int64_t)1000000 &&
 		    isatty(STDERR_FILENO)) {
 			hinted = 1;
-			warnx("waiting for a reader: sum-merge --mq %s",
-			      q->name);
+			cli_hint("waiting for a reader: sum-merge --mq %s",
+				 q->name);
 		}
 	}
 }

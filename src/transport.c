@@ -169,9 +169,9 @@ receive_first(struct mqrun *r)
 	deadline = ns_deadline(CLOCK_REALTIME, hint);
 	if ((len = recq_receive(&r->q, &deadline)) != -2)
 		return len;
-	warnx("waiting for a producer: nothing has come to queue %s yet "
-	      "(range-sum --mq %s)",
-	      r->q.name, r->q.name);
+	cli_hint("waiting for a producer: nothing has come to queue %s yet "
+		 "(range-sum --mq %s)",
+		 r->q.name, r->q.name);
 	if (t < 0)
 		return recq_receive(&r->q, NULL);
 	deadline = ns_deadline(CLOCK_REALTIME, t - hint);
