@@ -39,7 +39,11 @@ RANGE_SUM_OBJ = src/range-sum.o src/par.o src/sink.o $(IPC_OBJ) \
 		src/work.o src/echo.o src/report.o src/gil.o src/procs.o \
 		src/progress.o src/human.o src/clock.o src/trace.o src/iowait.o \
 		src/lanes.o
-SUM_MERGE_OBJ = src/sum-merge.o src/merge.o src/transport.o src/chunks.o \
+# The merge, one file a job: the record store, the union-find, the
+# verdict, its messages, re-run planning.
+MERGE_OBJ = src/recstore.o src/unionfind.o src/verdict.o src/mergemsg.o \
+	    src/rerun.o
+SUM_MERGE_OBJ = src/sum-merge.o $(MERGE_OBJ) src/transport.o src/chunks.o \
 		src/coverage.o src/human.o src/clock.o $(IPC_OBJ)
 
 ALL_CFLAGS = $(WARNINGS) -pthread $(CFLAGS) $(CPPFLAGS)
@@ -62,10 +66,10 @@ tests/ipc-probe: tests/ipc-probe.c src/shmtab.h
 
 # The merge's property test, seeded (tests/sum-merge.bats): the libFuzzer
 # harness's generator and oracle with a main of its own.
-tests/merge-prop: tests/fuzz/merge-fuzz.c tests/fuzz/fuzz.h src/merge.o \
+tests/merge-prop: tests/fuzz/merge-fuzz.c tests/fuzz/fuzz.h $(MERGE_OBJ) \
 		  $(COMMON_OBJ)
 	$(CC) $(ALL_CFLAGS) -DMERGE_PROP_MAIN -Isrc $(LDFLAGS) -o $@ $< \
-	    src/merge.o $(COMMON_OBJ) $(LDLIBS)
+	    $(MERGE_OBJ) $(COMMON_OBJ) $(LDLIBS)
 
 src/%.o: src/%.c src/*.h
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
@@ -201,8 +205,8 @@ FUZZ_FLAGS   = -g -O1 -fsanitize=fuzzer,address,undefined \
 FUZZ_SRC     = $(COMMON_OBJ:.o=.c)
 
 # merge-fuzz also needs the merge.
-tests/fuzz/merge-fuzz: FUZZ_MORE = src/merge.c
-tests/fuzz/merge-fuzz: src/merge.c
+tests/fuzz/merge-fuzz: FUZZ_MORE = $(MERGE_OBJ:.o=.c)
+tests/fuzz/merge-fuzz: $(MERGE_OBJ:.o=.c)
 
 tests/fuzz/%-fuzz: tests/fuzz/%-fuzz.c tests/fuzz/fuzz.h $(FUZZ_SRC) src/*.h
 	$(FUZZ_CC) $(WARNINGS) $(FUZZ_FLAGS) -Isrc -o $@ $< $(FUZZ_SRC) \

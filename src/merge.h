@@ -36,13 +36,6 @@ struct merge_rec {
 	long long lineno;   /* line or message number within it */
 };
 
-/* A line of a plan: a part as range-split printed it. */
-struct merge_part {
-	int64_t start, end;
-	long long index; /* its -i index, or its place in the plan from 0 */
-	const char *text;
-};
-
 struct merge {
 	i128 total;	 /* of the bare sums, modulo 2^128 */
 	long long wraps; /* the true total is total + wraps * 2^128 */
@@ -57,9 +50,10 @@ struct merge {
 	long long nloose;	   /* records linked to no end: not added */
 	struct merge_rec *recs;
 	size_t nrecs, cap;
-	size_t sorted;	 /* recs[0, sorted) are sorted, without repeats */
-	int keep;	 /* read from a queue or table: keep them on refusal */
-	char kept[4200]; /* merge_kept()'s words, once written */
+	size_t sorted;	     /* recs[0, sorted) are sorted, without repeats */
+	int save_on_refusal; /* read from a queue or table: gone from it */
+	const char *unit;    /* what lineno counts: "line", "message" ... */
+	char kept[4200];     /* merge_save_records()'s words, once written */
 	/* The records' source names, copied: the callers' may not last. */
 	char **sources;
 	size_t nsources;
@@ -102,29 +96,13 @@ int merge_finish(struct merge *m);
 void merge_missing(struct merge *m, const char *why);
 
 /*
- * sum-merge --missing: prints on stdout, as "start end" lines in order,
- * the ranges of the expectation that no record covers, and a range whose
- * re-run settles a stretch the records cover without determining it.
- * Returns the exit status: 0, MERGE_EXIT_BAD or MERGE_EXIT_MISSING.
+ * Records read from a queue or table (save_on_refusal set) are gone from
+ * it: a refusal must not lose them.  Call it before the refusal's
+ * message: the first call writes them to a new file and returns "; the N
+ * records read are kept in FILE" for the end of that message's one line;
+ * "" without save_on_refusal or records.
  */
-int merge_list_missing(struct merge *m);
-
-/*
- * sum-merge --missing --plan: prints the fewest of the plan's n parts
- * (which tile the expectation) whose re-run completes and settles it:
- * their lines as they are, or with array, their indexes as a Slurm
- * array list ("3,5,7-9").  Returns the exit status as above.
- */
-int merge_list_plan(struct merge *m, const struct merge_part *plan, size_t n,
-		    int array);
-
-/*
- * Records read from a queue or table (keep set) are gone from it: a
- * refusal must not lose them.  The first call writes them to a new file
- * and returns "; the N records read are kept in FILE" for the end of
- * the refusal's one line; "" without keep or records.
- */
-const char *merge_kept(struct merge *m);
+const char *merge_save_records(struct merge *m);
 
 /* What the records give, for the property test: merge_verdict(). */
 enum merge_verdict {

@@ -19,6 +19,7 @@
 #include "lines.h"
 #include "merge.h"
 #include "rec.h"
+#include "rerun.h"
 #include "transport.h"
 
 enum {
@@ -227,84 +228,11 @@ merge_path(struct merge *m, const char *path)
 	return rv;
 }
 
-/* A usage error naming a line of the plan. */
-#define PLAN_ERROR(lineno, ...)                                                \
-	do {                                                                   \
-		char what_[200];                                               \
-		snprintf(what_, sizeof(what_), __VA_ARGS__);                   \
-		cli_usage_error("--plan %s line %lld: %s",                     \
-				cli_quote(planname), (lineno), what_);         \
-	} while (0)
-
-/*
- * Reads the plan: range-split's lines, "start end" or "index start end",
- * which must tile --expect in order.  Without indexes a part's index is
- * its place in the plan, from 0, as range-split -i would number it.
- */
-static struct merge_part *
-read_plan(size_t *np)
-{
-	struct lines in = {.name = planname};
-	struct merge_part *plan = NULL, *p;
-	size_t n = 0, cap = 0;
-	int64_t at = xstart;
-	const char *why;
-	char *copy, *f[3];
-	long len;
-	int nul;
-
-	if ((in.fp = fopen(planname, "r")) == NULL)
-		cli_usage_error("--plan %s: %s", cli_quote(planname),
-				strerror(errno));
-	while ((len = lines_get(&in, &nul)) >= 0) {
-		if (strspn(in.buf, " \t") == (size_t)len)
-			continue;
-		if (nul)
-			PLAN_ERROR(in.lineno, "contains a NUL byte");
-		if (n == cap) {
-			cap = cap ? 2 * cap : 64;
-			if ((plan = reallocarray(plan, cap, sizeof(*plan))) ==
-			    NULL)
-				err(1, NULL);
-		}
-		p = &plan[n];
-		if ((p->text = strdup(in.buf)) == NULL ||
-		    (copy = strdup(in.buf)) == NULL)
-			err(1, NULL);
-		if (rec_parse_range(in.buf, &p->start, &p->end, &why) != 0)
-			PLAN_ERROR(in.lineno, "%s, not a range: %s", why,
-				   cli_quote(p->text));
-		p->index = (long long)n;
-		if (lines_fields(copy, f, 3) == 3)
-			p->index = num_parse(f[0], 0, INT64_MAX, &why);
-		free(copy);
-		if (p->start != at)
-			PLAN_ERROR(in.lineno,
-				   "part %jd %jd starts at %jd, not at %jd "
-				   "where %s: the plan must tile --expect",
-				   (intmax_t)p->start, (intmax_t)p->end,
-				   (intmax_t)p->start, (intmax_t)at,
-				   n ? "the part before ends"
-				     : "--expect starts");
-		at = p->end;
-		n++;
-	}
-	if (at != xend)
-		PLAN_ERROR(in.lineno,
-			   "the plan ends at %jd, not at --expect's "
-			   "end %jd: it must tile --expect",
-			   (intmax_t)at, (intmax_t)xend);
-	fclose(in.fp);
-	free(in.buf);
-	*np = n;
-	return plan;
-}
-
 int
 main(int argc, char *argv[])
 {
 	struct merge_part *plan = NULL;
-	size_t nplan = 0, k;
+	size_t nplan = 0;
 	struct merge m;
 	int i, rv = 0;
 
@@ -339,10 +267,10 @@ main(int argc, char *argv[])
 	if (array && planname == NULL)
 		cli_usage_error("--array goes with --plan");
 	if (planname != NULL)
-		plan = read_plan(&nplan);
+		plan = merge_read_plan(planname, xstart, xend, &nplan);
 	merge_init(&m, expect, xstart, xend);
 	coverage_start(progress, &m);
-	m.keep = mqname != NULL || shmname != NULL;
+	m.save_on_refusal = mqname != NULL || shmname != NULL;
 	if (mqname != NULL)
 		rv = transport_merge_mq(&m, mqname, &mqopts);
 	else if (shmname != NULL)
@@ -369,9 +297,7 @@ main(int argc, char *argv[])
 		      "0");
 	if (stats)
 		merge_stats(&m);
-	for (k = 0; k < nplan; k++)
-		free((char *)plan[k].text);
-	free(plan);
+	merge_free_plan(plan, nplan);
 	merge_free(&m);
 	cli_close_stdout();
 	return rv;

@@ -116,8 +116,9 @@ take_message(struct mqrun *r, long len)
 	else if (kind == REC_RECORD)
 		why = NULL;
 	if (why != NULL) {
-		warnx("%s message %lld: %s%s", r->source, r->nmsg, why,
-		      merge_kept(r->m));
+		const char *kept = merge_save_records(r->m);
+
+		warnx("%s message %lld: %s%s", r->source, r->nmsg, why, kept);
 		return MERGE_EXIT_BAD;
 	}
 	r->nrec += rangeset_add(&r->seen, rec.start, rec.end);
@@ -145,10 +146,13 @@ timed_out(struct mqrun *r)
 	snprintf(why, sizeof(why), "--timeout %.9gs expired after %s%s",
 		 (double)r->o->timeout_ns / 1e9, received(r, got, sizeof(got)),
 		 r->o->count > 0 || r->m->expect ? "" : " and no STOP");
-	if (r->m->expect)
+	if (r->m->expect) {
 		merge_missing(r->m, why);
-	else
-		warnx("queue %s: %s%s", r->q.name, why, merge_kept(r->m));
+	} else {
+		const char *kept = merge_save_records(r->m);
+
+		warnx("queue %s: %s%s", r->q.name, why, kept);
+	}
 	return MERGE_EXIT_MISSING;
 }
 
@@ -221,7 +225,7 @@ check_rest(struct mqrun *r)
 	struct rec rec;
 	long len, first = 0;
 	long long extra = 0;
-	const char *why;
+	const char *why, *kept;
 	int kind;
 
 	struct mq_attr attr;
@@ -269,11 +273,12 @@ check_rest(struct mqrun *r)
 	}
 	if (extra == 0)
 		return 0;
+	kept = merge_save_records(r->m);
 	warnx("queue %s: another message after the run was complete (%s%s; "
 	      "message %ld): a stale record of an earlier run, or a producer "
 	      "too many%s",
 	      r->q.name, received(r, got, sizeof(got)),
-	      r->stopped ? " and STOP" : "", first, merge_kept(r->m));
+	      r->stopped ? " and STOP" : "", first, kept);
 	return MERGE_EXIT_BAD;
 }
 
@@ -287,10 +292,13 @@ check_stop(struct mqrun *r)
 		return 0;
 	snprintf(why, sizeof(why), "STOP arrived after %s",
 		 received(r, got, sizeof(got)));
-	if (r->m->expect)
+	if (r->m->expect) {
 		merge_missing(r->m, why);
-	else
-		warnx("queue %s: %s%s", r->q.name, why, merge_kept(r->m));
+	} else {
+		const char *kept = merge_save_records(r->m);
+
+		warnx("queue %s: %s%s", r->q.name, why, kept);
+	}
 	return MERGE_EXIT_MISSING;
 }
 
@@ -302,6 +310,7 @@ transport_merge_mq(struct merge *m, const char *name, const struct mqopts *o)
 	int rv;
 
 	snprintf(r.source, sizeof(r.source), "queue %s", name);
+	m->unit = "message";
 	ipc_guard_block(&old);
 	if (recq_open(&r.q, name, O_RDONLY) != 0) {
 		ipc_guard_unblock(&old);
@@ -335,8 +344,10 @@ add_table(struct merge *m, const char *source, const struct shmtab_rec *recs,
 		r.end = recs[i].end;
 		r.sum = recs[i].sum;
 		if (r.start > r.end || r.sum != sum_formula(r.start, r.end)) {
+			const char *kept = merge_save_records(m);
+
 			warnx("%s record %zu is corrupt%s", source, i + 1,
-			      merge_kept(m));
+			      kept);
 			return MERGE_EXIT_BAD;
 		}
 		if (merge_add(m, REC_RECORD, &r, source, (long long)i + 1) != 0)
@@ -356,6 +367,7 @@ transport_merge_shm(struct merge *m, const char *name)
 	int ours, rv;
 
 	snprintf(source, sizeof(source), "table %s", name);
+	m->unit = "record";
 	ipc_guard_block(&old);
 	rv = shmtab_take(name, &recs, &n, &deaths, &ours) == 0 ? 0
 							       : MERGE_EXIT_BAD;

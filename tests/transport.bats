@@ -244,7 +244,7 @@ as_nobody() {
 	run --separate-stderr sum-merge --mq "$Q" --expect 0 100 --timeout 1
 	assert_success
 	assert_output "$(pysum 0 100)"
-	assert_equal "$stderr" "sum-merge: 1 record linked to neither end of --expect, not added: 10 30 (queue $Q line 3)"
+	assert_equal "$stderr" "sum-merge: 1 record linked to neither end of --expect, not added: 10 30 (queue $Q message 3)"
 	mq_gone "$Q"
 }
 

@@ -1,0 +1,368 @@
+/*
+ * recstore.c: the merge's record store: records added as they arrive,
+ * their sources copied, then sorted by range with identical repeats
+ * dropped, and the walks over the sorted records that the verdict, the
+ * messages and the re-run planning share.
+ */
+#include <assert.h>
+#include <err.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "merge.h"
+#include "range.h"
+#include "recstore.h"
+
+void
+merge_init(struct merge *m, int expect, int64_t xstart, int64_t xend)
+{
+	memset(m, 0, sizeof(*m));
+	m->expect = expect;
+	m->xstart = xstart;
+	m->xend = xend;
+	m->unit = "line";
+}
+
+void
+merge_free(struct merge *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->nsources; i++)
+		free(m->sources[i]);
+	free(m->sources);
+	free(m->recs);
+	m->recs = NULL;
+	m->nrecs = m->cap = m->sorted = 0;
+	m->sources = NULL;
+	m->nsources = 0;
+}
+
+void *
+store_calloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size);
+
+	if (p == NULL)
+		err(1, NULL);
+	return p;
+}
+
+/*
+ * The merge's own copy of source, which a caller may keep on its stack
+ * (a queue's "queue /name"): the messages that name a record's source
+ * come after that caller has returned.  Records of one source arrive
+ * together, so the last copy is the one to look at.
+ */
+static const char *
+source_copy(struct merge *m, const char *source)
+{
+	char **p;
+
+	if (m->nsources > 0 && strcmp(m->sources[m->nsources - 1], source) == 0)
+		return m->sources[m->nsources - 1];
+	if ((p = reallocarray(m->sources, m->nsources + 1, sizeof(*p))) == NULL)
+		err(1, NULL);
+	m->sources = p;
+	if ((p[m->nsources] = strdup(source)) == NULL)
+		err(1, NULL);
+	return p[m->nsources++];
+}
+
+static void
+store_record(struct merge *m, const struct rec *r, const char *source,
+	     long long lineno)
+{
+	struct merge_rec *p;
+	const char *copy = source_copy(m, source);
+
+	if (m->nrecs == m->cap) {
+		m->cap = m->cap ? 2 * m->cap : 1024;
+		if ((p = reallocarray(m->recs, m->cap, sizeof(*p))) == NULL)
+			err(1, NULL);
+		m->recs = p;
+	}
+	p = &m->recs[m->nrecs++];
+	p->start = r->start;
+	p->end = r->end;
+	p->sum = r->sum;
+	p->source = copy;
+	p->lineno = lineno;
+}
+
+/* Refuses what cannot be added; 0 for what can. */
+static int
+refuse_record(struct merge *m, int kind, const struct rec *r,
+	      const char *source, long long lineno)
+{
+	const char *kept;
+
+	if (kind == REC_BARE && m->expect) {
+		kept = merge_save_records(m);
+		warnx("%s %s %lld: a bare sum cannot be checked against "
+		      "--expect (use range-sum -t)%s",
+		      source, m->unit, lineno, kept);
+		return -1;
+	}
+	if (kind == REC_RECORD && m->expect &&
+	    (r->start < m->xstart || r->end > m->xend) && r->start < r->end) {
+		kept = merge_save_records(m);
+		warnx("%s %s %lld: record %jd %jd lies outside --expect "
+		      "%jd %jd%s",
+		      source, m->unit, lineno, (intmax_t)r->start,
+		      (intmax_t)r->end, (intmax_t)m->xstart, (intmax_t)m->xend,
+		      kept);
+		return -1;
+	}
+	return 0;
+}
+
+int
+merge_add(struct merge *m, int kind, const struct rec *r, const char *source,
+	  long long lineno)
+{
+	if (refuse_record(m, kind, r, source, lineno) != 0)
+		return -1;
+	if (kind == REC_BARE) {
+		/*
+		 * A partial total may leave 128 bits and come back: whether
+		 * the same sums add up must not depend on the order they
+		 * arrive in.  Count the wraps; the end refuses a total that
+		 * ends outside.
+		 */
+		if (__builtin_add_overflow(m->total, r->sum, &m->total))
+			m->wraps += r->sum < 0 ? -1 : 1;
+		m->nbare++;
+		return 0;
+	}
+	m->nread++;
+	m->covered += range_len(r->start, r->end);
+	if (r->start < r->end)
+		store_record(m, r, source, lineno);
+	return 0;
+}
+
+/* ---- sorting and repeats ---- */
+
+static int
+by_range(const void *a, const void *b)
+{
+	const struct merge_rec *x = a, *y = b;
+
+	if (x->start != y->start)
+		return x->start < y->start ? -1 : 1;
+	if (x->end != y->end)
+		return x->end < y->end ? -1 : 1;
+	return x->sum < y->sum ? -1 : x->sum > y->sum;
+}
+
+/* The 16-bit digit of an element's key, the sign bit flipped. */
+static unsigned
+digit(const char *elem, size_t keyoff, int shift)
+{
+	int64_t key;
+
+	memcpy(&key, elem + keyoff, sizeof(key));
+	return (unsigned)((((uint64_t)key ^ UINT64_C(1) << 63) >> shift) &
+			  0xffff);
+}
+
+/* One stable pass of the radix sort; 0 if every digit is the same. */
+static int
+radix_pass(const char *from, char *to, size_t n, size_t size, size_t keyoff,
+	   int shift, size_t *count)
+{
+	size_t i, c, sum = 0;
+
+	memset(count, 0, 65536 * sizeof(*count));
+	for (i = 0; i < n; i++)
+		count[digit(from + i * size, keyoff, shift)]++;
+	if (count[digit(from, keyoff, shift)] == n)
+		return 0;
+	for (i = 0; i < 65536; i++) { /* the counts become where each starts */
+		c = count[i];
+		count[i] = sum;
+		sum += c;
+	}
+	for (i = 0; i < n; i++)
+		memcpy(to + count[digit(from + i * size, keyoff, shift)]++ *
+				size,
+		       from + i * size, size);
+	return 1;
+}
+
+static int
+cmp_key(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * A stable radix sort, 16 bits a pass, passes where every key has the
+ * same digit skipped: qsort() of a million 48-byte records, shuffled,
+ * took most of the merge's time.  Few elements, or no memory: qsort(),
+ * which then sorts by the key alone (only keyoff 0 is asked for so).
+ */
+void
+store_radix_sort(void *base, size_t n, size_t size, size_t keyoff)
+{
+	char *tmp = NULL, *from = base, *to;
+	size_t *count = NULL;
+	int shift;
+
+	if (n < 4096 || (tmp = malloc(n * size)) == NULL ||
+	    (count = malloc(65536 * sizeof(*count))) == NULL) {
+		if (n >= 4096 && count == NULL)
+			free(tmp);
+		assert(keyoff == 0);
+		qsort(base, n, size, cmp_key);
+		return;
+	}
+	to = tmp;
+	for (shift = 0; shift < 64; shift += 16) {
+		if (!radix_pass(from, to, n, size, keyoff, shift, count))
+			continue;
+		to = from;
+		from = from == (char *)base ? tmp : base;
+	}
+	if (from != (char *)base)
+		memcpy(base, from, n * size);
+	free(tmp);
+	free(count);
+}
+
+/*
+ * Sorts records by range and sum: by start first, then each run of one
+ * start by the rest, which keeps 200,000 records sharing a start at
+ * n log n.
+ */
+static void
+sort_records(struct merge_rec *r, size_t n)
+{
+	size_t i, j;
+
+	if (n < 4096) {
+		qsort(r, n, sizeof(*r), by_range);
+		return;
+	}
+	store_radix_sort(r, n, sizeof(*r), offsetof(struct merge_rec, start));
+	for (i = 0; i < n; i = j) {
+		for (j = i + 1; j < n && r[j].start == r[i].start; j++)
+			;
+		if (j - i > 1)
+			qsort(r + i, j - i, sizeof(*r), by_range);
+	}
+}
+
+void
+store_sort_unique(struct merge *m, struct clash *c)
+{
+	size_t i, j;
+
+	if (c != NULL)
+		memset(c, 0, sizeof(*c));
+	if (m->nrecs > 1 && m->sorted < m->nrecs)
+		sort_records(m->recs, m->nrecs);
+	for (i = j = 0; i < m->nrecs; i++) {
+		struct merge_rec *p = &m->recs[i];
+
+		if (j > 0 && p->start == m->recs[j - 1].start &&
+		    p->end == m->recs[j - 1].end) {
+			if (p->sum == m->recs[j - 1].sum) {
+				m->ndup++;
+				continue;
+			}
+			if (c != NULL && !c->found) {
+				c->found = 1;
+				c->a = m->recs[j - 1];
+				c->b = *p;
+			}
+		}
+		m->recs[j++] = *p;
+	}
+	m->nrecs = m->sorted = j;
+}
+
+int
+merge_has(struct merge *m, const struct rec *r)
+{
+	struct merge_rec key = {
+	    .start = r->start, .end = r->end, .sum = r->sum};
+
+	store_sort_unique(m, NULL);
+	return m->nrecs > 0 && bsearch(&key, m->recs, m->nrecs,
+				       sizeof(*m->recs), by_range) != NULL;
+}
+
+/* ---- walks over the sorted records ---- */
+
+int
+store_overlapping(const struct merge *m)
+{
+	size_t i;
+	int64_t far = INT64_MIN;
+
+	for (i = 0; i < m->nrecs; i++) {
+		if (i > 0 && m->recs[i].start < far)
+			return 1;
+		if (i == 0 || m->recs[i].end > far)
+			far = m->recs[i].end;
+	}
+	return 0;
+}
+
+long long
+store_count_overlaps(const struct merge *m)
+{
+	long long n = 0;
+	int64_t far = INT64_MIN;
+	size_t i;
+
+	for (i = 0; i < m->nrecs; i++) {
+		int prev = i > 0 && m->recs[i].start < far;
+		int next =
+		    i + 1 < m->nrecs && m->recs[i + 1].start < m->recs[i].end;
+
+		n += prev || next;
+		if (i == 0 || m->recs[i].end > far)
+			far = m->recs[i].end;
+	}
+	return n;
+}
+
+size_t
+store_gaps(const struct merge *m,
+	   void (*each)(int64_t, int64_t, size_t, void *), void *arg)
+{
+	int64_t at = m->xstart;
+	size_t i, n = 0;
+
+	for (i = 0; i <= m->nrecs; i++) {
+		int64_t next = i < m->nrecs ? m->recs[i].start : m->xend;
+
+		if (next > at) {
+			if (each != NULL)
+				each(at, next, n, arg);
+			n++;
+		}
+		if (i < m->nrecs && m->recs[i].end > at)
+			at = m->recs[i].end;
+	}
+	return n;
+}
+
+size_t
+store_stretch(const struct merge *m, size_t first, int64_t *lo, int64_t *hi)
+{
+	size_t i;
+
+	*lo = m->recs[first].start;
+	*hi = m->recs[first].end;
+	for (i = first + 1; i < m->nrecs && m->recs[i].start <= *hi; i++)
+		if (m->recs[i].end > *hi)
+			*hi = m->recs[i].end;
+	return i;
+}

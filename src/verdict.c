@@ -1,0 +1,207 @@
+/*
+ * verdict.c: the total of the records, or why there is none.
+ *
+ * Records that tile their stretches, the common case, are only sorted,
+ * checked and added, as they always were.  Records that overlap go
+ * through the weighted union-find over their boundaries (unionfind.h),
+ * and a record whose two ends are already linked by a different sum is
+ * a disagreement.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "range.h"
+#include "verdict.h"
+
+static void
+add_wrapping(i128 *total, long long *wraps, i128 x)
+{
+	if (__builtin_add_overflow(*total, x, total))
+		*wraps += x < 0 ? -1 : 1;
+}
+
+/* The points: every record's ends, the expectation's and extra's. */
+static void
+build_points(struct graph *g, const struct merge *m, const int64_t *extra,
+	     size_t nextra)
+{
+	size_t i, k = 0, n = 2 * m->nrecs + 2 + nextra;
+	int64_t *pt = store_calloc(n, sizeof(*pt));
+
+	for (i = 0; i < m->nrecs; i++) {
+		pt[k++] = m->recs[i].start;
+		pt[k++] = m->recs[i].end;
+	}
+	if (m->expect) {
+		pt[k++] = m->xstart;
+		pt[k++] = m->xend;
+	}
+	for (i = 0; i < nextra; i++)
+		pt[k++] = extra[i];
+	graph_build(g, pt, k);
+}
+
+/* Tiling records: the sum of their sums, as always. */
+static void
+add_tiling(struct merge *m, struct verdict *v)
+{
+	size_t i;
+
+	m->nover = 0;
+	if (m->expect && store_gaps(m, NULL, NULL) > 0) {
+		v->kind = V_GAPS;
+		return;
+	}
+	for (i = 0; i < m->nrecs; i++)
+		add_wrapping(&v->total, &v->wraps, m->recs[i].sum);
+	v->kind = V_TOTAL;
+}
+
+/* Joins every record; 0, or 1 with v->bad the first that disagrees. */
+static int
+join_records(const struct merge *m, struct verdict *v)
+{
+	uint32_t at = 0;
+	size_t i;
+
+	for (i = 0; i < m->nrecs; i++) {
+		/* The starts ascend: their points are found by walking. */
+		while (v->g.pt[at] < m->recs[i].start)
+			at++;
+		if (graph_join(&v->g, at, graph_point(&v->g, m->recs[i].end),
+			       m->recs[i].sum)) {
+			v->bad = i;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+int
+verdict_linked_to(struct verdict *v, int64_t lo, int64_t x)
+{
+	i128 p;
+
+	return graph_find(&v->g, graph_point(&v->g, x), &p) ==
+	       graph_find(&v->g, graph_point(&v->g, lo), &p);
+}
+
+/*
+ * Each stretch the records cover (with --expect, the expectation) adds
+ * P(hi) - P(lo); a record linked to neither end adds nothing.
+ */
+static void
+add_stretches(struct merge *m, struct verdict *v)
+{
+	size_t i, j, first;
+	int64_t lo, hi;
+	i128 d;
+
+	m->nloose = 0;
+	for (first = 0; first < m->nrecs; first = i) {
+		i = store_stretch(m, first, &lo, &hi);
+		if (m->expect) {
+			lo = m->xstart;
+			hi = m->xend;
+			i = m->nrecs;
+		}
+		if (!graph_linked(&v->g, graph_point(&v->g, lo),
+				  graph_point(&v->g, hi), &d)) {
+			v->kind = V_UNSETTLED;
+			v->lo = lo;
+			v->hi = hi;
+			return;
+		}
+		add_wrapping(&v->total, &v->wraps, d);
+		for (j = first; j < i; j++)
+			if (!verdict_linked_to(v, lo, m->recs[j].start))
+				m->nloose++;
+	}
+	v->kind = v->g.overflow ? V_TOOBIG : V_TOTAL;
+}
+
+void
+verdict_find(struct merge *m, struct verdict *v, int need_graph,
+	     const int64_t *extra, size_t nextra)
+{
+	memset(v, 0, sizeof(*v));
+	v->total = m->total;
+	v->wraps = m->wraps;
+	store_sort_unique(m, &v->clash);
+	if (v->clash.found) {
+		v->kind = V_SAME;
+		return;
+	}
+	if (!store_overlapping(m) && !need_graph) {
+		add_tiling(m, v);
+		return;
+	}
+	m->nover = store_count_overlaps(m);
+	v->graph = 1;
+	build_points(&v->g, m, extra, nextra);
+	if (join_records(m, v))
+		v->kind = V_DISAGREE;
+	else if (v->g.overflow)
+		v->kind = V_TOOBIG;
+	else if (m->expect && store_gaps(m, NULL, NULL) > 0)
+		v->kind = V_GAPS;
+	else
+		add_stretches(m, v);
+}
+
+void
+verdict_free(struct verdict *v)
+{
+	if (v->graph)
+		graph_free(&v->g);
+}
+
+static void
+add_gap_length(int64_t a, int64_t b, size_t k, void *arg)
+{
+	(void)k;
+	*(unsigned __int128 *)arg += range_len(a, b);
+}
+
+int
+merge_settled(struct merge *m)
+{
+	struct verdict v;
+	int settled;
+
+	if (!m->expect || m->covered < range_len(m->xstart, m->xend) ||
+	    m->covered < m->recheck)
+		return 0;
+	verdict_find(m, &v, 0, NULL, 0);
+	settled = v.kind != V_GAPS && v.kind != V_UNSETTLED;
+	if (v.kind == V_GAPS) {
+		/* No check until records as long as the gaps have come. */
+		unsigned __int128 gap = 0;
+
+		store_gaps(m, add_gap_length, &gap);
+		m->recheck = m->covered + gap;
+	} else if (v.kind == V_UNSETTLED) {
+		m->recheck = m->covered + 1;
+	}
+	verdict_free(&v);
+	return settled;
+}
+
+enum merge_verdict
+merge_verdict(struct merge *m, i128 *total)
+{
+	static const enum merge_verdict of[] = {
+	    [V_TOTAL] = MERGE_TOTAL,	     [V_SAME] = MERGE_DISAGREE,
+	    [V_DISAGREE] = MERGE_DISAGREE,   [V_GAPS] = MERGE_GAPS,
+	    [V_UNSETTLED] = MERGE_UNSETTLED, [V_TOOBIG] = MERGE_TOOBIG};
+	struct verdict v;
+	enum merge_verdict r;
+
+	verdict_find(m, &v, 0, NULL, 0);
+	r = of[v.kind];
+	if (r == MERGE_TOTAL && v.wraps != 0)
+		r = MERGE_TOOBIG;
+	*total = v.total;
+	verdict_free(&v);
+	return r;
+}
