@@ -41,7 +41,7 @@ RANGE_SUM_OBJ = src/range-sum.o src/par.o src/sink.o $(IPC_OBJ) \
 		src/lanes.o
 # The merge, one file a job: the record store, the union-find, the
 # verdict, its messages, re-run planning.
-MERGE_OBJ = src/recstore.o src/unionfind.o src/verdict.o src/mergemsg.o \
+MERGE_OBJ = src/recstore.o src/gapset.o src/unionfind.o src/verdict.o src/mergemsg.o \
 	    src/rerun.o
 SUM_MERGE_OBJ = src/sum-merge.o $(MERGE_OBJ) src/transport.o src/chunks.o \
 		src/coverage.o src/human.o src/clock.o $(IPC_OBJ)

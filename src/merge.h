@@ -2,16 +2,22 @@
  * merge.h: adding up partial results, and proving they are all there.
  *
  * Bare sums are only added.  Records (start end sum) are also kept, so
- * that merge_finish() can drop repeats, join overlapping records where
- * they agree, refuse them where they do not, and, with an expected range,
- * name every part of it that no record covers.
+ * that merge_finish() can drop repeats and overlaps and, with an
+ * expected range, name every part of it that no record covers.
  *
  * Records are taken at least once: a part that ran twice, a straggler
  * whose part was re-run as part of a larger gap, or a stretch cut two
- * ways all arrive.  A record [s, e) with sum w says P(e) - P(s) = w of
- * the prefix sums P; the total of [S, E) is P(E) - P(S) whenever the
- * records link S to E, along any path (a signed one too: [0, 15) is
- * [0, 10) - [5, 10) + [5, 15)), and every path must give the same.
+ * ways all arrive.  One trust model per kind of record:
+ *
+ * checked (the default)  each record's sum was checked against its
+ *	range's closed form before it came here, so it is a true fact:
+ *	any records that cover a stretch give its total.
+ * values  each record's value is whatever a worker computed for its
+ *	range, unchecked.  A record [s, e) with value w says P(e) - P(s) =
+ *	w of the prefix totals P; the total of [S, E) is P(E) - P(S)
+ *	whenever the records link S to E, along any path (a signed one
+ *	too: [0, 15) is [0, 10) - [5, 10) + [5, 15)), and every path must
+ *	give the same: two that do not are a disagreement.
  */
 #ifndef MERGE_H
 #define MERGE_H
@@ -25,9 +31,9 @@
 /* Exit statuses of sum-merge. */
 #define MERGE_EXIT_BAD	 1 /* malformed, out of range, overflow, I/O */
 #define MERGE_EXIT_USAGE 2
-#define MERGE_EXIT_MISSING                                                     \
-	3 /* a gap, an undetermined stretch, disagreeing                       \
-	     sums; --timeout expired */
+/* a gap, --timeout or an early STOP; with values also an undetermined
+ * stretch or disagreeing values */
+#define MERGE_EXIT_MISSING 3
 
 struct merge_rec {
 	int64_t start, end;
@@ -36,7 +42,10 @@ struct merge_rec {
 	long long lineno;   /* line or message number within it */
 };
 
+struct gapset;
+
 struct merge {
+	int values;	 /* the values model; 0: checked records */
 	i128 total;	 /* of the bare sums, modulo 2^128 */
 	long long wraps; /* the true total is total + wraps * 2^128 */
 	int expect;
@@ -57,6 +66,7 @@ struct merge {
 	/* The records' source names, copied: the callers' may not last. */
 	char **sources;
 	size_t nsources;
+	struct gapset *gaps; /* merge_settled()'s, once it has looked */
 };
 
 void merge_init(struct merge *m, int expect, int64_t xstart, int64_t xend);
@@ -66,16 +76,16 @@ void merge_free(struct merge *m);
 
 /*
  * Adds one parsed line: rec_parse_result()'s kind (REC_BARE or
- * REC_RECORD) and record.  Returns 0, or -1 after a message naming
- * source and lineno.  source must live as long as m.
+ * REC_RECORD) and record, or with values rec_parse_value()'s.  Returns 0, or -1
+ * after a message naming source and lineno.  source must live as long as m.
  */
 int merge_add(struct merge *m, int kind, const struct rec *r,
 	      const char *source, long long lineno);
 
 /*
  * With --expect: do the records cover the expected range and determine
- * its total, or disagree (so that reading more cannot help)?  Quiet,
- * and cheap while the records cannot yet cover the range.
+ * its total, or disagree (so that reading more cannot help)?  Quiet.
+ * Checked records: O(log n) a record added since the last call.
  */
 int merge_settled(struct merge *m);
 

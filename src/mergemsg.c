@@ -72,7 +72,7 @@ say_disagreement(struct merge *m, struct verdict *v)
 	}
 	if (n != SIZE_MAX && n > SHOWN)
 		fprintf(stderr, " and %zu more", n - SHOWN);
-	fprintf(stderr, ", which cover the same stretch with another sum%s\n",
+	fprintf(stderr, ", which give the same stretch another total%s\n",
 		kept);
 	free(from);
 	free(to);
@@ -88,7 +88,7 @@ say_undetermined(struct merge *m, struct verdict *v, const char *why,
 	graph_settling_range(&v->g, v->lo, v->hi, &a, &b);
 	fprintf(stderr,
 		"%s: %s%sthe records cover [%jd, %jd) but do not "
-		"determine its sum: nothing gives the sum of [%jd, "
+		"determine its total: nothing gives the total of [%jd, "
 		"%jd) alone; re-run it (sum-merge --missing names "
 		"it)%s\n",
 		program_invocation_short_name, why ? why : "", why ? "; " : "",
@@ -112,7 +112,7 @@ msg_verdict(struct merge *m, struct verdict *v, const char *why)
 	case V_DISAGREE:
 		break;
 	case V_SAME:
-		fprintf(stderr, "%s: one range, two sums: ", name);
+		fprintf(stderr, "%s: one range, two values: ", name);
 		say_rec(m, &v->clash.a);
 		fprintf(stderr, " and ");
 		say_rec(m, &v->clash.b);
@@ -128,10 +128,16 @@ msg_verdict(struct merge *m, struct verdict *v, const char *why)
 		say_undetermined(m, v, why, kept);
 		break;
 	case V_TOOBIG:
-		fprintf(stderr,
-			"%s: the records' sums are too large to compare: "
-			"they cannot be sums of 64-bit ranges%s\n",
-			name, kept);
+		fprintf(stderr, "%s: ", name);
+		if (v->bad < m->nrecs) {
+			fprintf(stderr, "the value of ");
+			say_rec(m, &m->recs[v->bad]);
+			fprintf(stderr, " is too far from the others' to "
+					"compare");
+		} else {
+			fprintf(stderr, "a stretch's total does not fit");
+		}
+		fprintf(stderr, " in 128 bits%s\n", kept);
 		break;
 	}
 }

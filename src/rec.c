@@ -65,28 +65,45 @@ rec_parse_range(char *line, int64_t *start, int64_t *end, const char **why)
 	return bounds(f[0], f[1], start, end, why);
 }
 
-int
-rec_parse_result(char *line, struct rec *r, const char **why)
+const char rec_why_sum[] = "sum does not match its range";
+
+/* A result line; with check, a record's sum must be its range's. */
+static int
+parse_result(char *line, struct rec *r, int check, const char **why)
 {
+	static const char *const bad[2][2] = {
+	    {"value is not an integer", "value is outside 128 bits"},
+	    {"sum is not an integer", "sum is outside 128 bits"}};
 	const char *errstr;
 	char *f[3];
 	int n;
 
 	n = lines_fields(line, f, 3);
 	if (n != 1 && n != 3)
-		return *why = "expected 'sum' or 'start end sum'", -1;
-	if (num_parse128(f[n - 1], &r->sum, &errstr) != 0)
-		return *why = strcmp(errstr, "invalid") == 0
-				  ? "sum is not an integer"
-				  : "sum is outside 128 bits",
+		return *why = check ? "expected 'sum' or 'start end sum'"
+				    : "expected 'value' or 'start end value'",
 		       -1;
+	if (num_parse128(f[n - 1], &r->sum, &errstr) != 0)
+		return *why = bad[check][strcmp(errstr, "invalid") != 0], -1;
 	if (n == 1)
 		return REC_BARE;
 	if (bounds(f[0], f[1], &r->start, &r->end, why) != 0)
 		return -1;
-	if (r->sum != sum_formula(r->start, r->end))
-		return *why = "sum does not match its range", -1;
+	if (check && r->sum != sum_formula(r->start, r->end))
+		return *why = rec_why_sum, -1;
 	return REC_RECORD;
+}
+
+int
+rec_parse_result(char *line, struct rec *r, const char **why)
+{
+	return parse_result(line, r, 1, why);
+}
+
+int
+rec_parse_value(char *line, struct rec *r, const char **why)
+{
+	return parse_result(line, r, 0, why);
 }
 
 /*

@@ -36,6 +36,15 @@ enum rec_kind {
  */
 int rec_parse_result(char *line, struct rec *r, const char **why);
 
+/* rec_parse_result()'s *why for a record whose sum is not its range's. */
+extern const char rec_why_sum[];
+
+/*
+ * sum-merge --values: the same lines, the third field a value a worker
+ * computed for the range (a count, a size), not checked against it.
+ */
+int rec_parse_value(char *line, struct rec *r, const char **why);
+
 /*
  * The fast path for the commonest result lines, bare sums of at most 19
  * digits ([+-]D+ then "\n" or "\r\n"), read straight from a block of

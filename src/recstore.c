@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gapset.h"
+#include "kernel.h"
 #include "merge.h"
 #include "range.h"
 #include "recstore.h"
@@ -33,6 +35,10 @@ merge_free(struct merge *m)
 		free(m->sources[i]);
 	free(m->sources);
 	free(m->recs);
+	if (m->gaps != NULL)
+		gapset_free(m->gaps);
+	free(m->gaps);
+	m->gaps = NULL;
 	m->recs = NULL;
 	m->nrecs = m->cap = m->sorted = 0;
 	m->sources = NULL;
@@ -136,10 +142,14 @@ merge_add(struct merge *m, int kind, const struct rec *r, const char *source,
 		m->nbare++;
 		return 0;
 	}
+	/* The checked model trusts what the parser checked. */
+	assert(m->values || r->sum == sum_formula(r->start, r->end));
 	m->nread++;
 	m->covered += range_len(r->start, r->end);
 	if (r->start < r->end)
 		store_record(m, r, source, lineno);
+	if (m->gaps != NULL)
+		gapset_cover(m->gaps, r->start, r->end);
 	return 0;
 }
 

@@ -22,9 +22,34 @@
 				(lineno), what_);                              \
 	} while (0)
 
+/*
+ * A records file given as the plan: "start end sum" lines read as
+ * "index start end" do not tile, but as records they start where the
+ * plan should.  Says so, a usage error, if the line is such a record.
+ */
+static void
+refuse_records(const char *name, const struct lines *in, const char *text,
+	       int64_t at)
+{
+	char *copy = strdup(text);
+	const char *why;
+	struct rec r;
+
+	if (copy == NULL)
+		err(1, NULL);
+	if (rec_parse_value(copy, &r, &why) == REC_RECORD && r.start == at)
+		PLAN_ERROR(name, in->lineno,
+			   "%s is a record 'start end sum' (what range-sum "
+			   "-t or a worker prints), not a part: --plan takes "
+			   "the parts range-split printed",
+			   cli_quote(text));
+	free(copy);
+}
+
 /* Parses one line of the plan into *p; a usage error if it is no range. */
 static void
-parse_part(const char *name, struct lines *in, struct merge_part *p, size_t n)
+parse_part(const char *name, struct lines *in, struct merge_part *p, size_t n,
+	   int64_t at)
 {
 	const char *why;
 	char *copy, *f[3];
@@ -32,9 +57,11 @@ parse_part(const char *name, struct lines *in, struct merge_part *p, size_t n)
 	if ((p->text = strdup(in->buf)) == NULL ||
 	    (copy = strdup(in->buf)) == NULL)
 		err(1, NULL);
-	if (rec_parse_range(in->buf, &p->start, &p->end, &why) != 0)
+	if (rec_parse_range(in->buf, &p->start, &p->end, &why) != 0) {
+		refuse_records(name, in, p->text, at);
 		PLAN_ERROR(name, in->lineno, "%s, not a range: %s", why,
 			   cli_quote(p->text));
+	}
 	p->index = (long long)n;
 	if (lines_fields(copy, f, 3) == 3)
 		p->index = num_parse(f[0], 0, INT64_MAX, &why);
@@ -70,7 +97,9 @@ merge_read_plan(const char *name, int64_t xstart, int64_t xend, size_t *np)
 				err(1, NULL);
 		}
 		p = &plan[n];
-		parse_part(name, &in, p, n);
+		parse_part(name, &in, p, n, at);
+		if (p->start != at)
+			refuse_records(name, &in, p->text, at);
 		if (p->start != at)
 			PLAN_ERROR(name, in.lineno,
 				   "part %jd %jd starts at %jd, not at %jd "
@@ -262,31 +291,54 @@ print_parts(const struct merge_part *plan, size_t n, const char *pick,
 	free(ix);
 }
 
+/* The parts of the plan that a gap overlaps, walked in step. */
+struct gap_parts {
+	const struct merge_part *plan;
+	size_t n, at;
+	char *pick;
+};
+
+static void
+pick_gap_parts(int64_t a, int64_t b, size_t k, void *arg)
+{
+	struct gap_parts *g = arg;
+
+	(void)k;
+	while (g->at < g->n && g->plan[g->at].end <= a)
+		g->at++;
+	for (; g->at < g->n && g->plan[g->at].start < b; g->at++)
+		g->pick[g->at] = 1;
+	if (g->at > 0 && g->plan[g->at - 1].end > b)
+		g->at--; /* the next gap may start in the same part */
+}
+
 int
 merge_list_plan(struct merge *m, const struct merge_part *plan, size_t n,
 		int array)
 {
-	struct verdict v;
+	struct gap_parts g = {plan, n, 0, store_calloc(n + 1, 1)};
 	int64_t *pts = store_calloc(n + 1, sizeof(*pts));
-	char *pick;
+	struct verdict v;
 	size_t i;
 	int rv = 0;
 
 	for (i = 0; i < n; i++)
 		pts[i] = plan[i].start;
 	pts[n] = m->xend;
-	verdict_find(m, &v, 1, pts, n + 1);
+	/* Checked records: the parts with a gap; values: a path. */
+	verdict_find(m, &v, m->values, pts, n + 1);
 	free(pts);
 	if (v.kind == V_SAME || v.kind == V_DISAGREE || v.kind == V_TOOBIG) {
 		msg_verdict(m, &v, NULL);
 		rv = msg_status(&v);
-		verdict_free(&v);
-		return rv;
+	} else if (m->values) {
+		pick_parts(m, &v, plan, n, g.pick);
+	} else if (v.kind == V_GAPS) {
+		store_gaps(m, pick_gap_parts, &g);
 	}
-	pick = store_calloc(n + 1, 1);
-	pick_parts(m, &v, plan, n, pick);
-	print_parts(plan, n, pick, array);
-	free(pick);
+	if (rv == 0)
+		print_parts(plan, n, g.pick, array);
+	free(g.pick);
 	verdict_free(&v);
 	return rv;
 }

@@ -29,6 +29,7 @@ enum {
 	OPT_TIMEOUT,
 	OPT_PLAN,
 	OPT_ARRAY,
+	OPT_VALUES,
 };
 
 static const char shortopts[] = "h";
@@ -39,6 +40,7 @@ static const struct option longopts[] = {
     {"timeout", required_argument, NULL, OPT_TIMEOUT},
     {"plan", required_argument, NULL, OPT_PLAN},
     {"array", no_argument, NULL, OPT_ARRAY},
+    {"values", no_argument, NULL, OPT_VALUES},
     CLI_OPTIONS_SHARED,
     CLI_OPTIONS_END,
 };
@@ -46,21 +48,27 @@ static const struct option longopts[] = {
 static const char *mqname, *shmname, *planname;
 static enum coverage_mode progress;
 static struct mqopts mqopts = {.timeout_ns = -1};
-static int expect, missing, stats, array;
+static int expect, missing, stats, array, values;
 static int64_t xstart, xend;
 
 static const char help[] =
-    "usage: sum-merge [--expect start end [--missing [--plan file "
-    "[--array]]]]\n"
-    "                 [--mq name [--count n] [--timeout d]] "
-    "[--shm name] [--stats]\n"
-    "                 [file ...]\n"
+    "usage: sum-merge [--values] [--expect start end [--missing [--plan "
+    "file\n"
+    "                 [--array]]]] [--mq name [--count n] [--timeout d]]\n"
+    "                 [--shm name] [--stats] [file ...]\n"
     "Add up partial results exactly: lines holding one integer, "
     "or records\n"
-    "'start end sum' as range-sum -t writes them.  A record read "
-    "twice counts once;\n"
-    "overlapping records count where they agree and are refused "
-    "where they do not.\n"
+    "'start end sum' as range-sum -t writes them, each sum checked "
+    "against its\n"
+    "range.  A record read twice counts once, and so does a stretch "
+    "two records\n"
+    "cover.\n"
+    "  --values       the third field is any integer a worker computed "
+    "for its\n"
+    "                 range (a count, a size), unchecked: overlaps count "
+    "where the\n"
+    "                 records determine them; records that disagree are "
+    "refused\n"
     "  --expect S E   the records must cover [S, E) and "
     "determine its total\n"
     "  --missing      with --expect: print the ranges to re-run, "
@@ -152,8 +160,59 @@ parse_options(int argc, char *argv[])
 		case OPT_ARRAY:
 			array = 1;
 			break;
+		case OPT_VALUES:
+			values = 1;
+			break;
 		}
 	}
+}
+
+/*
+ * A record whose sum is not its range's is refused alone, as damaged.
+ * If no record of the input passes the check, the third field is more
+ * likely a worker's value: says so.  Reads the rest of the input.
+ */
+static void
+refuse_damaged(struct merge *m, struct chunks *in, const char *name)
+{
+	long long lineno = in->lineno;
+	const char *why;
+	struct rec r;
+	char *line;
+	size_t n;
+	int nul, passed = m->nread > 0;
+
+	while (!passed && (line = chunks_line(in, &n, &nul)) != NULL)
+		passed = !nul && rec_parse_result(line, &r, &why) == REC_RECORD;
+	warnx("%s line %lld: %s%s", name, lineno, rec_why_sum,
+	      passed ? ""
+		     : " (no record of the input matches its range: if the "
+		       "third field is a worker's value, not the range's sum, "
+		       "use sum-merge --values)");
+}
+
+/* Adds one line; 0, or MERGE_EXIT_BAD after saying why. */
+static int
+merge_line(struct merge *m, struct chunks *in, char *line, const char *name)
+{
+	const char *why;
+	struct rec r = {0};
+	int kind;
+
+	kind = values ? rec_parse_value(line, &r, &why)
+		      : rec_parse_result(line, &r, &why);
+	if (kind > 0) {
+		if (merge_add(m, kind, &r, name, in->lineno) != 0)
+			return MERGE_EXIT_BAD;
+		if (kind == REC_RECORD)
+			coverage_update(m);
+		return 0;
+	}
+	if (why == rec_why_sum)
+		refuse_damaged(m, in, name);
+	else
+		warnx("%s line %lld: %s", name, in->lineno, why);
+	return MERGE_EXIT_BAD;
 }
 
 /*
@@ -165,16 +224,18 @@ static int
 merge_file(struct merge *m, int fd, const char *name)
 {
 	struct chunks in = {.fd = fd, .name = name};
-	const char *why, *next;
-	struct rec r = {0};
+	const char *next;
 	long long nb;
 	char *line;
-	int nul, kind, rv = 0;
+	int nul, rv = 0;
 	size_t n;
 
 	if (fd == STDIN_FILENO)
-		cli_stdin_hint("sums or 'start end sum' records, one a line,");
-	for (;;) {
+		cli_stdin_hint(values ? "values or 'start end value' records, "
+					"one a line,"
+				      : "sums or 'start end sum' records, one "
+					"a line,");
+	while (rv == 0) {
 		if (in.buf != NULL && !m->expect) {
 			nb = in.lineno;
 			next = rec_fast_sums(in.buf + in.off, in.buf + in.len,
@@ -185,21 +246,12 @@ merge_file(struct merge *m, int fd, const char *name)
 		if ((line = chunks_line(&in, &n, &nul)) == NULL)
 			break;
 		if (nul) {
-			why = "contains a NUL byte";
-		} else if (strspn(line, " \t") == n) {
-			continue; /* blank */
-		} else if ((kind = rec_parse_result(line, &r, &why)) > 0) {
-			if (merge_add(m, kind, &r, name, in.lineno) != 0) {
-				rv = MERGE_EXIT_BAD;
-				break;
-			}
-			if (kind == REC_RECORD)
-				coverage_update(m);
-			continue;
+			warnx("%s line %lld: contains a NUL byte", name,
+			      in.lineno);
+			rv = MERGE_EXIT_BAD;
+		} else if (strspn(line, " \t") != n) { /* not blank */
+			rv = merge_line(m, &in, line, name);
 		}
-		warnx("%s line %lld: %s", name, in.lineno, why);
-		rv = MERGE_EXIT_BAD;
-		break;
 	}
 	chunks_free(&in);
 	return rv;
@@ -228,18 +280,10 @@ merge_path(struct merge *m, const char *path)
 	return rv;
 }
 
-int
-main(int argc, char *argv[])
+/* Options that cannot go together, or without another: usage errors. */
+static void
+check_options(int argc)
 {
-	struct merge_part *plan = NULL;
-	size_t nplan = 0;
-	struct merge m;
-	int i, rv = 0;
-
-	argv = cli_numeric_operands(&cmd, &argc, argv);
-	parse_options(argc, argv);
-	argc -= optind;
-	argv += optind;
 	if ((mqname != NULL || shmname != NULL) && argc > 0)
 		cli_usage_error("files cannot be read with --mq or --shm");
 	if (mqname != NULL && shmname != NULL)
@@ -259,6 +303,9 @@ main(int argc, char *argv[])
 	if (missing && (mqname != NULL || shmname != NULL))
 		cli_usage_error("--missing reads files or stdin, not --mq "
 				"or --shm");
+	if (values && (mqname != NULL || shmname != NULL))
+		cli_usage_error("--values reads files or stdin: a queue or a "
+				"table carries range-sum's checked records");
 	if (progress != COVERAGE_OFF && !expect)
 		cli_usage_error("--progress shows the coverage of --expect "
 				"start end: give the range");
@@ -266,20 +313,46 @@ main(int argc, char *argv[])
 		cli_usage_error("--plan goes with --missing");
 	if (array && planname == NULL)
 		cli_usage_error("--array goes with --plan");
+}
+
+/* Reads the records from where the options say; an exit status. */
+static int
+read_inputs(struct merge *m, int argc, char *argv[])
+{
+	int i, rv = 0;
+
+	coverage_start(progress, m);
+	if (mqname != NULL)
+		rv = transport_merge_mq(m, mqname, &mqopts);
+	else if (shmname != NULL)
+		rv = transport_merge_shm(m, shmname);
+	else if (argc == 0)
+		rv = merge_file(m, STDIN_FILENO, "stdin");
+	for (i = 0; i < argc && rv == 0; i++)
+		rv = merge_path(m, argv[i]);
+	coverage_stop(m);
+	return rv;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct merge_part *plan = NULL;
+	size_t nplan = 0;
+	struct merge m;
+	int rv;
+
+	argv = cli_numeric_operands(&cmd, &argc, argv);
+	parse_options(argc, argv);
+	argc -= optind;
+	argv += optind;
+	check_options(argc);
 	if (planname != NULL)
 		plan = merge_read_plan(planname, xstart, xend, &nplan);
 	merge_init(&m, expect, xstart, xend);
-	coverage_start(progress, &m);
+	m.values = values;
 	m.save_on_refusal = mqname != NULL || shmname != NULL;
-	if (mqname != NULL)
-		rv = transport_merge_mq(&m, mqname, &mqopts);
-	else if (shmname != NULL)
-		rv = transport_merge_shm(&m, shmname);
-	else if (argc == 0)
-		rv = merge_file(&m, STDIN_FILENO, "stdin");
-	for (i = 0; i < argc && rv == 0; i++)
-		rv = merge_path(&m, argv[i]);
-	coverage_stop(&m);
+	rv = read_inputs(&m, argc, argv);
 	if (rv == 0 && plan != NULL)
 		rv = merge_list_plan(&m, plan, nplan, array);
 	else if (rv == 0)
@@ -292,7 +365,7 @@ main(int argc, char *argv[])
 	 * producers with empty input).
 	 */
 	if (rv == 0 && !expect && mqname == NULL && shmname == NULL &&
-	    m.nbare == 0 && m.nrecs == 0)
+	    m.nbare == 0 && m.nread == 0)
 		warnx("no input: no sum or record was read, so the total is "
 		      "0");
 	if (stats)

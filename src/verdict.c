@@ -7,9 +7,13 @@
  * and a record whose two ends are already linked by a different sum is
  * a disagreement.
  */
+#include <assert.h>
+#include <err.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "gapset.h"
+#include "kernel.h"
 #include "range.h"
 #include "verdict.h"
 
@@ -57,8 +61,12 @@ add_tiling(struct merge *m, struct verdict *v)
 	v->kind = V_TOTAL;
 }
 
-/* Joins every record; 0, or 1 with v->bad the first that disagrees. */
-static int
+/*
+ * Joins every record: V_TOTAL, or V_DISAGREE or V_TOOBIG with v->bad
+ * the first record that disagrees or whose value is too far from the
+ * others' to compare.
+ */
+static enum verdict_kind
 join_records(const struct merge *m, struct verdict *v)
 {
 	uint32_t at = 0;
@@ -68,13 +76,14 @@ join_records(const struct merge *m, struct verdict *v)
 		/* The starts ascend: their points are found by walking. */
 		while (v->g.pt[at] < m->recs[i].start)
 			at++;
+		v->bad = i;
 		if (graph_join(&v->g, at, graph_point(&v->g, m->recs[i].end),
-			       m->recs[i].sum)) {
-			v->bad = i;
-			return 1;
-		}
+			       m->recs[i].sum))
+			return V_DISAGREE;
+		if (v->g.overflow)
+			return V_TOOBIG;
 	}
-	return 0;
+	return V_TOTAL;
 }
 
 int
@@ -117,7 +126,37 @@ add_stretches(struct merge *m, struct verdict *v)
 			if (!verdict_linked_to(v, lo, m->recs[j].start))
 				m->nloose++;
 	}
-	v->kind = v->g.overflow ? V_TOOBIG : V_TOTAL;
+	if (v->g.overflow) {
+		v->kind = V_TOOBIG;
+		v->bad = SIZE_MAX; /* no one record: a stretch's total */
+		return;
+	}
+	v->kind = V_TOTAL;
+}
+
+/*
+ * Checked records are true facts: records that cover a stretch give its
+ * closed form, whichever of them overlap, and nothing else can be wrong.
+ */
+static void
+add_checked(struct merge *m, struct verdict *v)
+{
+	size_t i, first;
+	int64_t lo, hi;
+
+	m->nover = store_count_overlaps(m);
+	m->nloose = 0;
+	v->kind = V_TOTAL;
+	if (m->expect && store_gaps(m, NULL, NULL) > 0)
+		v->kind = V_GAPS;
+	else if (m->expect)
+		add_wrapping(&v->total, &v->wraps,
+			     sum_formula(m->xstart, m->xend));
+	else
+		for (first = 0; first < m->nrecs; first = i) {
+			i = store_stretch(m, first, &lo, &hi);
+			add_wrapping(&v->total, &v->wraps, sum_formula(lo, hi));
+		}
 }
 
 void
@@ -128,6 +167,12 @@ verdict_find(struct merge *m, struct verdict *v, int need_graph,
 	v->total = m->total;
 	v->wraps = m->wraps;
 	store_sort_unique(m, &v->clash);
+	if (!m->values) {
+		/* Two sums for one range cannot both be checked. */
+		assert(!v->clash.found);
+		add_checked(m, v);
+		return;
+	}
 	if (v->clash.found) {
 		v->kind = V_SAME;
 		return;
@@ -139,11 +184,9 @@ verdict_find(struct merge *m, struct verdict *v, int need_graph,
 	m->nover = store_count_overlaps(m);
 	v->graph = 1;
 	build_points(&v->g, m, extra, nextra);
-	if (join_records(m, v))
-		v->kind = V_DISAGREE;
-	else if (v->g.overflow)
-		v->kind = V_TOOBIG;
-	else if (m->expect && store_gaps(m, NULL, NULL) > 0)
+	if ((v->kind = join_records(m, v)) != V_TOTAL)
+		return;
+	if (m->expect && store_gaps(m, NULL, NULL) > 0)
 		v->kind = V_GAPS;
 	else
 		add_stretches(m, v);
@@ -163,6 +206,25 @@ add_gap_length(int64_t a, int64_t b, size_t k, void *arg)
 	*(unsigned __int128 *)arg += range_len(a, b);
 }
 
+/*
+ * Checked records settle --expect once they cover it: the gaps left are
+ * kept from the first look on, each record then removing its range.
+ */
+static int
+covers_expect(struct merge *m)
+{
+	size_t i;
+
+	if (m->gaps == NULL) {
+		if ((m->gaps = malloc(sizeof(*m->gaps))) == NULL)
+			err(1, NULL);
+		gapset_init(m->gaps, m->xstart, m->xend);
+		for (i = 0; i < m->nrecs; i++)
+			gapset_cover(m->gaps, m->recs[i].start, m->recs[i].end);
+	}
+	return m->gaps->n == 0;
+}
+
 int
 merge_settled(struct merge *m)
 {
@@ -172,6 +234,8 @@ merge_settled(struct merge *m)
 	if (!m->expect || m->covered < range_len(m->xstart, m->xend) ||
 	    m->covered < m->recheck)
 		return 0;
+	if (!m->values)
+		return covers_expect(m);
 	verdict_find(m, &v, 0, NULL, 0);
 	settled = v.kind != V_GAPS && v.kind != V_UNSETTLED;
 	if (v.kind == V_GAPS) {

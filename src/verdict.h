@@ -19,7 +19,7 @@ enum verdict_kind {
 	V_DISAGREE,  /* recs[bad] against the records linking its ends */
 	V_GAPS,	     /* the records do not cover the expectation */
 	V_UNSETTLED, /* the stretch [lo, hi) covered, not determined */
-	V_TOOBIG     /* sums too large to compare */
+	V_TOOBIG     /* values too large to compare: recs[bad], if any */
 };
 
 struct verdict {

@@ -127,9 +127,24 @@ sum(range(0, 1000000)) + 2 * (2**63 - 1)")"
 	assert_stderr_has 'line 2'
 }
 
-@test "sum-merge refuses overlapping records that leave a stretch undetermined" {
-	refuses 3 sum-merge < <(rec 0 10; rec 20 30; rec 5 15)
-	assert_equal "$stderr" "sum-merge: the records cover [0, 15) but do not determine its sum: nothing gives the sum of [10, 15) alone; re-run it (sum-merge --missing names it)"
+@test "sum-merge adds checked records that overlap: any that cover a stretch give its total" {
+	run --separate-stderr sum-merge < <(rec 0 10; rec 20 30; rec 5 15)
+	assert_success
+	assert_output "$(py "$(pysum 0 15) + $(pysum 20 30)")"
+	[ -z "$stderr" ]
+}
+
+@test "printf '0 10 45\n5 15 95\n' | sum-merge --expect 0 15 prints 105" {
+	run --separate-stderr sum-merge --expect 0 15 < <(printf '0 10 45\n5 15 95\n')
+	assert_success
+	assert_output "$(pysum 0 15)"
+	assert_output 105
+	[ -z "$stderr" ]
+}
+
+@test "sum-merge --values refuses overlapping records that leave a stretch undetermined" {
+	refuses 3 sum-merge --values < <(rec 0 10; rec 20 30; rec 5 15)
+	assert_equal "$stderr" "sum-merge: the records cover [0, 15) but do not determine its total: nothing gives the total of [10, 15) alone; re-run it (sum-merge --missing names it)"
 }
 
 @test "sum-merge counts the same record twice once" {
@@ -146,8 +161,15 @@ sum(range(0, 1000000)) + 2 * (2**63 - 1)")"
 	assert_output "$(pysum 0 30)"
 }
 
-@test "sum-merge adds a record inside another one once and names it" {
+@test "sum-merge adds a checked record inside another one once, silently" {
 	run --separate-stderr sum-merge < <(rec 0 100; rec 40 41)
+	assert_success
+	assert_output "$(pysum 0 100)"
+	[ -z "$stderr" ]
+}
+
+@test "sum-merge --values adds a record inside another one once and names it" {
+	run --separate-stderr sum-merge --values < <(rec 0 100; rec 40 41)
 	assert_success
 	assert_output "$(pysum 0 100)"
 	assert_equal "$stderr" "sum-merge: 1 record linked to neither end of its stretch, not added: 40 41 (stdin line 2)"
@@ -157,7 +179,18 @@ sum(range(0, 1000000)) + 2 * (2**63 - 1)")"
 	run --separate-stderr sum-merge --stats < <(rec 0 100; rec 0 100; rec 40 41; rec 200 300; echo 7)
 	assert_success
 	assert_output "$(py "$(pysum 0 100) + $(pysum 200 300) + 7")"
+	assert_equal "${stderr_lines[0]}" "sum-merge: 4 records read, 1 identical repeat dropped, 2 overlapping, 0 not added; 1 bare sum"
+	run --separate-stderr sum-merge --values --stats < <(rec 0 100; rec 0 100; rec 40 41; rec 200 300; echo 7)
+	assert_success
+	assert_output "$(py "$(pysum 0 100) + $(pysum 200 300) + 7")"
 	assert_equal "${stderr_lines[1]}" "sum-merge: 4 records read, 1 identical repeat dropped, 2 overlapping, 1 not added; 1 bare sum"
+}
+
+@test "sum-merge --stats of an empty record says no sum came, and counts the record once" {
+	run --separate-stderr sum-merge --stats < <(printf '5 5 0\n')
+	assert_success
+	assert_output 0
+	assert_equal "$stderr" "sum-merge: 1 record read, 0 identical repeats dropped, 0 overlapping, 0 not added; 0 bare sums"
 }
 
 @test "sum-merge --stats says nothing was dropped from records that tile" {
@@ -276,27 +309,34 @@ sum(range(0, 1000000)) + 2 * (2**63 - 1)")"
 	assert_stderr_has '10 11'
 }
 
-@test "sum-merge --expect names a covered stretch the records do not determine" {
-	refuses 3 sum-merge --expect 0 15 < <(rec 0 10; rec 5 15)
-	assert_stderr_has 'cover [0, 15) but do not determine its sum'
+@test "sum-merge --values --expect names a covered stretch the records do not determine" {
+	refuses 3 sum-merge --values --expect 0 15 < <(echo 0 10 4; echo 5 15 3)
+	assert_stderr_has 'cover [0, 15) but do not determine its total'
 	assert_stderr_has '[10, 15) alone'
 }
 
-@test "sum-merge --missing names a range whose re-run settles an undetermined stretch" {
-	run --separate-stderr sum-merge --expect 0 15 --missing < <(rec 0 10; rec 5 15)
-	assert_success
-	assert_output "10 15"
-	run --separate-stderr sum-merge --expect 0 15 < <(rec 0 10; rec 5 15; rec 10 15)
-	assert_success
-	assert_output "$(pysum 0 15)"
-}
-
-@test "sum-merge --missing names gaps and the settling range in order" {
+@test "sum-merge --missing names only what no checked record covers" {
 	run --separate-stderr sum-merge --expect 0 50 --missing < <(rec 0 10; rec 5 15; rec 30 40)
 	assert_success
+	assert_output $'15 30\n40 50'
+	[ -z "$stderr" ]
+}
+
+@test "sum-merge --values --missing names a range whose re-run settles an undetermined stretch" {
+	run --separate-stderr sum-merge --values --expect 0 15 --missing < <(echo 0 10 4; echo 5 15 3)
+	assert_success
+	assert_output "10 15"
+	run --separate-stderr sum-merge --values --expect 0 15 < <(echo 0 10 4; echo 5 15 3; echo 10 15 2)
+	assert_success
+	assert_output 6
+}
+
+@test "sum-merge --values --missing names gaps and the settling range in order" {
+	run --separate-stderr sum-merge --values --expect 0 50 --missing < <(rec 0 10; rec 5 15; rec 30 40)
+	assert_success
 	assert_output $'10 15\n15 30\n40 50'
-	sum-merge --expect 0 50 --missing < <(rec 0 10; rec 5 15; rec 30 40) | range-sum -t >"$tmp/more"
-	run sum-merge --expect 0 50 < <(rec 0 10; rec 5 15; rec 30 40; cat "$tmp/more")
+	sum-merge --values --expect 0 50 --missing < <(rec 0 10; rec 5 15; rec 30 40) | range-sum -t >"$tmp/more"
+	run sum-merge --values --expect 0 50 < <(rec 0 10; rec 5 15; rec 30 40; cat "$tmp/more")
 	assert_success
 	assert_output "$(pysum 0 50)"
 }
@@ -316,10 +356,10 @@ sum(range(0, 1000000)) + 2 * (2**63 - 1)")"
 	assert_output "$(pysum 0 30)"
 }
 
-@test "sum-merge names the file of a record it does not add" {
+@test "sum-merge --values names the file of a record it does not add" {
 	rec 0 10 >"$tmp/a"
 	rec 5 6 >"$tmp/b"
-	run --separate-stderr sum-merge "$tmp/a" "$tmp/b"
+	run --separate-stderr sum-merge --values "$tmp/a" "$tmp/b"
 	assert_success
 	assert_output "$(pysum 0 10)"
 	assert_stderr_has "5 6 ($tmp/b line 1)"
@@ -526,41 +566,57 @@ sum(range(0, 1000000)) + 2 * (2**63 - 1)")"
 	[ -x "$RANGETOOLS_REPO/tests/merge-prop" ] || fail "tests/merge-prop is not built (run make check)"
 	run "$RANGETOOLS_REPO/tests/merge-prop" 20261127 50000
 	assert_success
-	assert_output --regexp '^50000 cases: [1-9][0-9]* totals, [1-9][0-9]* gaps, [1-9][0-9]* undetermined; [1-9][0-9]* with a sum off by one, merged unchecked: [1-9][0-9]* disagreeing'
+	assert_output --regexp '^50000 cases: checked sums: [1-9][0-9]* totals, [1-9][0-9]* gaps; values: [1-9][0-9]* totals, [1-9][0-9]* gaps, [1-9][0-9]* undetermined; [1-9][0-9]* with a value off or changed on a retry: [1-9][0-9]* disagreeing'
 	echo "# $output" >&3
 }
 
-@test "sum-merge itself on 300 seeded record sets: the exact total, a gap, undetermined or refused, never a wrong total" {
+# check_want K WANT [OPTION]: sum-merge [OPTION] --expect on case K did
+# what the oracle said.
+check_want() {
+	local k=$1 want=$2 se
+	se=$(head -1 "$tmp/$k.want")
+	run --separate-stderr sum-merge $3 --expect $se "$tmp/$k.recs"
+	case $want in
+	total*) [ "$status" -eq 0 ] && [ "$output" = "${want#total }" ] ||
+		fail "case $k $3: want $want, got status $status: $output $stderr" ;;
+	gap) [ "$status" -eq 3 ] && [ -z "$output" ] &&
+		[[ $stderr == *"do not cover --expect; missing: ["* ]] ||
+		fail "case $k $3: want a gap, got status $status: $output $stderr" ;;
+	undetermined) [ "$status" -eq 3 ] && [ -z "$output" ] &&
+		[[ $stderr == *"do not determine its total"* ]] ||
+		fail "case $k $3: want undetermined, got status $status: $output $stderr" ;;
+	disagree) [ "$status" -eq 3 ] && [ -z "$output" ] &&
+		[[ $stderr == *"records disagree: "*" against "*"(${tmp}/$k.recs line "* ||
+		$stderr == *"one range, two values: "* ]] ||
+		fail "case $k $3: want disagree, got status $status: $output $stderr" ;;
+	refused) [ "$status" -eq 1 ] && [ -z "$output" ] &&
+		[[ $stderr == *"sum does not match its range"* ]] ||
+		fail "case $k $3: want refused, got status $status: $output $stderr" ;;
+	*) fail "case $k: bad oracle line: $want" ;;
+	esac
+}
+
+@test "sum-merge itself on 300 seeded record sets, checked and --values: the exact total, a gap, undetermined or refused, never a wrong total" {
 	[ -x "$RANGETOOLS_REPO/tests/merge-prop" ] || fail "tests/merge-prop is not built (run make check)"
 	"$RANGETOOLS_REPO/tests/merge-prop" 17 300 "$tmp" >/dev/null
-	local k want se n=0
+	local k n=0 seen=
 	for k in $(seq 0 299); do
-		se=$(head -1 "$tmp/$k.want")
-		want=$(sed -n 2p "$tmp/$k.want")
-		run --separate-stderr sum-merge --expect $se "$tmp/$k.recs"
-		case $want in
-		total*) [ "$status" -eq 0 ] && [ "$output" = "${want#total }" ] ||
-			fail "case $k: want $want, got status $status: $output $stderr" ;;
-		gap) [ "$status" -eq 3 ] && [ -z "$output" ] &&
-			[[ $stderr == *"do not cover --expect; missing: ["* ]] ||
-			fail "case $k: want a gap, got status $status: $output $stderr" ;;
-		undetermined) [ "$status" -eq 3 ] && [ -z "$output" ] &&
-			[[ $stderr == *"do not determine its sum"* ]] ||
-			fail "case $k: want undetermined, got status $status: $output $stderr" ;;
-		refused) [ "$status" -eq 1 ] && [ -z "$output" ] &&
-			[[ $stderr == *"sum does not match its range"* ]] ||
-			fail "case $k: want refused, got status $status: $output $stderr" ;;
-		*) fail "case $k: bad oracle line: $want" ;;
-		esac
+		check_want "$k" "$(sed -n 2p "$tmp/$k.want")"
+		check_want "$k" "$(sed -n 3p "$tmp/$k.want")" --values
+		seen+=" $(sed -n 2p "$tmp/$k.want" | cut -d' ' -f1)"
+		seen+=" values-$(sed -n 3p "$tmp/$k.want" | cut -d' ' -f1)"
 		n=$((n + 1))
 	done
 	[ "$n" -eq 300 ]
+	for k in total gap refused values-total values-gap values-undetermined values-disagree; do
+		[[ " $seen " == *" $k "* ]] || fail "no case gave $k"
+	done
 }
 
 @test "sum-merge --missing on seeded record sets names ranges whose re-run gives the exact total" {
-	"$RANGETOOLS_REPO/tests/merge-prop" 99 200 "$tmp" >/dev/null
+	"$RANGETOOLS_REPO/tests/merge-prop" 99 400 "$tmp" >/dev/null
 	local k se want n=0
-	for k in $(seq 0 199); do
+	for k in $(seq 0 399); do
 		want=$(sed -n 2p "$tmp/$k.want")
 		[ "$want" = refused ] && continue
 		se=$(head -1 "$tmp/$k.want")
@@ -716,11 +772,28 @@ PY
 	assert_stderr_has '1 identical repeat dropped, 0 overlapping'
 }
 
-@test "sum-merge --missing --plan settles an undetermined stretch with the fewest lines" {
+@test "sum-merge --values --missing --plan settles an undetermined stretch with the fewest lines" {
 	printf '0 5\n5 10\n10 15\n' >"$tmp/plan"
-	run sum-merge --expect 0 15 --missing --plan "$tmp/plan" < <(rec 0 10; rec 5 15)
+	run sum-merge --values --expect 0 15 --missing --plan "$tmp/plan" < <(rec 0 10; rec 5 15)
 	assert_success
 	assert_output '10 15'
+	run sum-merge --expect 0 15 --missing --plan "$tmp/plan" < <(rec 0 10; rec 5 15)
+	assert_success
+	assert_output ''
+}
+
+@test "sum-merge --missing --plan names the plan lines a gap of checked records touches" {
+	printf '0 5\n5 10\n10 15\n15 20\n' >"$tmp/plan"
+	run sum-merge --expect 0 20 --missing --plan "$tmp/plan" < <(rec 0 7; rec 12 14)
+	assert_success
+	assert_output $'5 10\n10 15\n15 20'
+}
+
+@test "records given as the plan are named as records, not as a plan that does not tile" {
+	range-split -n 4 0 1e8 | range-sum -t --method formula >"$tmp/recs"
+	refuses 2 sum-merge --expect 0 1e8 --missing --plan "$tmp/recs" "$tmp/recs"
+	assert_stderr_has "--plan $tmp/recs line 1: 0 25000000 312499987500000 is a record 'start end sum'"
+	assert_stderr_has "--plan takes the parts range-split printed"
 }
 
 @test "a plan line that is not a range is a usage error naming the line" {
@@ -749,4 +822,92 @@ PY
 	assert_stderr_has '--array goes with --plan'
 	refuses 2 sum-merge --expect 0 10 --missing --plan "$tmp/none" </dev/null
 	assert_stderr_has "--plan $tmp/none: No such file"
+}
+
+# --- --values: a worker's numbers, unchecked -----------------------------
+
+@test "sum-merge --values adds counts that are no range's sum" {
+	run --separate-stderr sum-merge --values --expect 0 30 < <(printf '0 10 4\n10 20 0\n20 30 7\n')
+	assert_success
+	assert_output 11
+	[ -z "$stderr" ]
+}
+
+@test "sum-merge --values counts an identical record once, and a stretch cut two ways once" {
+	run --separate-stderr sum-merge --values --expect 0 30 --stats < <(printf '0 10 4\n10 30 7\n0 10 4\n0 20 6\n20 30 5\n')
+	assert_success
+	assert_output 11
+	assert_equal "$stderr" "sum-merge: 5 records read, 1 identical repeat dropped, 4 overlapping, 0 not added; 0 bare sums"
+}
+
+@test "sum-merge --values takes a signed path: [0, 15) is [0, 10) - [5, 10) + [5, 15)" {
+	run --separate-stderr sum-merge --values --expect 0 15 < <(printf '0 10 4\n5 10 1\n5 15 3\n')
+	assert_success
+	assert_output 6
+}
+
+@test "sum-merge --values refuses two coverings that disagree, naming the records on each side and their files" {
+	printf '0 10 45\n0 20 190\n' >"$tmp/a"
+	printf '10 20 999\n' >"$tmp/b"
+	refuses 3 sum-merge --values "$tmp/a" "$tmp/b"
+	assert_equal "$stderr" "sum-merge: records disagree: 10 20 ($tmp/b line 1) against 0 20 ($tmp/a line 2), 0 10 ($tmp/a line 1), which give the same stretch another total"
+}
+
+@test "sum-merge --values refuses a retry that returned another value, naming both" {
+	refuses 3 sum-merge --values --expect 0 20 < <(printf '0 10 4\n10 20 5\n0 10 6\n')
+	assert_equal "$stderr" "sum-merge: one range, two values: 0 10 (stdin line 1) and 0 10 (stdin line 3)"
+}
+
+@test "sum-merge --values takes bare integers as without it" {
+	run --separate-stderr sum-merge --values < <(printf '4\n-1\n7\n')
+	assert_success
+	assert_output 10
+	refuses 1 sum-merge --values --expect 0 10 < <(echo 4)
+	assert_stderr_has 'a bare sum cannot be checked against --expect'
+}
+
+@test "sum-merge --values names a value outside 128 bits, and a total that leaves them" {
+	refuses 1 sum-merge --values < <(echo "0 10 $(py '2**127')")
+	assert_equal "$stderr" "sum-merge: stdin line 1: value is outside 128 bits"
+	refuses 1 sum-merge --values < <(echo "0 10 $(py '2**127 - 1')"; echo "10 20 1")
+	assert_equal "$stderr" "sum-merge: the total does not fit in 128 bits"
+	refuses 1 sum-merge --values < <(echo "0 10 $(py '2**127 - 1')"; echo "0 5 $(py '-2**127 + 1')"; echo "5 10 $(py '-2**127 + 1')")
+	assert_stderr_has "sum-merge: the value of 5 10 (stdin line 3) is too far from the others' to compare in 128 bits"
+}
+
+@test "sum-merge without --values suggests it when no record matches its range" {
+	refuses 1 sum-merge < <(printf '0 10 4\n10 20 5\n')
+	assert_equal "$stderr" "sum-merge: stdin line 1: sum does not match its range (no record of the input matches its range: if the third field is a worker's value, not the range's sum, use sum-merge --values)"
+	refuses 1 sum-merge < <(rec 0 10; echo 10 20 5)
+	assert_equal "$stderr" "sum-merge: stdin line 2: sum does not match its range"
+	refuses 1 sum-merge < <(echo 0 10 4; rec 10 20)
+	assert_equal "$stderr" "sum-merge: stdin line 1: sum does not match its range"
+}
+
+@test "sum-merge --values works with --plan, --array, --progress and --stats" {
+	range-split -i -n 4 0 40 >"$tmp/plan"
+	printf '0 10 1\n0 20 3\n30 40 2\n' >"$tmp/recs"
+	run --separate-stderr sum-merge --values --expect 0 40 --missing --plan "$tmp/plan" --array "$tmp/recs"
+	assert_success
+	assert_output 2
+	run --separate-stderr sum-merge --values --expect 0 40 --progress=always --stats "$tmp/recs" <(echo 20 30 5)
+	assert_success
+	assert_output 10
+	assert_stderr_has '100.0% of [0, 40) covered'
+	assert_stderr_has 'sum-merge: 4 records read, 0 identical repeats dropped, 2 overlapping, 0 not added; 0 bare sums'
+}
+
+@test "sum-merge --values reads files and stdin, not queues or tables" {
+	refuses 2 sum-merge --values --mq /rt-none
+	assert_stderr_has '--values reads files or stdin'
+	refuses 2 sum-merge --values --shm /rt-none
+}
+
+@test "--val abbreviates --values and --ver still --version" {
+	run --separate-stderr sum-merge --val < <(echo 0 10 4)
+	assert_success
+	assert_output 4
+	run sum-merge --ver
+	assert_success
+	assert_output --partial 'sum-merge'
 }

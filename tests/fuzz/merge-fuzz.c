@@ -1,25 +1,32 @@
 /*
  * merge-fuzz: the merge of records taken at least once, against an
- * oracle that knows the true sums.
+ * oracle that knows the true totals.
  *
  * Each input (libFuzzer's bytes, or a seed in the standalone build that
  * make check runs) makes one record set: random cuts of a random range,
  * some below zero and some whose sum passes 2^64; parts run twice,
  * nested re-runs of larger gaps with stragglers inside, stretches cut
- * two ways, dropped parts, records anywhere, and sometimes a sum off by
- * one.  Then:
+ * two ways, dropped parts, records anywhere.  A record's value is its
+ * range's sum, or (a worker's count, as sum-merge --values takes it)
+ * P(end) - P(start) of a hidden random P, which any consistent worker's
+ * values are.  Sometimes a value is off by one, or a part's retry
+ * returns another value beside the first.  Then:
  *
- *   parsing	a record's line is refused exactly when its sum is off,
- *		as sum-merge refuses it before merging.
- *   the merge of the good records	the true total when they cover the
- *		range and link its ends; a gap when they do not cover it;
- *		undetermined when they cover it without linking its ends.
- *   the merge of all of them (no parser in between)	disagreement
- *		whenever two chains of records give one stretch two sums,
- *		as a plain search over the records finds; otherwise the
- *		same verdicts, the total being the sum along any chain.
+ *   parsing	a record's line is refused exactly when its sum is not
+ *		its range's, as sum-merge refuses it before merging.
+ *   checked	the merge of the good records of sums: the closed form
+ *		when they cover the range, a gap when they do not.
+ *   values	the merge of the good records: the true total when they
+ *		cover the range and link its ends; a gap when they do not
+ *		cover it; undetermined when they cover it without linking
+ *		its ends.
+ *   values, all of them	disagreement whenever two chains of records
+ *		give one stretch two totals, as a plain search over the
+ *		records finds; otherwise the same verdicts, the total
+ *		being the sum along any chain.
  *
- * Never a total other than the oracle's.
+ * A refusal only where records disagree or leave the total open; never
+ * a total other than the oracle's.
  */
 #include <inttypes.h>
 #include <stdint.h>
@@ -69,15 +76,35 @@ struct grec {
 
 struct gcase {
 	int64_t S, E;
+	uint64_t pot; /* 0: values are sums; else P's seed */
 	struct grec r[MAXR];
 	int n, nbad;
 };
+
+/* The hidden P of a worker's values at x: 62 random bits. */
+static i128
+potential(uint64_t seed, int64_t x)
+{
+	uint64_t z = (uint64_t)x * 0x9e3779b97f4a7c15u ^ seed;
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
+	return (i128)((z ^ (z >> 31)) >> 2);
+}
+
+static i128
+value(const struct gcase *c, int64_t a, int64_t b)
+{
+	if (c->pot == 0)
+		return sum_formula(a, b);
+	return potential(c->pot, b) - potential(c->pot, a);
+}
 
 static void
 add(struct gcase *c, int64_t a, int64_t b)
 {
 	if (c->n < MAXR && a < b)
-		c->r[c->n++] = (struct grec){a, b, sum_formula(a, b), 0};
+		c->r[c->n++] = (struct grec){a, b, value(c, a, b), 0};
 }
 
 /* A point of [a, b] (unsigned arithmetic: the span may pass 2^63). */
@@ -131,6 +158,8 @@ generate(struct src *s, struct gcase *c)
 	uint64_t len;
 
 	memset(c, 0, sizeof(*c));
+	if (below(s, 2) == 0)
+		c->pot = next64(s) | 1;
 	switch (below(s, 4)) {
 	case 0: /* around zero */
 		c->S = (int64_t)below(s, 2001) - 1000;
@@ -190,12 +219,21 @@ generate(struct src *s, struct gcase *c)
 
 		add(c, x, y);
 	}
-	/* A sum off by one. */
+	/* A value off by one. */
 	if (below(s, 5) == 0 && c->n > 0) {
 		struct grec *g = &c->r[below(s, (uint64_t)c->n)];
 
 		g->sum += below(s, 2) ? 1 : -1;
 		g->bad = 1;
+		c->nbad++;
+	}
+	/* A retry that returns another value beside the first one. */
+	if (below(s, 5) == 0 && c->n > 0 && c->n < MAXR) {
+		struct grec g = c->r[below(s, (uint64_t)c->n)];
+
+		g.sum += (i128)below(s, 1000) + 1;
+		g.bad = 1;
+		c->r[c->n++] = g;
 		c->nbad++;
 	}
 	for (i = c->n - 1; i > 0; i--) { /* shuffle */
@@ -309,9 +347,12 @@ describe(const struct gcase *c, char *buf, size_t size)
 	return buf;
 }
 
-/* Merges the records (the good ones, or all), returning the verdict. */
+/*
+ * Merges the records (the good ones, or all) as checked records or as
+ * values, returning the verdict.
+ */
 static enum merge_verdict
-merge_them(const struct gcase *c, int good_only, i128 *total)
+merge_them(const struct gcase *c, int good_only, int values, i128 *total)
 {
 	struct merge m;
 	enum merge_verdict v;
@@ -319,6 +360,7 @@ merge_them(const struct gcase *c, int good_only, i128 *total)
 	int i;
 
 	merge_init(&m, 1, c->S, c->E);
+	m.values = values;
 	for (i = 0; i < c->n; i++) {
 		if (good_only && c->r[i].bad)
 			continue;
@@ -333,66 +375,92 @@ merge_them(const struct gcase *c, int good_only, i128 *total)
 }
 
 /* Counts of outcomes, for the standalone run's report. */
-static long long counts[MERGE_TOOBIG + 1], badcounts[MERGE_TOOBIG + 1],
-    nbadcases, ncases;
+static long long counts[MERGE_TOOBIG + 1], vcounts[MERGE_TOOBIG + 1],
+    badcounts[MERGE_TOOBIG + 1], nbadcases, ncases;
+
+/* The parser refuses exactly the records whose sum is not their range's. */
+static void
+check_parsing(const struct gcase *c, const char *in)
+{
+	char line[REC_LEN + 1];
+	const char *why;
+	struct rec r;
+	int i;
+
+	for (i = 0; i < c->n; i++) {
+		rec_format(line, c->r[i].a, c->r[i].b, c->r[i].sum);
+		PROP((rec_parse_result(line, &r, &why) == REC_RECORD) ==
+			 (c->r[i].sum == sum_formula(c->r[i].a, c->r[i].b)),
+		     in);
+		rec_format(line, c->r[i].a, c->r[i].b, c->r[i].sum);
+		PROP(rec_parse_value(line, &r, &why) == REC_RECORD &&
+			 r.sum == c->r[i].sum,
+		     in);
+	}
+}
+
+/* A values verdict against the oracle's. */
+static void
+check_values(const struct oracle *o, enum merge_verdict v, i128 total,
+	     const char *in)
+{
+	if (!o->consistent)
+		PROP(v == MERGE_DISAGREE, in);
+	else if (!o->covered)
+		PROP(v == MERGE_GAPS, in);
+	else if (!o->linked)
+		PROP(v == MERGE_UNSETTLED, in);
+	else
+		PROP(v == MERGE_TOTAL && total == o->total, in);
+}
 
 static void
 check_case(const struct gcase *c)
 {
 	static char in[MAXR * 140 + 64];
-	char line[REC_LEN + 1];
-	const char *why;
 	struct oracle o;
-	struct rec r;
 	enum merge_verdict v;
 	i128 total;
-	int i;
 
 	describe(c, in, sizeof(in));
-	/* The parser refuses exactly the records whose sum is off. */
-	for (i = 0; i < c->n; i++) {
-		rec_format(line, c->r[i].a, c->r[i].b, c->r[i].sum);
-		PROP((rec_parse_result(line, &r, &why) == REC_RECORD) ==
-			 !c->r[i].bad,
-		     in);
-	}
-	/* The good records: the true total, or the right reason. */
+	check_parsing(c, in);
 	judge_naively(c, 1, &o);
 	PROP(o.consistent, in);
-	v = merge_them(c, 1, &total);
-	counts[v]++;
 	ncases++;
-	if (!o.covered)
-		PROP(v == MERGE_GAPS, in);
-	else if (!o.linked)
-		PROP(v == MERGE_UNSETTLED, in);
-	else
-		PROP(v == MERGE_TOTAL && total == sum_formula(c->S, c->E) &&
-			 o.total == total,
-		     in);
+	if (c->pot == 0) {
+		/* Checked sums: covered is determined. */
+		v = merge_them(c, 1, 0, &total);
+		counts[v]++;
+		if (!o.covered)
+			PROP(v == MERGE_GAPS, in);
+		else
+			PROP(v == MERGE_TOTAL &&
+				 total == sum_formula(c->S, c->E),
+			     in);
+	}
+	v = merge_them(c, 1, 1, &total);
+	vcounts[v]++;
+	check_values(&o, v, total, in);
+	if (o.covered && o.linked)
+		PROP(total == value(c, c->S, c->E), in);
 	if (c->nbad == 0)
 		return;
-	/* All of them, straight to the merge. */
+	/* All of them, as values. */
 	nbadcases++;
 	judge_naively(c, 0, &o);
-	v = merge_them(c, 0, &total);
+	v = merge_them(c, 0, 1, &total);
 	badcounts[v]++;
-	if (!o.consistent)
-		PROP(v == MERGE_DISAGREE, in);
-	else if (!o.covered)
-		PROP(v == MERGE_GAPS, in);
-	else if (!o.linked)
-		PROP(v == MERGE_UNSETTLED, in);
-	else
-		PROP(v == MERGE_TOTAL && total == o.total, in);
+	check_values(&o, v, total, in);
 }
 
 #ifdef MERGE_PROP_MAIN
 /*
  * Writes case k for sum-merge itself: DIR/k.recs, its records as
- * range-sum -t writes them, and DIR/k.want, "S E" then what sum-merge
- * --expect S E must do: "total T", "gap", "undetermined" or "refused" (a
- * sum off by one, which its parser refuses).
+ * range-sum -t writes them, and DIR/k.want, "S E", then what sum-merge
+ * --expect S E must do, then what sum-merge --values --expect S E must
+ * do: "total T", "gap", "undetermined", "disagree" or "refused" (a
+ * record whose sum is not its range's, which the checked parser
+ * refuses).
  */
 static void
 emit(const char *dir, long long k, const struct gcase *c)
@@ -413,10 +481,20 @@ emit(const char *dir, long long k, const struct gcase *c)
 	snprintf(path, sizeof(path), "%s/%lld.want", dir, k);
 	if ((fp = fopen(path, "w")) == NULL)
 		abort();
-	judge_naively(c, 1, &o);
+	judge_naively(c, 0, &o);
 	fprintf(fp, "%" PRId64 " %" PRId64 "\n", c->S, c->E);
-	if (c->nbad > 0)
+	for (i = 0; i < c->n; i++)
+		if (c->r[i].sum != sum_formula(c->r[i].a, c->r[i].b))
+			break;
+	if (i < c->n)
 		fprintf(fp, "refused\n");
+	else if (!o.covered)
+		fprintf(fp, "gap\n");
+	else
+		fprintf(fp, "total %s\n",
+			num_fmt128(sum_formula(c->S, c->E), t));
+	if (!o.consistent)
+		fprintf(fp, "disagree\n");
 	else if (!o.covered)
 		fprintf(fp, "gap\n");
 	else if (!o.linked)
@@ -450,11 +528,13 @@ main(int argc, char *argv[])
 		if (argc == 4)
 			emit(argv[3], i, &c);
 	}
-	printf("%lld cases: %lld totals, %lld gaps, %lld undetermined; "
-	       "%lld with a sum off by one, merged unchecked: %lld "
-	       "disagreeing, %lld totals, %lld gaps, %lld undetermined\n",
+	printf("%lld cases: checked sums: %lld totals, %lld gaps; values: "
+	       "%lld totals, %lld gaps, %lld undetermined; %lld with a value "
+	       "off or changed on a retry: %lld disagreeing, %lld totals, "
+	       "%lld gaps, %lld undetermined\n",
 	       ncases, counts[MERGE_TOTAL], counts[MERGE_GAPS],
-	       counts[MERGE_UNSETTLED], nbadcases, badcounts[MERGE_DISAGREE],
+	       vcounts[MERGE_TOTAL], vcounts[MERGE_GAPS],
+	       vcounts[MERGE_UNSETTLED], nbadcases, badcounts[MERGE_DISAGREE],
 	       badcounts[MERGE_TOTAL], badcounts[MERGE_GAPS],
 	       badcounts[MERGE_UNSETTLED]);
 	return 0;
