@@ -54,11 +54,14 @@ int shmtab_insert(struct shmtab *t, int64_t start, int64_t end, i128 sum);
 int shmtab_flush(struct shmtab *t);
 
 /*
- * Opens the existing table name (no creation), marks it taken so that a
- * late producer fails instead of losing its record, and copies its
- * records into a malloc'ed *recs.  *deaths counts producers that died
- * holding the lock.  Returns 0, or -1 after a message; *ours says
- * whether the object is ours to remove.
+ * Opens the existing table name (no creation), locks it as its one
+ * reader, marks it taken, so that a producer that joined it earlier
+ * fails at its next record (its reader is gone), and copies its records
+ * into a malloc'ed *recs.  A producer that starts after the table is
+ * removed creates a new one: rangetools(7) says why that cannot be told
+ * from the next run.  *deaths counts producers that died holding the
+ * lock.  Returns 0, or -1 after a message; *ours says whether the
+ * object is ours to remove.
  */
 int shmtab_take(const char *name, struct shmtab_rec **recs, size_t *n,
 		unsigned *deaths, int *ours);

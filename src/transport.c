@@ -1,9 +1,12 @@
 /*
  * transport.c: sum-merge's consumer side of the queue and the table.
  *
- * Both remove their object when sum-merge is done, on every path: the
- * next run must start from an empty queue or table, never from records
- * a crashed run left behind.
+ * A queue or table holds one run (rangetools(7)): sum-merge is its one
+ * reader, holding an fcntl() lock on it and marking it read, and the
+ * one process that removes it, when done, on every path, and only while
+ * the name still holds the object it read.  A producer whose reader is
+ * gone fails by itself (recq.c, shmtab.c); what this side refuses is an
+ * ABORT, a marked table, and a queue or table a killed reader left.
  */
 #include <err.h>
 #include <fcntl.h>
