@@ -429,7 +429,7 @@ main(int argc, char *argv[])
 		opts.trace = open_trace();
 	/* Asked now: sink_close() closes stdout. */
 	tty = isatty(STDOUT_FILENO) && isatty(STDERR_FILENO);
-	out = sink_open(mqname, shmname, tflag);
+	out = sink_open(mqname, shmname, tflag, stopflag);
 	if (stopflag)
 		rv = sink_stop(out);
 	else

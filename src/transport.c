@@ -10,6 +10,7 @@
  */
 #include <err.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,19 +100,56 @@ received(const struct mqrun *r, char *buf, size_t size)
 	return buf;
 }
 
+/* Is the message ABORT from an interrupted producer?  Its pid, signal. */
+static int
+is_abort(const char *msg, long *pid, int *sig)
+{
+	size_t n = strlen(RECQ_ABORT);
+
+	if (strncmp(msg, RECQ_ABORT, n) != 0 || (msg[n] != ' ' && msg[n]))
+		return 0;
+	*pid = 0;
+	*sig = 0;
+	if (sscanf(msg + n, "%ld %d", pid, sig) != 2)
+		*sig = 0;
+	return 1;
+}
+
+/* A producer was interrupted: the run cannot be whole.  Returns 3. */
+static int
+aborted(struct mqrun *r, long pid, int sig)
+{
+	char why[300], got[64];
+	const char *name = sig > 0 ? sigabbrev_np(sig) : NULL;
+
+	snprintf(why, sizeof(why),
+		 "queue %s: producer pid %ld was interrupted%s%s before it "
+		 "delivered all its records, after %s",
+		 r->q.name, pid, name != NULL ? " by SIG" : "",
+		 name != NULL ? name : "", received(r, got, sizeof(got)));
+	if (r->m->expect)
+		merge_missing(r->m, why);
+	else
+		warnx("%s%s", why, merge_kept(r->m));
+	return MERGE_EXIT_MISSING;
+}
+
 /* Adds one message: a record, or STOP.  0, or an exit status. */
 static int
 take_message(struct mqrun *r, long len)
 {
 	const char *why;
 	struct rec rec;
-	int kind;
+	long pid;
+	int kind, sig;
 
 	r->nmsg++;
 	if (strcmp(r->q.buf, RECQ_STOP) == 0) {
 		r->stopped = 1;
 		return 0;
 	}
+	if (is_abort(r->q.buf, &pid, &sig))
+		return aborted(r, pid, sig);
 	if ((long)strlen(r->q.buf) != len)
 		why = "contains a NUL byte";
 	else if ((kind = rec_parse_result(r->q.buf, &rec, &why)) == REC_BARE)
@@ -181,6 +219,16 @@ receive_first(struct mqrun *r)
 	return recq_receive(&r->q, &deadline);
 }
 
+/*
+ * --timeout 0 alone reads what the queue holds, and that is the run: so
+ * a queue is emptied (sum-merge(1)).
+ */
+static int
+drain_only(const struct mqrun *r)
+{
+	return r->o->timeout_ns == 0 && r->o->count == 0 && !r->m->expect;
+}
+
 /* Receives until --count, --expect coverage or STOP.  An exit status. */
 static int
 receive_all(struct mqrun *r)
@@ -198,6 +246,8 @@ receive_all(struct mqrun *r)
 		if (len == -3)
 			len = recq_receive(
 			    &r->q, r->o->timeout_ns >= 0 ? &deadline : NULL);
+		if (len == -2 && drain_only(r))
+			return 0;
 		if (len == -2)
 			return timed_out(r);
 		if (len < 0)
@@ -244,8 +294,8 @@ check_rest(struct mqrun *r)
 		if (len < 0)
 			return MERGE_EXIT_BAD;
 		r->nmsg++;
-		if (strcmp(r->q.buf, RECQ_STOP) == 0 && !r->stopped) {
-			r->stopped = 1;
+		if (strcmp(r->q.buf, RECQ_STOP) == 0) {
+			r->stopped = 1; /* a second STOP is dropped */
 			continue;
 		}
 		kind = (long)strlen(r->q.buf) == len
@@ -297,6 +347,11 @@ check_stop(struct mqrun *r)
 	return MERGE_EXIT_MISSING;
 }
 
+/*
+ * The reader's end: the queue is removed first, then what it still holds
+ * is judged, so that a producer sending as the run ends either sent in
+ * time to be judged here or finds the queue gone (recq_send()).
+ */
 int
 transport_merge_mq(struct merge *m, const char *name, const struct mqopts *o)
 {
@@ -306,22 +361,24 @@ transport_merge_mq(struct merge *m, const char *name, const struct mqopts *o)
 
 	snprintf(r.source, sizeof(r.source), "queue %s", name);
 	ipc_guard_block(&old);
-	if (recq_open(&r.q, name, O_RDONLY) != 0) {
+	if (recq_open(&r.q, name, RECQ_READER) != 0 ||
+	    (r.q.left && recq_clear_left(&r.q) != 0)) {
+		recq_close(&r.q);
 		ipc_guard_unblock(&old);
 		return MERGE_EXIT_BAD;
 	}
-	ipc_guard_arm(IPC_MQ, name);
+	ipc_guard_arm(IPC_MQ, name, &r.q.id);
 	ipc_guard_unblock(&old);
 	rv = receive_all(&r);
 	if (rv == 0)
 		rv = check_stop(&r);
+	if (ipc_guard_remove() != 0 && rv == 0)
+		rv = MERGE_EXIT_BAD;
 	if (rv == 0)
 		rv = check_rest(&r);
 	recq_close(&r.q);
 	free(r.seen.slot);
 	free(r.seen.used);
-	if (ipc_guard_remove() != 0 && rv == 0)
-		rv = MERGE_EXIT_BAD;
 	return rv;
 }
 
@@ -348,30 +405,51 @@ add_table(struct merge *m, const char *source, const struct shmtab_rec *recs,
 	return 0;
 }
 
+/* A producer marked the table interrupted: the run cannot be whole. */
+static int
+table_aborted(struct merge *m, const char *name, const struct shmtab_taken *tk)
+{
+	char why[300];
+	const char *sig =
+	    tk->abort_sig > 0 ? sigabbrev_np(tk->abort_sig) : NULL;
+
+	snprintf(why, sizeof(why),
+		 "table %s: producer pid %ld was interrupted%s%s before it "
+		 "added all its records",
+		 name, tk->abort_pid, sig != NULL ? " by SIG" : "",
+		 sig != NULL ? sig : "");
+	if (m->expect)
+		merge_missing(m, why);
+	else
+		warnx("%s%s", why, merge_kept(m));
+	return MERGE_EXIT_MISSING;
+}
+
 int
 transport_merge_shm(struct merge *m, const char *name)
 {
 	char source[300];
-	struct shmtab_rec *recs = NULL;
-	unsigned deaths = 0;
-	size_t n = 0;
+	struct shmtab_taken tk;
 	sigset_t old;
-	int ours, rv;
+	int rv;
 
 	snprintf(source, sizeof(source), "table %s", name);
 	ipc_guard_block(&old);
-	rv = shmtab_take(name, &recs, &n, &deaths, &ours) == 0 ? 0
-							       : MERGE_EXIT_BAD;
-	if (ours)
-		ipc_guard_arm(IPC_SHM, name);
+	rv = shmtab_take(name, &tk) == 0 ? 0 : MERGE_EXIT_BAD;
+	if (tk.ours)
+		ipc_guard_arm(IPC_SHM, name, &tk.id);
 	ipc_guard_unblock(&old);
-	if (rv == 0 && deaths > 0)
+	if (rv == 0 && tk.deaths > 0)
 		warnx("table %s: %u producer%s died holding its lock", name,
-		      deaths, deaths == 1 ? "" : "s");
+		      tk.deaths, tk.deaths == 1 ? "" : "s");
 	if (rv == 0)
-		rv = add_table(m, source, recs, n);
-	free(recs);
+		rv = add_table(m, source, tk.recs, tk.n);
+	if (rv == 0 && tk.abort_pid != 0)
+		rv = table_aborted(m, name, &tk);
+	free(tk.recs);
 	if (ipc_guard_remove() != 0 && rv == 0)
 		rv = MERGE_EXIT_BAD;
+	if (tk.fd >= 0)
+		close(tk.fd);
 	return rv;
 }

@@ -135,7 +135,7 @@ as_nobody() {
 	[ "$status" -eq 1 ]
 	status=0 && wait "$producer" || status=$?
 	[ "$status" -eq 1 ]
-	grep -q "queue $Q was removed while full" "$BATS_TEST_TMPDIR/err"
+	grep -q "queue $Q: its reader is gone (sum-merge has finished, failed or was killed); " "$BATS_TEST_TMPDIR/err"
 	mq_gone "$Q"
 }
 
@@ -161,8 +161,23 @@ as_nobody() {
 }
 
 @test "--timeout on an empty queue exits 3 and leaves no queue" {
-	run --separate-stderr sum-merge --mq "$Q" --timeout 0
+	run --separate-stderr sum-merge --mq "$Q" --timeout 100ms
 	assert_fails_with 3 sum-merge
+	mq_gone "$Q"
+}
+
+@test "--timeout 0 alone empties a queue: the total of what it held, status 0, no file kept" {
+	range-sum --mq "$Q" 0 10
+	range-sum --mq "$Q" 10 20
+	run --separate-stderr sum-merge --mq "$Q" --timeout 0
+	assert_success
+	assert_output 190
+	[ -z "$stderr" ]
+	! compgen -G "$TMPDIR/sum-merge.*"
+	mq_gone "$Q"
+	run --separate-stderr sum-merge --mq "$Q" --timeout 0
+	assert_success
+	assert_output 0
 	mq_gone "$Q"
 }
 
@@ -248,13 +263,41 @@ as_nobody() {
 	mq_gone "$Q"
 }
 
-@test "a record left after --count is reached is refused as stale" {
-	range-sum --mq "$Q" 100 200 # an earlier run whose consumer never came
+@test "a record a killed reader's run left is never counted: --count counts this run's own" {
+	# An earlier run: its reader read one record and was killed with
+	# SIGKILL, which runs no cleanup; one record of that run waits.
+	range-sum --mq "$Q" 100 200
+	range-sum --mq "$Q" 200 300
+	sum-merge --mq "$Q" --count 5 3>&- &
+	old=$!
+	wait_until queue_holds 0
+	kill -STOP "$old"
+	range-sum --mq "$Q" 300 400
+	kill -KILL "$old"
+	wait "$old" || true
+	# This run: its reader first, then its producers.
+	sum-merge --mq "$Q" --count 2 >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" 3>&- &
+	reader=$!
+	wait_until grep -q "removed it, reading a new one" "$BATS_TEST_TMPDIR/err"
 	range-sum --mq "$Q" 0 50
 	range-sum --mq "$Q" 50 100
+	wait "$reader"
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/out")" "$(pysum 0 100)"
+	err=$(cat "$BATS_TEST_TMPDIR/err")
+	[[ $err == "sum-merge: queue $Q was left by a sum-merge that was killed: its 1 message, of no run, are kept in $TMPDIR/sum-merge-left."*"; removed it, reading a new one" ]]
+	file=${err#* kept in }
+	file=${file%%;*}
+	assert_equal "$(cat "$file")" "300 400 $(pysum 300 400)"
+	mq_gone "$Q"
+}
+
+@test "a record arriving after --count is reached is refused, and the run's own are the ones read" {
+	range-sum --mq "$Q" 0 50
+	range-sum --mq "$Q" 50 100
+	range-sum --mq "$Q" 100 200 # a producer too many
 	run --separate-stderr sum-merge --mq "$Q" --count 2
 	assert_fails_with 1 sum-merge
-	[[ $stderr == *"another message after the run was complete"* ]]
+	assert_kept "sum-merge: queue $Q: another message after the run was complete (2 of 2 records; message 3): a stale record of an earlier run, or a producer too many" "$(recs 0 50 50 100 100 200)"
 	mq_gone "$Q"
 }
 
@@ -297,7 +340,7 @@ as_nobody() {
 	mq_gone "$Q"
 }
 
-@test "SIGINT to a producer blocked on a full queue removes the queue" {
+@test "SIGINT to a producer blocked on a full queue with no reader keeps ABORT for the reader, which names it and removes the queue" {
 	range-split -s 1 0 20 |
 	    env --default-signal=INT range-sum --mq "$Q" 2>"$BATS_TEST_TMPDIR/err" 3>&- &
 	producer=$!
@@ -305,12 +348,16 @@ as_nobody() {
 	kill -INT "$producer"
 	status=0 && wait "$producer" || status=$?
 	[ "$status" -eq $((128 + 2)) ]
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/err")" "range-sum: interrupted: queue $Q keeps ABORT for its reader: sum-merge --mq reports what is missing and removes it"
+	run --separate-stderr sum-merge --mq "$Q" --expect 0 20
+	assert_fails_with 3 sum-merge
+	[[ $stderr == "sum-merge: queue $Q: producer pid $producer was interrupted by SIGINT before it delivered all its records, after 9 records; missing: "* ]]
 	mq_gone "$Q"
 }
 
-@test "SIGTERM to a producer removes its table" {
+@test "SIGTERM to a producer keeps its table, marked, and sum-merge names the producer and what is missing" {
 	mkfifo "$BATS_TEST_TMPDIR/in"
-	range-sum --shm "$T" <"$BATS_TEST_TMPDIR/in" 3>&- &
+	range-sum --shm "$T" <"$BATS_TEST_TMPDIR/in" 2>"$BATS_TEST_TMPDIR/err" 3>&- &
 	producer=$!
 	exec 4>"$BATS_TEST_TMPDIR/in"
 	echo "0 10" >&4
@@ -319,6 +366,10 @@ as_nobody() {
 	status=0 && wait "$producer" || status=$?
 	exec 4>&-
 	[ "$status" -eq $((128 + 15)) ]
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/err")" "range-sum: interrupted: table $T is kept, marked incomplete, for sum-merge --shm to report and remove"
+	run --separate-stderr sum-merge --shm "$T" --expect 0 20
+	assert_fails_with 3 sum-merge
+	[[ $stderr == "sum-merge: table $T: producer pid $producer was interrupted by SIGTERM before it added all its records; missing: "* ]]
 	shm_gone "$T"
 }
 
@@ -501,17 +552,17 @@ as_nobody() {
 	exec 4>&-
 	status=0 && wait "$producer" || status=$?
 	[ "$status" -eq 1 ]
-	grep -q "table $T was already read by sum-merge" "$BATS_TEST_TMPDIR/err"
+	grep -q "table $T: its reader is gone (sum-merge pid [0-9]* read it)" "$BATS_TEST_TMPDIR/err"
 	shm_gone "$T"
 }
 
 @test "a missing table is an error naming it" {
 	run --separate-stderr sum-merge --shm "$T"
 	assert_fails_with 1 sum-merge
-	assert_equal "$stderr" "sum-merge: table $T does not exist (no range-sum --shm $T has run)"
+	assert_equal "$stderr" "sum-merge: table $T does not exist (no range-sum --shm $T has run, or its reader removed it)"
 }
 
-@test "a table whose creator died before initialising it is refused and removed" {
+@test "a table never initialised is refused and left alone: it may not be a table" {
 	: >"/dev/shm$T"
 	chmod 600 "/dev/shm$T"
 	run --separate-stderr range-sum --shm "$T" 0 10
@@ -519,7 +570,8 @@ as_nobody() {
 	[[ $stderr == *"was never initialised"* ]]
 	run --separate-stderr sum-merge --shm "$T"
 	assert_fails_with 1 sum-merge
-	shm_gone "$T"
+	assert_equal "$stderr" "sum-merge: table $T was never initialised: not a rangetools table, or its creator was killed; left alone (rm /dev/shm$T)"
+	[ -e "/dev/shm$T" ]
 }
 
 @test "a table of another user is refused, not joined nor removed" {
