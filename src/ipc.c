@@ -107,6 +107,8 @@ ipc_lock(int fd)
 	return pid > 0 ? pid : -1;
 }
 
+int ipc_reader_gone;
+
 /* The armed guard; the handler reads it, so it is set before arming. */
 static volatile sig_atomic_t armed;
 static enum ipc_kind armed_kind;

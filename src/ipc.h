@@ -68,6 +68,14 @@ int ipc_remove_same(enum ipc_kind k, const char *name, const struct ipc_id *id);
 int ipc_remove_same_quiet(enum ipc_kind k, const char *name,
 			  const struct ipc_id *id);
 
+/*
+ * Set when a producer finds its reader gone: range-sum then exits
+ * IPC_EXIT_GONE, which GNU xargs takes as "start no more commands", so
+ * that no producer of a finished run starts after its reader.
+ */
+#define IPC_EXIT_GONE 255
+extern int ipc_reader_gone;
+
 /* Writes the strings to stderr with write(2): safe in a handler. */
 void ipc_say(const char *a, const char *b, const char *c);
 

@@ -442,5 +442,7 @@ main(int argc, char *argv[])
 		seq_hint(tty, start, end);
 	if (timeflag)
 		report_time(t0);
+	if (rv != 0 && ipc_reader_gone)
+		return IPC_EXIT_GONE;
 	return rv == 0 ? 0 : 1;
 }

@@ -219,6 +219,7 @@ recq_open(struct recq *q, const char *name, enum recq_role role)
 		return -1;
 	}
 	if (role != RECQ_READER && recq_reader_gone(q)) {
+		ipc_reader_gone = 1;
 		warnx("queue %s: its reader is gone (sum-merge was killed); "
 		      "sum-merge --mq %s removes it",
 		      name, name);
@@ -284,6 +285,7 @@ recq_clear_left(struct recq *q)
 static int
 gone(struct recq *q, const char *msg, const char *when)
 {
+	ipc_reader_gone = 1;
 	warnx("queue %s: its reader is gone (sum-merge has finished, failed "
 	      "or was killed); %s: %s",
 	      q->name, when, msg);

@@ -193,6 +193,7 @@ shmtab_join(const char *name)
 	if (h == NULL)
 		return NULL;
 	if (__atomic_load_n(&h->taken, __ATOMIC_ACQUIRE)) {
+		ipc_reader_gone = 1;
 		warnx("table %s: its reader is gone (sum-merge pid %ld read "
 		      "it); sum-merge --shm %s removes it",
 		      name, (long)h->reader_pid, name);
@@ -254,6 +255,8 @@ flush_locked(struct shmtab *t)
 	pthread_mutex_unlock(&h->lock);
 	t->nbuf_lost = t->nbuf - k;
 	t->nbuf = 0;
+	if (why != NULL && h->taken)
+		ipc_reader_gone = 1;
 	if (why != NULL && h->taken)
 		warnx("table %s: its reader is gone (sum-merge pid %ld read "
 		      "it): %zu record%s not added",

@@ -101,6 +101,13 @@ on_interrupt(int sig)
 			"what is missing and removes it\n");
 }
 
+/* A queue or table failed: see IPC_EXIT_GONE. */
+static _Noreturn void
+fail(void)
+{
+	exit(ipc_reader_gone ? IPC_EXIT_GONE : 1);
+}
+
 struct sink *
 sink_open(const char *mq, const char *shm, int tag, int stop)
 {
@@ -123,12 +130,12 @@ sink_open(const char *mq, const char *shm, int tag, int stop)
 		s->name = mq;
 		if (recq_open(&s->q, mq, stop ? RECQ_STOPPER : RECQ_PRODUCER) !=
 		    0)
-			exit(1);
+			fail();
 	} else {
 		s->kind = SINK_SHM;
 		s->name = shm;
 		if ((s->t = shmtab_join(shm)) == NULL)
-			exit(1);
+			fail();
 	}
 	armed_sink = s;
 	ipc_guard_arm_producer(on_interrupt);
@@ -147,11 +154,11 @@ sink_put(struct sink *s, int64_t start, int64_t end, i128 sum)
 	case SINK_MQ:
 		len = rec_format(buf, start, end, sum);
 		if (recq_send(&s->q, buf, (size_t)len) != 0)
-			exit(1);
+			fail();
 		return;
 	case SINK_SHM:
 		if (shmtab_insert(s->t, start, end, sum) != 0)
-			exit(1);
+			fail();
 		return;
 	default:
 		break;

@@ -134,7 +134,7 @@ as_nobody() {
 	run --separate-stderr sum-merge --mq "$Q" --count 3
 	[ "$status" -eq 1 ]
 	status=0 && wait "$producer" || status=$?
-	[ "$status" -eq 1 ]
+	[ "$status" -eq 255 ]
 	grep -q "queue $Q: its reader is gone (sum-merge has finished, failed or was killed); " "$BATS_TEST_TMPDIR/err"
 	mq_gone "$Q"
 }
@@ -551,7 +551,7 @@ as_nobody() {
 	(echo "10 20" >&4) 2>/dev/null || true
 	exec 4>&-
 	status=0 && wait "$producer" || status=$?
-	[ "$status" -eq 1 ]
+	[ "$status" -eq 255 ]
 	grep -q "table $T: its reader is gone (sum-merge pid [0-9]* read it)" "$BATS_TEST_TMPDIR/err"
 	shm_gone "$T"
 }
