@@ -319,3 +319,18 @@ PY
 	[ "$(grep -c "its reader is gone" "$D/perr")" -eq 2 ]
 	mq_gone "$Q"
 }
+
+@test "examples/queue.sh and table.sh take start end without a mode, as their usage says" {
+	run --separate-stderr "$RANGETOOLS_REPO/examples/queue.sh" 0 1e6
+	assert_success
+	assert_output "$(pysum 0 1000000)"
+	run --separate-stderr "$RANGETOOLS_REPO/examples/table.sh" 0 1e6 3
+	assert_success
+	assert_output "$(pysum 0 1000000)"
+	run --separate-stderr "$RANGETOOLS_REPO/examples/queue.sh" --help
+	assert_success
+	assert_output "usage: queue.sh [stop|first|last] [start end [workers]]"
+	run --separate-stderr "$RANGETOOLS_REPO/examples/table.sh" pipe 0 10
+	[ "$status" -eq 2 ]
+	[[ $stderr == "table.sh: unknown tool 'pipe'"* ]]
+}
