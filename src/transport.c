@@ -8,6 +8,7 @@
  * gone fails by itself (recq.c, shmtab.c); what this side refuses is an
  * ABORT, a marked table, and a queue or table a killed reader left.
  */
+#include <assert.h>
 #include <err.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -100,6 +101,28 @@ received(const struct mqrun *r, char *buf, size_t size)
 	return buf;
 }
 
+/*
+ * A refused message is consumed, and it is no record the kept file could
+ * hold (that file must stay records a resume reads): the refusal quotes
+ * it instead, printable characters only.
+ */
+static const char *
+quoted(const char *msg, long len, char *buf, size_t size)
+{
+	size_t k = 0;
+	long i;
+
+	assert(size > 8);
+	buf[k++] = '\'';
+	for (i = 0; i < len && k + 5 < size; i++)
+		buf[k++] = msg[i] >= 0x20 && msg[i] < 0x7f ? msg[i] : '?';
+	if (i < len)
+		k += (size_t)snprintf(buf + k, size - k, "...");
+	buf[k++] = '\'';
+	buf[k] = '\0';
+	return buf;
+}
+
 /* Is the message ABORT from an interrupted producer?  Its pid, signal. */
 static int
 is_abort(const char *msg, long *pid, int *sig)
@@ -140,6 +163,7 @@ take_message(struct mqrun *r, long len)
 {
 	const char *why;
 	struct rec rec;
+	char q[RECQ_MSGSIZE + 8];
 	long pid;
 	int kind, sig;
 
@@ -150,6 +174,7 @@ take_message(struct mqrun *r, long len)
 	}
 	if (is_abort(r->q.buf, &pid, &sig))
 		return aborted(r, pid, sig);
+	quoted(r->q.buf, len, q, sizeof(q)); /* before the parse cuts it */
 	if ((long)strlen(r->q.buf) != len)
 		why = "contains a NUL byte";
 	else if ((kind = rec_parse_result(r->q.buf, &rec, &why)) == REC_BARE)
@@ -157,8 +182,8 @@ take_message(struct mqrun *r, long len)
 	else if (kind == REC_RECORD)
 		why = NULL;
 	if (why != NULL) {
-		warnx("%s message %lld: %s%s", r->source, r->nmsg, why,
-		      merge_kept(r->m));
+		warnx("%s message %lld: %s (%s, not kept)%s", r->source,
+		      r->nmsg, why, q, merge_kept(r->m));
 		return MERGE_EXIT_BAD;
 	}
 	r->nrec += rangeset_add(&r->seen, rec.start, rec.end);
@@ -269,6 +294,8 @@ receive_all(struct mqrun *r)
 static int
 check_rest(struct mqrun *r)
 {
+	char unkept[3 * (RECQ_MSGSIZE + 8) + 32] = "", q[RECQ_MSGSIZE + 8];
+	int nquote = 0;
 	struct timespec now;
 	char got[64];
 	struct rec rec;
@@ -298,6 +325,7 @@ check_rest(struct mqrun *r)
 			r->stopped = 1; /* a second STOP is dropped */
 			continue;
 		}
+		quoted(r->q.buf, len, q, sizeof(q));
 		kind = (long)strlen(r->q.buf) == len
 			   ? rec_parse_result(r->q.buf, &rec, &why)
 			   : -1;
@@ -319,14 +347,18 @@ check_rest(struct mqrun *r)
 		    (!r->m->expect ||
 		     (rec.start >= r->m->xstart && rec.end <= r->m->xend)))
 			merge_add(r->m, REC_RECORD, &rec, r->source, r->nmsg);
+		else if (nquote++ < 3)
+			snprintf(unkept + strlen(unkept),
+				 sizeof(unkept) - strlen(unkept), "%s%s",
+				 nquote == 1 ? "; not kept: " : ", ", q);
 	}
 	if (extra == 0)
 		return 0;
 	warnx("queue %s: another message after the run was complete (%s%s; "
 	      "message %ld): a stale record of an earlier run, or a producer "
-	      "too many%s",
+	      "too many%s%s",
 	      r->q.name, received(r, got, sizeof(got)),
-	      r->stopped ? " and STOP" : "", first, merge_kept(r->m));
+	      r->stopped ? " and STOP" : "", first, unkept, merge_kept(r->m));
 	return MERGE_EXIT_BAD;
 }
 

@@ -334,3 +334,19 @@ PY
 	[ "$status" -eq 2 ]
 	[[ $stderr == "table.sh: unknown tool 'pipe'"* ]]
 }
+
+# The random runs of tests/lifecycle.sh: a short run here; make check runs
+# LIFECYCLE_RUNS (300 unless set: the closing figures come from 2000).
+@test "random lifecycle runs under reused names: never a wrong total, nothing stranded or left (short)" {
+	run env LIFECYCLE_RUNS=15 bash "$RANGETOOLS_REPO/tests/lifecycle.sh"
+	assert_success
+	assert_line --partial "0 wrong, 0 stranded, 0 leftovers"
+}
+
+@test "random lifecycle runs under reused names: never a wrong total, nothing stranded or left (make check)" {
+	[ -z "${RANGETOOLS_CORE:-}" ] || skip "make check runs it"
+	run env LIFECYCLE_RUNS="${LIFECYCLE_RUNS:-300}" bash "$RANGETOOLS_REPO/tests/lifecycle.sh"
+	printf '%s\n' "$output" | grep '^lifecycle:' | sed 's/^/# /' >&3 || true
+	assert_success
+	assert_line --partial "0 wrong, 0 stranded, 0 leftovers"
+}

@@ -57,9 +57,10 @@ bounded() {
 	wait "$1" 2>/dev/null
 }
 
-# holds PID NAME: PID has the queue or table NAME open.
+# holds PID NAME: PID has the queue or table NAME open (a table mapped).
 holds() {
 	local f
+	grep -q " /dev/shm$2\( (deleted)\)\?\$" /proc/"$1"/maps 2>/dev/null && return 0
 	for f in /proc/"$1"/fd/*; do
 		case $(readlink "$f" 2>/dev/null) in
 		"$2" | "/dev/shm$2") return 0 ;;
@@ -195,7 +196,7 @@ queue_run() {
 		range-sum --mq "$q" --stop 2>>"$tmp/perr" && dirty[$q]=1
 		;;
 	esac
-	exec 8>&- 9>&- 2>/dev/null
+	{ exec 8>&- 9>&-; } 2>/dev/null
 }
 
 table_run() {
@@ -241,7 +242,7 @@ table_run() {
 		dirty[$t]=1
 		;;
 	esac
-	exec 8>&- 9>&- 2>/dev/null
+	{ exec 8>&- 9>&-; } 2>/dev/null
 }
 
 for ((run = 1; run <= RUNS; run++)); do
