@@ -350,3 +350,12 @@ PY
 	assert_success
 	assert_line --partial "0 wrong, 0 stranded, 0 leftovers"
 }
+
+@test "a table that counts more records than it holds is refused as damaged, and removed" {
+	range-sum --shm "$T" 0 10
+	"$PROBE" shm-damage "$T"
+	run --separate-stderr sum-merge --shm "$T"
+	assert_fails_with 1 sum-merge
+	assert_equal "$stderr" "sum-merge: table $T is damaged: it counts 1048577 records, more than the 1048576 it holds: removed"
+	shm_gone "$T"
+}
