@@ -240,13 +240,17 @@ check-python-ft: all python-ft
 # each resumed with sum-merge --missing to the exact total, with nothing left
 # behind (tests/chaos.sh; it prints the counts per kind).  At most
 # CHAOS_TRIALS trials, none started after CHAOS_TIME seconds; CHAOS_SEED
-# repeats a run's choices.
+# repeats a run's choices.  Then as many random runs of one queue or table
+# under reused names (tests/lifecycle.sh): interrupted, late and second
+# producers, readers and STOPs.
 CHAOS_TRIALS ?= 200
 CHAOS_TIME   ?= 1500
 CHAOS_SEED   ?=
 chaos: all $(TESTBINS)
 	CHAOS_TRIALS=$(CHAOS_TRIALS) CHAOS_TIME=$(CHAOS_TIME) \
 	CHAOS_SEED=$(CHAOS_SEED) bash tests/chaos.sh
+	LIFECYCLE_RUNS=$(CHAOS_TRIALS) LIFECYCLE_SEED=$(CHAOS_SEED) \
+	bash tests/lifecycle.sh
 
 # Speed, measured side by side (a few minutes; BENCH_REPS=n for more).
 bench:

@@ -20,8 +20,24 @@
 set -eu
 PATH="${RANGETOOLS_BIN:-$(dirname "$0")/../bin}:$PATH"
 
-mode=${1:-stop}
-[ $# -gt 0 ] && shift
+usage="usage: queue.sh [stop|first|last] [start end [workers]]"
+# The mode is optional: without one, the first operand is start.
+mode=stop
+case ${1:-} in
+-h | --help)
+	echo "$usage"
+	exit 0
+	;;
+stop | first | last)
+	mode=$1
+	shift
+	;;
+[a-z]* | -[a-z-]*)
+	echo "queue.sh: unknown mode '$1'" >&2
+	echo "$usage" >&2
+	exit 2
+	;;
+esac
 start=${1:-0}
 end=${2:-1e8}
 workers=${3:-2}
@@ -44,8 +60,8 @@ trap cleanup EXIT
 case $mode in
 stop)
 	# Reads up to STOP, as the article's loop of result.get() does.  Not
-	# --expect: it would end at full coverage, before STOP, and STOP
-	# would then make a new queue that nobody reads.
+	# --expect: it would end at full coverage, before STOP, which would
+	# then find its reader gone.
 	sum-merge --mq "$q" --timeout 60s &
 	consumer=$!
 	# for i in range(workers): Process(target=work, args=(...)).start()
@@ -90,7 +106,7 @@ last)
 	    "$end" | wc -l)" --timeout 10s
 	;;
 *)
-	echo "usage: queue.sh [stop|first|last] [start end [workers]]" >&2
+	echo "$usage" >&2
 	exit 2
 	;;
 esac

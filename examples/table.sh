@@ -11,8 +11,24 @@
 set -eu
 PATH="${RANGETOOLS_BIN:-$(dirname "$0")/../bin}:$PATH"
 
-tool=${1:-xargs}
-[ $# -gt 0 ] && shift
+usage="usage: table.sh [xargs|parallel] [start end [workers]]"
+# The tool is optional: without one, the first operand is start.
+tool="xargs"
+case ${1:-} in
+-h | --help)
+	echo "$usage"
+	exit 0
+	;;
+xargs | parallel)
+	tool=$1
+	shift
+	;;
+[a-z]* | -[a-z-]*)
+	echo "table.sh: unknown tool '$1'" >&2
+	echo "$usage" >&2
+	exit 2
+	;;
+esac
 start=${1:-0}
 end=${2:-1e8}
 workers=${3:-2}
@@ -32,7 +48,7 @@ parallel)
 	    parallel -j "$workers" --colsep ' ' range-sum --shm "$t" {1} {2}
 	;;
 *)
-	echo "usage: table.sh [xargs|parallel] [start end [workers]]" >&2
+	echo "$usage" >&2
 	exit 2
 	;;
 esac

@@ -5,6 +5,7 @@
 
 #include <err.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <mqueue.h>
 #include <signal.h>
@@ -70,25 +71,112 @@ ipc_check_owner(int fd, enum ipc_kind k, const char *name)
 	return 0;
 }
 
-/* The armed object; the handler reads it, so it is set before arming. */
+int
+ipc_identify(int fd, enum ipc_kind k, const char *name, struct ipc_id *id)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) != 0) {
+		warn("%s %s", ipc_what(k), name);
+		return -1;
+	}
+	id->dev = st.st_dev;
+	id->ino = st.st_ino;
+	return 0;
+}
+
+long
+ipc_lock_holder(int fd)
+{
+	struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+
+	if (fcntl(fd, F_GETLK, &fl) != 0)
+		return -1;
+	return fl.l_type == F_UNLCK ? 0 : (long)fl.l_pid;
+}
+
+long
+ipc_lock(int fd)
+{
+	struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+	long pid;
+
+	if (fcntl(fd, F_SETLK, &fl) == 0)
+		return 0;
+	pid = ipc_lock_holder(fd);
+	return pid > 0 ? pid : -1;
+}
+
+int ipc_reader_gone;
+
+/* The armed guard; the handler reads it, so it is set before arming. */
 static volatile sig_atomic_t armed;
 static enum ipc_kind armed_kind;
 static const char *armed_name;
+static struct ipc_id armed_id;
+static void (*armed_fn)(int);
+
+void
+ipc_say(const char *a, const char *b, const char *c)
+{
+	const char *part[3] = {a, b, c};
+	int i;
+
+	for (i = 0; i < 3; i++)
+		if (part[i] != NULL &&
+		    write(STDERR_FILENO, part[i], strlen(part[i])) < 0)
+			return;
+}
 
 /*
- * mq_unlink() and shm_unlink() are single system calls on Linux (glibc
- * builds shm_unlink's path on the stack), so calling them here is safe.
- * The signal is then raised again so that the parent sees how we died.
+ * mq_open(), shm_open(), fstat() and the unlinks are single system calls
+ * on Linux (glibc builds shm_open's path on the stack), so this is safe
+ * in a handler.  Between the check and the unlink no other process can
+ * replace the object: only its one reader, the caller, removes it.
  */
+int
+ipc_remove_same_quiet(enum ipc_kind k, const char *name,
+		      const struct ipc_id *id)
+{
+	struct stat st;
+	int fd, same;
+
+	fd = k == IPC_MQ ? (int)mq_open(name, O_RDONLY)
+			 : shm_open(name, O_RDONLY, 0);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -1;
+	same =
+	    fstat(fd, &st) == 0 && st.st_dev == id->dev && st.st_ino == id->ino;
+	close(fd);
+	if (!same)
+		return 0;
+	if ((k == IPC_MQ ? mq_unlink(name) : shm_unlink(name)) != 0 &&
+	    errno != ENOENT)
+		return -1;
+	return 0;
+}
+
+int
+ipc_remove_same(enum ipc_kind k, const char *name, const struct ipc_id *id)
+{
+	if (ipc_remove_same_quiet(k, name, id) != 0) {
+		warn("cannot remove %s %s", ipc_what(k), name);
+		return -1;
+	}
+	return 0;
+}
+
+/* The signal is raised again so that the parent sees how we died. */
 static void
 on_signal(int sig)
 {
 	if (armed) {
 		armed = 0;
-		if (armed_kind == IPC_MQ)
-			mq_unlink(armed_name);
+		if (armed_fn != NULL)
+			armed_fn(sig);
 		else
-			shm_unlink(armed_name);
+			ipc_remove_same_quiet(armed_kind, armed_name,
+					      &armed_id);
 	}
 	signal(sig, SIG_DFL);
 	raise(sig);
@@ -122,10 +210,19 @@ ipc_guard_unblock(const sigset_t *old)
 }
 
 void
-ipc_guard_arm(enum ipc_kind k, const char *name)
+ipc_guard_arm(enum ipc_kind k, const char *name, const struct ipc_id *id)
 {
 	armed_kind = k;
 	armed_name = name;
+	armed_id = *id;
+	armed_fn = NULL;
+	armed = 1;
+}
+
+void
+ipc_guard_arm_producer(void (*fn)(int sig))
+{
+	armed_fn = fn;
 	armed = 1;
 }
 
@@ -137,9 +234,9 @@ ipc_guard_remove(void)
 
 	stopsig_set(&set, 0);
 	sigprocmask(SIG_BLOCK, &set, &old);
-	if (armed) {
+	if (armed && armed_fn == NULL) {
 		armed = 0;
-		rv = ipc_remove(armed_kind, armed_name);
+		rv = ipc_remove_same(armed_kind, armed_name, &armed_id);
 	}
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	return rv;
@@ -149,16 +246,4 @@ void
 ipc_guard_disarm(void)
 {
 	armed = 0;
-}
-
-int
-ipc_remove(enum ipc_kind k, const char *name)
-{
-	int rv = k == IPC_MQ ? mq_unlink(name) : shm_unlink(name);
-
-	if (rv != 0 && errno != ENOENT) {
-		warn("cannot remove %s %s", ipc_what(k), name);
-		return -1;
-	}
-	return 0;
 }

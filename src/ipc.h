@@ -5,6 +5,8 @@
 #ifndef IPC_H
 #define IPC_H
 
+#include <sys/types.h>
+
 #include <signal.h>
 
 enum ipc_kind { IPC_MQ, IPC_SHM };
@@ -21,21 +23,60 @@ const char *ipc_what(enum ipc_kind k);
  */
 int ipc_check_owner(int fd, enum ipc_kind k, const char *name);
 
+/* One object, as the kernel knows it: what a name held when opened. */
+struct ipc_id {
+	dev_t dev;
+	ino_t ino;
+};
+
+/* The identity of the object open on fd; 0, or -1 after a message. */
+int ipc_identify(int fd, enum ipc_kind k, const char *name, struct ipc_id *id);
+
 /*
- * Removal guard.  Between ipc_guard_block() and ipc_guard_unblock() the
- * caller opens the object and arms the guard; from then on SIGINT,
- * SIGTERM and SIGHUP remove the object before ending the program, and
- * ipc_guard_remove() removes it on the ordinary paths.
+ * The one-reader lock: an fcntl() write lock on the whole object, which
+ * the kernel drops however its holder ends.  ipc_lock() returns 0, or
+ * the holder's pid (-1 if unknown) when another process holds it.
+ * ipc_lock_holder() returns that pid, 0 if nobody holds it, -1 if
+ * unknown; it takes nothing and is safe in a signal handler.
+ */
+long ipc_lock(int fd);
+long ipc_lock_holder(int fd);
+
+/*
+ * Guard.  Between ipc_guard_block() and ipc_guard_unblock() the caller
+ * opens the object and arms the guard; from then on SIGINT, SIGTERM and
+ * SIGHUP run it before ending the program.  A reader's guard removes its
+ * object, and only while the name still holds it; a producer's guard
+ * runs fn(sig), which tells the reader (it removes nothing).
+ * ipc_guard_remove() removes a reader's object on the ordinary paths.
  */
 void ipc_guard_block(sigset_t *old);
 void ipc_guard_unblock(const sigset_t *old);
-void ipc_guard_arm(enum ipc_kind k, const char *name);
+void ipc_guard_arm(enum ipc_kind k, const char *name, const struct ipc_id *id);
+void ipc_guard_arm_producer(void (*fn)(int sig));
 int ipc_guard_remove(void);
 
 /* Keeps the object: a producer that ends normally leaves it to sum-merge. */
 void ipc_guard_disarm(void);
 
-/* Removes the object name now; 0, or -1 after a message. */
-int ipc_remove(enum ipc_kind k, const char *name);
+/*
+ * Removes name if it still holds the object id (absent is fine); 0, or
+ * -1 after a message.  ipc_remove_same_quiet() says nothing and is safe
+ * in a signal handler.
+ */
+int ipc_remove_same(enum ipc_kind k, const char *name, const struct ipc_id *id);
+int ipc_remove_same_quiet(enum ipc_kind k, const char *name,
+			  const struct ipc_id *id);
+
+/*
+ * Set when a producer finds its reader gone: range-sum then exits
+ * IPC_EXIT_GONE, which GNU xargs takes as "start no more commands", so
+ * that no producer of a finished run starts after its reader.
+ */
+#define IPC_EXIT_GONE 255
+extern int ipc_reader_gone;
+
+/* Writes the strings to stderr with write(2): safe in a handler. */
+void ipc_say(const char *a, const char *b, const char *c);
 
 #endif

@@ -429,7 +429,7 @@ main(int argc, char *argv[])
 		opts.trace = open_trace();
 	/* Asked now: sink_close() closes stdout. */
 	tty = isatty(STDOUT_FILENO) && isatty(STDERR_FILENO);
-	out = sink_open(mqname, shmname, tflag);
+	out = sink_open(mqname, shmname, tflag, stopflag);
 	if (stopflag)
 		rv = sink_stop(out);
 	else
@@ -442,5 +442,7 @@ main(int argc, char *argv[])
 		seq_hint(tty, start, end);
 	if (timeflag)
 		report_time(t0);
+	if (rv != 0 && ipc_reader_gone)
+		return IPC_EXIT_GONE;
 	return rv == 0 ? 0 : 1;
 }

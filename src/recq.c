@@ -4,7 +4,9 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 
+#include <assert.h>
 #include <err.h>
+#include <limits.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -65,52 +67,258 @@ explain_open(const char *name)
 		warnx("queue %s: %s", name, strerror(e));
 }
 
-int
-recq_open(struct recq *q, const char *name, int oflag)
+/* A STOP waits this long for its reader to create the queue. */
+#define STOP_WAIT_MS 2000
+
+static void
+sleep_ms(long ms)
+{
+	struct timespec ts = ns_to_ts((int64_t)ms * 1000000);
+
+	nanosleep(&ts, NULL);
+}
+
+/* Opens the name as role does: a STOP never creates, and waits a little. */
+static mqd_t
+open_name(const char *name, enum recq_role role)
 {
 	struct mq_attr attr = {.mq_maxmsg = RECQ_DEPTH,
 			       .mq_msgsize = RECQ_MSGSIZE};
+	/* A producer reads only to make room for ABORT (sink.c). */
+	int oflag = role == RECQ_STOPPER ? O_WRONLY : O_RDWR;
+	long waited;
+	mqd_t d;
 
-	memset(q, 0, sizeof(*q));
-	q->name = name;
-	q->q = (mqd_t)-1;
-	q->q = mq_open(name, oflag | O_CREAT, 0600, &attr);
-	if (q->q == (mqd_t)-1) {
-		explain_open(name);
+	if (role != RECQ_STOPPER)
+		return mq_open(name, oflag | O_CREAT, 0600, &attr);
+	for (waited = 0;; waited += 10) {
+		d = mq_open(name, oflag);
+		if (d != (mqd_t)-1 || errno != ENOENT || waited >= STOP_WAIT_MS)
+			return d;
+		sleep_ms(10);
+	}
+}
+
+/* Is it a queue rangetools made?  0, or -1 after a message. */
+static int
+check_attrs(struct recq *q)
+{
+	struct mq_attr attr;
+
+	if (mq_getattr(q->q, &attr) != 0) {
+		warn("queue %s", q->name);
 		return -1;
 	}
-	if (ipc_check_owner(q->q, IPC_MQ, name) != 0 ||
-	    mq_getattr(q->q, &attr) != 0) {
-		mq_close(q->q);
-		q->q = (mqd_t)-1;
+	if (attr.mq_maxmsg != RECQ_DEPTH || attr.mq_msgsize != RECQ_MSGSIZE) {
+		warnx("queue %s is not a rangetools queue (%ld messages of "
+		      "%ld bytes, not %d of %d): left alone",
+		      q->name, attr.mq_maxmsg, attr.mq_msgsize, RECQ_DEPTH,
+		      RECQ_MSGSIZE);
 		return -1;
 	}
 	q->msgsize = attr.mq_msgsize;
+	return 0;
+}
+
+int
+recq_reader_gone(const struct recq *q)
+{
+	struct stat st;
+
+	if (fstat(q->q, &st) != 0)
+		return 0;
+	if (st.st_nlink == 0)
+		return 1;
+	return (st.st_mode & S_IXUSR) != 0 && ipc_lock_holder(q->q) == 0;
+}
+
+int
+recq_has_reader(const struct recq *q)
+{
+	struct stat st;
+
+	return fstat(q->q, &st) == 0 && st.st_nlink > 0 &&
+	       (st.st_mode & S_IXUSR) != 0 && ipc_lock_holder(q->q) > 0;
+}
+
+/*
+ * The reader's part: the lock, then the mark (owner execute, which no
+ * umask takes away: fchmod() ignores it).  1 when the queue was removed
+ * meanwhile (a reader that finished), so that the caller opens anew.
+ */
+static int
+take_reader(struct recq *q)
+{
+	struct stat st;
+	long pid;
+
+	if ((pid = ipc_lock(q->q)) != 0) {
+		if (pid > 0)
+			warnx("queue %s is being read by another sum-merge "
+			      "(pid %ld): one reader per queue",
+			      q->name, pid);
+		else
+			warn("queue %s: lock", q->name);
+		return -1;
+	}
+	if (fstat(q->q, &st) != 0) {
+		warn("queue %s", q->name);
+		return -1;
+	}
+	if (st.st_nlink == 0)
+		return 1;
+	if ((st.st_mode & S_IXUSR) != 0)
+		q->left = 1;
+	else if (fchmod(q->q, (st.st_mode & 07777) | S_IXUSR) != 0) {
+		warn("queue %s: mark it read", q->name);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+close_fail(struct recq *q)
+{
+	mq_close(q->q);
+	q->q = (mqd_t)-1;
+}
+
+int
+recq_open(struct recq *q, const char *name, enum recq_role role)
+{
+	int tries, rv;
+
+	memset(q, 0, sizeof(*q));
+	q->name = name;
+	for (tries = 0;; tries++) {
+		if ((q->q = open_name(name, role)) == (mqd_t)-1) {
+			if (role == RECQ_STOPPER && errno == ENOENT)
+				warnx("queue %s does not exist: its reader "
+				      "has not started, or is gone (a STOP "
+				      "never creates a queue)",
+				      name);
+			else
+				explain_open(name);
+			return -1;
+		}
+		if (ipc_check_owner(q->q, IPC_MQ, name) != 0 ||
+		    check_attrs(q) != 0 ||
+		    ipc_identify(q->q, IPC_MQ, name, &q->id) != 0) {
+			close_fail(q);
+			return -1;
+		}
+		rv = role == RECQ_READER ? take_reader(q) : 0;
+		if (rv == 1 && tries < 100) {
+			mq_close(q->q);
+			continue;
+		}
+		break;
+	}
+	if (rv != 0) {
+		close_fail(q);
+		return -1;
+	}
+	if (role != RECQ_READER && recq_reader_gone(q)) {
+		ipc_reader_gone = 1;
+		warnx("queue %s: its reader is gone (sum-merge was killed); "
+		      "sum-merge --mq %s removes it",
+		      name, name);
+		close_fail(q);
+		return -1;
+	}
 	if ((q->buf = malloc((size_t)q->msgsize + 1)) == NULL)
 		err(1, NULL);
 	return 0;
 }
 
-/* A sender waiting on a full queue: is the name still this queue? */
-static int
-still_linked(struct recq *q)
+/* Writes what a killed reader left to a new file; its name, or NULL. */
+static const char *
+keep_left(struct recq *q, long *n, char *path, size_t size)
 {
-	struct stat a, b;
-	mqd_t again;
-	int same;
+	const char *dir = getenv("TMPDIR");
+	struct timespec now;
+	FILE *fp;
+	long len;
+	int fd;
 
-	if ((again = mq_open(q->name, O_RDONLY)) == (mqd_t)-1)
-		return errno != ENOENT;
-	same = fstat(q->q, &a) == 0 && fstat(again, &b) == 0 &&
-	       a.st_ino == b.st_ino && a.st_dev == b.st_dev;
-	mq_close(again);
-	return same;
+	snprintf(path, size, "%s/sum-merge-left.XXXXXX",
+		 dir != NULL && *dir != '\0' ? dir : "/tmp");
+	if ((fd = mkstemp(path)) < 0 || (fp = fdopen(fd, "w")) == NULL) {
+		warn("queue %s: keep what it held: %s", q->name, path);
+		return NULL;
+	}
+	for (*n = 0;; ++*n) {
+		now = ns_deadline(CLOCK_REALTIME, 0);
+		if ((len = recq_receive(q, &now)) < 0)
+			break;
+		fprintf(fp, "%s\n", q->buf);
+	}
+	if (fclose(fp) != 0) {
+		warn("%s", path);
+		return NULL;
+	}
+	return path;
+}
+
+int
+recq_clear_left(struct recq *q)
+{
+	char path[PATH_MAX];
+	const char *name = q->name;
+	long n = 0;
+
+	if (keep_left(q, &n, path, sizeof(path)) == NULL)
+		return -1;
+	warnx("queue %s was left by a sum-merge that was killed: its %ld "
+	      "message%s, of no run, are kept in %s; removed it, reading "
+	      "a new one",
+	      name, n, n == 1 ? "" : "s", path);
+	if (ipc_remove_same(IPC_MQ, name, &q->id) != 0)
+		return -1;
+	recq_close(q);
+	if (recq_open(q, name, RECQ_READER) != 0)
+		return -1;
+	return q->left ? recq_clear_left(q) : 0;
+}
+
+/* The reader is gone: say so, with the message it will not read. */
+static int
+gone(struct recq *q, const char *msg, const char *when)
+{
+	ipc_reader_gone = 1;
+	warnx("queue %s: its reader is gone (sum-merge has finished, failed "
+	      "or was killed); %s: %s",
+	      q->name, when, msg);
+	return -1;
+}
+
+/*
+ * After a send: was the queue removed, and the message left in it?  The
+ * last message of a run is read, and then the queue removed, before the
+ * sender looks; so a removed queue is judged once its reader has let go
+ * of it (it reads what the queue held first): still holding messages,
+ * they were sent too late.
+ */
+static int
+unread(struct recq *q)
+{
+	struct mq_attr attr;
+	struct stat st;
+	int waited;
+
+	if (fstat(q->q, &st) != 0 || st.st_nlink > 0)
+		return 0;
+	for (waited = 0; ipc_lock_holder(q->q) > 0 && waited < STOP_WAIT_MS;
+	     waited++)
+		sleep_ms(1);
+	return mq_getattr(q->q, &attr) == 0 && attr.mq_curmsgs > 0;
 }
 
 /*
  * A full queue blocks the sender (back-pressure), but once a second the
- * sender checks that a consumer could still read it: a consumer that
- * gave up removes the queue, and waiting on it would then be for ever.
+ * sender checks that its reader is still there: a reader that gave up
+ * removes the queue, and waiting on it would then be for ever.  The
+ * checks before and after the send catch a reader that has finished.
  */
 int
 recq_send(struct recq *q, const char *msg, size_t len)
@@ -119,28 +327,21 @@ recq_send(struct recq *q, const char *msg, size_t len)
 	struct timespec when;
 	int64_t waited = 0;
 
-	if ((long)len > q->msgsize) {
-		warnx("queue %s: its messages hold %ld bytes, a record "
-		      "needs %zu",
-		      q->name, q->msgsize, len);
-		return -1;
-	}
+	assert(len <= RECQ_MSGSIZE);
+	if (recq_reader_gone(q))
+		return gone(q, msg, "not sent");
 	for (;;) {
 		when = ns_deadline(CLOCK_REALTIME, NS_PER_S);
 		if (mq_timedsend(q->q, msg, len, 0, &when) == 0)
-			return 0;
+			break;
 		if (errno == EINTR)
 			continue;
 		if (errno != ETIMEDOUT) {
 			warn("queue %s: send", q->name);
 			return -1;
 		}
-		if (!still_linked(q)) {
-			warnx("queue %s was removed while full: its consumer "
-			      "is gone",
-			      q->name);
-			return -1;
-		}
+		if (recq_reader_gone(q))
+			return gone(q, msg, "not sent");
 		/* A queue holds 10 records: without a reader, we wait. */
 		waited += NS_PER_S;
 		if (!hinted && waited >= CLI_HINT_MS * (int64_t)1000000 &&
@@ -150,6 +351,7 @@ recq_send(struct recq *q, const char *msg, size_t len)
 				 q->name);
 		}
 	}
+	return unread(q) ? gone(q, msg, "sent as it ended, not read") : 0;
 }
 
 long

@@ -13,11 +13,13 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 
+#include <assert.h>
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -33,7 +35,7 @@ struct shmtab {
 	struct shmtab_hdr *h;
 	size_t size;
 	struct shmtab_rec buf[SHMTAB_BATCH]; /* not yet in the table */
-	size_t nbuf;
+	size_t nbuf, nbuf_lost;
 };
 
 static const size_t table_size =
@@ -104,15 +106,15 @@ attach(int fd, const char *name)
 			warn("table %s", name);
 			return NULL;
 		}
-		if ((size_t)st.st_size >= table_size)
+		if (st.st_size != 0) /* 0: its creator is sizing it */
 			break;
 		if (waited >= SHMTAB_WAIT_MS)
 			goto never;
 		sleep_ms(1);
 	}
 	if ((size_t)st.st_size != table_size) {
-		warnx("table %s: %jd bytes, not the %zu of a table of %d "
-		      "records",
+		warnx("table %s is not a rangetools table (%jd bytes, not the "
+		      "%zu of a table of %d records): left alone",
 		      name, (intmax_t)st.st_size, table_size, SHMTAB_CAPACITY);
 		return NULL;
 	}
@@ -130,14 +132,14 @@ attach(int fd, const char *name)
 		sleep_ms(1);
 	}
 	if (h->capacity != SHMTAB_CAPACITY) {
-		warnx("table %s: not a rangetools table", name);
+		warnx("table %s is not a rangetools table: left alone", name);
 		munmap(h, table_size);
 		return NULL;
 	}
 	return h;
 never:
-	warnx("table %s was never initialised (its creator died?); "
-	      "sum-merge --shm %s removes it",
+	warnx("table %s was never initialised: not a rangetools table, or "
+	      "its creator was killed; left alone (rm /dev/shm%s)",
 	      name, name);
 	return NULL;
 }
@@ -190,6 +192,14 @@ shmtab_join(const char *name)
 	close(fd);
 	if (h == NULL)
 		return NULL;
+	if (__atomic_load_n(&h->taken, __ATOMIC_ACQUIRE)) {
+		ipc_reader_gone = 1;
+		warnx("table %s: its reader is gone (sum-merge pid %ld read "
+		      "it); sum-merge --shm %s removes it",
+		      name, (long)h->reader_pid, name);
+		munmap(h, table_size);
+		return NULL;
+	}
 	if ((t = calloc(1, sizeof(*t))) == NULL)
 		err(1, NULL);
 	t->name = name;
@@ -230,8 +240,9 @@ flush_locked(struct shmtab *t)
 	const char *why = NULL;
 	size_t k = 0;
 
+	assert(h->n <= h->capacity);
 	if (h->taken)
-		why = "was already read by sum-merge";
+		why = "taken";
 	else if ((k = h->capacity - h->n) < t->nbuf)
 		why = "is full";
 	if (k > t->nbuf)
@@ -242,12 +253,19 @@ flush_locked(struct shmtab *t)
 		__atomic_store_n(&h->n, h->n + k, __ATOMIC_RELEASE);
 	}
 	pthread_mutex_unlock(&h->lock);
+	t->nbuf_lost = t->nbuf - k;
 	t->nbuf = 0;
-	if (why != NULL) {
+	if (why != NULL && h->taken)
+		ipc_reader_gone = 1;
+	if (why != NULL && h->taken)
+		warnx("table %s: its reader is gone (sum-merge pid %ld read "
+		      "it): %zu record%s not added",
+		      t->name, (long)h->reader_pid, t->nbuf_lost,
+		      t->nbuf_lost == 1 ? "" : "s");
+	else if (why != NULL)
 		warnx("table %s %s (it holds %d records)", t->name, why,
 		      SHMTAB_CAPACITY);
-		return -1;
-	}
+	return why != NULL ? -1 : 0;
 	return 0;
 }
 
@@ -290,55 +308,95 @@ shmtab_leave(struct shmtab *t)
 	return rv;
 }
 
-/* Copies the records out and marks the table taken, under the lock. */
-static int
-copy_out(struct shmtab_hdr *h, const char *name, struct shmtab_rec **recs,
-	 size_t *n, unsigned *deaths)
+int
+shmtab_mark_interrupted(struct shmtab *t, int sig)
 {
-	if (lock(h, name, 0) != 0)
+	struct shmtab_hdr *h = t->h;
+
+	if (__atomic_load_n(&h->taken, __ATOMIC_ACQUIRE))
 		return -1;
-	if (h->taken) {
-		pthread_mutex_unlock(&h->lock);
-		warnx("table %s was already read by another sum-merge", name);
-		return -1;
-	}
-	h->taken = 1;
-	*n = h->n;
-	*deaths = h->deaths;
-	if ((*recs = malloc(*n ? *n * sizeof(**recs) : 1)) == NULL)
-		err(1, NULL);
-	memcpy(*recs, h->recs, *n * sizeof(**recs));
-	pthread_mutex_unlock(&h->lock);
+	__atomic_store_n(&h->abort_sig, sig, __ATOMIC_RELAXED);
+	__atomic_store_n(&h->abort_pid, (int32_t)getpid(), __ATOMIC_RELEASE);
 	return 0;
 }
 
+/*
+ * Under the mutex: refuses a table a killed reader left or whose count
+ * is damaged, else marks it taken and copies the records out.
+ */
+static int
+copy_locked(struct shmtab_hdr *h, const char *name, struct shmtab_taken *tk)
+{
+	if (h->taken) {
+		warnx("table %s was left by sum-merge pid %ld, killed as it "
+		      "read it: removed; run its producers again",
+		      name, (long)h->reader_pid);
+		return -1;
+	}
+	if (h->n > h->capacity) {
+		warnx("table %s is damaged: it counts %ju records, more than "
+		      "the %ju it holds: removed",
+		      name, (uintmax_t)h->n, (uintmax_t)h->capacity);
+		return -1;
+	}
+	__atomic_store_n(&h->taken, 1, __ATOMIC_RELEASE);
+	h->reader_pid = (int32_t)getpid();
+	tk->n = h->n;
+	tk->deaths = h->deaths;
+	tk->abort_pid = __atomic_load_n(&h->abort_pid, __ATOMIC_ACQUIRE);
+	tk->abort_sig = h->abort_sig;
+	if ((tk->recs = malloc(tk->n ? tk->n * sizeof(*tk->recs) : 1)) == NULL)
+		err(1, NULL);
+	memcpy(tk->recs, h->recs, tk->n * sizeof(*tk->recs));
+	return 0;
+}
+
+/* Takes the table's records, as its one reader.  0 or -1. */
+static int
+copy_out(struct shmtab_hdr *h, const char *name, struct shmtab_taken *tk)
+{
+	long pid;
+	int rv;
+
+	if ((pid = ipc_lock(tk->fd)) != 0) {
+		tk->ours = 0;
+		if (pid > 0)
+			warnx("table %s is being read by another sum-merge "
+			      "(pid %ld): one reader per table",
+			      name, pid);
+		else
+			warn("table %s: lock", name);
+		return -1;
+	}
+	if (lock(h, name, 0) != 0)
+		return -1;
+	rv = copy_locked(h, name, tk);
+	pthread_mutex_unlock(&h->lock);
+	return rv;
+}
+
 int
-shmtab_take(const char *name, struct shmtab_rec **recs, size_t *n,
-	    unsigned *deaths, int *ours)
+shmtab_take(const char *name, struct shmtab_taken *tk)
 {
 	struct shmtab_hdr *h;
-	int fd, rv;
+	int rv;
 
-	*ours = 0;
-	if ((fd = shm_open(name, O_RDWR, 0)) < 0) {
+	memset(tk, 0, sizeof(*tk));
+	if ((tk->fd = shm_open(name, O_RDWR, 0)) < 0) {
 		if (errno == ENOENT)
 			warnx("table %s does not exist (no range-sum --shm %s "
-			      "has run)",
+			      "has run, or its reader removed it)",
 			      name, name);
 		else
 			warn("table %s", name);
 		return -1;
 	}
-	if (ipc_check_owner(fd, IPC_SHM, name) != 0) {
-		close(fd);
+	if (ipc_check_owner(tk->fd, IPC_SHM, name) != 0 ||
+	    ipc_identify(tk->fd, IPC_SHM, name, &tk->id) != 0 ||
+	    (h = attach(tk->fd, name)) == NULL)
 		return -1;
-	}
-	*ours = 1;
-	h = attach(fd, name);
-	close(fd);
-	if (h == NULL)
-		return -1;
-	rv = copy_out(h, name, recs, n, deaths);
+	tk->ours = 1;
+	rv = copy_out(h, name, tk);
 	munmap(h, table_size);
 	return rv;
 }

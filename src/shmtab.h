@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ipc.h"
 #include "num.h"
 
 /* 2^20 records of 32 bytes: 32 MiB of /dev/shm. */
@@ -17,7 +18,7 @@
 
 struct shmtab;
 
-#define SHMTAB_MAGIC   0x3130424154534752ULL /* "RGSTAB01" */
+#define SHMTAB_MAGIC   0x3230424154534752ULL /* "RGSTAB02" */
 #define SHMTAB_WAIT_MS 2000 /* how long a joiner waits for the creator */
 
 struct shmtab_rec {
@@ -33,6 +34,9 @@ struct shmtab_hdr {
 	uint64_t n;	      /* records appended; atomic, under lock */
 	uint32_t taken;	      /* sum-merge has read the table */
 	uint32_t deaths;      /* EOWNERDEAD recoveries */
+	int32_t reader_pid;   /* the sum-merge that took it */
+	int32_t abort_pid;    /* atomic: a producer interrupted, or 0 */
+	int32_t abort_sig;    /* atomic, stored before abort_pid: its signal */
 	_Alignas(16) struct shmtab_rec recs[];
 };
 
@@ -53,15 +57,34 @@ int shmtab_insert(struct shmtab *t, int64_t start, int64_t end, i128 sum);
 /* Appends the batch now.  0 or -1 after a message. */
 int shmtab_flush(struct shmtab *t);
 
+/* What sum-merge took from a table. */
+struct shmtab_taken {
+	struct shmtab_rec *recs; /* malloc'ed */
+	size_t n;
+	unsigned deaths; /* producers that died holding the mutex */
+	long abort_pid;	 /* a producer interrupted, or 0 */
+	int abort_sig;	 /* its signal */
+	int fd;		 /* the reader's lock, held until removal; or -1 */
+	struct ipc_id id;
+	int ours; /* identified as a rangetools table, ours to remove */
+};
+
 /*
- * Opens the existing table name (no creation), marks it taken so that a
- * late producer fails instead of losing its record, and copies its
- * records into a malloc'ed *recs.  *deaths counts producers that died
- * holding the lock.  Returns 0, or -1 after a message; *ours says
- * whether the object is ours to remove.
+ * Opens the existing table name (no creation), locks it as its one
+ * reader, marks it taken, so that a producer that joined it earlier
+ * fails at its next record (its reader is gone), and copies its records
+ * out.  A producer that starts after the table is removed creates a new
+ * one: rangetools(7) says why that cannot be told from the next run.
+ * Anything that is not a table is left alone (ours 0); so is a table
+ * another sum-merge reads.  Returns 0, or -1 after a message.
  */
-int shmtab_take(const char *name, struct shmtab_rec **recs, size_t *n,
-		unsigned *deaths, int *ours);
+int shmtab_take(const char *name, struct shmtab_taken *tk);
+
+/*
+ * A producer interrupted by sig marks the table, unless it was taken:
+ * 0 if marked, -1 if not.  Safe in a signal handler.
+ */
+int shmtab_mark_interrupted(struct shmtab *t, int sig);
 
 /* Flushes the batch and unmaps the table.  0 or -1 after a message. */
 int shmtab_leave(struct shmtab *t);

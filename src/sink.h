@@ -12,10 +12,11 @@
 struct sink;
 
 /*
- * mq and shm may be NULL; tag selects "start end sum" on stdout.  A
- * queue or table that cannot be opened is fatal (exit 1).
+ * mq and shm may be NULL; tag selects "start end sum" on stdout; stop
+ * opens the queue to send STOP alone, which never creates it.  A queue
+ * or table that cannot be opened is fatal (exit 1).
  */
-struct sink *sink_open(const char *mq, const char *shm, int tag);
+struct sink *sink_open(const char *mq, const char *shm, int tag, int stop);
 
 /*
  * Delivers one result.  A queue or table that fails is fatal (a

@@ -1,12 +1,17 @@
 /*
  * transport.c: sum-merge's consumer side of the queue and the table.
  *
- * Both remove their object when sum-merge is done, on every path: the
- * next run must start from an empty queue or table, never from records
- * a crashed run left behind.
+ * A queue or table holds one run (rangetools(7)): sum-merge is its one
+ * reader, holding an fcntl() lock on it and marking it read, and the
+ * one process that removes it, when done, on every path, and only while
+ * the name still holds the object it read.  A producer whose reader is
+ * gone fails by itself (recq.c, shmtab.c); what this side refuses is an
+ * ABORT, a marked table, and a queue or table a killed reader left.
  */
+#include <assert.h>
 #include <err.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,19 +101,83 @@ received(const struct mqrun *r, char *buf, size_t size)
 	return buf;
 }
 
+/*
+ * A refused message is consumed, and it is no record the kept file could
+ * hold (that file must stay records a resume reads): the refusal quotes
+ * it instead, printable characters only.
+ */
+static const char *
+quoted(const char *msg, long len, char *buf, size_t size)
+{
+	size_t k = 0;
+	long i;
+
+	assert(size > 8);
+	buf[k++] = '\'';
+	for (i = 0; i < len && k + 5 < size; i++)
+		buf[k++] = msg[i] >= 0x20 && msg[i] < 0x7f ? msg[i] : '?';
+	if (i < len)
+		k += (size_t)snprintf(buf + k, size - k, "...");
+	buf[k++] = '\'';
+	buf[k] = '\0';
+	return buf;
+}
+
+/* Is the message ABORT from an interrupted producer?  Its pid, signal. */
+static int
+is_abort(const char *msg, long *pid, int *sig)
+{
+	size_t n = strlen(RECQ_ABORT);
+
+	if (strncmp(msg, RECQ_ABORT, n) != 0 || (msg[n] != ' ' && msg[n]))
+		return 0;
+	*pid = 0;
+	*sig = 0;
+	if (sscanf(msg + n, "%ld %d", pid, sig) != 2)
+		*sig = 0;
+	return 1;
+}
+
+/* A producer was interrupted: the run cannot be whole.  Returns 3. */
+static int
+aborted(struct mqrun *r, long pid, int sig)
+{
+	char why[300], got[64];
+	const char *name = sig > 0 ? sigabbrev_np(sig) : NULL;
+
+	snprintf(why, sizeof(why),
+		 "queue %s: producer pid %ld was interrupted%s%s before it "
+		 "delivered all its records, after %s",
+		 r->q.name, pid, name != NULL ? " by SIG" : "",
+		 name != NULL ? name : "", received(r, got, sizeof(got)));
+	if (r->m->expect)
+		merge_missing(r->m, why);
+	else {
+		const char *kept = merge_save_records(r->m);
+
+		warnx("%s%s", why, kept);
+	}
+	return MERGE_EXIT_MISSING;
+}
+
 /* Adds one message: a record, or STOP.  0, or an exit status. */
 static int
 take_message(struct mqrun *r, long len)
 {
 	const char *why;
 	struct rec rec;
-	int kind;
+	char q[RECQ_MSGSIZE + 8];
+	long pid;
+	int kind, sig;
 
 	r->nmsg++;
 	if (strcmp(r->q.buf, RECQ_STOP) == 0) {
 		r->stopped = 1;
 		return 0;
 	}
+	if (is_abort(r->q.buf, &pid, &sig))
+		return aborted(r, pid, sig);
+	quoted(r->q.buf, len, q, sizeof(q)); /* before the parse cuts it */
 	if ((long)strlen(r->q.buf) != len)
 		why = "contains a NUL byte";
 	else if ((kind = rec_parse_result(r->q.buf, &rec, &why)) == REC_BARE)
@@ -118,7 +187,8 @@ take_message(struct mqrun *r, long len)
 	if (why != NULL) {
 		const char *kept = merge_save_records(r->m);
 
-		warnx("%s message %lld: %s%s", r->source, r->nmsg, why, kept);
+		warnx("%s message %lld: %s (%s, not kept)%s", r->source,
+		      r->nmsg, why, q, kept);
 		return MERGE_EXIT_BAD;
 	}
 	r->nrec += rangeset_add(&r->seen, rec.start, rec.end);
@@ -182,6 +252,16 @@ receive_first(struct mqrun *r)
 	return recq_receive(&r->q, &deadline);
 }
 
+/*
+ * --timeout 0 alone reads what the queue holds, and that is the run: so
+ * a queue is emptied (sum-merge(1)).
+ */
+static int
+drain_only(const struct mqrun *r)
+{
+	return r->o->timeout_ns == 0 && r->o->count == 0 && !r->m->expect;
+}
+
 /* Receives until --count, --expect coverage or STOP.  An exit status. */
 static int
 receive_all(struct mqrun *r)
@@ -199,6 +279,8 @@ receive_all(struct mqrun *r)
 		if (len == -3)
 			len = recq_receive(
 			    &r->q, r->o->timeout_ns >= 0 ? &deadline : NULL);
+		if (len == -2 && drain_only(r))
+			return 0;
 		if (len == -2)
 			return timed_out(r);
 		if (len < 0)
@@ -220,6 +302,8 @@ receive_all(struct mqrun *r)
 static int
 check_rest(struct mqrun *r)
 {
+	char unkept[3 * (RECQ_MSGSIZE + 8) + 32] = "", q[RECQ_MSGSIZE + 8];
+	int nquote = 0;
 	struct timespec now;
 	char got[64];
 	struct rec rec;
@@ -245,10 +329,11 @@ check_rest(struct mqrun *r)
 		if (len < 0)
 			return MERGE_EXIT_BAD;
 		r->nmsg++;
-		if (strcmp(r->q.buf, RECQ_STOP) == 0 && !r->stopped) {
-			r->stopped = 1;
+		if (strcmp(r->q.buf, RECQ_STOP) == 0) {
+			r->stopped = 1; /* a second STOP is dropped */
 			continue;
 		}
+		quoted(r->q.buf, len, q, sizeof(q));
 		kind = (long)strlen(r->q.buf) == len
 			   ? rec_parse_result(r->q.buf, &rec, &why)
 			   : -1;
@@ -270,15 +355,19 @@ check_rest(struct mqrun *r)
 		    (!r->m->expect ||
 		     (rec.start >= r->m->xstart && rec.end <= r->m->xend)))
 			merge_add(r->m, REC_RECORD, &rec, r->source, r->nmsg);
+		else if (nquote++ < 3)
+			snprintf(unkept + strlen(unkept),
+				 sizeof(unkept) - strlen(unkept), "%s%s",
+				 nquote == 1 ? "; not kept: " : ", ", q);
 	}
 	if (extra == 0)
 		return 0;
 	kept = merge_save_records(r->m);
 	warnx("queue %s: another message after the run was complete (%s%s; "
 	      "message %ld): a stale record of an earlier run, or a producer "
-	      "too many%s",
+	      "too many%s%s",
 	      r->q.name, received(r, got, sizeof(got)),
-	      r->stopped ? " and STOP" : "", first, kept);
+	      r->stopped ? " and STOP" : "", first, unkept, kept);
 	return MERGE_EXIT_BAD;
 }
 
@@ -302,6 +391,11 @@ check_stop(struct mqrun *r)
 	return MERGE_EXIT_MISSING;
 }
 
+/*
+ * The reader's end: the queue is removed first, then what it still holds
+ * is judged, so that a producer sending as the run ends either sent in
+ * time to be judged here or finds the queue gone (recq_send()).
+ */
 int
 transport_merge_mq(struct merge *m, const char *name, const struct mqopts *o)
 {
@@ -312,22 +406,24 @@ transport_merge_mq(struct merge *m, const char *name, const struct mqopts *o)
 	snprintf(r.source, sizeof(r.source), "queue %s", name);
 	m->unit = "message";
 	ipc_guard_block(&old);
-	if (recq_open(&r.q, name, O_RDONLY) != 0) {
+	if (recq_open(&r.q, name, RECQ_READER) != 0 ||
+	    (r.q.left && recq_clear_left(&r.q) != 0)) {
+		recq_close(&r.q);
 		ipc_guard_unblock(&old);
 		return MERGE_EXIT_BAD;
 	}
-	ipc_guard_arm(IPC_MQ, name);
+	ipc_guard_arm(IPC_MQ, name, &r.q.id);
 	ipc_guard_unblock(&old);
 	rv = receive_all(&r);
 	if (rv == 0)
 		rv = check_stop(&r);
+	if (ipc_guard_remove() != 0 && rv == 0)
+		rv = MERGE_EXIT_BAD;
 	if (rv == 0)
 		rv = check_rest(&r);
 	recq_close(&r.q);
 	free(r.seen.slot);
 	free(r.seen.used);
-	if (ipc_guard_remove() != 0 && rv == 0)
-		rv = MERGE_EXIT_BAD;
 	return rv;
 }
 
@@ -356,31 +452,55 @@ add_table(struct merge *m, const char *source, const struct shmtab_rec *recs,
 	return 0;
 }
 
+/* A producer marked the table interrupted: the run cannot be whole. */
+static int
+table_aborted(struct merge *m, const char *name, const struct shmtab_taken *tk)
+{
+	char why[300];
+	const char *sig =
+	    tk->abort_sig > 0 ? sigabbrev_np(tk->abort_sig) : NULL;
+
+	snprintf(why, sizeof(why),
+		 "table %s: producer pid %ld was interrupted%s%s before it "
+		 "added all its records",
+		 name, tk->abort_pid, sig != NULL ? " by SIG" : "",
+		 sig != NULL ? sig : "");
+	if (m->expect)
+		merge_missing(m, why);
+	else {
+		const char *kept = merge_save_records(m);
+
+		warnx("%s%s", why, kept);
+	}
+	return MERGE_EXIT_MISSING;
+}
+
 int
 transport_merge_shm(struct merge *m, const char *name)
 {
 	char source[300];
-	struct shmtab_rec *recs = NULL;
-	unsigned deaths = 0;
-	size_t n = 0;
+	struct shmtab_taken tk;
 	sigset_t old;
-	int ours, rv;
+	int rv;
 
 	snprintf(source, sizeof(source), "table %s", name);
 	m->unit = "record";
 	ipc_guard_block(&old);
-	rv = shmtab_take(name, &recs, &n, &deaths, &ours) == 0 ? 0
-							       : MERGE_EXIT_BAD;
-	if (ours)
-		ipc_guard_arm(IPC_SHM, name);
+	rv = shmtab_take(name, &tk) == 0 ? 0 : MERGE_EXIT_BAD;
+	if (tk.ours)
+		ipc_guard_arm(IPC_SHM, name, &tk.id);
 	ipc_guard_unblock(&old);
-	if (rv == 0 && deaths > 0)
+	if (rv == 0 && tk.deaths > 0)
 		warnx("table %s: %u producer%s died holding its lock", name,
-		      deaths, deaths == 1 ? "" : "s");
+		      tk.deaths, tk.deaths == 1 ? "" : "s");
 	if (rv == 0)
-		rv = add_table(m, source, recs, n);
-	free(recs);
+		rv = add_table(m, source, tk.recs, tk.n);
+	if (rv == 0 && tk.abort_pid != 0)
+		rv = table_aborted(m, name, &tk);
+	free(tk.recs);
 	if (ipc_guard_remove() != 0 && rv == 0)
 		rv = MERGE_EXIT_BAD;
+	if (tk.fd >= 0)
+		close(tk.fd);
 	return rv;
 }

@@ -147,9 +147,10 @@ EOF
 	[ "$(id -u)" -eq 0 ] && command -v unshare >/dev/null ||
 		skip "listing the queues needs root and unshare"
 	# A queue the runner was never told of: found by listing them all.
+	# (A record, not a STOP: a STOP never creates a queue.)
 	fake range-sum <<EOF
 #!/bin/sh
-"$BIN/range-sum" --mq "/\$CHAOS_TAG-stray" --stop
+"$BIN/range-sum" --mq "/\$CHAOS_TAG-stray" 0 1
 exec "$BIN/range-sum" "\$@"
 EOF
 	one_leftover

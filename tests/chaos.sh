@@ -60,7 +60,10 @@
 # The queue and table transports carry each part's record through its own
 # queue or table, so that a lost part is only that part: a consumer that
 # fails takes every record it read with it, and a producer interrupted by
-# SIGTERM removes its queue or table on purpose (range-sum(1)).
+# SIGTERM tells its consumer, which names the part missing (range-sum(1)).
+# The lifecycle of one queue or table under a reused name, with late and
+# second producers, readers and STOPs, is tests/lifecycle.sh's, which
+# make chaos runs after these trials.
 #
 # Knobs: CHAOS_TRIALS (200), CHAOS_SEED (random; printed, and the same seed
 # makes the same choices), CHAOS_TIME (seconds, 1500: no trial starts after
@@ -280,8 +283,9 @@ part_shm() {
 #
 # part_through mq|shm NAME START END [OPTION...]: what part_mq and part_shm
 # share.  The consumer must print the part's sum, or fail naming the part
-# (status 3), or find no table (status 1: a worker interrupted by SIGTERM
-# removes its table, range-sum(1)); anything else goes to
+# (status 3: a worker interrupted by SIGTERM marks its table), or find
+# no table (status 1: a worker killed before it made one); anything else
+# goes to
 # $CHAOS_DIR/violations.
 part_through() {
 	local how=$1 name=$2 s=$3 e=$4 sum rc err

@@ -38,8 +38,10 @@ the total is 0" ] || fail "stderr: $stderr"
 
 # --- the queue -----------------------------------------------------------
 
+# A STOP never creates a queue (rangetools(7)): sent alone, it waits for
+# the reader to create it.
 @test "a queue that holds only STOP totals 0" {
-	range-sum --mq "$Q" --stop
+	range-sum --mq "$Q" --stop 3>&- &
 	run --separate-stderr sum-merge --mq "$Q"
 	totals_zero
 	mq_gone "$Q"
@@ -54,20 +56,20 @@ the total is 0" ] || fail "stderr: $stderr"
 }
 
 @test "a queue that holds only STOP covers an empty --expect" {
-	range-sum --mq "$Q" --stop
+	range-sum --mq "$Q" --stop 3>&- &
 	run --separate-stderr sum-merge --mq "$Q" --expect 7 7
 	totals_zero
 }
 
 @test "STOP alone before --count records is missing coverage" {
-	range-sum --mq "$Q" --stop
+	range-sum --mq "$Q" --stop 3>&- &
 	run --separate-stderr sum-merge --mq "$Q" --count 2
 	assert_fails_with 3 sum-merge
 	assert_stderr_has "STOP arrived after 0 of 2 records"
 }
 
 @test "STOP alone does not cover a non-empty --expect, and names the gap" {
-	range-sum --mq "$Q" --stop
+	range-sum --mq "$Q" --stop 3>&- &
 	run --separate-stderr sum-merge --mq "$Q" --expect 0 10
 	assert_fails_with 3 sum-merge
 	assert_stderr_has "missing: [0, 10)"

@@ -7,6 +7,8 @@
  *	ipc-probe mq-stat NAME		print "maxmsg msgsize curmsgs mode uid"
  *	ipc-probe mq-send NAME MSG	send MSG without creating the queue
  *	ipc-probe shm-die-locked NAME	lock a table's mutex and exit holding it
+ *	ipc-probe shm-damage NAME	make a table count more records than it
+ *holds
  */
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -45,9 +47,8 @@ mq_stat(mqd_t q)
 		      (uintmax_t)st.st_uid) < 0;
 }
 
-/* The robust mutex's test: a holder that dies without unlocking. */
-static int
-die_locked(const char *name)
+static struct shmtab_hdr *
+map_table(const char *name)
 {
 	struct shmtab_hdr *h;
 	int fd;
@@ -57,6 +58,15 @@ die_locked(const char *name)
 	h = mmap(NULL, sizeof(*h), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (h == MAP_FAILED || h->magic != SHMTAB_MAGIC)
 		errx(2, "%s: not an initialised table", name);
+	return h;
+}
+
+/* The robust mutex's test: a holder that dies without unlocking. */
+static int
+die_locked(const char *name)
+{
+	struct shmtab_hdr *h = map_table(name);
+
 	if (pthread_mutex_lock(&h->lock) != 0)
 		errx(2, "%s: lock", name);
 	_exit(0);
@@ -82,6 +92,12 @@ main(int argc, char *argv[])
 		return shm_unlink(name) != 0 && errno != ENOENT;
 	if (strcmp(op, "shm-die-locked") == 0)
 		return die_locked(name);
+	if (strcmp(op, "shm-damage") == 0) {
+		struct shmtab_hdr *h = map_table(name);
+
+		h->n = h->capacity + 1;
+		return 0;
+	}
 	if ((q = mq_open(name, O_WRONLY)) == (mqd_t)-1)
 		err(1, "%s", name);
 	if (strcmp(op, "mq-stat") == 0)

@@ -304,10 +304,14 @@ assert names['thread_name'] == 2
 	interrupt TERM 143
 }
 
-@test "SIGHUP to a traced --mq producer completes the trace and removes the queue" {
+@test "SIGHUP to a traced --mq producer completes the trace and tells the queue's reader" {
 	local q
 	q=$(ipc_name q)
 	interrupt HUP 129 --mq "$q"
+	# With no reader yet, the queue keeps ABORT for it (rangetools(7)).
+	run --separate-stderr sum-merge --mq "$q" --timeout 0
+	[ "$status" -eq 3 ] || fail "status $status: $stderr"
+	[[ $stderr == *"was interrupted by SIGHUP"* ]] || fail "$stderr"
 	run "$BATS_TEST_DIRNAME/ipc-probe" mq "$q"
 	ipc_cleanup "$q"
 	[ "$status" -eq 1 ] || fail "queue $q is still there"

@@ -134,8 +134,8 @@ as_nobody() {
 	run --separate-stderr sum-merge --mq "$Q" --count 3
 	[ "$status" -eq 1 ]
 	status=0 && wait "$producer" || status=$?
-	[ "$status" -eq 1 ]
-	grep -q "queue $Q was removed while full" "$BATS_TEST_TMPDIR/err"
+	[ "$status" -eq 255 ]
+	grep -q "queue $Q: its reader is gone (sum-merge has finished, failed or was killed); " "$BATS_TEST_TMPDIR/err"
 	mq_gone "$Q"
 }
 
@@ -161,8 +161,23 @@ as_nobody() {
 }
 
 @test "--timeout on an empty queue exits 3 and leaves no queue" {
-	run --separate-stderr sum-merge --mq "$Q" --timeout 0
+	run --separate-stderr sum-merge --mq "$Q" --timeout 100ms
 	assert_fails_with 3 sum-merge
+	mq_gone "$Q"
+}
+
+@test "--timeout 0 alone empties a queue: the total of what it held, status 0, no file kept" {
+	range-sum --mq "$Q" 0 10
+	range-sum --mq "$Q" 10 20
+	run --separate-stderr sum-merge --mq "$Q" --timeout 0
+	assert_success
+	assert_output 190
+	[ -z "$stderr" ]
+	! compgen -G "$TMPDIR/sum-merge.*"
+	mq_gone "$Q"
+	run --separate-stderr sum-merge --mq "$Q" --timeout 0
+	assert_success
+	assert_output 0
 	mq_gone "$Q"
 }
 
@@ -249,13 +264,47 @@ as_nobody() {
 	mq_gone "$Q"
 }
 
-@test "a record left after --count is reached is refused as stale" {
-	range-sum --mq "$Q" 100 200 # an earlier run whose consumer never came
+@test "a record a killed reader's run left is never counted: --count counts this run's own" {
+	# An earlier run: its reader read one record and was killed with
+	# SIGKILL, which runs no cleanup; one record of that run waits.
+	range-sum --mq "$Q" 100 200
+	range-sum --mq "$Q" 200 300
+	sum-merge --mq "$Q" --count 5 3>&- &
+	old=$!
+	wait_until queue_holds 0
+	kill -STOP "$old"
+	# A reader blocked in mq_receive() takes the first message sent even
+	# stopped (the kernel hands it over): the second stays.
+	range-sum --mq "$Q" 300 400
+	range-sum --mq "$Q" 400 500
+	kill -KILL "$old"
+	wait "$old" || true
+	# This run: its reader first, then its producers.
+	sum-merge --mq "$Q" --count 2 >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" 3>&- &
+	reader=$!
+	wait_until grep -q "removed it, reading a new one" "$BATS_TEST_TMPDIR/err"
 	range-sum --mq "$Q" 0 50
 	range-sum --mq "$Q" 50 100
+	wait "$reader"
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/out")" "$(pysum 0 100)"
+	err=$(cat "$BATS_TEST_TMPDIR/err")
+	[[ $err == "sum-merge: queue $Q was left by a sum-merge that was killed: its "[12]" messages, of no run, are kept in $TMPDIR/sum-merge-left."*"; removed it, reading a new one" ]] ||
+	    [[ $err == "sum-merge: queue $Q was left by a sum-merge that was killed: its 1 message, of no run, are kept in $TMPDIR/sum-merge-left."*"; removed it, reading a new one" ]] ||
+	    fail "stderr: $err"
+	file=${err#* kept in }
+	file=${file%%;*}
+	grep -q "^400 500 $(pysum 400 500)\$" "$file"
+	! grep -v -e "^300 400 $(pysum 300 400)\$" -e "^400 500 $(pysum 400 500)\$" "$file"
+	mq_gone "$Q"
+}
+
+@test "a record arriving after --count is reached is refused, and the run's own are the ones read" {
+	range-sum --mq "$Q" 0 50
+	range-sum --mq "$Q" 50 100
+	range-sum --mq "$Q" 100 200 # a producer too many
 	run --separate-stderr sum-merge --mq "$Q" --count 2
 	assert_fails_with 1 sum-merge
-	[[ $stderr == *"another message after the run was complete"* ]]
+	assert_kept "sum-merge: queue $Q: another message after the run was complete (2 of 2 records; message 3): a stale record of an earlier run, or a producer too many" "$(recs 0 50 50 100 100 200)"
 	mq_gone "$Q"
 }
 
@@ -264,7 +313,7 @@ as_nobody() {
 	"$PROBE" mq-send "$Q" "0 10 46"
 	run --separate-stderr sum-merge --mq "$Q" --count 2
 	assert_fails_with 1 sum-merge
-	assert_kept "sum-merge: queue $Q message 2: sum does not match its range" "$(recs 0 10)"
+	assert_kept "sum-merge: queue $Q message 2: sum does not match its range ('0 10 46', not kept)" "$(recs 0 10)"
 	mq_gone "$Q"
 }
 
@@ -273,7 +322,7 @@ as_nobody() {
 	"$PROBE" mq-send "$Q" "45"
 	run --separate-stderr sum-merge --mq "$Q" --count 2
 	assert_fails_with 1 sum-merge
-	[[ $stderr == *"message 2: is a bare sum"* ]]
+	[[ $stderr == *"message 2: is a bare sum, not a record 'start end sum' ('45', not kept)"* ]]
 	mq_gone "$Q"
 }
 
@@ -298,7 +347,7 @@ as_nobody() {
 	mq_gone "$Q"
 }
 
-@test "SIGINT to a producer blocked on a full queue removes the queue" {
+@test "SIGINT to a producer blocked on a full queue with no reader keeps ABORT for the reader, which names it and removes the queue" {
 	range-split -s 1 0 20 |
 	    env --default-signal=INT range-sum --mq "$Q" 2>"$BATS_TEST_TMPDIR/err" 3>&- &
 	producer=$!
@@ -306,12 +355,16 @@ as_nobody() {
 	kill -INT "$producer"
 	status=0 && wait "$producer" || status=$?
 	[ "$status" -eq $((128 + 2)) ]
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/err")" "range-sum: interrupted: queue $Q keeps ABORT for its reader: sum-merge --mq reports what is missing and removes it"
+	run --separate-stderr sum-merge --mq "$Q" --expect 0 20
+	assert_fails_with 3 sum-merge
+	[[ $stderr == "sum-merge: queue $Q: producer pid $producer was interrupted by SIGINT before it delivered all its records, after 9 records; missing: "* ]]
 	mq_gone "$Q"
 }
 
-@test "SIGTERM to a producer removes its table" {
+@test "SIGTERM to a producer keeps its table, marked, and sum-merge names the producer and what is missing" {
 	mkfifo "$BATS_TEST_TMPDIR/in"
-	range-sum --shm "$T" <"$BATS_TEST_TMPDIR/in" 3>&- &
+	range-sum --shm "$T" <"$BATS_TEST_TMPDIR/in" 2>"$BATS_TEST_TMPDIR/err" 3>&- &
 	producer=$!
 	exec 4>"$BATS_TEST_TMPDIR/in"
 	echo "0 10" >&4
@@ -320,6 +373,10 @@ as_nobody() {
 	status=0 && wait "$producer" || status=$?
 	exec 4>&-
 	[ "$status" -eq $((128 + 15)) ]
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/err")" "range-sum: interrupted: table $T is kept, marked incomplete, for sum-merge --shm to report and remove"
+	run --separate-stderr sum-merge --shm "$T" --expect 0 20
+	assert_fails_with 3 sum-merge
+	[[ $stderr == "sum-merge: table $T: producer pid $producer was interrupted by SIGTERM before it added all its records; missing: "* ]]
 	shm_gone "$T"
 }
 
@@ -502,18 +559,18 @@ as_nobody() {
 	(echo "10 20" >&4) 2>/dev/null || true
 	exec 4>&-
 	status=0 && wait "$producer" || status=$?
-	[ "$status" -eq 1 ]
-	grep -q "table $T was already read by sum-merge" "$BATS_TEST_TMPDIR/err"
+	[ "$status" -eq 255 ]
+	grep -q "table $T: its reader is gone (sum-merge pid [0-9]* read it)" "$BATS_TEST_TMPDIR/err"
 	shm_gone "$T"
 }
 
 @test "a missing table is an error naming it" {
 	run --separate-stderr sum-merge --shm "$T"
 	assert_fails_with 1 sum-merge
-	assert_equal "$stderr" "sum-merge: table $T does not exist (no range-sum --shm $T has run)"
+	assert_equal "$stderr" "sum-merge: table $T does not exist (no range-sum --shm $T has run, or its reader removed it)"
 }
 
-@test "a table whose creator died before initialising it is refused and removed" {
+@test "a table never initialised is refused and left alone: it may not be a table" {
 	: >"/dev/shm$T"
 	chmod 600 "/dev/shm$T"
 	run --separate-stderr range-sum --shm "$T" 0 10
@@ -521,7 +578,8 @@ as_nobody() {
 	[[ $stderr == *"was never initialised"* ]]
 	run --separate-stderr sum-merge --shm "$T"
 	assert_fails_with 1 sum-merge
-	shm_gone "$T"
+	assert_equal "$stderr" "sum-merge: table $T was never initialised: not a rangetools table, or its creator was killed; left alone (rm /dev/shm$T)"
+	[ -e "/dev/shm$T" ]
 }
 
 @test "a table of another user is refused, not joined nor removed" {
