@@ -124,7 +124,7 @@ static const char help[] =
     "      --version           print the version and exit\n"
     "Numbers: decimal with optional sign, or MeK as in 1e8.  "
     "Durations: 200us,\n"
-    "5ms, 10s, 2m, 1h, or seconds as 0.005.\n";
+    "5ms, 10s, 2m, 1h, or seconds as 0.005; at most 168h.\n";
 
 static const struct cli cmd = {shortopts, longopts, NULL, help};
 

@@ -229,6 +229,23 @@ bytes() {
 	assert_stderr_has "--timeout: too large duration"
 }
 
+# now + d must not overflow: --io-wait 9223372035.9s once returned at
+# once.  Every duration option has the one limit, named in the message.
+@test "a duration past a week is refused, naming the limit, by every duration option" {
+	refuses 2 range-sum --io-wait 9223372035.9s 0 10
+	assert_stderr_has "--io-wait: too large duration (at most 168h, a week): '9223372035.9s'"
+	refuses 2 range-sum --threads 2 --gil --switch-interval 168.001h 0 10
+	assert_stderr_has "--switch-interval: too large duration (at most 168h"
+	refuses 2 sum-merge --mq /rt-never --timeout 604801
+	assert_stderr_has "--timeout: too large duration (at most 168h"
+}
+
+@test "a duration of exactly a week is accepted" {
+	run range-sum --threads 2 --gil --switch-interval 168h 0 10
+	assert_success
+	assert_output 45
+}
+
 @test "a long run of digits before junk is an invalid duration, not too large" {
 	# Found by tests/fuzz/num-fuzz (regress/num-fuzz/duration-long-junk).
 	refuses 2 range-sum --io-wait 11111111111111111111q1 0 10
