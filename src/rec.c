@@ -262,6 +262,10 @@ columns_add(struct columns *c, const char *d, const char *e)
  * Overflow cannot happen within one call: it starts only with a total
  * below 2^126 and reads at most 2^23 bytes, fewer than 2^22 sums below
  * 2^64; a total near the limit is left to merge_add(), which counts wraps.
+ * columns_add() loads the 16 bytes before a line's end: a line that
+ * ends within 16 bytes of the block's start goes the other way (the
+ * test is a distance: a pointer before the block may not even be
+ * formed).
  */
 #define FAST_MAX ((long)1 << 23)
 const char *
@@ -281,7 +285,7 @@ rec_fast_sums(const char *p, const char *end, i128 *total, long long *nlines)
 		for (m = newlines64(w); m != 0; m &= m - 1) {
 			nl = w + __builtin_ctzll(m);
 			e = nl - (nl > p && nl[-1] == '\r');
-			if (e > p && e - p <= 16 && e - 16 >= first &&
+			if (e > p && e - p <= 16 && e - first >= 16 &&
 			    *p != '-' && *p != '+' && columns_add(&col, p, e)) {
 				if (col.n == 28)
 					columns_flush(&col, &plus);
