@@ -7,7 +7,7 @@
  * truncates while it is read kills the reader with SIGBUS, with no
  * message, where read(2) returns what is left and the merge reports the
  * file as it found it.  The copy read(2) makes costs little beside the
- * parsing (doc/design.md, "Reading files").
+ * parsing (doc/design.md, "sum-merge's reader").
  */
 #include <err.h>
 #include <errno.h>
