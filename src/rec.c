@@ -46,6 +46,19 @@ bounds(const char *fs, const char *fe, int64_t *start, int64_t *end,
 }
 
 int
+rec_is_record(const char *f0, const char *f1, const char *f2)
+{
+	int64_t start, end;
+	i128 sum;
+	const char *why;
+
+	if (num_parse128(f2, &sum, &why) != 0 ||
+	    bounds(f0, f1, &start, &end, &why) != 0)
+		return 0;
+	return sum == sum_formula(start, end);
+}
+
+int
 rec_parse_range(char *line, int64_t *start, int64_t *end, const char **why)
 {
 	const char *errstr;
@@ -53,6 +66,8 @@ rec_parse_range(char *line, int64_t *start, int64_t *end, const char **why)
 	int n;
 
 	n = lines_fields(line, f, 3);
+	if (n == 3 && rec_is_record(f[0], f[1], f[2]))
+		return *why = REC_NOT_A_RANGE, -1;
 	if (n == 3) {
 		num_parse(f[0], 0, INT64_MAX, &errstr);
 		if (errstr != NULL)
