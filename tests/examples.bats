@@ -212,6 +212,20 @@ check_md_all_run() {
 	assert_output "$(pysum 0 100000000)"
 }
 
+# Once pipe.sh summed its usage lines, xargs.sh tripped on a quote, and
+# cluster.sh ran ssh with --help as the host.
+@test "the example scripts print their usage on --help and exit 0, running nothing" {
+	local s
+	for s in pipe xargs parallel resume cluster; do
+		run --separate-stderr env PATH=/nonexistent:/usr/bin:/bin \
+			"$REPO/examples/$s.sh" --help
+		assert_success
+		assert_line --index 0 --regexp "^$s\.sh: "
+		assert_line --regexp "^	examples/$s\.sh "
+		[ -z "$stderr" ] || fail "$s.sh: $stderr"
+	done
+}
+
 @test "the example scripts take a negative range and a part count" {
 	for s in pipe xargs parallel; do
 		run "$REPO/examples/$s.sh" -1234567 7654321 5
