@@ -417,6 +417,18 @@ sys.exit(rc)' "$@"
 	assert_line --regexp '^2 processes, xargs\|pipe +2 '
 }
 
+# As cron and services run it: once "HOME: unbound variable".
+@test "examples/article.sh runs with no HOME, as env -i leaves it" {
+	needs_threads
+	needs_fork
+	run --separate-stderr env -i PATH=/usr/bin:/bin \
+		RANGETOOLS_BIN="${RANGETOOLS_BIN:-$RANGETOOLS_REPO/bin}" \
+		"$RANGETOOLS_REPO/examples/article.sh" 1e7 1e5
+	assert_success
+	assert_line --partial "rangetools sums [0, 1e7) = $(pysum 0 10000000)"
+	refute_output --partial "builds one into ;"
+}
+
 @test "examples/article.py sums the article's range three ways" {
 	run --separate-stderr python3 "$RANGETOOLS_REPO/examples/article.py" 100001
 	assert_success
