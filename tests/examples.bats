@@ -226,6 +226,25 @@ check_md_all_run() {
 	done
 }
 
+# Once it resubmitted three times and left rangetools-slurm/ behind.
+@test "examples/slurm-array.sh without a working Slurm fails once and leaves nothing" {
+	local fake=$BATS_TEST_TMPDIR/fakebin
+	mkdir -p "$fake"
+	printf '%s\n' '#!/bin/sh' 'echo x >>"$SBATCH_CALLS"' \
+		'echo "sbatch: error: Batch job submission failed: Unable to contact slurm controller (connect failure)" >&2' \
+		'exit 1' >"$fake/sbatch"
+	chmod +x "$fake/sbatch"
+	cd "$WORK"
+	SBATCH_CALLS=$BATS_TEST_TMPDIR/calls run --separate-stderr \
+		env PATH="$fake:$PATH" "$REPO/examples/slurm-array.sh" 0 100 2
+	assert_failure 1
+	assert_output ""
+	assert_equal "${#stderr_lines[@]}" 1
+	assert_stderr_has "sbatch failed and no task wrote a record; is Slurm working? sbatch said: sbatch: error: Batch job submission failed: Unable to contact slurm controller"
+	assert_equal "$(wc -l <"$BATS_TEST_TMPDIR/calls")" 1
+	assert_equal "$(ls -A "$WORK")" ""
+}
+
 @test "the example scripts take a negative range and a part count" {
 	for s in pipe xargs parallel; do
 		run "$REPO/examples/$s.sh" -1234567 7654321 5
