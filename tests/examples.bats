@@ -245,6 +245,26 @@ check_md_all_run() {
 	assert_equal "$(ls -A "$WORK")" ""
 }
 
+# rangetools(7)'s "Seeing the lock" names the recorder as $D/gil_record.py;
+# from the top of a checkout the page's own lines find it in bench/.
+@test "rangetools(7)'s GIL recorder lines find the scripts from a checkout" {
+	local lines
+	lines=$(grep -E '^(D=|test -d )' "$REPO/man/rangetools.7")
+	[ "$(wc -l <<<"$lines")" -eq 2 ] || fail "page lines: $lines"
+	run bash -c "cd '$REPO' && $lines && python3 \$D/gil_record.py --help && test -f \$D/gil_analyze.py"
+	assert_success
+}
+
+# The README's "man 7 rangetools" needs make install; in a clone it says
+# to name the file.
+@test "the README's man commands for a checkout show the pages" {
+	command -v man >/dev/null || skip "no man(1)"
+	grep -qF 'man ./man/rangetools.7' "$REPO/README.md"
+	run bash -c "cd '$REPO' && MANPAGER=cat MANWIDTH=80 man ./man/rangetools.7"
+	assert_success
+	assert_output --partial "Seeing the lock"
+}
+
 @test "the example scripts take a negative range and a part count" {
 	for s in pipe xargs parallel; do
 		run "$REPO/examples/$s.sh" -1234567 7654321 5
