@@ -85,7 +85,7 @@ static const char help[] =
     "                 [--stats] [--progress[=always]] [--time] "
     "[--lanes]\n"
     "                 [--trace file [--trace-max size]]\n"
-    "                 [start end]\n"
+    "                 [[index] start end]\n"
     "       range-sum --mq name --stop\n"
     "Print the exact sum of the integers in [start, end); without "
     "operands, one\n"
