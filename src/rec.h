@@ -36,9 +36,9 @@ int rec_parse_range(char *line, int64_t *start, int64_t *end, const char **why);
  */
 int rec_is_record(const char *f0, const char *f1, const char *f2);
 #define REC_NOT_A_RANGE                                                        \
-	"a record 'start end sum' (range-sum -t's output), not a range: "      \
-	"sum-merge adds records (an 'index start end' line that reads so: "    \
-	"give it as 'start end')"
+	"a record 'start end sum' as range-sum -t writes (sum-merge adds "     \
+	"records; an 'index start end' line that reads so: give it as "        \
+	"'start end')"
 
 /* The kinds of result line; each value is the line's number of fields. */
 enum rec_kind {

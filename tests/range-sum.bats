@@ -377,7 +377,7 @@ for s, e in [(MAX - 2**33 - 5, MAX), (MIN, MIN + 2**33 + 7),
 # printed 945, and range-sum -t's first record of 0 1e8 ran for hours.
 @test "range-sum filter refuses a record line, saying it is a record" {
 	refuses 1 range-sum <<<'0 10 45'
-	assert_stderr_has "stdin line 1: a record 'start end sum' (range-sum -t's output), not a range: sum-merge adds records"
+	assert_stderr_has "stdin line 1: a record 'start end sum' as range-sum -t writes (sum-merge adds records; an 'index start end' line that reads so: give it as 'start end')"
 }
 
 @test "range-sum -t filter refuses range-sum -t's output at once, not hours later" {
