@@ -461,6 +461,8 @@ stray_value(const char *op)
 static void
 operands(int argc, char **argv, int64_t *start, int64_t *end)
 {
+	/* Neither "always" nor a unit is a number: never a range's. */
+	stray_value(argv[0]);
 	/* As GNU parallel passes a line "0 50000000" without --colsep. */
 	if (argc == 1 && argv[0][strcspn(argv[0], " \t")] != '\0')
 		cli_usage_error("the operand '%s' holds a blank: start and end "
@@ -469,8 +471,6 @@ operands(int argc, char **argv, int64_t *start, int64_t *end)
 				cli_quote(argv[0]));
 	if (argc == 1)
 		cli_usage_error("missing operand: need start end");
-	if (argc > 2)
-		stray_value(argv[0]);
 	if (argc > 3)
 		cli_usage_error("extra operand '%s'", cli_quote(argv[3]));
 	if (argc == 3 && rec_is_record(argv[0], argv[1], argv[2]))

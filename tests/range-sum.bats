@@ -414,3 +414,10 @@ for s, e in [(MAX - 2**33 - 5, MAX), (MIN, MIN + 2**33 + 7),
 	refuses 2 range-sum --threads 2 --gil --switch-interval 5 ms 0 10
 	assert_stderr_has "--switch-interval 5 ms: a duration is one word, as 5ms"
 }
+
+@test "range-sum as a filter says the same of a stray 'always' or unit" {
+	refuses 2 range-sum --progress always </dev/null
+	assert_stderr_has "--progress always: the value goes after an '='"
+	refuses 2 range-sum --threads 1 --io-wait 20 us </dev/null
+	assert_stderr_has "--io-wait 20 us: a duration is one word, as 20us"
+}
