@@ -22,9 +22,8 @@
 # range-sum and range-split must be on the PATH of the tasks: sbatch passes
 # on this PATH, to which a checkout's bin/ is added first.
 #
-# Without a working Slurm (no sbatch, or an sbatch that cannot submit and
-# no task that writes a record), it says so once and exits 1, leaving no
-# OUT folder it made.
+# Without a working Slurm (no sbatch, or an sbatch that submits nothing),
+# it says so once and exits 1, leaving no OUT folder it made.
 set -eu
 
 # --help prints this file's opening comment, which is its usage.
@@ -75,22 +74,23 @@ export PARTS
 # too.  A task moves its record into place only once it is whole, under
 # the name of its part, so a task run twice leaves the one record.
 #
-# An sbatch that fails with no new record (no controller, a bad option
-# in SBATCH_OPTS) would fail again on every resubmission: it ends the run
-# at once, with sbatch's last word.
+# An array that was never submitted (no controller, a bad option in
+# SBATCH_OPTS: sbatch printed no job id) would fail again on every
+# resubmission: that ends the run at once, with sbatch's last word.
 submit() {
-	before=$(find "$OUT" -name '*.rec' | wc -l)
 	# shellcheck disable=SC2086
-	if sbatch --wait --quiet --requeue --array="$1" \
+	if job=$(sbatch --parsable --wait --requeue --array="$1" \
 		--export=ALL ${SBATCH_OPTS:-} "$here/slurm-task.sh" \
-		2>"$OUT/sbatch.err"; then
+		2>"$OUT/sbatch.err"); then
+		rm -f "$OUT/sbatch.err"
 		return 0
 	fi
-	if [ "$(find "$OUT" -name '*.rec' | wc -l)" -eq "$before" ]; then
-		echo "$0: sbatch failed and no task wrote a record; is Slurm" \
-			"working? sbatch said: $(tail -n 1 "$OUT/sbatch.err")" >&2
+	if [ -z "$job" ]; then
+		echo "$0: sbatch submitted nothing; is Slurm working?" \
+			"sbatch said: $(tail -n 1 "$OUT/sbatch.err")" >&2
 		exit 1
 	fi
+	rm -f "$OUT/sbatch.err"
 	echo "$0: some tasks of the array failed" >&2
 }
 

@@ -240,7 +240,7 @@ check_md_all_run() {
 	assert_failure 1
 	assert_output ""
 	assert_equal "${#stderr_lines[@]}" 1
-	assert_stderr_has "sbatch failed and no task wrote a record; is Slurm working? sbatch said: sbatch: error: Batch job submission failed: Unable to contact slurm controller"
+	assert_stderr_has "sbatch submitted nothing; is Slurm working? sbatch said: sbatch: error: Batch job submission failed: Unable to contact slurm controller"
 	assert_equal "$(wc -l <"$BATS_TEST_TMPDIR/calls")" 1
 	assert_equal "$(ls -A "$WORK")" ""
 }
