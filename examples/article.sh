@@ -194,19 +194,24 @@ BEGIN {
 # python-ft` built into its cache (RANGETOOLS_PYTHON_FT_CACHE, default
 # ~/.cache/rangetools/python-ft); else the first of python3.14t and
 # python3.13t on PATH.  Without one, or when it fails, its rows are
-# skipped with the reason: the demo goes on.
-ftcache=${RANGETOOLS_PYTHON_FT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/rangetools/python-ft}
+# skipped with the reason: the demo goes on.  Cron and services may run
+# this with no HOME: then there is no cache to look in.
+cachehome=${XDG_CACHE_HOME:-${HOME:+$HOME/.cache}}
+ftcache=${RANGETOOLS_PYTHON_FT_CACHE:-${cachehome:+$cachehome/rangetools/python-ft}}
 ft=${PYTHON_FT:-}
-if [ -z "$ft" ]; then
+if [ -z "$ft" ] && [ -n "$ftcache" ]; then
 	for p in "$ftcache"/bin/python3.*t; do
 		[ -x "$p" ] && ft=$p && break
 	done
 fi
 [ -n "$ft" ] || ft=$(command -v python3.14t || command -v python3.13t || :)
 echo
-if [ -z "$ft" ] && [ -s "$ftcache/failed" ]; then
+if [ -z "$ft" ] && [ -n "$ftcache" ] && [ -s "$ftcache/failed" ]; then
 	echo "(no free-threaded Python: make python-ft failed:" \
 	    "$(tail -n 1 "$ftcache/failed"))"
+elif [ -z "$ft" ] && [ -z "$ftcache" ]; then
+	echo "(no free-threaded Python: no HOME for make python-ft's cache;" \
+	    "PYTHON_FT=path names one)"
 elif [ -z "$ft" ]; then
 	echo "(no free-threaded Python: make python-ft builds one into" \
 	    "$ftcache; or PYTHON_FT=path)"

@@ -32,6 +32,14 @@
 # there), and ssh must log in without a password (keys, BatchMode).
 set -eu
 
+# --help prints this file's opening comment, which is its usage.
+case ${1-} in
+-h | --help)
+	sed -n '2,/^set -eu$/{/^set -eu$/d;s/^# \{0,1\}//;p;}' "$0"
+	exit 0
+	;;
+esac
+
 PATH="${RANGETOOLS_BIN:-$(dirname "$0")/../bin}:$PATH"
 
 if [ "$#" -gt 0 ]; then

@@ -30,6 +30,14 @@
 #		what is still missing and exits 3
 set -eu
 
+# --help prints this file's opening comment, which is its usage.
+case ${1-} in
+-h | --help)
+	sed -n '2,/^set -eu$/{/^set -eu$/d;s/^# \{0,1\}//;p;}' "$0"
+	exit 0
+	;;
+esac
+
 PATH="${RANGETOOLS_BIN:-$(dirname "$0")/../bin}:$PATH"
 
 start=${1:-0}

@@ -21,7 +21,24 @@
 #	RANGE_SUM_OPTS	more range-sum options for each task
 # range-sum and range-split must be on the PATH of the tasks: sbatch passes
 # on this PATH, to which a checkout's bin/ is added first.
+#
+# Without a working Slurm (no sbatch, or an sbatch that submits nothing),
+# it says so once and exits 1, leaving no OUT folder it made.
 set -eu
+
+# --help prints this file's opening comment, which is its usage.
+case ${1-} in
+-h | --help)
+	sed -n '2,/^set -eu$/{/^set -eu$/d;s/^# \{0,1\}//;p;}' "$0"
+	exit 0
+	;;
+esac
+
+if ! command -v sbatch >/dev/null 2>&1; then
+	echo "$0: no sbatch on PATH: this example needs Slurm" \
+		"(examples/xargs.sh runs the parts on this machine)" >&2
+	exit 1
+fi
 
 here=$(cd "$(dirname "$0")" && pwd)
 PATH="${RANGETOOLS_BIN:-$here/../bin}:$PATH"
@@ -32,9 +49,14 @@ END=${2:-1e11}
 tasks=${3:-4}
 OUT=${OUT:-rangetools-slurm}
 rounds=${ROUNDS:-3}
+made=
+[ -d "$OUT" ] || made=1
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
 export START END OUT
+# A run that ends with no record removes the OUT it made: nothing to keep.
+trap '[ -z "$made" ] || [ -n "$(find "$OUT" -name "*.rec" | head -n 1)" ] ||
+	rm -rf "$OUT"' EXIT
 
 # The plan: the parts of the first array, one line each, kept in OUT so
 # that a resubmission, even by a later run of this script, repeats them.
@@ -51,11 +73,25 @@ export PARTS
 # one that scontrol requeue names), and sbatch --wait waits for that run
 # too.  A task moves its record into place only once it is whole, under
 # the name of its part, so a task run twice leaves the one record.
+#
+# An array that was never submitted (no controller, a bad option in
+# SBATCH_OPTS: sbatch printed no job id) would fail again on every
+# resubmission: that ends the run at once, with sbatch's last word.
 submit() {
 	# shellcheck disable=SC2086
-	sbatch --wait --quiet --requeue --array="$1" \
-		--export=ALL ${SBATCH_OPTS:-} "$here/slurm-task.sh" ||
-		echo "$0: some tasks of the array failed" >&2
+	if job=$(sbatch --parsable --wait --requeue --array="$1" \
+		--export=ALL ${SBATCH_OPTS:-} "$here/slurm-task.sh" \
+		2>"$OUT/sbatch.err"); then
+		rm -f "$OUT/sbatch.err"
+		return 0
+	fi
+	if [ -z "$job" ]; then
+		echo "$0: sbatch submitted nothing; is Slurm working?" \
+			"sbatch said: $(tail -n 1 "$OUT/sbatch.err")" >&2
+		exit 1
+	fi
+	rm -f "$OUT/sbatch.err"
+	echo "$0: some tasks of the array failed" >&2
 }
 
 records() {

@@ -9,6 +9,14 @@
 # records meet in one pipe to sum-merge.
 set -eu
 
+# --help prints this file's opening comment, which is its usage.
+case ${1-} in
+-h | --help)
+	sed -n '2,/^set -eu$/{/^set -eu$/d;s/^# \{0,1\}//;p;}' "$0"
+	exit 0
+	;;
+esac
+
 # The programs come from PATH; run from a checkout, its bin/ comes first
 # (or RANGETOOLS_BIN's, as the tests do with other builds).
 PATH="${RANGETOOLS_BIN:-$(dirname "$0")/../bin}:$PATH"

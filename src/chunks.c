@@ -1,13 +1,19 @@
 /*
- * chunks.c: sum-merge's block reader: a regular file is mapped up to its
- * last newline, anything else is read 128 KiB at a time, and each line
- * is handed out where it lies, NUL-terminated in place.
+ * chunks.c: sum-merge's block reader: any input, a regular file too, is
+ * read 128 KiB at a time, and each line is handed out where it lies,
+ * NUL-terminated in place.
+ *
+ * Files are read, not mapped: a mapped file that another process
+ * truncates while it is read kills the reader with SIGBUS, with no
+ * message, where read(2) returns what is left and the merge reports the
+ * file as it found it.  The copy read(2) makes costs little beside the
+ * parsing (doc/design.md, "sum-merge's reader").
  */
 #include <err.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -16,36 +22,23 @@
 #define CHUNK ((size_t)128 * 1024) /* a read's size: fits the L2 cache */
 
 /*
- * A regular file is mapped rather than read, up to its last newline:
- * its lines are then parsed where the page cache holds them, with no
- * copy.  Whatever follows the last newline is read as usual afterwards.
- * Private and writable, so that chunks_line() can end a line with a
- * NUL (which copies that one page).
+ * At end of input: a regular file now shorter than the offset read to
+ * was truncated while it was read, and what was read of it is not the
+ * file: that is an error, not a short total.
  */
 static void
-map_file(struct chunks *c)
+check_truncated(const struct chunks *c)
 {
 	struct stat st;
-	char *p, *nl;
 	off_t at;
 
-	if (fstat(c->fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size <= 0 ||
-	    (off_t)(size_t)st.st_size != st.st_size ||
-	    (at = lseek(c->fd, 0, SEEK_CUR)) < 0 || at >= st.st_size)
+	if (fstat(c->fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+	    (at = lseek(c->fd, 0, SEEK_CUR)) < 0 || at <= st.st_size)
 		return;
-	p = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_PRIVATE,
-		 c->fd, 0);
-	if (p == MAP_FAILED)
-		return;
-	nl = memrchr(p + at, '\n', (size_t)(st.st_size - at));
-	if (nl == NULL || lseek(c->fd, nl + 1 - p, SEEK_SET) < 0) {
-		munmap(p, (size_t)st.st_size);
-		return;
-	}
-	c->buf = p;
-	c->maplen = (size_t)st.st_size;
-	c->off = (size_t)at;
-	c->len = (size_t)(nl + 1 - p);
+	errx(1,
+	     "%s: truncated while it was read (to %jd bytes, after %jd "
+	     "were read)",
+	     c->name, (intmax_t)st.st_size, (intmax_t)at);
 }
 
 /* Moves the unread tail to the front and appends what one read(2) gives. */
@@ -55,11 +48,6 @@ refill(struct chunks *c)
 	ssize_t got;
 	char *p;
 
-	if (c->maplen > 0) { /* mapped lines all taken: read the rest */
-		munmap(c->buf, c->maplen);
-		c->buf = NULL;
-		c->maplen = c->cap = c->off = c->len = 0;
-	}
 	if (c->off > 0)
 		memmove(c->buf, c->buf + c->off, c->len - c->off);
 	c->len -= c->off;
@@ -82,6 +70,8 @@ refill(struct chunks *c)
 			err(1, "%s", c->name);
 	c->len += (size_t)got;
 	c->eof = got == 0;
+	if (c->eof)
+		check_truncated(c);
 }
 
 char *
@@ -90,8 +80,6 @@ chunks_line(struct chunks *c, size_t *np, int *nul)
 	char *line, *nl = NULL;
 	size_t n, seen = 0; /* bytes of this line searched for '\n' */
 
-	if (c->buf == NULL && !c->eof)
-		map_file(c);
 	/* Each byte is searched once, however many reads a line takes. */
 	while (c->buf == NULL ||
 	       (nl = memchr(c->buf + c->off + seen, '\n',
@@ -118,9 +106,6 @@ chunks_line(struct chunks *c, size_t *np, int *nul)
 void
 chunks_free(struct chunks *c)
 {
-	if (c->maplen > 0)
-		munmap(c->buf, c->maplen);
-	else
-		free(c->buf);
+	free(c->buf);
 	c->buf = NULL;
 }

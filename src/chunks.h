@@ -1,7 +1,6 @@
 /*
  * chunks.h: sum-merge's reader, for input of many short lines: whole
- * blocks read at once, or a regular file mapped, and lines taken from
- * them in place.
+ * blocks read at once, and lines taken from them in place.
  */
 #ifndef CHUNKS_H
 #define CHUNKS_H
@@ -18,7 +17,6 @@ struct chunks {
 	const char *name; /* for messages: a file name, or "stdin" */
 	char *buf;
 	size_t cap, off, len;
-	size_t maplen; /* > 0: buf is a mapping of the file, not malloc'd */
 	int eof;
 	long long lineno;
 };
@@ -31,7 +29,7 @@ struct chunks {
  */
 char *chunks_line(struct chunks *c, size_t *n, int *nul);
 
-/* Releases the buffer or mapping of a struct chunks. */
+/* Releases the buffer of a struct chunks. */
 void chunks_free(struct chunks *c);
 
 #endif

@@ -219,6 +219,11 @@ cli_duration_arg(const char *what, const char *s)
 	int64_t ns;
 
 	ns = num_duration(s, &errstr);
+	if ((errstr != NULL && strcmp(errstr, "too large") == 0) ||
+	    ns > NUM_DURATION_MAX_NS)
+		cli_usage_error("%s: too large duration (at most %dh, a week): "
+				"'%s'",
+				what, NUM_DURATION_MAX_H, cli_quote(s));
 	if (errstr != NULL)
 		cli_usage_error(
 		    "%s: %s duration (use e.g. 200us, 5ms, 10s, 2m, 1h, or "

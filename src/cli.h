@@ -76,7 +76,7 @@ void cli_usage_error(const char *fmt, ...)
 /*
  * The parsers of num.h and ipc.h as usage errors (exit 2) naming the
  * option or operand what: an integer in [min, max], a duration in
- * nanoseconds, a POSIX IPC name.
+ * nanoseconds of at most NUM_DURATION_MAX_NS, a POSIX IPC name.
  */
 int64_t cli_num_arg(const char *what, const char *s, int64_t min, int64_t max);
 int64_t cli_duration_arg(const char *what, const char *s);

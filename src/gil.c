@@ -16,6 +16,7 @@
  *
  * Nothing here is about speed: the model exists to be measured.
  */
+#include <assert.h>
 #include <err.h>
 #include <errno.h>
 #include <pthread.h>
@@ -24,6 +25,7 @@
 #include "clock.h"
 #include "gil.h"
 #include "lanes.h"
+#include "num.h"
 #include "trace.h"
 
 /* pthread functions return the error number: report it and give up. */
@@ -52,6 +54,9 @@ gil_init(struct gil *g, int64_t interval_ns)
 	pthread_condattr_destroy(&ca);
 	g->locked = 0;
 	g->switch_number = 0;
+	/* The option's bound keeps a deadline, now + interval, from overflow.
+	 */
+	assert(interval_ns <= NUM_DURATION_MAX_NS);
 	g->interval_ns = interval_ns > 0 ? interval_ns : 1;
 	g->trace = NULL;
 	g->lanes = NULL;

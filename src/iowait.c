@@ -15,6 +15,7 @@
  * CPython's time.sleep(D) keeps the default slack, so it is D plus the
  * slack and the latency: range-sum(1) says how to model either.
  */
+#include <assert.h>
 #include <err.h>
 #include <errno.h>
 #include <sys/mman.h>
@@ -25,6 +26,7 @@
 
 #include "clock.h"
 #include "iowait.h"
+#include "num.h"
 
 #define LEAD_MIN_NS  2000   /* spun in any case */
 #define LATE_INIT_NS 60000  /* before any sleep: the default slack's */
@@ -60,9 +62,12 @@ int64_t
 iowait_sleep(struct iowait *s, int64_t ns, int64_t start)
 {
 	int64_t now = start > 0 ? start : now_ns(CLOCK_MONOTONIC);
-	int64_t end = now + ns;
-	int64_t lead = 2 * s->late_ns + LEAD_MIN_NS, wake, late;
+	int64_t end, lead = 2 * s->late_ns + LEAD_MIN_NS, wake, late;
 	struct timespec ts;
+
+	/* The option's bound keeps now + ns far from overflow. */
+	assert(ns >= 0 && ns <= NUM_DURATION_MAX_NS);
+	end = now + ns;
 
 	if (ns > lead) {
 		wake = end - lead;

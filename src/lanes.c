@@ -7,6 +7,7 @@
  * spread over the columns the terminal has, and each column shows how
  * much of it the thread held: Beazley's lock diagrams, in text.
  */
+#include <assert.h>
 #include <err.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +21,8 @@
 
 #define LANE_BINS 4096
 #define LABEL	  10 /* "worker 12 " */
+/* The widest drawing: wider terminals get it left-aligned. */
+#define LANES_MAX_COLS 1023
 
 struct lane {
 	int shift;   /* a bin is 2^shift ns wide */
@@ -75,7 +78,9 @@ lanes_add(struct lanes *l, int tid, int64_t a, int64_t b)
 	struct lane *r;
 	int64_t w, i, lo, hi;
 
-	if (tid < 1 || tid > l->n || b <= a)
+	/* The lock's threads are numbered 1..n, as lanes_new() was told. */
+	assert(tid >= 1 && tid <= l->n);
+	if (b <= a)
 		return;
 	r = &l->row[tid - 1];
 	a -= l->t0;
@@ -83,6 +88,9 @@ lanes_add(struct lanes *l, int tid, int64_t a, int64_t b)
 	if (a < 0)
 		a = 0;
 	widen(r, b);
+	/* The hold's last nanosecond now falls in the row's last bin or before.
+	 */
+	assert(((b - 1) >> r->shift) < LANE_BINS);
 	w = (int64_t)1 << r->shift;
 	for (i = a >> r->shift; i <= (b - 1) >> r->shift; i++) {
 		lo = i * w > a ? i * w : a;
@@ -120,46 +128,112 @@ terminal_width(void)
 	return 80;
 }
 
-/* A time in the axis' unit, as short as it goes: "0", "2.5", "120". */
-static void
-tick_label(char *buf, size_t n, double v)
+/*
+ * The axis' tick spacing, in its unit: the smallest of 1, 2 and 5 times
+ * a power of ten that is at least raw; *decimals is how many a label
+ * needs (0.05 needs 2, 20 none).
+ */
+static double
+nice_step(double raw, int *decimals)
 {
-	snprintf(buf, n, "%.3g", v);
+	static const double mult[] = {1, 2, 5, 10};
+	double p = 1;
+	int d = 0, i;
+
+	while (p * 10 <= raw)
+		p *= 10;
+	while (p > raw && d < 9)
+		p /= 10, d++;
+	for (i = 0; mult[i] * p < raw; i++)
+		;
+	if (mult[i] == 10 && d > 0)
+		d--;
+	*decimals = d;
+	return mult[i] * p;
 }
 
 /*
- * The time axis under the lanes: a '+' every ten columns (five on a
- * narrow terminal) and the time under it, in a unit that keeps the
- * labels short.
+ * Fills lab with the tick at v (unit of the axis), without trailing
+ * zeros ("0", "0.5", "1"), and returns its length.
+ */
+static int
+tick_label(char *lab, size_t n, double v, int decimals)
+{
+	int len = snprintf(lab, n, "%.*f", decimals, v);
+
+	assert(len > 0 && (size_t)len < n);
+	if (decimals > 0) {
+		while (lab[len - 1] == '0')
+			lab[--len] = '\0';
+		if (lab[len - 1] == '.')
+			lab[--len] = '\0';
+	}
+	return len;
+}
+
+/*
+ * The tick spacing for span (in the axis' unit) over cols columns:
+ * labels as round numbers ("0   200   400"), about eight columns apart
+ * or more, each with at least two blanks before the next, whatever the
+ * width.
+ */
+static double
+tick_step(int cols, double span, int *decimals)
+{
+	char lab[64];
+	double step = span;
+	int room = 8, len, tries;
+
+	for (tries = 0; tries < 8; tries++) {
+		step = nice_step(span * room / cols, decimals);
+		/* The widest label, untrimmed: "45.0" of "44.5  45". */
+		len = snprintf(lab, sizeof(lab), "%.*f", *decimals, span);
+		if (step / span * cols >= len + 2)
+			break;
+		room = len + 2;
+	}
+	return step;
+}
+
+/*
+ * The time axis under the lanes: a '+' at each tick and the time under
+ * it, in a unit that keeps the labels short.  Column c of the axis is
+ * the boundary between the lanes' columns c - 1 and c.
  */
 static void
 axis(int cols, double span_ns)
 {
 	const char *unit = "s";
-	double scale = 1e9;
-	char line[1024], lab[32];
-	int c, len, step = cols >= 40 ? 10 : 5;
+	double scale = 1e9, span, step, t;
+	char line[LABEL + LANES_MAX_COLS + 2], lab[64];
+	int c, len, end = 0, decimals;
 
+	assert(cols > 0 && cols <= LANES_MAX_COLS);
 	if (span_ns < 1e7)
 		unit = "us", scale = 1e3;
 	else if (span_ns < 1e10)
 		unit = "ms", scale = 1e6;
+	span = span_ns / scale;
+	step = tick_step(cols, span, &decimals);
 	memset(line, ' ', sizeof(line));
-	fprintf(stderr, "%*s+", LABEL, "");
-	for (c = 1; c <= cols; c++)
-		fputc(c % step == 0 ? '+' : '-', stderr);
-	fputc('\n', stderr);
-	for (c = 0; c <= cols - 4; c += step) {
-		tick_label(lab, sizeof(lab), span_ns * c / cols / scale);
-		len = (int)strlen(lab);
-		if (LABEL + c + len < (int)sizeof(line))
-			memcpy(line + LABEL + c, lab, (size_t)len);
+	memset(line + LABEL, '-', (size_t)cols + 1);
+	for (t = 0; t <= span * (1 + 1e-9); t += step) {
+		c = (int)(t / span * cols + 0.5);
+		line[LABEL + c] = '+';
 	}
-	len = LABEL + cols + 1;
-	snprintf(lab, sizeof(lab), " %s", unit);
-	while (len > 0 && line[len - 1] == ' ')
-		len--;
-	fprintf(stderr, "%.*s%s\n", len, line, lab);
+	fprintf(stderr, "%.*s\n", LABEL + cols + 1, line);
+	memset(line, ' ', sizeof(line));
+	for (t = 0; t <= span * (1 + 1e-9); t += step) {
+		c = (int)(t / span * cols + 0.5);
+		len = tick_label(lab, sizeof(lab), t, decimals);
+		/* A last label that would run past the lanes is left out. */
+		if (c + len > cols + 1)
+			break;
+		memcpy(line + LABEL + c, lab, (size_t)len);
+		end = LABEL + c + len;
+	}
+	assert(end <= (int)sizeof(line));
+	fprintf(stderr, "%.*s %s\n", end, line, unit);
 }
 
 void
@@ -167,15 +241,15 @@ lanes_print(const struct lanes *l, int width)
 {
 	int64_t span = 0;
 	int cols, c, k;
-	char row[1024];
+	char row[LANES_MAX_COLS + 1];
 	double a, b, f;
 
 	if (width <= 0)
 		width = terminal_width();
 	/* The label, the bars either side, a unit after the axis. */
 	cols = width - LABEL - 2 - 3;
-	if (cols > (int)sizeof(row) - 1)
-		cols = (int)sizeof(row) - 1;
+	if (cols > LANES_MAX_COLS)
+		cols = LANES_MAX_COLS;
 	if (cols < 10)
 		cols = 10;
 	for (k = 0; k < l->n; k++)

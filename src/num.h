@@ -25,6 +25,14 @@ int num_parse128(const char *s, i128 *out, const char **errstr);
  */
 int64_t num_duration(const char *s, const char **errstr);
 
+/*
+ * The longest duration any option takes: a week.  A program adds it to
+ * a clock's reading (CLOCK_REALTIME is near 2^61 ns now), so it must
+ * stay far below 2^63 ns, and no wait of the toolkit makes sense longer.
+ */
+#define NUM_DURATION_MAX_H  168
+#define NUM_DURATION_MAX_NS ((int64_t)NUM_DURATION_MAX_H * 3600 * 1000000000)
+
 /* Formats v in decimal into buf, which must hold NUM_I128_LEN bytes. */
 #define NUM_I128_LEN 42
 char *num_fmt128(i128 v, char *buf);

@@ -144,8 +144,8 @@ report_lost(const struct crew *k, int i, int status)
 			 WEXITSTATUS(status));
 	else
 		snprintf(how, sizeof(how), "ended without a result");
-	warnx("worker %d (pid %ld) %s: the range %jd %jd is lost, no total", i,
-	      (long)k->pid[i], how, (intmax_t)k->w[i].start,
+	warnx("worker %d (pid %ld) %s: the range %jd %jd is lost, no total",
+	      i + 1, (long)k->pid[i], how, (intmax_t)k->w[i].start,
 	      (intmax_t)k->w[i].end);
 }
 

@@ -2,6 +2,7 @@
  * range-split: print the contiguous parts of [start, end), one a line;
  * without operands, of each range read on stdin.
  */
+#include <assert.h>
 #include <err.h>
 #include <getopt.h>
 #include <stdint.h>
@@ -116,6 +117,8 @@ split_size(int64_t start, int64_t end, uint64_t size)
 	k = len / size + (len % size != 0);
 	for (i = first_part(k); i < k && !only_found; i++) {
 		at = i * size;
+		/* Every part starts inside the range; the last one ends it. */
+		assert(at < len && (i + 1 < k) == (len - at > size));
 		print_part(next_index + i, range_at(start, at),
 			   range_at(start, len - at < size ? len : at + size));
 	}

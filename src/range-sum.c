@@ -20,6 +20,7 @@
 #include "lines.h"
 #include "num.h"
 #include "par.h"
+#include "range.h"
 #include "rec.h"
 #include "sink.h"
 #include "trace.h"
@@ -67,6 +68,13 @@ static int switchflag;
 static int tflag, stopflag, timeflag;
 static const char *mqname, *shmname, *tracepath;
 static int64_t tracemax; /* --trace-max: 0 for no cap */
+/*
+ * For a better message than "extra operand": a bare --progress (whose
+ * "always" must follow an '='), and the last duration given without a
+ * unit (whose unit may follow as a word of its own: "5 ms").
+ */
+static int progressbare;
+static const char *bareunitopt, *bareunitval;
 
 static const char help[] =
     "usage: range-sum [-t] [--method loop|formula]\n"
@@ -77,7 +85,7 @@ static const char help[] =
     "                 [--stats] [--progress[=always]] [--time] "
     "[--lanes]\n"
     "                 [--trace file [--trace-max size]]\n"
-    "                 [start end]\n"
+    "                 [[index] start end]\n"
     "       range-sum --mq name --stop\n"
     "Print the exact sum of the integers in [start, end); without "
     "operands, one\n"
@@ -124,7 +132,7 @@ static const char help[] =
     "      --version           print the version and exit\n"
     "Numbers: decimal with optional sign, or MeK as in 1e8.  "
     "Durations: 200us,\n"
-    "5ms, 10s, 2m, 1h, or seconds as 0.005.\n";
+    "5ms, 10s, 2m, 1h, or seconds as 0.005; at most 168h.\n";
 
 static const struct cli cmd = {shortopts, longopts, NULL, help};
 
@@ -163,6 +171,14 @@ size_arg(const char *what, const char *s)
 	return v;
 }
 
+/* Remembers a duration option given in plain seconds, as "5". */
+static void
+unitless(const char *what, const char *val)
+{
+	if (val[strspn(val, "0123456789.")] == '\0')
+		bareunitopt = what, bareunitval = val;
+}
+
 static void
 parse_options(int argc, char *argv[])
 {
@@ -194,12 +210,14 @@ parse_options(int argc, char *argv[])
 			switchflag = 1;
 			opts.switch_ns =
 			    cli_duration_arg("--switch-interval", optarg);
+			unitless("--switch-interval", optarg);
 			if (opts.switch_ns <= 0)
 				cli_usage_error("--switch-interval must be "
 						"greater than zero");
 			break;
 		case OPT_IOWAIT:
 			opts.io_ns = cli_duration_arg("--io-wait", optarg);
+			unitless("--io-wait", optarg);
 			break;
 		case OPT_IOECHO:
 			opts.io_echo = 1;
@@ -227,6 +245,7 @@ parse_options(int argc, char *argv[])
 			opts.stats = 1;
 			break;
 		case CLI_OPT_PROGRESS:
+			progressbare = optarg == NULL;
 			if (optarg == NULL)
 				opts.progress = PROGRESS_AUTO;
 			else if (strcmp(optarg, "always") == 0)
@@ -311,12 +330,41 @@ open_trace(void)
 	return trace_open(tracepath, &info);
 }
 
+/*
+ * A range this long takes the loop minutes or more (about 1e10 integers
+ * a second on one core of a recent CPU; 1e18 is years).
+ */
+#define LONG_RUN_LEN ((uint64_t)1000000000000)
+
+/*
+ * At a terminal, a long loop with no progress line says once, before it
+ * starts, how to get the answer at once or see how far it is: a learner
+ * who types "range-sum 0 1e18" should not wait in silence.
+ */
+static void
+long_run_hint(int64_t start, int64_t end)
+{
+	static int hinted;
+
+	if (hinted || opts.method != METHOD_LOOP ||
+	    opts.progress != PROGRESS_OFF ||
+	    range_len(start, end) < LONG_RUN_LEN || !isatty(STDERR_FILENO))
+		return;
+	hinted = 1;
+	cli_hint("[%jd, %jd) is %ju integers to add one by one: that takes "
+		 "long; --method formula gives the sum at once, --progress "
+		 "shows how far it has got",
+		 (intmax_t)start, (intmax_t)end,
+		 (uintmax_t)range_len(start, end));
+}
+
 /* Sums one range and delivers it; returns 0 or -1. */
 static int
 sum_one(struct sink *out, int64_t start, int64_t end)
 {
 	i128 sum;
 
+	long_run_hint(start, end);
 	if (par_sum(&opts, start, end, &sum) != 0)
 		return -1;
 	sink_put(out, start, end, sum);
@@ -382,6 +430,64 @@ report_time(int64_t t0)
 		(now_ns(CLOCK_MONOTONIC) - t0) / 1e9, cpu / 1e9);
 }
 
+/*
+ * An operand that is an option's value gone astray: "--progress always"
+ * (the value needs an '='), "--switch-interval 5 ms" (the unit is part
+ * of the duration).  Says so, rather than "extra operand".
+ */
+static void
+stray_value(const char *op)
+{
+	static const char *const units[] = {"ns", "us", "ms", "s", "m", "h"};
+	size_t i;
+
+	if (progressbare && strcmp(op, "always") == 0)
+		cli_usage_error("--progress always: the value goes after an "
+				"'=', as --progress=always");
+	for (i = 0; bareunitopt != NULL && i < sizeof(units) / sizeof(*units);
+	     i++)
+		if (strcmp(op, units[i]) == 0)
+			cli_usage_error("%s %s %s: a duration is one word, "
+					"as %s%s",
+					bareunitopt, bareunitval, op,
+					bareunitval, op);
+}
+
+/*
+ * The operands: start end, or index start end as range-split -i writes
+ * them (so that "range-split -i ... | xargs -L 1 range-sum" works as the
+ * filter does); the index is checked, then left out.
+ */
+static void
+operands(int argc, char **argv, int64_t *start, int64_t *end)
+{
+	/* Neither "always" nor a unit is a number: never a range's. */
+	stray_value(argv[0]);
+	/* As GNU parallel passes a line "0 50000000" without --colsep. */
+	if (argc == 1 && argv[0][strcspn(argv[0], " \t")] != '\0')
+		cli_usage_error("the operand '%s' holds a blank: start and end "
+				"must be two operands (GNU parallel: add "
+				"--colsep ' ')",
+				cli_quote(argv[0]));
+	if (argc == 1)
+		cli_usage_error("missing operand: need start end");
+	if (argc > 3)
+		cli_usage_error("extra operand '%s'", cli_quote(argv[3]));
+	if (argc == 3 && rec_is_record(argv[0], argv[1], argv[2]))
+		cli_usage_error("'%s %s %s' is " REC_NOT_A_RANGE,
+				cli_quote(argv[0]), cli_quote(argv[1]),
+				cli_quote(argv[2]));
+	if (argc == 3) {
+		cli_num_arg("index", argv[0], 0, INT64_MAX);
+		argv++;
+	}
+	*start = cli_num_arg("start", argv[0], INT64_MIN, INT64_MAX);
+	*end = cli_num_arg("end", argv[1], INT64_MIN, INT64_MAX);
+	if (*start > *end)
+		cli_usage_error("start %jd is greater than end %jd",
+				(intmax_t)*start, (intmax_t)*end);
+}
+
 /* RANGETOOLS_KERNEL forces a kernel: see ENVIRONMENT in range-sum(1). */
 static void
 use_kernel(void)
@@ -406,23 +512,8 @@ main(int argc, char *argv[])
 	use_kernel();
 	argc -= optind;
 	argv += optind;
-	/* As GNU parallel passes a line "0 50000000" without --colsep. */
-	if (argc == 1 && argv[0][strcspn(argv[0], " \t")] != '\0')
-		cli_usage_error("the operand '%s' holds a blank: start and end "
-				"must be two operands (GNU parallel: add "
-				"--colsep ' ')",
-				cli_quote(argv[0]));
-	if (argc == 1)
-		cli_usage_error("missing operand: need start end");
-	if (argc > 2)
-		cli_usage_error("extra operand '%s'", cli_quote(argv[2]));
-	if (argc == 2) {
-		start = cli_num_arg("start", argv[0], INT64_MIN, INT64_MAX);
-		end = cli_num_arg("end", argv[1], INT64_MIN, INT64_MAX);
-		if (start > end)
-			cli_usage_error("start %jd is greater than end %jd",
-					(intmax_t)start, (intmax_t)end);
-	}
+	if (argc > 0)
+		operands(argc, argv, &start, &end);
 	if (stopflag && argc > 0)
 		cli_usage_error("--stop sends STOP alone: no operands");
 	if (tracepath != NULL)
@@ -433,12 +524,12 @@ main(int argc, char *argv[])
 	if (stopflag)
 		rv = sink_stop(out);
 	else
-		rv = argc == 2 ? sum_one(out, start, end) : sum_lines(out);
+		rv = argc > 0 ? sum_one(out, start, end) : sum_lines(out);
 	if (opts.trace != NULL && trace_close(opts.trace) != 0)
 		rv = -1;
 	if (sink_close(out) != 0)
 		rv = -1;
-	if (rv == 0 && argc == 2 && mqname == NULL && shmname == NULL)
+	if (rv == 0 && argc > 0 && mqname == NULL && shmname == NULL)
 		seq_hint(tty, start, end);
 	if (timeflag)
 		report_time(t0);

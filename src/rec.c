@@ -46,6 +46,19 @@ bounds(const char *fs, const char *fe, int64_t *start, int64_t *end,
 }
 
 int
+rec_is_record(const char *f0, const char *f1, const char *f2)
+{
+	int64_t start, end;
+	i128 sum;
+	const char *why;
+
+	if (num_parse128(f2, &sum, &why) != 0 ||
+	    bounds(f0, f1, &start, &end, &why) != 0)
+		return 0;
+	return sum == sum_formula(start, end);
+}
+
+int
 rec_parse_range(char *line, int64_t *start, int64_t *end, const char **why)
 {
 	const char *errstr;
@@ -53,6 +66,8 @@ rec_parse_range(char *line, int64_t *start, int64_t *end, const char **why)
 	int n;
 
 	n = lines_fields(line, f, 3);
+	if (n == 3 && rec_is_record(f[0], f[1], f[2]))
+		return *why = REC_NOT_A_RANGE, -1;
 	if (n == 3) {
 		num_parse(f[0], 0, INT64_MAX, &errstr);
 		if (errstr != NULL)
@@ -279,6 +294,10 @@ columns_add(struct columns *c, const char *d, const char *e)
  * Overflow cannot happen within one call: it starts only with a total
  * below 2^126 and reads at most 2^23 bytes, fewer than 2^22 sums below
  * 2^64; a total near the limit is left to merge_add(), which counts wraps.
+ * columns_add() loads the 16 bytes before a line's end: a line that
+ * ends within 16 bytes of the block's start goes the other way (the
+ * test is a distance: a pointer before the block may not even be
+ * formed).
  */
 #define FAST_MAX ((long)1 << 23)
 const char *
@@ -298,7 +317,7 @@ rec_fast_sums(const char *p, const char *end, i128 *total, long long *nlines)
 		for (m = newlines64(w); m != 0; m &= m - 1) {
 			nl = w + __builtin_ctzll(m);
 			e = nl - (nl > p && nl[-1] == '\r');
-			if (e > p && e - p <= 16 && e - 16 >= first &&
+			if (e > p && e - p <= 16 && e - first >= 16 &&
 			    *p != '-' && *p != '+' && columns_add(&col, p, e)) {
 				if (col.n == 28)
 					columns_flush(&col, &plus);

@@ -20,8 +20,25 @@ struct rec {
 	i128 sum;
 };
 
-/* A range line, with or without an index.  Returns 0, or -1 and *why. */
+/*
+ * A range line, with or without an index.  Returns 0, or -1 and *why.
+ * A line that is a record (rec_is_record()) is refused, REC_NOT_A_RANGE:
+ * read as "index start end" it would stand for another range, most
+ * often a huge one ("0 25000000 312499987500000").
+ */
 int rec_parse_range(char *line, int64_t *start, int64_t *end, const char **why);
+
+/*
+ * Are the three fields a record "start end sum", the sum that of the
+ * range?  A line of range-sum -t's output is; an "index start end" line
+ * of range-split -i almost never (its end would have to be the sum of
+ * index..start-1, as "0 4 6" is).
+ */
+int rec_is_record(const char *f0, const char *f1, const char *f2);
+#define REC_NOT_A_RANGE                                                        \
+	"a record 'start end sum' as range-sum -t writes (sum-merge adds "     \
+	"records; an 'index start end' line that reads so: give it as "        \
+	"'start end')"
 
 /* The kinds of result line; each value is the line's number of fields. */
 enum rec_kind {

@@ -8,6 +8,7 @@
 #include "range.h"
 #include "report.h"
 
+/* Worker number index, from 1, as --lanes, --trace and a lost one say. */
 static void
 worker_report(const struct work *w, int index, int gil)
 {
@@ -53,7 +54,7 @@ report_total(const struct work *w, int n, int stats, int gil)
 
 	for (i = 0; i < n; i++) {
 		if (stats)
-			worker_report(&w[i], i, gil);
+			worker_report(&w[i], i + 1, gil);
 		sum += w[i].sum;
 	}
 	if (stats && n > 0 && w[0].method == METHOD_LOOP)

@@ -41,6 +41,7 @@
  * and raises the signal again, so an interrupted run leaves a valid JSON
  * up to that point.  An exit on an error removes the temporary file.
  */
+#include <assert.h>
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -195,11 +196,20 @@ fits(struct trace *tr, size_t n)
 static void
 append(struct trace *tr, int tid, const char *ev, size_t n)
 {
-	struct tbuf *b = &tr->b[tid >= 0 && tid < tr->nbuf ? tid : 0];
+	struct tbuf *b;
 
+	/*
+	 * Every event was built in a buffer of TRACE_EVENT bytes, with no
+	 * check as it was written: one longer has already overrun it.  Each
+	 * thread has a buffer: 0 the head's, 1..nbuf-1 the workers'.
+	 */
+	assert(n <= TRACE_EVENT && tid >= 0 && tid < tr->nbuf);
+	b = &tr->b[tid];
 	pthread_mutex_lock(&b->mu);
 	if (b->len + n > TRACE_BUF)
 		flush_locked(tr, b);
+	/* A flushed buffer holds any event: TRACE_BUF is far larger. */
+	assert(b->len + n <= TRACE_BUF);
 	memcpy(b->buf + b->len, ev, n);
 	b->len += n;
 	b->events++;

@@ -212,6 +212,59 @@ check_md_all_run() {
 	assert_output "$(pysum 0 100000000)"
 }
 
+# Once pipe.sh summed its usage lines, xargs.sh tripped on a quote, and
+# cluster.sh ran ssh with --help as the host.
+@test "the example scripts print their usage on --help and exit 0, running nothing" {
+	local s
+	for s in pipe xargs parallel resume cluster; do
+		run --separate-stderr env PATH=/nonexistent:/usr/bin:/bin \
+			"$REPO/examples/$s.sh" --help
+		assert_success
+		assert_line --index 0 --regexp "^$s\.sh: "
+		assert_line --regexp "^	examples/$s\.sh "
+		[ -z "$stderr" ] || fail "$s.sh: $stderr"
+	done
+}
+
+# Once it resubmitted three times and left rangetools-slurm/ behind.
+@test "examples/slurm-array.sh without a working Slurm fails once and leaves nothing" {
+	local fake=$BATS_TEST_TMPDIR/fakebin
+	mkdir -p "$fake"
+	printf '%s\n' '#!/bin/sh' 'echo x >>"$SBATCH_CALLS"' \
+		'echo "sbatch: error: Batch job submission failed: Unable to contact slurm controller (connect failure)" >&2' \
+		'exit 1' >"$fake/sbatch"
+	chmod +x "$fake/sbatch"
+	cd "$WORK"
+	SBATCH_CALLS=$BATS_TEST_TMPDIR/calls run --separate-stderr \
+		env PATH="$fake:$PATH" "$REPO/examples/slurm-array.sh" 0 100 2
+	assert_failure 1
+	assert_output ""
+	assert_equal "${#stderr_lines[@]}" 1
+	assert_stderr_has "sbatch submitted nothing; is Slurm working? sbatch said: sbatch: error: Batch job submission failed: Unable to contact slurm controller"
+	assert_equal "$(wc -l <"$BATS_TEST_TMPDIR/calls")" 1
+	assert_equal "$(ls -A "$WORK")" ""
+}
+
+# rangetools(7)'s "Seeing the lock" names the recorder as $D/gil_record.py;
+# from the top of a checkout the page's own lines find it in bench/.
+@test "rangetools(7)'s GIL recorder lines find the scripts from a checkout" {
+	local lines
+	lines=$(grep -E '^(D=|test -d )' "$REPO/man/rangetools.7")
+	[ "$(wc -l <<<"$lines")" -eq 2 ] || fail "page lines: $lines"
+	run bash -c "cd '$REPO' && $lines && python3 \$D/gil_record.py --help && test -f \$D/gil_analyze.py"
+	assert_success
+}
+
+# The README's "man 7 rangetools" needs make install; in a clone it says
+# to name the file.
+@test "the README's man commands for a checkout show the pages" {
+	command -v man >/dev/null || skip "no man(1)"
+	grep -qF 'man ./man/rangetools.7' "$REPO/README.md"
+	run bash -c "cd '$REPO' && MANPAGER=cat MANWIDTH=80 man ./man/rangetools.7"
+	assert_success
+	assert_output --partial "Seeing the lock"
+}
+
 @test "the example scripts take a negative range and a part count" {
 	for s in pipe xargs parallel; do
 		run "$REPO/examples/$s.sh" -1234567 7654321 5

@@ -229,6 +229,23 @@ bytes() {
 	assert_stderr_has "--timeout: too large duration"
 }
 
+# now + d must not overflow: --io-wait 9223372035.9s once returned at
+# once.  Every duration option has the one limit, named in the message.
+@test "a duration past a week is refused, naming the limit, by every duration option" {
+	refuses 2 range-sum --io-wait 9223372035.9s 0 10
+	assert_stderr_has "--io-wait: too large duration (at most 168h, a week): '9223372035.9s'"
+	refuses 2 range-sum --threads 2 --gil --switch-interval 168.001h 0 10
+	assert_stderr_has "--switch-interval: too large duration (at most 168h"
+	refuses 2 sum-merge --mq /rt-never --timeout 604801
+	assert_stderr_has "--timeout: too large duration (at most 168h"
+}
+
+@test "a duration of exactly a week is accepted" {
+	run range-sum --threads 2 --gil --switch-interval 168h 0 10
+	assert_success
+	assert_output 45
+}
+
 @test "a long run of digits before junk is an invalid duration, not too large" {
 	# Found by tests/fuzz/num-fuzz (regress/num-fuzz/duration-long-junk).
 	refuses 2 range-sum --io-wait 11111111111111111111q1 0 10
@@ -500,4 +517,50 @@ print(open(sys.argv[1], 'rb').read().count(b'\n') + 1)" \
 @test "sum-merge --count without --mq is refused" {
 	refuses 2 sum-merge --count 2
 	assert_stderr_has "--count"
+}
+
+# A file truncated while sum-merge reads it (a producer that starts over,
+# a disk cleaner): once a mapped file's pages past the new end killed
+# sum-merge with SIGBUS, exit 135 and no message.  sum-merge is stopped
+# once it has read part of the file, the file emptied, and it goes on.
+@test "a file truncated while sum-merge reads it is an error naming the file" {
+	big=$BATS_TEST_TMPDIR/big
+	range-split -n 1000000 0 1e12 | range-sum --method formula -t >"$big"
+	run --separate-stderr python3 - "$big" <<'PY'
+import os, signal, subprocess, sys
+big = sys.argv[1]
+def pos(pid):
+    """sum-merge's offset in big, 0 before it opens it."""
+    for fd in os.listdir("/proc/%d/fd" % pid):
+        if os.readlink("/proc/%d/fd/%s" % (pid, fd)) == big:
+            with open("/proc/%d/fdinfo/%s" % (pid, fd)) as f:
+                return int(f.readline().split()[1])
+    return 0
+for attempt in range(10):
+    p = subprocess.Popen(["sum-merge", big], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE)
+    try:
+        while p.poll() is None and pos(p.pid) == 0:
+            pass
+        os.kill(p.pid, signal.SIGSTOP)
+        # Read in part (or mapped whole, as sum-merge once did).
+        caught = p.poll() is None and pos(p.pid) > 0
+    except (FileNotFoundError, ProcessLookupError):
+        caught = False
+    if caught:
+        open(big, "w").close()
+    if p.poll() is None:
+        os.kill(p.pid, signal.SIGCONT)
+    out, err = p.communicate()
+    rc = p.returncode
+    if caught:
+        sys.stdout.write(out.decode())
+        sys.stderr.write(err.decode())
+        sys.exit(128 - rc if rc < 0 else rc)
+sys.exit("never caught sum-merge reading")
+PY
+	assert_failure 1
+	assert_output ""
+	assert_equal "${#stderr_lines[@]}" 1
+	assert_stderr_has "sum-merge: $big: truncated while it was read"
 }

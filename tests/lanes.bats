@@ -15,15 +15,16 @@ teardown() {
 
 # screen_done: the command in the tmux terminal has finished.
 screen_done() {
-	tmux -L "$SOCK" capture-pane -p -t 0 | grep -q '^\[done\]'
+	tmux -L "$SOCK" capture-pane -p -t 0 | grep -q '^\[done [0-9]*\]'
 }
 
 # in_terminal COLS CMD: runs CMD in a detached tmux terminal COLS wide
-# and prints what the screen shows once it is done.
+# and prints what the screen shows once it is done, CMD's exit status
+# last, as "[done STATUS]".
 in_terminal() {
 	local cols=$1 cmd=$2
 	tmux -L "$SOCK" -f /dev/null new-session -d -x "$cols" -y 40 \
-		"PATH='$PATH'; $cmd; echo '[done]'; sleep 600" 3>&-
+		"PATH='$PATH'; $cmd; echo \"[done \$?]\"; sleep 600" 3>&-
 	wait_until -t 30 screen_done
 	tmux -L "$SOCK" capture-pane -p -t 0
 }
@@ -49,6 +50,14 @@ assert len(head) == 1, lines
 i = lines.index(rows[-1])
 assert re.match(r" +\+[-+]+$", lines[i + 1]), lines[i + 1]
 assert re.match(r" +0 .* (us|ms|s)$", lines[i + 2]), lines[i + 2]
+# The tick labels: plain numbers, rising, two blanks or more apart, each
+# under a '+' of the axis.
+ticks = [(m.start(), m.group()) for m in re.finditer(r"\S+", lines[i + 2])][:-1]
+assert all(re.fullmatch(r"\d+(\.\d+)?", t) for _, t in ticks), lines[i + 2]
+assert [float(t) for _, t in ticks] == sorted({float(t) for _, t in ticks}), lines[i + 2]
+assert len(ticks) >= 2, lines[i + 2]
+assert all(b - a >= len(t) + 2 for (a, t), (b, _) in zip(ticks, ticks[1:])), lines[i + 2]
+assert all(lines[i + 1][c] == "+" for c, _ in ticks), (lines[i + 1], lines[i + 2])
 assert "# held most of the column" in lines[i + 3], lines[i + 3]
 PY
 }
@@ -58,6 +67,19 @@ PY
 	assert_success
 	assert_output --partial "1999999999000000000"
 	check_lanes 100 3
+}
+
+# Wide terminals: the drawing stops at its widest (1023 columns of lanes)
+# and its buffers hold every width; an ASan build (RANGETOOLS_BIN) reads
+# nothing past them.
+@test "--lanes draws a readable axis in terminals up to 2000 columns wide" {
+	for cols in 300 1009 1023 1038 1040 2000; do
+		run in_terminal "$cols" 'range-sum --threads 2 --gil --switch-interval 1ms --lanes 0 5e8'
+		assert_success
+		assert_line "[done 0]"
+		check_lanes "$cols" 2
+		tmux -L "$SOCK" kill-server
+	done
 }
 
 @test "--lanes fits a narrow terminal" {

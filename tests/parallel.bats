@@ -163,9 +163,10 @@ for l in sys.stdin:
 	assert_output "$(pysum -10 20)"
 	# Three workers, then the kernel line (tests/kernel.bats checks it).
 	[ "${#stderr_lines[@]}" -eq 4 ] || fail "stderr: $stderr"
-	[[ ${stderr_lines[0]} =~ ^range-sum:\ worker\ 0:\ -10\ 0:\ wall\ [0-9.]+\ s,\ cpu\ [0-9.]+\ s$ ]] ||
+	# Numbered from 1, as --lanes and --trace number them.
+	[[ ${stderr_lines[0]} =~ ^range-sum:\ worker\ 1:\ -10\ 0:\ wall\ [0-9.]+\ s,\ cpu\ [0-9.]+\ s$ ]] ||
 		fail "line 1: ${stderr_lines[0]}"
-	[[ ${stderr_lines[2]} == "range-sum: worker 2: 10 20: wall "* ]] ||
+	[[ ${stderr_lines[2]} == "range-sum: worker 3: 10 20: wall "* ]] ||
 		fail "line 3: ${stderr_lines[2]}"
 	[[ ${stderr_lines[3]} == "range-sum: kernel "*": 30 integers, cpu "* ]] ||
 		fail "line 4: ${stderr_lines[3]}"
@@ -175,8 +176,8 @@ for l in sys.stdin:
 	needs_fork
 	run --separate-stderr range-sum --stats --procs 2 0 1000
 	assert_success
-	[[ ${stderr_lines[0]} == "range-sum: worker 0: 0 500: wall "*", cpu "* ]]
-	[[ ${stderr_lines[1]} == "range-sum: worker 1: 500 1000: wall "*", cpu "* ]]
+	[[ ${stderr_lines[0]} == "range-sum: worker 1: 0 500: wall "*", cpu "* ]]
+	[[ ${stderr_lines[1]} == "range-sum: worker 2: 500 1000: wall "*", cpu "* ]]
 }
 
 @test "--stats under --gil counts switches when two threads outlast the interval" {
@@ -373,7 +374,7 @@ sys.exit(rc)' "$@"
 	[ ! -s "$BATS_TEST_TMPDIR/out" ] || fail "printed a total"
 	run cat "$BATS_TEST_TMPDIR/err"
 	[ "${#lines[@]}" -eq 1 ] || fail "stderr: $output"
-	[[ $output =~ ^range-sum:\ worker\ [01]\ \(pid\ $victim\)\ was\ killed\ by\ signal\ 9.*:\ the\ range\ (0\ 5000000000000|5000000000000\ 10000000000000)\ is\ lost,\ no\ total$ ]] ||
+	[[ $output =~ ^range-sum:\ worker\ [12]\ \(pid\ $victim\)\ was\ killed\ by\ signal\ 9.*:\ the\ range\ (0\ 5000000000000|5000000000000\ 10000000000000)\ is\ lost,\ no\ total$ ]] ||
 		fail "message: $output"
 	gone "${KIDS[0]}"
 	no_segment_of "$LONG"
@@ -414,6 +415,18 @@ sys.exit(rc)' "$@"
 	assert_line --regexp '^2 threads, no GIL +2 .* -$'
 	assert_line --regexp '^2 processes \(--procs\) +2 '
 	assert_line --regexp '^2 processes, xargs\|pipe +2 '
+}
+
+# As cron and services run it: once "HOME: unbound variable".
+@test "examples/article.sh runs with no HOME, as env -i leaves it" {
+	needs_threads
+	needs_fork
+	run --separate-stderr env -i PATH=/usr/bin:/bin \
+		RANGETOOLS_BIN="${RANGETOOLS_BIN:-$RANGETOOLS_REPO/bin}" \
+		"$RANGETOOLS_REPO/examples/article.sh" 1e7 1e5
+	assert_success
+	assert_line --partial "rangetools sums [0, 1e7) = $(pysum 0 10000000)"
+	refute_output --partial "builds one into ;"
 }
 
 @test "examples/article.py sums the article's range three ways" {

@@ -234,9 +234,10 @@ for s, e in [(MAX - 2**33 - 5, MAX), (MIN, MIN + 2**33 + 7),
 	refuses 2 range-sum -t -- -10
 }
 
-@test "range-sum with three operands is a usage error naming the extra one" {
-	refuses 2 range-sum 1 2 3
-	assert_stderr_has "'3'"
+# Three operands are index start end, as range-split -i writes them.
+@test "range-sum with four operands is a usage error naming the extra one" {
+	refuses 2 range-sum 1 2 3 4
+	assert_stderr_has "extra operand '4'"
 }
 
 @test "range-sum refuses start greater than end" {
@@ -370,4 +371,53 @@ for s, e in [(MAX - 2**33 - 5, MAX), (MIN, MIN + 2**33 + 7),
 @test "a bad duration's message offers minutes and hours" {
 	refuses 2 range-sum --threads 2 --gil --switch-interval 5x 0 10
 	assert_stderr_has "2m, 1h"
+}
+
+# A record read as "index start end" stood for another range: "0 10 45"
+# printed 945, and range-sum -t's first record of 0 1e8 ran for hours.
+@test "range-sum filter refuses a record line, saying it is a record" {
+	refuses 1 range-sum <<<'0 10 45'
+	assert_stderr_has "stdin line 1: a record 'start end sum' as range-sum -t writes (sum-merge adds records; an 'index start end' line that reads so: give it as 'start end')"
+}
+
+@test "range-sum -t filter refuses range-sum -t's output at once, not hours later" {
+	range-split -n 4 0 1e8 | range-sum --method formula -t >"$BATS_TEST_TMPDIR/recs"
+	run --separate-stderr timeout 20 range-sum -t <"$BATS_TEST_TMPDIR/recs"
+	assert_failure 1
+	assert_output ""
+	assert_equal "${#stderr_lines[@]}" 4
+	assert_stderr_has "stdin line 1: a record 'start end sum'"
+}
+
+@test "range-sum operands take index start end as range-split -i writes them" {
+	run --separate-stderr bash -c "range-split -i -n 4 0 1e8 | xargs -L 1 range-sum -t --method formula"
+	assert_success
+	assert_output "$(range-split -n 4 0 1e8 | range-sum -t --method formula)"
+}
+
+@test "range-sum refuses a record given as operands" {
+	refuses 2 range-sum 0 25000000 312499987500000
+	assert_stderr_has "'0 25000000 312499987500000' is a record 'start end sum'"
+}
+
+@test "range-sum refuses a negative index operand" {
+	refuses 2 range-sum -t -1 0 10
+	assert_stderr_has "index: too small"
+}
+
+@test "range-sum --progress always says the value needs an '='" {
+	refuses 2 range-sum --progress always 0 10
+	assert_stderr_has "--progress always: the value goes after an '=', as --progress=always"
+}
+
+@test "range-sum --switch-interval 5 ms says a duration is one word" {
+	refuses 2 range-sum --threads 2 --gil --switch-interval 5 ms 0 10
+	assert_stderr_has "--switch-interval 5 ms: a duration is one word, as 5ms"
+}
+
+@test "range-sum as a filter says the same of a stray 'always' or unit" {
+	refuses 2 range-sum --progress always </dev/null
+	assert_stderr_has "--progress always: the value goes after an '='"
+	refuses 2 range-sum --threads 1 --io-wait 20 us </dev/null
+	assert_stderr_has "--io-wait 20 us: a duration is one word, as 20us"
 }

@@ -129,6 +129,17 @@ teardown() {
 	assert_line --index 1 "range-sum: note: [1, 100) is half-open, like Python's range: it ends at 99; 1 to 100 is 'range-sum 1 101'"
 }
 
+@test "range-sum 0 1e18 at a terminal says at once how to get the sum sooner" {
+	run "$TTY" 1 range-sum 0 1e18
+	assert_line --index 0 "range-sum: [0, 1000000000000000000) is 1000000000000000000 integers to add one by one: that takes long; --method formula gives the sum at once, --progress shows how far it has got"
+}
+
+@test "range-sum 0 1e18 with stderr on a file gives no hint" {
+	run "$TTY" 1 bash -c "range-sum 0 1e18 2>$BATS_TEST_TMPDIR/err"
+	refute_output --partial "takes long"
+	[ ! -s "$BATS_TEST_TMPDIR/err" ]
+}
+
 @test "range-sum 1 100 into a pipe prints the sum alone, with no note" {
 	run "$TTY" 5 bash -c 'range-sum 1 100 | cat'
 	assert_success
