@@ -1,5 +1,6 @@
 /*
- * echo.c: the --io-echo round-trip and the thread that answers it.
+ * echo.c: --io-echo's requests: a client thread that sends them, and
+ * the worker's two calls that serve one.
  */
 #include <err.h>
 #include <errno.h>
@@ -20,19 +21,27 @@ byte_io(int fd, char *b, int out)
 	return n;
 }
 
+/*
+ * The client, as Skvortsov's in another process: sends a request,
+ * waits for its answer, sends the next at once, until the worker
+ * closes its end of the answers (EOF).  The requests' read end stays
+ * open until the client is joined: its writes never meet EPIPE.
+ */
 static void *
-echo_main(void *arg)
+client_main(void *arg)
 {
 	struct echo *e = arg;
 	ssize_t n;
-	char b;
+	char b = 'x';
 
-	/* Until the worker closes its end: EOF. */
-	while ((n = byte_io(e->to[0], &b, 0)) == 1)
-		if (byte_io(e->from[1], &b, 1) != 1)
-			err(1, "--io-echo: the echo thread's write");
-	if (n == -1)
-		err(1, "--io-echo: the echo thread's read");
+	for (;;) {
+		if (byte_io(e->req[1], &b, 1) != 1)
+			err(1, "--io-echo: the client's write");
+		if ((n = byte_io(e->ans[0], &b, 0)) == 0)
+			break;
+		if (n == -1)
+			err(1, "--io-echo: the client's read");
+	}
 	return NULL;
 }
 
@@ -41,9 +50,9 @@ echo_start(struct echo *e)
 {
 	int rc;
 
-	if (pipe(e->to) == -1 || pipe(e->from) == -1)
+	if (pipe(e->req) == -1 || pipe(e->ans) == -1)
 		err(1, "--io-echo: pipe");
-	if ((rc = pthread_create(&e->thread, NULL, echo_main, e)) != 0) {
+	if ((rc = pthread_create(&e->thread, NULL, client_main, e)) != 0) {
 		errno = rc;
 		err(1, "--io-echo: pthread_create");
 	}
@@ -52,30 +61,28 @@ echo_start(struct echo *e)
 void
 echo_stop(struct echo *e)
 {
-	close(e->to[1]);
+	/* The client waits for an answer: EOF ends it. */
+	close(e->ans[1]);
 	pthread_join(e->thread, NULL);
-	close(e->to[0]);
-	close(e->from[0]);
-	close(e->from[1]);
-}
-
-void
-echo_send(struct echo *e)
-{
-	char b = 'x';
-
-	if (byte_io(e->to[1], &b, 1) != 1)
-		err(1, "--io-echo: write");
+	close(e->ans[0]);
+	close(e->req[0]);
+	close(e->req[1]);
 }
 
 void
 echo_receive(struct echo *e)
 {
-	char b;
 	ssize_t n;
 
-	if ((n = byte_io(e->from[0], &b, 0)) == -1)
+	if ((n = byte_io(e->req[0], &e->byte, 0)) == -1)
 		err(1, "--io-echo: read");
 	if (n == 0)
-		errx(1, "--io-echo: the echo thread is gone");
+		errx(1, "--io-echo: the client is gone");
+}
+
+void
+echo_answer(struct echo *e)
+{
+	if (byte_io(e->ans[1], &e->byte, 1) != 1)
+		err(1, "--io-echo: write");
 }
