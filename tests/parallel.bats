@@ -83,6 +83,7 @@ no_segment_of() {
 }
 
 @test "--threads n gives the one-thread sum for n from 1 to 8" {
+	only_in_check
 	needs_threads
 	local n
 	for n in 1 2 3 4 5 7 8; do
@@ -96,6 +97,7 @@ no_segment_of() {
 }
 
 @test "--threads --gil gives the one-thread sum" {
+	only_in_check
 	needs_threads
 	local n
 	for n in 1 2 3 5; do
@@ -104,6 +106,7 @@ no_segment_of() {
 }
 
 @test "--procs n gives the one-thread sum for n from 1 to 5" {
+	only_in_check
 	needs_fork
 	local n
 	for n in 1 2 3 5; do

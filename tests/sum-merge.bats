@@ -533,8 +533,10 @@ sum(range(0, 1000000)) + 2 * (2**63 - 1)")"
 @test "sum-merge itself on 300 seeded record sets: the exact total, a gap, undetermined or refused, never a wrong total" {
 	[ -x "$RANGETOOLS_REPO/tests/merge-prop" ] || fail "tests/merge-prop is not built (run make check)"
 	"$RANGETOOLS_REPO/tests/merge-prop" 17 300 "$tmp" >/dev/null
-	local k want se n=0
-	for k in $(seq 0 299); do
+	# make test tries the first 40 of the 300 (the generator is seeded).
+	local k want se n=0 cases
+	cases=$(quick_or 300 40)
+	for k in $(seq 0 $((cases - 1))); do
 		se=$(head -1 "$tmp/$k.want")
 		want=$(sed -n 2p "$tmp/$k.want")
 		run --separate-stderr sum-merge --expect $se "$tmp/$k.recs"
@@ -554,10 +556,11 @@ sum(range(0, 1000000)) + 2 * (2**63 - 1)")"
 		esac
 		n=$((n + 1))
 	done
-	[ "$n" -eq 300 ]
+	[ "$n" -eq "$cases" ]
 }
 
 @test "sum-merge --missing on seeded record sets names ranges whose re-run gives the exact total" {
+	only_in_check
 	"$RANGETOOLS_REPO/tests/merge-prop" 99 200 "$tmp" >/dev/null
 	local k se want n=0
 	for k in $(seq 0 199); do
