@@ -92,6 +92,7 @@ PY
 # At least half of what one thread alone gets, measured beside it: other
 # work on the machine lowers both.
 @test "under --gil, CPU time is close to wall time" {
+	only_in_check
 	local one gil
 	one=$(cpu_per_wall 0 1e10)
 	gil=$(cpu_per_wall --threads 2 --gil 0 1e10)
@@ -132,6 +133,7 @@ PY
 # woken waiter does; on a busy machine the waiter's wake-up often
 # preempts it, so up to five runs look for one.
 @test "at --switch-interval 100us with 2 threads a forced switch happens, and the hand-offs follow the interval" {
+	only_in_check
 	local a b i
 	for i in 1 2 3 4 5; do
 		a=$(handoffs 100us "$BATS_TEST_TMPDIR/a.json")
@@ -263,4 +265,23 @@ SH
 	assert_success
 	assert_line "(python3 is not a free-threaded Python: no rows without the GIL)"
 	refute_line --partial "Free-threaded Python"
+}
+
+@test "echo_server.py: CPython's echo server answers its client beside a CPU thread" {
+	run python3 "$BATS_TEST_DIRNAME/../bench/echo_server.py" -c 1 -s 1ms \
+	    -t 0.3
+	assert_success
+	[[ $output =~ ^rps\ [0-9.]+\ ([0-9]+)\ [0-9.]+$ ]] ||
+		fail "not an rps line: $output"
+	[ "${BASH_REMATCH[1]}" -gt 0 ]
+}
+
+@test "make gil without a CPython skips the echo server's rows in one line" {
+	PYTHON=$BATS_TEST_TMPDIR/no-python run --separate-stderr \
+	    python3 "$BATS_TEST_DIRNAME/../bench/gil.py" --only-echo \
+	    --out "$BATS_TEST_TMPDIR/out"
+	assert_success
+	[ "$(grep -c 'skipped' <<<"$output")" -eq 1 ]
+	assert_line --regexp "^echo server: CPython's rows skipped: .*no-python"
+	[ ! -e "$BATS_TEST_TMPDIR/out/echo.csv" ]
 }
