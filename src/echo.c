@@ -1,7 +1,14 @@
 /*
- * echo.c: --io-echo's requests: a client thread that sends them, and
- * the worker's two calls that serve one.
+ * echo.c: --io-echo's requests: a client thread that sends them over a
+ * TCP connection on the loopback interface, and the worker's two calls
+ * that serve one.
  */
+#include <sys/socket.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
 #include <err.h>
 #include <errno.h>
 #include <pthread.h>
@@ -23,9 +30,8 @@ byte_io(int fd, char *b, int out)
 
 /*
  * The client, as Skvortsov's in another process: sends a request,
- * waits for its answer, sends the next at once, until the worker
- * closes its end of the answers (EOF).  The requests' read end stays
- * open until the client is joined: its writes never meet EPIPE.
+ * waits for its answer, sends the next at once, until the worker shuts
+ * its side down (EOF).
  */
 static void *
 client_main(void *arg)
@@ -35,9 +41,9 @@ client_main(void *arg)
 	char b = 'x';
 
 	for (;;) {
-		if (byte_io(e->req[1], &b, 1) != 1)
+		if (byte_io(e->client, &b, 1) != 1)
 			err(1, "--io-echo: the client's write");
-		if ((n = byte_io(e->ans[0], &b, 0)) == 0)
+		if ((n = byte_io(e->client, &b, 0)) == 0)
 			break;
 		if (n == -1)
 			err(1, "--io-echo: the client's read");
@@ -45,13 +51,45 @@ client_main(void *arg)
 	return NULL;
 }
 
+/*
+ * A connection to ourselves on 127.0.0.1, as the experiment's client
+ * makes to its server; no delay for small writes (TCP_NODELAY), as
+ * both of its sides set.  Nothing else can connect: the listening
+ * socket is closed once the one connection is accepted.
+ */
+static void
+connect_self(struct echo *e)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET};
+	socklen_t len = sizeof(a);
+	int ls, one = 1;
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if ((ls = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1 ||
+	    bind(ls, (struct sockaddr *)&a, sizeof(a)) == -1 ||
+	    listen(ls, 1) == -1 ||
+	    getsockname(ls, (struct sockaddr *)&a, &len) == -1)
+		err(1, "--io-echo: a socket on 127.0.0.1");
+	if ((e->client = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) ==
+		-1 ||
+	    connect(e->client, (struct sockaddr *)&a, sizeof(a)) == -1)
+		err(1, "--io-echo: connect to 127.0.0.1");
+	if ((e->server = accept4(ls, NULL, NULL, SOCK_CLOEXEC)) == -1)
+		err(1, "--io-echo: accept");
+	close(ls);
+	if (setsockopt(e->client, IPPROTO_TCP, TCP_NODELAY, &one,
+		       sizeof(one)) == -1 ||
+	    setsockopt(e->server, IPPROTO_TCP, TCP_NODELAY, &one,
+		       sizeof(one)) == -1)
+		err(1, "--io-echo: TCP_NODELAY");
+}
+
 void
 echo_start(struct echo *e)
 {
 	int rc;
 
-	if (pipe(e->req) == -1 || pipe(e->ans) == -1)
-		err(1, "--io-echo: pipe");
+	connect_self(e);
 	if ((rc = pthread_create(&e->thread, NULL, client_main, e)) != 0) {
 		errno = rc;
 		err(1, "--io-echo: pthread_create");
@@ -62,11 +100,10 @@ void
 echo_stop(struct echo *e)
 {
 	/* The client waits for an answer: EOF ends it. */
-	close(e->ans[1]);
+	shutdown(e->server, SHUT_WR);
 	pthread_join(e->thread, NULL);
-	close(e->ans[0]);
-	close(e->req[0]);
-	close(e->req[1]);
+	close(e->server);
+	close(e->client);
 }
 
 void
@@ -74,7 +111,7 @@ echo_receive(struct echo *e)
 {
 	ssize_t n;
 
-	if ((n = byte_io(e->req[0], &e->byte, 0)) == -1)
+	if ((n = byte_io(e->server, &e->byte, 0)) == -1)
 		err(1, "--io-echo: read");
 	if (n == 0)
 		errx(1, "--io-echo: the client is gone");
@@ -83,6 +120,6 @@ echo_receive(struct echo *e)
 void
 echo_answer(struct echo *e)
 {
-	if (byte_io(e->ans[1], &e->byte, 1) != 1)
+	if (byte_io(e->server, &e->byte, 1) != 1)
 		err(1, "--io-echo: write");
 }

@@ -11,24 +11,24 @@
 /*
  * --io-echo: Skvortsov's echo server (range-sum(1)).  The client is a
  * thread that never takes the lock, as a client in another process:
- * it sends a byte through a pipe, waits for its answer and sends the
- * next.  The worker serves one request per call, in two blocking
- * calls, as CPython's echo thread does in recv() and sendall(): each
- * gives the lock up and takes it back.  Unlike a sleep, whose shortest
- * is Linux's timer slack (about 50 us), a call can be over in a few
- * microseconds: before a thread that the lock's release woke has run
- * (the convoy of rangetools(7)).
+ * it sends a byte over a TCP connection on 127.0.0.1, waits for its
+ * answer and sends the next.  The worker serves one request per call,
+ * in two blocking calls, as CPython's echo thread does in recv() and
+ * sendall(): each gives the lock up and takes it back.  Unlike a sleep,
+ * whose shortest is Linux's timer slack (about 50 us), a call can be
+ * over in microseconds: before a thread that the lock's release woke
+ * has run (the convoy of rangetools(7)).
  */
 struct echo {
-	int req[2], ans[2]; /* client -> worker -> client */
+	int client, server; /* the connection's two ends */
 	char byte;	    /* the request being answered */
 	pthread_t thread;   /* the client */
 };
 
-/* Opens the pipes and starts the client; a failure exits 1. */
+/* Connects and starts the client; a failure exits 1. */
 void echo_start(struct echo *e);
 
-/* Closes the worker's end, joins the client and closes the pipes. */
+/* Shuts the worker's side down, joins the client and closes both ends. */
 void echo_stop(struct echo *e);
 
 /*

@@ -38,16 +38,30 @@ print($2)" "$1"
 	[ "$(grep -c '^range-sum: worker ' <<<"$stderr")" -eq 2 ]
 }
 
-@test "range-sum --io-echo: a pipe pair and an echo thread per worker" {
+@test "range-sum --io-echo: a TCP connection and a client thread per worker" {
 	range-sum --threads 2 --io-echo 0 9000000000000000000 </dev/null \
 		>"$BATS_TEST_TMPDIR/out" 2>/dev/null 3>&- &
 	local p=$!
 	PIDS+=("$p")
-	# The main thread, two workers and their two echo threads, and two
-	# pipes per worker, both ends of each open (other pipes it inherits).
+	# The main thread, two workers and their two clients, and the two
+	# ends of a connection on 127.0.0.1 per worker, no listening socket.
 	wait_until threads_are "$p" 5
-	[ "$(find "/proc/$p/fd" -lname 'pipe:*' -printf '%l\n' |
-		sort | uniq -d | wc -l)" -eq 4 ]
+	[ "$(find "/proc/$p/fd" -lname 'socket:*' | wc -l)" -eq 4 ]
+	# Both ends of each are this process's: 127.0.0.1 to 127.0.0.1.
+	[ "$(python3 - "$p" <<'PY'
+import os, sys
+inodes = {os.readlink("/proc/%s/fd/%s" % (sys.argv[1], fd))[8:-1]
+          for fd in os.listdir("/proc/%s/fd" % sys.argv[1])
+          if os.readlink("/proc/%s/fd/%s" % (sys.argv[1], fd)).startswith("socket:")}
+n = 0
+for line in open("/proc/%s/net/tcp" % sys.argv[1]).readlines()[1:]:
+    f = line.split()
+    if f[9] in inodes and f[1].startswith("0100007F") and \
+            f[2].startswith("0100007F") and f[3] == "01":
+        n += 1
+print(n)
+PY
+)" -eq 4 ]
 	kill -TERM "$p"
 	wait_until exited "$p"
 	[ ! -s "$BATS_TEST_TMPDIR/out" ]
