@@ -45,7 +45,7 @@ THREADS = [2, 4]
 CONVOY_US = [5000, 100]
 # The echo-server experiment's cells: (CPU threads, switch interval us).
 ECHO_CELLS = [(1, 5000), (2, 5000), (4, 5000), (1, 10)]
-ECHO_SECONDS = 2.0
+ECHO_SECONDS = 3.0
 CONVOY_CPU = [0, 1, 2]
 ROUNDTRIPS = 300
 # The I/O thread's sleep: CPython's time.sleep of this length, and the
@@ -287,6 +287,22 @@ def convoy(s):
 ECHO_PREFIX = []
 
 
+def cpu_family():
+    """The CPU's model name with its family and model numbers (x86's
+    /proc/cpuinfo): the echo cells hang on how soon a thread wakes."""
+    f = {}
+    try:
+        with open("/proc/cpuinfo") as fh:
+            for line in fh:
+                k, _, v = line.partition(":")
+                f.setdefault(k.strip(), v.strip())
+    except OSError:
+        pass
+    return "%s, family %s model %s" % (f.get("model name", "?"),
+                                       f.get("cpu family", "?"),
+                                       f.get("model", "?"))
+
+
 def echo_cpython(k, us):
     """CPython's echo server beside K CPU threads at US: requests/s, or
     the reason it failed (a str)."""
@@ -330,6 +346,7 @@ def echo_server(s):
           "--gil --io-threads 1 --io-echo, its client a thread without the "
           "lock.%s" % (ECHO_SECONDS, "  Both under chrt -f 1 (SCHED_FIFO)."
                        if ECHO_PREFIX else ""))
+    print("CPU: %s" % cpu_family())
     alone = echo_cpython(0, 5000)
     if isinstance(alone, str):
         print("echo server: CPython's rows skipped: %s" % alone)
@@ -393,7 +410,9 @@ def echo_plot(out, erows, caption):
         "set output '%s'" % os.path.join(out, "echo.png"),
         "set title \"%s\" noenhanced" % "\\n".join(
             ["Echo server beside CPU-bound threads: requests/s "
-             "(Skvortsov's experiment)"] + caption),
+             "(Skvortsov's experiment)%s" % (
+                 ", both under chrt -f 1" if ECHO_PREFIX else ""),
+             cpu_family()] + caption),
         "set style data histogram",
         "set style histogram cluster gap 1",
         "set style fill solid 0.8 border -1",
@@ -402,6 +421,7 @@ def echo_plot(out, erows, caption):
         "set ylabel 'requests/s (log)'",
         "set xlabel 'CPU-bound threads, switch interval'",
         "set key top left",
+        "set bmargin 5",
         "set grid ytics",
         "plot '%s' using 2:xtic(1) title 'model (range-sum --gil "
         "--io-threads 1 --io-echo)' lc rgb '#2a9d8f', '' using 3 title "
