@@ -280,6 +280,7 @@ sys.exit(rc)' "$@"
 }
 
 @test "--progress gives an ETA past a day in days" {
+	only_in_check
 	needs_threads
 	run --separate-stderr timeout -s INT 1.8 \
 		range-sum --progress=always 0 1e18
@@ -289,6 +290,7 @@ sys.exit(rc)' "$@"
 }
 
 @test "--progress under 1 h gives no --method formula hint" {
+	only_in_check
 	needs_threads
 	local n=$((2 * 200 * 16384))
 	run --separate-stderr range-sum --progress=always --threads 2 \
