@@ -78,17 +78,23 @@ src/%.o: src/%.c src/*.h
 # .ci/packages that are missing (as root, or through sudo) and says which.
 # The core suite's files run TEST_JOBS at a time, as in make test; those
 # that start daemons, clusters or chaos trials one at a time after them.
+# Both write bats --timing's TAP to build/check, and tests/slowest prints
+# the ten slowest tests at the end.
 check: all $(TESTBINS)
 	sh .ci/deps
 	mandoc -Tlint -W warning $(MAN1) $(MAN7)
-	bats --jobs $(TEST_JOBS) $(CORE_TESTS)
-	bats $(SERVICE_TESTS)
+	@rm -rf build/check && mkdir -p build/check/core build/check/services
+	bats --jobs $(TEST_JOBS) --timing --report-formatter tap -o build/check/core $(CORE_TESTS)
+	bats --timing --report-formatter tap -o build/check/services $(SERVICE_TESTS)
+	@sh tests/slowest build/check/core/report.tap build/check/services/report.tap
 
 # The core suite, the loop after each change: as an ordinary user, with
 # nothing installed, no daemon, namespace, valgrind or chaos trial.  Left
 # out: the ssh and Slurm clusters, the chaos runner and memcheck, which
 # make check runs; RANGETOOLS_CORE tells the few tests elsewhere that
-# need such a thing to skip.
+# need such a thing to skip.  RANGETOOLS_QUICK skips the slow tests that
+# only need to run before a submission (only_in_check in
+# tests/test_helper.bash): make test stays within a minute here.
 SERVICE_TESTS = tests/cluster.bats tests/slurm.bats tests/memcheck.bats \
 		tests/chaos.bats
 CORE_TESTS = $(filter-out $(SERVICE_TESTS),$(wildcard tests/*.bats))
@@ -97,7 +103,7 @@ CORE_TESTS = $(filter-out $(SERVICE_TESTS),$(wildcard tests/*.bats))
 # so more jobs than cores pays.
 TEST_JOBS ?= 8
 test: all $(TESTBINS)
-	RANGETOOLS_CORE=1 bats --jobs $(TEST_JOBS) $(CORE_TESTS)
+	RANGETOOLS_QUICK=1 RANGETOOLS_CORE=1 bats --jobs $(TEST_JOBS) $(CORE_TESTS)
 
 # Hardening: the suite again under sanitizers.
 # Each sanitizer build goes to build/NAME/bin, compiled from the same

@@ -2,6 +2,7 @@
 """gil.py: the model's lock and CPython's GIL side by side (make gil).
 
     python3 bench/gil.py [--seconds s] [--out dir] [--no-plot] [--no-convoy]
+                         [--no-echo | --only-echo] [--chrt]
 
 For switch intervals 5 ms, 1 ms, 100 us, 10 us and 1 us and for 2 and 4
 threads, runs `range-sum --threads N --gil --switch-interval D --trace`
@@ -11,7 +12,10 @@ bench/gil_analyze.py and prints per cell: hand-offs/s, hold p50 and p99,
 each thread's share of the run, failed wake-ups per hand-off (badness)
 and the slowdown against one thread, model beside CPython with their
 ratio.  Then the convoy: an I/O-bound thread's round-trips next to 0, 1
-and 2 CPU-bound threads at 5 ms and 100 us.  Writes OUT/gil.csv,
+and 2 CPU-bound threads at 5 ms and 100 us.  Then Skvortsov's echo
+server: requests/s of an echo thread beside 1, 2 and 4 CPU-bound threads
+at 5 ms and 1 at 10 us, CPython's (bench/echo_server.py) and the
+model's (OUT/echo.csv, OUT/echo.png).  Writes OUT/gil.csv,
 OUT/convoy.csv, the traces, OUT/together.json (the model's and CPython's
 trace for 2 threads at 100 us as two processes of one timeline, for
 Perfetto), and OUT/gil.png (gnuplot): Beazley-style
@@ -39,6 +43,9 @@ from benchlib import Runner, bindir, cpu_info  # noqa: E402
 INTERVALS_US = [5000, 1000, 100, 10, 1]
 THREADS = [2, 4]
 CONVOY_US = [5000, 100]
+# The echo-server experiment's cells: (CPU threads, switch interval us).
+ECHO_CELLS = [(1, 5000), (2, 5000), (4, 5000), (1, 10)]
+ECHO_SECONDS = 3.0
 CONVOY_CPU = [0, 1, 2]
 ROUNDTRIPS = 300
 # The I/O thread's sleep: CPython's time.sleep of this length, and the
@@ -208,7 +215,7 @@ def convoy(s):
     print()
     print("The convoy: %d round-trips of an I/O-bound thread next to CPU-bound"
           " threads, each\nuntil it holds the lock again.  A byte through a "
-          "pipe and back: CPython through cat(1),\nthe model through an echo "
+          "pipe and back: CPython through cat(1),\nthe model answering a client "
           "thread (--io-threads 1 --io-echo).  A sleep: CPython\n"
           "time.sleep(%s), the model --io-threads 1 --io-wait %s (what "
           "that sleep takes,\nits median here).  The model's "
@@ -275,7 +282,156 @@ def convoy(s):
     return rows
 
 
-def targets(rows, crows):
+# --chrt: the echo cells run under SCHED_FIFO (chrt -f 1, root), both
+# sides, so that a woken thread runs at once, as on an idle machine.
+ECHO_PREFIX = []
+
+
+def cpu_family():
+    """The CPU's model name with its family and model numbers (x86's
+    /proc/cpuinfo): the echo cells hang on how soon a thread wakes."""
+    f = {}
+    try:
+        with open("/proc/cpuinfo") as fh:
+            for line in fh:
+                k, _, v = line.partition(":")
+                f.setdefault(k.strip(), v.strip())
+    except OSError:
+        pass
+    return "%s, family %s model %s" % (f.get("model name", "?"),
+                                       f.get("cpu family", "?"),
+                                       f.get("model", "?"))
+
+
+def echo_cpython(k, us):
+    """CPython's echo server beside K CPU threads at US: requests/s, or
+    the reason it failed (a str)."""
+    try:
+        p = subprocess.run(ECHO_PREFIX + [
+                            python(), os.path.join(HERE, "echo_server.py"),
+                            "-c", str(k), "-s", "%dus" % us, "-t",
+                            str(ECHO_SECONDS)], stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True, timeout=120)
+    except (OSError, subprocess.SubprocessError) as e:
+        return "%s: %s" % (python(), e)
+    words = p.stdout.split()
+    if p.returncode != 0 or len(words) < 2 or words[0] != "rps":
+        return "%s bench/echo_server.py failed (%d): %s" % (
+            python(), p.returncode, (p.stderr.strip().splitlines()
+                                     or ["no output"])[-1])
+    return float(words[1])
+
+
+def echo_model(s, k, us, end):
+    """The model's echo server (--io-threads 1 --io-echo) beside K summing
+    threads at US: the requests it answered per second of the run."""
+    r = s.runner.must(ECHO_PREFIX + [range_sum(), "--threads", str(k), "--gil",
+                       "--switch-interval", "%dus" % us, "--io-threads", "1",
+                       "--io-echo", "--stats", "0", str(end)], "gil.py")
+    for line in r.err.splitlines():
+        if line.startswith("range-sum: io calls: "):
+            return int(line.split()[3].rstrip(",")) / r.wall
+    sys.exit("gil.py: no io calls line from range-sum --stats:\n" + r.err)
+
+
+def echo_server(s):
+    """Skvortsov's echo-server experiment: requests/s of an echo thread
+    beside CPU-bound threads, CPython's and the model's, one row a cell;
+    [] if CPython's could not run (one line says why)."""
+    print()
+    print("The echo server (Skvortsov, \"Python behind the scenes #13\", "
+          "2021): an echo thread\nbeside CPU-bound threads, a client in "
+          "another process sending one byte and\nwaiting for it, %g s a "
+          "cell.  CPython: bench/echo_server.py; the model:\nrange-sum "
+          "--gil --io-threads 1 --io-echo, its client a thread without the "
+          "lock.%s" % (ECHO_SECONDS, "  Both under chrt -f 1 (SCHED_FIFO)."
+                       if ECHO_PREFIX else ""))
+    print("CPU: %s" % cpu_family())
+    alone = echo_cpython(0, 5000)
+    if isinstance(alone, str):
+        print("echo server: CPython's rows skipped: %s" % alone)
+        return []
+    end = int((s.mend or model_end(s)) * ECHO_SECONDS / s.seconds)
+    hdr = "%7s %3s | %9s %9s %6s" % ("switch", "cpu", "model/s",
+                                      "CPython/s", "m/C")
+    print("CPython alone (no CPU thread): %.0f requests/s" % alone)
+    print(hdr)
+    print("-" * len(hdr))
+    rows = []
+    for k, us in ECHO_CELLS:
+        c = echo_cpython(k, us)
+        if isinstance(c, str):
+            print("echo server: CPython's rows skipped: %s" % c)
+            return []
+        m = echo_model(s, k, us, end)
+        rows.append((k, us, m, c))
+        print("%7s %3d | %9.0f %9.0f %6s" % (
+            "%dus" % us, k, m, c, f(ratio(m, c), "%.2fx")), flush=True)
+    with open(os.path.join(s.out, "echo.csv"), "w") as fh:
+        fh.write("cpu_threads,switch_us,model_rps,cpython_rps\n")
+        for k, us, m, c in rows:
+            fh.write("%d,%d,%.1f,%.1f\n" % (k, us, m, c))
+    return rows
+
+
+def echo_targets(erows):
+    """Each cell within 0.5-2x, and the cells in the same order."""
+    met = total = 0
+    for k, us, m, c in erows:
+        r = ratio(m, c)
+        ok = r is not None and 0.5 <= r <= 2.0
+        met += ok
+        total += 1
+        print("  %s: echo server, %d CPU threads at %d us: model %.0f, "
+              "CPython %.0f requests/s: %s" % (
+                  "met" if ok else "NOT MET", k, us, m, c, f(r, "%.2fx")))
+    if erows:
+        order = (lambda i: [r[:2] for r in sorted(erows, key=lambda r: r[i])])
+        ok = order(2) == order(3)
+        met += ok
+        total += 1
+        print("  %s: echo server, the cells in the same order by "
+              "requests/s" % ("met" if ok else "NOT MET"))
+    return met, total
+
+
+def echo_plot(out, erows, caption):
+    """OUT/echo.png: requests/s per cell, the model beside CPython."""
+    if not erows or not shutil.which("gnuplot"):
+        return
+    dat = os.path.join(out, "echo.dat")
+    with open(dat, "w") as fh:
+        for k, us, m, c in erows:
+            fh.write("\"%d CPU thread%s\\n%s\" %.1f %.1f\n" % (
+                k, "" if k == 1 else "s",
+                "5 ms" if us == 5000 else "%d us" % us, m, c))
+    script = "\n".join([
+        "set terminal pngcairo size 900,520 font ',11'",
+        "set output '%s'" % os.path.join(out, "echo.png"),
+        "set title \"%s\" noenhanced" % "\\n".join(
+            ["Echo server beside CPU-bound threads: requests/s "
+             "(Skvortsov's experiment)%s" % (
+                 ", both under chrt -f 1" if ECHO_PREFIX else ""),
+             cpu_family()] + caption),
+        "set style data histogram",
+        "set style histogram cluster gap 1",
+        "set style fill solid 0.8 border -1",
+        "set logscale y",
+        "set yrange [1:*]",
+        "set ylabel 'requests/s (log)'",
+        "set xlabel 'CPU-bound threads, switch interval'",
+        "set key top left",
+        "set bmargin 5",
+        "set grid ytics",
+        "plot '%s' using 2:xtic(1) title 'model (range-sum --gil "
+        "--io-threads 1 --io-echo)' lc rgb '#2a9d8f', '' using 3 title "
+        "'CPython %s' lc rgb '#e76f51'" % (dat, _pyver()),
+    ])
+    subprocess.run(["gnuplot"], input=script, text=True, check=True)
+    print("Picture: %s" % os.path.join(out, "echo.png"))
+
+
+def targets(rows, crows, erows=()):
     """The targets for the ratios model/CPython, met or not."""
     print("\nTargets (model/CPython): hand-offs/s and hold p50 within "
           "0.75-1.33x at 5 ms, 1 ms\nand 100 us, within 0.5-2x at 10 us "
@@ -307,7 +463,8 @@ def targets(rows, crows):
                       f(mm["io_total_ms"], "%.1f"),
                       f(cc["io_total_ms"], "%.1f"), ROUNDTRIPS,
                       f(r, "%.2fx")))
-    print("  %d of %d met." % (met, total))
+    em, et = echo_targets(erows)
+    print("  %d of %d met." % (met + em, total + et))
 
 
 def busiest(trace, span):
@@ -702,9 +859,14 @@ def _points(path):
 
 
 def _pyver():
-    return subprocess.run([python(), "-c", "import platform; "
-                           "print(platform.python_version())"],
-                          stdout=subprocess.PIPE, text=True).stdout.strip()
+    """PYTHON's version, or "?" if it does not run."""
+    try:
+        return subprocess.run([python(), "-c", "import platform; "
+                               "print(platform.python_version())"],
+                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                              text=True).stdout.strip() or "?"
+    except OSError:
+        return "?"
 
 
 def together(out, n=2, us=100):
@@ -741,8 +903,16 @@ def main():
     ap.add_argument("--out", default=os.path.join(HERE, "out"))
     ap.add_argument("--no-plot", action="store_true")
     ap.add_argument("--no-convoy", action="store_true")
+    ap.add_argument("--no-echo", action="store_true")
+    ap.add_argument("--only-echo", action="store_true",
+                    help="only the echo server's rows and picture")
+    ap.add_argument("--chrt", action="store_true",
+                    help="the echo cells under chrt -f 1 (root): a woken "
+                    "thread runs at once, as on an idle machine")
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
+    if a.chrt:
+        ECHO_PREFIX[:] = ["chrt", "-f", "1"]
     s = Session(a.out, a.seconds)
     cpu = cpu_info()
     model = cpu["model"] if cpu["model"] != "unknown" else "?"
@@ -766,17 +936,25 @@ def main():
     print("m/C: model over CPython.  share: each thread's part of the run "
           "holding the lock.\nbadness: failed wake-ups per hand-off (CPython:"
           " not observable, see gil_analyze.py).\n")
+    if a.only_echo:
+        erows = echo_server(s)
+        echo_targets(erows)
+        if not a.no_plot:
+            echo_plot(a.out, erows, caption)
+        return
     rows = cells(s)
     together(s.out)
     crows = [] if a.no_convoy else convoy(s)
-    targets(rows, crows)
+    erows = [] if a.no_echo else echo_server(s)
+    targets(rows, crows, erows)
     ftr = None
     if ft:
         ftr = free_threaded(s, ft)
     if not a.no_plot:
         plot(a.out, rows, ftr, caption)
+        echo_plot(a.out, erows, caption)
     print("CSV: %s" % ", ".join(os.path.join(a.out, x) for x in (
-        "gil.csv", "convoy.csv")))
+        "gil.csv", "convoy.csv") + (("echo.csv",) if erows else ())))
 
 
 if __name__ == "__main__":

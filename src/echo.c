@@ -1,6 +1,14 @@
 /*
- * echo.c: the --io-echo round-trip and the thread that answers it.
+ * echo.c: --io-echo's requests: a client thread that sends them over a
+ * TCP connection on the loopback interface, and the worker's two calls
+ * that serve one.
  */
+#include <sys/socket.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
 #include <err.h>
 #include <errno.h>
 #include <pthread.h>
@@ -20,20 +28,60 @@ byte_io(int fd, char *b, int out)
 	return n;
 }
 
+/*
+ * The client, as Skvortsov's in another process: sends a request,
+ * waits for its answer, sends the next at once, until the worker shuts
+ * its side down (EOF).
+ */
 static void *
-echo_main(void *arg)
+client_main(void *arg)
 {
 	struct echo *e = arg;
 	ssize_t n;
-	char b;
+	char b = 'x';
 
-	/* Until the worker closes its end: EOF. */
-	while ((n = byte_io(e->to[0], &b, 0)) == 1)
-		if (byte_io(e->from[1], &b, 1) != 1)
-			err(1, "--io-echo: the echo thread's write");
-	if (n == -1)
-		err(1, "--io-echo: the echo thread's read");
+	for (;;) {
+		if (byte_io(e->client, &b, 1) != 1)
+			err(1, "--io-echo: the client's write");
+		if ((n = byte_io(e->client, &b, 0)) == 0)
+			break;
+		if (n == -1)
+			err(1, "--io-echo: the client's read");
+	}
 	return NULL;
+}
+
+/*
+ * A connection to ourselves on 127.0.0.1, as the experiment's client
+ * makes to its server; no delay for small writes (TCP_NODELAY), as
+ * both of its sides set.  Nothing else can connect: the listening
+ * socket is closed once the one connection is accepted.
+ */
+static void
+connect_self(struct echo *e)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET};
+	socklen_t len = sizeof(a);
+	int ls, one = 1;
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if ((ls = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1 ||
+	    bind(ls, (struct sockaddr *)&a, sizeof(a)) == -1 ||
+	    listen(ls, 1) == -1 ||
+	    getsockname(ls, (struct sockaddr *)&a, &len) == -1)
+		err(1, "--io-echo: a socket on 127.0.0.1");
+	if ((e->client = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) ==
+		-1 ||
+	    connect(e->client, (struct sockaddr *)&a, sizeof(a)) == -1)
+		err(1, "--io-echo: connect to 127.0.0.1");
+	if ((e->server = accept4(ls, NULL, NULL, SOCK_CLOEXEC)) == -1)
+		err(1, "--io-echo: accept");
+	close(ls);
+	if (setsockopt(e->client, IPPROTO_TCP, TCP_NODELAY, &one,
+		       sizeof(one)) == -1 ||
+	    setsockopt(e->server, IPPROTO_TCP, TCP_NODELAY, &one,
+		       sizeof(one)) == -1)
+		err(1, "--io-echo: TCP_NODELAY");
 }
 
 void
@@ -41,9 +89,8 @@ echo_start(struct echo *e)
 {
 	int rc;
 
-	if (pipe(e->to) == -1 || pipe(e->from) == -1)
-		err(1, "--io-echo: pipe");
-	if ((rc = pthread_create(&e->thread, NULL, echo_main, e)) != 0) {
+	connect_self(e);
+	if ((rc = pthread_create(&e->thread, NULL, client_main, e)) != 0) {
 		errno = rc;
 		err(1, "--io-echo: pthread_create");
 	}
@@ -52,30 +99,27 @@ echo_start(struct echo *e)
 void
 echo_stop(struct echo *e)
 {
-	close(e->to[1]);
+	/* The client waits for an answer: EOF ends it. */
+	shutdown(e->server, SHUT_WR);
 	pthread_join(e->thread, NULL);
-	close(e->to[0]);
-	close(e->from[0]);
-	close(e->from[1]);
-}
-
-void
-echo_send(struct echo *e)
-{
-	char b = 'x';
-
-	if (byte_io(e->to[1], &b, 1) != 1)
-		err(1, "--io-echo: write");
+	close(e->server);
+	close(e->client);
 }
 
 void
 echo_receive(struct echo *e)
 {
-	char b;
 	ssize_t n;
 
-	if ((n = byte_io(e->from[0], &b, 0)) == -1)
+	if ((n = byte_io(e->server, &e->byte, 0)) == -1)
 		err(1, "--io-echo: read");
 	if (n == 0)
-		errx(1, "--io-echo: the echo thread is gone");
+		errx(1, "--io-echo: the client is gone");
+}
+
+void
+echo_answer(struct echo *e)
+{
+	if (byte_io(e->server, &e->byte, 1) != 1)
+		err(1, "--io-echo: write");
 }

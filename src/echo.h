@@ -1,6 +1,7 @@
 /*
- * echo.h: range-sum --io-echo, a worker's blocking call as a round-trip
- * of one byte through a pipe to an echo thread of its own.
+ * echo.h: range-sum --io-echo, a worker's blocking calls as an echo
+ * server's: it receives a one-byte request from a client thread of its
+ * own and sends it back.
  */
 #ifndef ECHO_H
 #define ECHO_H
@@ -8,30 +9,34 @@
 #include <pthread.h>
 
 /*
- * --io-echo: a worker's blocking call is a round-trip of one byte
- * through a pipe to an echo thread of its own, which sends it back, as
- * a write to cat(1) and a read of its answer are.  Unlike a sleep, whose
- * shortest is Linux's timer slack (about 50 us), the answer can be back
- * in a few microseconds: before a thread that the lock's release woke
+ * --io-echo: Skvortsov's echo server (range-sum(1)).  The client is a
+ * thread that never takes the lock, as a client in another process:
+ * it sends a byte over a TCP connection on 127.0.0.1, waits for its
+ * answer and sends the next.  The worker serves one request per call,
+ * in two blocking calls, as CPython's echo thread does in recv() and
+ * sendall(): each gives the lock up and takes it back.  Unlike a sleep,
+ * whose shortest is Linux's timer slack (about 50 us), a call can be
+ * over in microseconds: before a thread that the lock's release woke
  * has run (the convoy of rangetools(7)).
  */
 struct echo {
-	int to[2], from[2]; /* worker -> echo thread -> worker */
-	pthread_t thread;
+	int client, server; /* the connection's two ends */
+	char byte;	    /* the request being answered */
+	pthread_t thread;   /* the client */
 };
 
-/* Opens the pipes and starts the echo thread; a failure exits 1. */
+/* Connects and starts the client; a failure exits 1. */
 void echo_start(struct echo *e);
 
-/* Closes the worker's end, joins the thread and closes the pipes. */
+/* Shuts the worker's side down, joins the client and closes both ends. */
 void echo_stop(struct echo *e);
 
 /*
- * The round-trip's two blocking calls, as os.write and os.read are two
- * in CPython: the byte sent, and its answer received.  A failure, or
- * an echo thread that is gone, exits 1.
+ * The request's two blocking calls, as recv() and sendall() in
+ * CPython's echo thread: the request received, and its answer sent.
+ * A failure, or a client that is gone, exits 1.
  */
-void echo_send(struct echo *e);
 void echo_receive(struct echo *e);
+void echo_answer(struct echo *e);
 
 #endif

@@ -11,7 +11,7 @@
  *   forced_wait  ph X   after dropping the lock on request, until
  *                another thread has taken it (forced switching)
  *   io    ph X   a blocking call, without the lock: an --io-wait sleep
- *                or an --io-echo round-trip through a pipe
+ *                or an --io-echo request served to a client
  *   run   ph X   without --gil: a worker runs, between blocking calls
  *
  * Each of a worker's slices starts where its last one ended, so that its

@@ -29,10 +29,11 @@ work_split(struct work *w, int n, int64_t start, int64_t end)
 
 /*
  * A simulated blocking call, made without the lock: a wait of c->io_ns
- * (iowait.c); or with --io-echo (e not NULL) a round-trip through e,
- * whose write and read are two calls, as os.write and os.read are in
- * CPython: between them the thread takes the lock and lets it go again,
- * and may have to wait for it.  start: when it began, if the caller has
+ * (iowait.c); or with --io-echo (e not NULL) one request served to the
+ * client of e, in two calls, as CPython's echo server thread makes
+ * them: recv() and sendall() each give the lock up and take it back,
+ * so between them the thread takes the lock and lets it go again, and
+ * may have to wait for it.  start: when it began, if the caller has
  * just read the clock, or 0.  Returns when it ended, with --trace or
  * --stats (0 otherwise: a clock read is not free).
  */
@@ -46,14 +47,14 @@ io_call(struct work *w, const struct workctx *c, struct echo *e, int64_t start)
 	t0 = start;
 
 	if (e != NULL) {
-		echo_send(e);
+		echo_receive(e);
 		if (c->gil != NULL) {
 			/* --trace: the lane's take starts inside the call. */
 			w->lock.mark_ns = now_ns(CLOCK_MONOTONIC);
 			gil_take(c->gil, &w->lock);
 			gil_drop(c->gil, &w->lock, 0);
 		}
-		echo_receive(e);
+		echo_answer(e);
 		if (c->iohist != NULL || c->trace != NULL)
 			t1 = now_ns(CLOCK_MONOTONIC);
 	} else {
@@ -66,7 +67,7 @@ io_call(struct work *w, const struct workctx *c, struct echo *e, int64_t start)
 
 /*
  * Readies the worker's I/O calls and its lane's start; returns its echo
- * thread, if it makes --io-echo calls, or NULL.
+ * client, if it makes --io-echo calls, or NULL.
  */
 static struct echo *
 io_start(struct work *w, const struct workctx *c, struct echo *e)

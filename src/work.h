@@ -43,7 +43,7 @@ struct workctx {
 	enum method method;
 	struct gil *gil;       /* NULL: no lock */
 	int64_t io_ns;	       /* > 0: a blocking wait after each chunk */
-	int io_echo;	       /* the blocking call is a pipe round-trip */
+	int io_echo;	       /* the call serves an echo client's request */
 	struct trace *trace;   /* --trace, or NULL */
 	atomic_int *stop;      /* work_io_run: set when the summing is done */
 	struct iohist *iohist; /* --stats with I/O: the calls' lengths */

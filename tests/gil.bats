@@ -38,16 +38,30 @@ print($2)" "$1"
 	[ "$(grep -c '^range-sum: worker ' <<<"$stderr")" -eq 2 ]
 }
 
-@test "range-sum --io-echo: a pipe pair and an echo thread per worker" {
+@test "range-sum --io-echo: a TCP connection and a client thread per worker" {
 	range-sum --threads 2 --io-echo 0 9000000000000000000 </dev/null \
 		>"$BATS_TEST_TMPDIR/out" 2>/dev/null 3>&- &
 	local p=$!
 	PIDS+=("$p")
-	# The main thread, two workers and their two echo threads, and two
-	# pipes per worker, both ends of each open (other pipes it inherits).
+	# The main thread, two workers and their two clients, and the two
+	# ends of a connection on 127.0.0.1 per worker, no listening socket.
 	wait_until threads_are "$p" 5
-	[ "$(find "/proc/$p/fd" -lname 'pipe:*' -printf '%l\n' |
-		sort | uniq -d | wc -l)" -eq 4 ]
+	[ "$(find "/proc/$p/fd" -lname 'socket:*' | wc -l)" -eq 4 ]
+	# Both ends of each are this process's: 127.0.0.1 to 127.0.0.1.
+	[ "$(python3 - "$p" <<'PY'
+import os, sys
+inodes = {os.readlink("/proc/%s/fd/%s" % (sys.argv[1], fd))[8:-1]
+          for fd in os.listdir("/proc/%s/fd" % sys.argv[1])
+          if os.readlink("/proc/%s/fd/%s" % (sys.argv[1], fd)).startswith("socket:")}
+n = 0
+for line in open("/proc/%s/net/tcp" % sys.argv[1]).readlines()[1:]:
+    f = line.split()
+    if f[9] in inodes and f[1].startswith("0100007F") and \
+            f[2].startswith("0100007F") and f[3] == "01":
+        n += 1
+print(n)
+PY
+)" -eq 4 ]
 	kill -TERM "$p"
 	wait_until exited "$p"
 	[ ! -s "$BATS_TEST_TMPDIR/out" ]
@@ -92,6 +106,7 @@ PY
 # At least half of what one thread alone gets, measured beside it: other
 # work on the machine lowers both.
 @test "under --gil, CPU time is close to wall time" {
+	only_in_check
 	local one gil
 	one=$(cpu_per_wall 0 1e10)
 	gil=$(cpu_per_wall --threads 2 --gil 0 1e10)
@@ -132,6 +147,7 @@ PY
 # woken waiter does; on a busy machine the waiter's wake-up often
 # preempts it, so up to five runs look for one.
 @test "at --switch-interval 100us with 2 threads a forced switch happens, and the hand-offs follow the interval" {
+	only_in_check
 	local a b i
 	for i in 1 2 3 4 5; do
 		a=$(handoffs 100us "$BATS_TEST_TMPDIR/a.json")
@@ -263,4 +279,23 @@ SH
 	assert_success
 	assert_line "(python3 is not a free-threaded Python: no rows without the GIL)"
 	refute_line --partial "Free-threaded Python"
+}
+
+@test "echo_server.py: CPython's echo server answers its client beside a CPU thread" {
+	run python3 "$BATS_TEST_DIRNAME/../bench/echo_server.py" -c 1 -s 1ms \
+	    -t 0.3
+	assert_success
+	[[ $output =~ ^rps\ [0-9.]+\ ([0-9]+)\ [0-9.]+$ ]] ||
+		fail "not an rps line: $output"
+	[ "${BASH_REMATCH[1]}" -gt 0 ]
+}
+
+@test "make gil without a CPython skips the echo server's rows in one line" {
+	PYTHON=$BATS_TEST_TMPDIR/no-python run --separate-stderr \
+	    python3 "$BATS_TEST_DIRNAME/../bench/gil.py" --only-echo \
+	    --out "$BATS_TEST_TMPDIR/out"
+	assert_success
+	[ "$(grep -c 'skipped' <<<"$output")" -eq 1 ]
+	assert_line --regexp "^echo server: CPython's rows skipped: .*no-python"
+	[ ! -e "$BATS_TEST_TMPDIR/out/echo.csv" ]
 }

@@ -142,3 +142,52 @@ PY
 		[[ $stderr =~ io\ calls:\ 62,\ median\ [0-9.]+\ us$ ]] ||
 		fail "no io line: $stderr"
 }
+
+# echo_calls ARGS...: runs range-sum ARGS under strace and prints, for the
+# worker (the thread main started first) and for the thread that worker
+# started (its --io-echo client), a line "worker" or "client" and then
+# its one-byte reads and writes in order, "r" or "w" each.
+echo_calls() {
+	command -v strace >/dev/null || skip "no strace (apt-get install strace)"
+	strace -qq -o /dev/null true 2>/dev/null ||
+		skip "strace cannot trace here (ptrace refused)"
+	strace -f -qq -o "$D/st" -e trace=read,write,clone,clone3 \
+		-e signal=none range-sum "$@" >/dev/null
+	python3 - "$D/st" <<'PY'
+import re, sys
+born, calls = {}, {}
+for line in open(sys.argv[1]):
+    m = re.match(r"(\d+) +(clone3?|read|write)\((\d+)?", line)
+    if not m:
+        continue
+    pid, call = int(m.group(1)), m.group(2)
+    if call.startswith("clone"):
+        t = re.search(r"= (\d+)$", line.strip())
+        if t:
+            born.setdefault(pid, []).append(int(t.group(1)))
+        continue
+    # One byte: a write shows its count; a read its count when whole.
+    if re.search(r", 1\)( = 1)?", line) or "<unfinished" in line:
+        calls.setdefault(pid, []).append(call[0])
+main = min(born)
+worker = born[main][0]
+client = born[worker][0]
+print("worker", "".join(calls.get(worker, [])))
+print("client", "".join(calls.get(client, [])))
+PY
+}
+
+# Skvortsov's echo server: the client sends, the worker (the server)
+# receives first and answers, one request per chunk: its two blocking
+# calls are recv() and sendall(), in that order.
+@test "--io-echo: the worker serves its client's requests, a read then a write per chunk" {
+	run echo_calls --threads 1 --io-echo 0 49152
+	assert_success
+	assert_line "worker rwrwrw"
+	# Four requests, the last one's read of an answer meeting EOF.
+	assert_line "client wrwrwrwr"
+	run echo_calls --threads 1 --gil --switch-interval 1ms --io-echo \
+		0 32768
+	assert_success
+	assert_line "worker rwrw"
+}

@@ -219,6 +219,7 @@ check_kernels() {
 }
 
 @test "make demo's examples/article.sh sizes its range to this CPU and says so" {
+	only_in_check
 	needs_threads
 	needs_fork
 	local end kernel rate want

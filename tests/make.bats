@@ -45,10 +45,50 @@ targets() {
 	refute_output --partial '.ci/deps'
 }
 
+@test "make test skips the slow tests, which make check runs" {
+	run make -s -C "$RANGETOOLS_REPO" -n test
+	assert_output --partial 'RANGETOOLS_QUICK=1 '
+	run make -s -C "$RANGETOOLS_REPO" -n check
+	refute_output --partial 'RANGETOOLS_QUICK'
+	# Marked tests exist, and only_in_check skips them under make test.
+	grep -q '^	only_in_check$' "$RANGETOOLS_REPO"/tests/*.bats
+	local d=$BATS_TEST_TMPDIR/t
+	mkdir "$d"
+	cp "$RANGETOOLS_REPO"/tests/*_helper.bash "$d"
+	printf '%s\n' 'load test_helper' '@test "slow" {' only_in_check '}' \
+	    >"$d/t.bats"
+	run env RANGETOOLS_QUICK=1 bats "$d/t.bats"
+	assert_output --partial 'ok 1 slow # skip slow: make check runs it'
+	run env -u RANGETOOLS_QUICK bats "$d/t.bats"
+	assert_line 'ok 1 slow'
+}
+
+@test "make check ends with the ten slowest tests, slowest first" {
+	local tap=$BATS_TEST_TMPDIR/report.tap i
+	run make -s -C "$RANGETOOLS_REPO" -n check
+	assert_line --regexp '^bats .*--timing .*tests/'
+	assert_line --partial 'sh tests/slowest build/check/'
+	{
+		echo 1..12
+		for i in 1 2 3 4 5 6 7 8 9 10 11; do
+			echo "ok $i test $i # in $((i * 100)) ms"
+		done
+		echo "not ok 12 a failing one # in 2500 ms"
+		echo "ok 13 a skipped one # skip why"
+	} >"$tap"
+	run sh "$RANGETOOLS_REPO/tests/slowest" "$tap"
+	assert_success
+	assert_line --index 0 --partial 'ten slowest'
+	assert_line --index 1 '    2.5 s  a failing one'
+	assert_line --index 2 '    1.1 s  test 11'
+	assert_line --index 10 '    0.3 s  test 3'
+	[ "${#lines[@]}" -eq 11 ]
+}
+
 @test "make check runs every file of tests/ once: the core at TEST_JOBS, the services after" {
 	run make -s -C "$RANGETOOLS_REPO" -n check
 	assert_success
-	assert_line --regexp '^bats --jobs [0-9]+ tests/'
+	assert_line --regexp '^bats --jobs [0-9]+ (-[^ ]+ ([^-][^ ]* )?)*tests/'
 	local f n
 	for f in "$RANGETOOLS_REPO"/tests/*.bats; do
 		n=$(grep '^bats ' <<<"$output" | tr ' ' '\n' |

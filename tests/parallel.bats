@@ -83,6 +83,7 @@ no_segment_of() {
 }
 
 @test "--threads n gives the one-thread sum for n from 1 to 8" {
+	only_in_check
 	needs_threads
 	local n
 	for n in 1 2 3 4 5 7 8; do
@@ -96,6 +97,7 @@ no_segment_of() {
 }
 
 @test "--threads --gil gives the one-thread sum" {
+	only_in_check
 	needs_threads
 	local n
 	for n in 1 2 3 5; do
@@ -104,6 +106,7 @@ no_segment_of() {
 }
 
 @test "--procs n gives the one-thread sum for n from 1 to 5" {
+	only_in_check
 	needs_fork
 	local n
 	for n in 1 2 3 5; do
@@ -278,6 +281,7 @@ sys.exit(rc)' "$@"
 }
 
 @test "--progress gives an ETA past a day in days" {
+	only_in_check
 	needs_threads
 	run --separate-stderr timeout -s INT 1.8 \
 		range-sum --progress=always 0 1e18
@@ -287,6 +291,7 @@ sys.exit(rc)' "$@"
 }
 
 @test "--progress under 1 h gives no --method formula hint" {
+	only_in_check
 	needs_threads
 	local n=$((2 * 200 * 16384))
 	run --separate-stderr range-sum --progress=always --threads 2 \

@@ -294,6 +294,7 @@ print(a, a + size + (k < extra))' "$@"
 }
 
 @test "range-split --only K prints the line that -i numbers K, without the index" {
+	only_in_check
 	local n k
 	for n in 1 3 7; do
 		mapfile -t want < <(range-split -n "$n" -- -10 100)

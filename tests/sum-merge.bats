@@ -599,21 +599,25 @@ check_want() {
 @test "sum-merge itself on 300 seeded record sets, checked and --values: the exact total, a gap, undetermined or refused, never a wrong total" {
 	[ -x "$RANGETOOLS_REPO/tests/merge-prop" ] || fail "tests/merge-prop is not built (run make check)"
 	"$RANGETOOLS_REPO/tests/merge-prop" 17 300 "$tmp" >/dev/null
-	local k n=0 seen=
-	for k in $(seq 0 299); do
+	# make test tries the first 40 of the 300 (the generator is seeded).
+	local k n=0 seen= cases
+	cases=$(quick_or 300 40)
+	for k in $(seq 0 $((cases - 1))); do
 		check_want "$k" "$(sed -n 2p "$tmp/$k.want")"
 		check_want "$k" "$(sed -n 3p "$tmp/$k.want")" --values
 		seen+=" $(sed -n 2p "$tmp/$k.want" | cut -d' ' -f1)"
 		seen+=" values-$(sed -n 3p "$tmp/$k.want" | cut -d' ' -f1)"
 		n=$((n + 1))
 	done
-	[ "$n" -eq 300 ]
+	[ "$n" -eq "$cases" ]
+	[ "$cases" -eq 300 ] || return 0
 	for k in total gap refused values-total values-gap values-undetermined values-disagree; do
 		[[ " $seen " == *" $k "* ]] || fail "no case gave $k"
 	done
 }
 
 @test "sum-merge --missing on seeded record sets names ranges whose re-run gives the exact total" {
+	only_in_check
 	"$RANGETOOLS_REPO/tests/merge-prop" 99 400 "$tmp" >/dev/null
 	local k se want n=0
 	for k in $(seq 0 399); do

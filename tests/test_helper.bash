@@ -8,6 +8,17 @@
 # system's own (the daemons' sbin ones too), nothing the user put first
 # (a pyenv python3, a stray range-sum); HOME is an empty directory of the
 # test's; and the variables the programs read are unset.
+#
+# Quick and slow: make test sets RANGETOOLS_QUICK=1 and must stay within
+# a minute here (doc/testing.md).  A test of more than about 2 s that only
+# needs to run before a submission (a sweep over many counts, a bulk
+# seeded run, a long transcript, a timing check) starts with
+#	only_in_check
+# and make test skips it, saying so; make check runs it.  Keep a quick
+# representative of its kind in make test, or sample a sweep with
+# $(quick_or FULL FEW): FEW cases under make test, FULL under make check.
+# `bats --timing` shows what a test takes; make check ends with the ten
+# slowest.
 
 # run --separate-stderr needs bats-core 1.5.
 bats_require_minimum_version 1.5.0
@@ -138,6 +149,18 @@ wait_until() {
 	fi
 	poll_until -t "$secs" "$@" && return 0
 	fail "never true in ${secs} s: $*"
+}
+
+# only_in_check: skips the test under make test (RANGETOOLS_QUICK): it
+# only needs to run before a submission, in make check.
+only_in_check() {
+	[ -z "${RANGETOOLS_QUICK:-}" ] || skip "slow: make check runs it"
+}
+
+# quick_or FULL FEW: how many cases a sweep tries: FEW under make test,
+# FULL otherwise.
+quick_or() {
+	if [ -n "${RANGETOOLS_QUICK:-}" ]; then echo "$2"; else echo "$1"; fi
 }
 
 # only_root: skips the test unless it runs as root.

@@ -41,6 +41,7 @@ traced() {
 }
 
 @test "the CPython recorder's traces have no nesting violations, with and without --io" {
+	only_in_check
 	python3 "$RECORD" -t 2 --end 2e6 -o "$D/cpu.json"
 	python3 "$RECORD" -t 2 -s 100us --end 2e6 -o "$D/cpu100.json"
 	python3 "$RECORD" -t 1 --io --roundtrips 200 -o "$D/io.json"
