@@ -1,7 +1,7 @@
 #!/bin/sh
 # make bench: build with the release flags, then measure (bench/bench.py).
 # BENCH_REPS=N for more repetitions; arguments pick sections:
-# loop modes merge fanout records rss.
+# loop modes merge fanout records rss repeats trace split.
 set -eu
 cd "$(dirname "$0")/.."
 mkdir -p bench/out

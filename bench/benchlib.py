@@ -38,8 +38,12 @@ def formula(start, end):
 
 
 def cpu_info():
-    """The CPU's model name, vendor and flags, from /proc/cpuinfo."""
-    info = {"model": "unknown", "vendor": "unknown", "flags": set()}
+    """The CPU's model name, vendor and flags, from /proc/cpuinfo, and
+    what names its microarchitecture: x86's family and model numbers, or
+    an Arm core's part number ("CPU part"), as integers or None."""
+    info = {"model": "unknown", "vendor": "unknown", "flags": set(),
+            "family": None, "model_no": None, "part": None}
+    keys = {"cpu family": "family", "model": "model_no", "CPU part": "part"}
     try:
         with open("/proc/cpuinfo") as f:
             for line in f:
@@ -53,6 +57,11 @@ def cpu_info():
                     info["vendor"] = val
                 elif key in ("flags", "Features") and not info["flags"]:
                     info["flags"] = set(val.split())
+                elif key in keys and info[keys[key]] is None:
+                    try:
+                        info[keys[key]] = int(val, 0)
+                    except ValueError:
+                        pass
     except OSError:
         pass
     return info

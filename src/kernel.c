@@ -2,19 +2,22 @@
  * kernel.c: the loop that really adds every integer, and the closed form
  * that checks it.
  *
- * The loop adds the integers themselves in 64-bit lanes, vector lanes and
- * a few scalar ones beside them, which wrap: what they hold at the end of
- * a block is the block's sum modulo 2^64, whatever the number of lanes
- * (2, 4 or 8 per vector, 2 to 4 scalars), since the lanes' sum modulo 2^64
- * is the sum of everything added to them modulo 2^64.  A block
- * of n integers starting at lo has a sum in [n*lo, n*lo + n*(n-1)/2], an
+ * The loop adds the integers themselves in 64-bit vector lanes, which
+ * wrap: what they hold at the end of a block is the block's sum modulo
+ * 2^64, whatever the number of lanes, since the lanes' sum modulo 2^64
+ * is the sum of everything added to them modulo 2^64.  A block of n
+ * integers starting at lo has a sum in [n*lo, n*lo + n*(n-1)/2], an
  * interval narrower than 2^64 when n <= 2^32, so the wrapped sum names
  * exactly one value in it, which is folded into the 128-bit total.  The
  * lanes are GCC vector types stepped by hand: a compiler cannot see an
  * induction it could replace by the closed form, yet each step is one
- * vector add per lane group; the scalar lanes and the few integers left
- * over once the vectors are done go through an empty asm, which hides
- * them from the same rewrite.
+ * vector add per lane group; the few integers left over once the vectors
+ * are done go through an empty asm, which hides them from the same
+ * rewrite.
+ *
+ * The accumulators outlive a call (struct runsum): a worker adds its
+ * share a chunk at a time, and a chunk costs the loop's exit and a store
+ * and load of the accumulators, not their set-up and reduction.
  *
  * One kernel per vector width, so that the vectors fit the registers: a
  * vector type wider than the target's registers is split and spilled
@@ -27,6 +30,7 @@
  * portable kernel of 128-bit vectors (NEON on aarch64), chosen at compile
  * time.
  */
+#include <assert.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <string.h>
@@ -37,84 +41,107 @@
 #define BLOCK ((uint64_t)1 << 24) /* integers per block; <= 2^32 */
 
 /*
- * NAME_sum(lo, n): the wrapped (mod 2^64) sum of the n integers from lo
- * on.  Each step adds 4 vectors of BYTES bytes, four accumulators and
- * their four index vectors each stepped by one vector add, and besides
- * them SCALARS integers in as many scalar lanes (2 <= SCALARS <= 4): the
- * vectors take [lo, lo + steps*4*L), the scalars the next steps*SCALARS
- * integers, on the integer ALUs, which the vector adds leave idle.  The
- * rest (fewer than one step's worth) goes one vector, then one integer, at
- * a time.
+ * NAME_add(lanes, lo, n): adds the n integers from lo on to the U
+ * accumulators of BYTES bytes kept in lanes.  Each step adds U vectors
+ * of integers, each to its accumulator, and steps each index vector by
+ * one vector add: two adds per vector of integers, and nothing else but
+ * the loop's own count and branch.  U chains of each kind keep the
+ * vector ALUs busy while an add waits for the one before it (the
+ * latency): they need at least latency x ALUs independent adds in
+ * flight (doc/bench.md).  No scalar lanes beside the vectors: on CPUs
+ * with four vector ALUs (AMD's Zen) their adds and steps take dispatch
+ * slots the vectors need, and the loop got slower, not faster
+ * (doc/bench.md).  The rest, fewer than a step's worth, goes one vector,
+ * then one integer, at a time.
  */
-#define DEFINE_KERNEL(NAME, ATTR, BYTES, SCALARS)                              \
+#define VADD(a, i)                                                             \
+	do {                                                                   \
+		a += i;                                                        \
+		i += STEP;                                                     \
+	} while (0)
+#define DEFINE_KERNEL(NAME, ATTR, BYTES, U)                                    \
 	typedef uint64_t NAME##_vec __attribute__((vector_size(BYTES)));       \
-	ATTR static uint64_t NAME##_sum(uint64_t lo, uint64_t n)               \
+	ATTR static void NAME##_add(uint64_t *lanes, uint64_t lo, uint64_t n)  \
 	{                                                                      \
-		enum { L = (BYTES) / 8, STEP = 4 * L + (SCALARS) };            \
-		NAME##_vec a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};             \
-		NAME##_vec i0, i1, i2, i3, one, all;                           \
-		uint64_t steps = n / STEP, k, s = 0, v;                        \
-		uint64_t t0 = 0, t1 = 0, t2 = 0, t3 = 0, x;                    \
+		enum { L = (BYTES) / 8, STEP = (U)*L };                        \
+		NAME##_vec a0, a1, a2, a3, a4, a5, a6, a7;                     \
+		NAME##_vec i0, i1, i2, i3, i4, i5, i6, i7;                     \
+		uint64_t k, s = 0, v;                                          \
 		int j;                                                         \
                                                                                \
-		for (j = 0; j < L; j++) {                                      \
+		_Static_assert((U) == 4 || (U) == 8, "4 or 8 vectors");        \
+		_Static_assert((U) * (BYTES) <=                                \
+				   sizeof(uint64_t) * RUNSUM_LANES,            \
+			       "lanes too few");                               \
+		memcpy(&a0, lanes, sizeof(a0));                                \
+		memcpy(&a1, lanes + L, sizeof(a1));                            \
+		memcpy(&a2, lanes + 2 * L, sizeof(a2));                        \
+		memcpy(&a3, lanes + 3 * L, sizeof(a3));                        \
+		for (j = 0; j < L; j++)                                        \
 			i0[j] = lo + (uint64_t)j;                              \
-			one[j] = L;                                            \
-			all[j] = 4 * L;                                        \
+		i1 = i0 + L;                                                   \
+		i2 = i1 + L;                                                   \
+		i3 = i2 + L;                                                   \
+		if ((U) == 8) {                                                \
+			memcpy(&a4, lanes + 4 * L, sizeof(a4));                \
+			memcpy(&a5, lanes + 5 * L, sizeof(a5));                \
+			memcpy(&a6, lanes + 6 * L, sizeof(a6));                \
+			memcpy(&a7, lanes + 7 * L, sizeof(a7));                \
+			i4 = i3 + L;                                           \
+			i5 = i4 + L;                                           \
+			i6 = i5 + L;                                           \
+			i7 = i6 + L;                                           \
 		}                                                              \
-		i1 = i0 + one;                                                 \
-		i2 = i1 + one;                                                 \
-		i3 = i2 + one;                                                 \
-		x = lo + steps * 4 * L;                                        \
-		for (k = steps; k > 0; k--) {                                  \
-			a0 += i0;                                              \
-			a1 += i1;                                              \
-			a2 += i2;                                              \
-			a3 += i3;                                              \
-			i0 += all;                                             \
-			i1 += all;                                             \
-			i2 += all;                                             \
-			i3 += all;                                             \
-			t0 += x++;                                             \
-			t1 += x++;                                             \
-			if ((SCALARS) > 2)                                     \
-				t2 += x++;                                     \
-			if ((SCALARS) > 3)                                     \
-				t3 += x++;                                     \
-			/* No induction for a compiler to see through. */      \
-			__asm__("" : "+r"(t0), "+r"(t1), "+r"(t2), "+r"(t3));  \
+		for (k = n / STEP; k > 0; k--) {                               \
+			VADD(a0, i0);                                          \
+			VADD(a1, i1);                                          \
+			VADD(a2, i2);                                          \
+			VADD(a3, i3);                                          \
+			if ((U) == 8) {                                        \
+				VADD(a4, i4);                                  \
+				VADD(a5, i5);                                  \
+				VADD(a6, i6);                                  \
+				VADD(a7, i7);                                  \
+			}                                                      \
 		}                                                              \
 		/* Less than a step left: one vector at a time. */             \
-		lo += steps * STEP;                                            \
-		n -= steps * STEP;                                             \
-		for (j = 0; j < L; j++)                                        \
-			i3[j] = lo + (uint64_t)j;                              \
-		for (k = n / L; k > 0; k--) {                                  \
-			a0 += i3;                                              \
-			i3 += one;                                             \
+		for (k = n % STEP / L; k > 0; k--) {                           \
+			a0 += i0;                                              \
+			i0 += L;                                               \
 		}                                                              \
-		a0 += a1 + a2 + a3;                                            \
-		for (j = 0; j < L; j++)                                        \
-			s += a0[j];                                            \
-		s += t0 + t1 + t2 + t3;                                        \
 		/* And fewer than L integers, one at a time. */                \
 		for (v = lo + n / L * L, k = n % L; k > 0; k--, v++) {         \
 			__asm__("" : "+r"(v));                                 \
 			s += v;                                                \
 		}                                                              \
-		return s;                                                      \
+		a0[0] += s;                                                    \
+		memcpy(lanes, &a0, sizeof(a0));                                \
+		memcpy(lanes + L, &a1, sizeof(a1));                            \
+		memcpy(lanes + 2 * L, &a2, sizeof(a2));                        \
+		memcpy(lanes + 3 * L, &a3, sizeof(a3));                        \
+		if ((U) == 8) {                                                \
+			memcpy(lanes + 4 * L, &a4, sizeof(a4));                \
+			memcpy(lanes + 5 * L, &a5, sizeof(a5));                \
+			memcpy(lanes + 6 * L, &a6, sizeof(a6));                \
+			memcpy(lanes + 7 * L, &a7, sizeof(a7));                \
+		}                                                              \
 	}
 
 struct kernel {
 	const char *name;
-	uint64_t (*sum)(uint64_t lo, uint64_t n);
+	void (*add)(uint64_t *lanes, uint64_t lo, uint64_t n);
 	int (*runs)(void); /* can this CPU run it? */
 };
 
 #if defined(__x86_64__)
+/*
+ * Four vectors a step fill the 16 registers of sse2 and avx2 (four
+ * accumulators, four index vectors); avx512 has 32 and takes eight, for
+ * CPUs with four 512-bit ALUs (doc/bench.md, Zen 5).
+ */
 DEFINE_KERNEL(sse2, , 16, 4)
 DEFINE_KERNEL(avx2, __attribute__((target("avx2"))), 32, 4)
-DEFINE_KERNEL(avx512, __attribute__((target("avx512f"))), 64, 3)
+DEFINE_KERNEL(avx512, __attribute__((target("avx512f"))), 64, 8)
 
 static int
 always(void)
@@ -138,12 +165,12 @@ has_avx512(void)
 
 /* From the lowest level up. */
 static const struct kernel kernels[] = {
-    {"sse2", sse2_sum, always},
-    {"avx2", avx2_sum, has_avx2},
-    {"avx512", avx512_sum, has_avx512},
+    {"sse2", sse2_add, always},
+    {"avx2", avx2_add, has_avx2},
+    {"avx512", avx512_add, has_avx512},
 };
 #else
-DEFINE_KERNEL(portable, , 16, 2)
+DEFINE_KERNEL(portable, , 16, 4)
 
 static int
 always(void)
@@ -152,7 +179,7 @@ always(void)
 }
 
 static const struct kernel kernels[] = {
-    {"portable", portable_sum, always},
+    {"portable", portable_add, always},
 };
 #endif
 
@@ -214,26 +241,66 @@ kernel_list(void)
 	return list;
 }
 
+void
+runsum_start(struct runsum *r, int64_t start)
+{
+	pthread_once(&kern_once, pick_best);
+	memset(r->lanes, 0, sizeof(r->lanes));
+	r->add = kern->add;
+	r->lo = start;
+	r->n = 0;
+	r->total = 0;
+}
+
+/* The block in the lanes into the total; the lanes start afresh. */
+static void
+fold(struct runsum *r)
+{
+	i128 base = (i128)r->lo * (i128)r->n;
+	uint64_t wrapped = 0;
+	size_t i;
+
+	assert(r->n <= BLOCK);
+	for (i = 0; i < RUNSUM_LANES; i++)
+		wrapped += r->lanes[i];
+	memset(r->lanes, 0, sizeof(r->lanes));
+	/* The offset of the block's sum above n*lo, below 2^64. */
+	r->total += base + (uint64_t)(wrapped - (uint64_t)base);
+	r->lo = range_at(r->lo, r->n);
+	r->n = 0;
+}
+
+void
+runsum_add(struct runsum *r, uint64_t n)
+{
+	uint64_t m;
+
+	while (n > 0) {
+		m = BLOCK - r->n < n ? BLOCK - r->n : n;
+		r->add(r->lanes, (uint64_t)r->lo + r->n, m);
+		r->n += m;
+		n -= m;
+		if (r->n == BLOCK)
+			fold(r);
+	}
+}
+
+i128
+runsum_total(struct runsum *r)
+{
+	if (r->n > 0)
+		fold(r);
+	return r->total;
+}
+
 i128
 sum_loop(int64_t start, int64_t end)
 {
-	uint64_t left = range_len(start, end), n;
-	int64_t lo = start;
-	i128 total = 0, base;
-	uint64_t (*sum)(uint64_t, uint64_t);
+	struct runsum r;
 
-	pthread_once(&kern_once, pick_best);
-	sum = kern->sum;
-	while (left > 0) {
-		n = left < BLOCK ? left : BLOCK;
-		base = (i128)lo * (i128)n;
-		/* The offset of the block's sum above n*lo, below 2^64. */
-		total +=
-		    base + (uint64_t)(sum((uint64_t)lo, n) - (uint64_t)base);
-		left -= n;
-		lo = range_at(lo, n);
-	}
-	return total;
+	runsum_start(&r, start);
+	runsum_add(&r, range_len(start, end));
+	return runsum_total(&r);
 }
 
 i128

@@ -134,28 +134,51 @@ between_chunks(struct work *w, const struct workctx *c, struct echo *e)
 	}
 }
 
-void
-work_run(struct work *w, const struct workctx *c)
+/*
+ * Sums the share a chunk at a time.  The loop's running sum keeps the
+ * kernel's accumulators from one chunk to the next (kernel.h), so that
+ * a chunk's end costs the kernel's exit, the store of the count and the
+ * check, as a back-edge of the interpreter's loop costs its check.
+ */
+static i128
+sum_chunks(struct work *w, const struct workctx *c, struct echo *e)
 {
-	uint64_t left = range_len(w->start, w->end), done = 0, chunk, n;
-	int64_t lo = w->start, t0 = now_ns(CLOCK_MONOTONIC),
-		c0 = now_ns(CLOCK_THREAD_CPUTIME_ID);
-	i128 sum = 0;
-	struct echo echo, *e = io_start(w, c, &echo);
+	uint64_t left = range_len(w->start, w->end), done = 0, n;
+	struct runsum rs;
 
-	chunk = c->method == METHOD_FORMULA ? left : WORK_CHUNK;
-	w->lock.mark_ns = t0;
-	if (c->gil != NULL)
-		gil_take(c->gil, &w->lock);
+	if (c->method == METHOD_FORMULA) {
+		/* The whole share is one chunk. */
+		if (left > 0) {
+			atomic_store_explicit(&w->done, left,
+					      memory_order_relaxed);
+			between_chunks(w, c, e);
+		}
+		return sum_formula(w->start, w->end);
+	}
+	runsum_start(&rs, w->start);
 	while (left > 0) {
-		n = left < chunk ? left : chunk;
-		sum += sum_range(c->method, lo, range_at(lo, n));
-		lo = range_at(lo, n);
+		n = left < WORK_CHUNK ? left : WORK_CHUNK;
+		runsum_add(&rs, n);
 		left -= n;
 		done += n;
 		atomic_store_explicit(&w->done, done, memory_order_relaxed);
 		between_chunks(w, c, e);
 	}
+	return runsum_total(&rs);
+}
+
+void
+work_run(struct work *w, const struct workctx *c)
+{
+	int64_t t0 = now_ns(CLOCK_MONOTONIC),
+		c0 = now_ns(CLOCK_THREAD_CPUTIME_ID);
+	i128 sum;
+	struct echo echo, *e = io_start(w, c, &echo);
+
+	w->lock.mark_ns = t0;
+	if (c->gil != NULL)
+		gil_take(c->gil, &w->lock);
+	sum = sum_chunks(w, c, e);
 	if (c->gil != NULL)
 		gil_drop(c->gil, &w->lock, 1);
 	else if (c->trace != NULL)

@@ -20,9 +20,11 @@
  * of bytecode between two of CPython's eval-breaker checks: after each
  * one a worker publishes its progress, looks at the lock's drop request
  * and makes its --io-wait (or --io-echo) call.  16384 integers take
- * about 0.7 us here, below the shortest switch interval worth modelling
- * (1 us), while the check itself costs a few nanoseconds.  With --method
- * formula a worker's whole share is one chunk.
+ * well under a microsecond (doc/bench.md), below the shortest switch
+ * interval worth modelling (1 us); the check costs a few nanoseconds,
+ * and the kernel's accumulators outlive the chunk (struct runsum), so
+ * that splitting a range costs next to nothing.  With --method formula
+ * a worker's whole share is one chunk.
  */
 #define WORK_CHUNK 16384
 

@@ -218,6 +218,27 @@ check_kernels() {
 	done
 }
 
+@test "every kernel is exact when a worker's running sum spans blocks of 2^24, chunk after chunk" {
+	needs_threads
+	needs_fork
+	local k M=9223372036854775808 lo hi mode
+	# Shares of 2^24 + 3 * 16384 + 7 integers and more: the accumulators
+	# kept across chunks are folded at each block of 2^24, mid-share, and
+	# the last chunk of each share is short.  Near both extremes, where
+	# the block's base and its sum cross 2^64 and 2^127.
+	for k in $(runnable_kernels); do
+		for mode in "--threads 2" "--procs 3"; do
+			for lo in "-$M" "$(py "$M - 2 - 3 * (2**24 + 3 * 16384 + 7)")"; do
+				hi=$(py "$lo + 3 * (2**24 + 3 * 16384 + 7)")
+				# shellcheck disable=SC2086
+				run env RANGETOOLS_KERNEL="$k" range-sum $mode -- "$lo" "$hi"
+				assert_success
+				assert_output "$(pysum "$lo" "$hi")"
+			done
+		done
+	done
+}
+
 @test "make demo's examples/article.sh sizes its range to this CPU and says so" {
 	only_in_check
 	needs_threads
