@@ -109,7 +109,7 @@ spawn(struct crew *k, const struct workctx *c)
 	fflush(stdout);
 	for (i = 0; i < k->n; i++) {
 		if ((pid = fork()) == -1) {
-			warn("fork");
+			warn("fork: worker %d of %d", i + 1, k->n);
 			return i;
 		}
 		if (pid == 0)
@@ -213,7 +213,7 @@ procs_start(struct work *w, int n, const struct workctx *c)
 	signal(SIGCHLD, SIG_DFL);
 	if ((k = calloc(1, sizeof(*k))) == NULL ||
 	    (k->pid = calloc(n, sizeof(*k->pid))) == NULL)
-		err(1, NULL);
+		err(1, "calloc: a table of %zu worker processes", (size_t)n);
 	k->w = w;
 	k->n = n;
 	k->started = spawn(k, c);

@@ -74,20 +74,33 @@ recq_open(struct recq *q, const char *name, int oflag)
 	memset(q, 0, sizeof(*q));
 	q->name = name;
 	q->q = (mqd_t)-1;
+	/* Before the queue is made: a failure here leaves nothing behind. */
+	if ((q->buf = malloc(RECQ_MSGSIZE + 1)) == NULL) {
+		warn("queue %s: malloc of a message buffer", name);
+		return -1;
+	}
 	q->q = mq_open(name, oflag | O_CREAT, 0600, &attr);
 	if (q->q == (mqd_t)-1) {
 		explain_open(name);
+		recq_close(q);
 		return -1;
 	}
 	if (ipc_check_owner(q->q, IPC_MQ, name) != 0 ||
 	    mq_getattr(q->q, &attr) != 0) {
-		mq_close(q->q);
+		recq_close(q);
 		q->q = (mqd_t)-1;
 		return -1;
 	}
 	q->msgsize = attr.mq_msgsize;
-	if ((q->buf = malloc((size_t)q->msgsize + 1)) == NULL)
-		err(1, NULL);
+	/* A queue made by another program may hold longer messages. */
+	if (q->msgsize > RECQ_MSGSIZE) {
+		char *p = realloc(q->buf, (size_t)q->msgsize + 1);
+
+		if (p == NULL)
+			err(1, "queue %s: realloc of a %ld-byte message buffer",
+			    name, q->msgsize);
+		q->buf = p;
+	}
 	return 0;
 }
 

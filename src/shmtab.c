@@ -174,7 +174,7 @@ open_or_create(const char *name, struct shmtab_hdr **h)
 		if (errno != ENOENT) /* ENOENT: removed meanwhile; retry */
 			break;
 	}
-	warn("table %s", name);
+	warn("table %s: shm_open", name);
 	return -1;
 }
 
@@ -191,7 +191,7 @@ shmtab_join(const char *name)
 	if (h == NULL)
 		return NULL;
 	if ((t = calloc(1, sizeof(*t))) == NULL)
-		err(1, NULL);
+		err(1, "table %s: calloc", name);
 	t->name = name;
 	t->h = h;
 	t->size = table_size;
@@ -302,11 +302,15 @@ copy_out(struct shmtab_hdr *h, const char *name, struct shmtab_rec **recs,
 		warnx("table %s was already read by another sum-merge", name);
 		return -1;
 	}
-	h->taken = 1;
 	*n = h->n;
 	*deaths = h->deaths;
-	if ((*recs = malloc(*n ? *n * sizeof(**recs) : 1)) == NULL)
-		err(1, NULL);
+	/* Not taken yet: the caller removes the table it could not read. */
+	if ((*recs = malloc(*n ? *n * sizeof(**recs) : 1)) == NULL) {
+		pthread_mutex_unlock(&h->lock);
+		warn("table %s: malloc of %zu records", name, *n);
+		return -1;
+	}
+	h->taken = 1;
 	memcpy(*recs, h->recs, *n * sizeof(**recs));
 	pthread_mutex_unlock(&h->lock);
 	return 0;

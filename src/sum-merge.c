@@ -214,7 +214,7 @@ merge_path(struct merge *m, const char *path)
 	if (strcmp(path, "-") == 0)
 		return merge_file(m, STDIN_FILENO, "stdin");
 	if ((fp = fopen(path, "r")) == NULL) {
-		warn("%s", cli_quote(path));
+		warn("open %s", cli_quote(path));
 		return MERGE_EXIT_BAD;
 	}
 	if (fstat(fileno(fp), &st) == 0 && S_ISDIR(st.st_mode)) {
@@ -265,12 +265,13 @@ read_plan(size_t *np)
 			cap = cap ? 2 * cap : 64;
 			if ((plan = reallocarray(plan, cap, sizeof(*plan))) ==
 			    NULL)
-				err(1, NULL);
+				err(1, "reallocarray: room for %zu plan parts",
+				    cap);
 		}
 		p = &plan[n];
 		if ((p->text = strdup(in.buf)) == NULL ||
 		    (copy = strdup(in.buf)) == NULL)
-			err(1, NULL);
+			err(1, "strdup: plan line %zu", (size_t)in.lineno);
 		if (rec_parse_range(in.buf, &p->start, &p->end, &why) != 0)
 			PLAN_ERROR(in.lineno, "%s, not a range: %s", why,
 				   cli_quote(p->text));

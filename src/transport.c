@@ -53,7 +53,7 @@ rangeset_add(struct rangeset *s, int64_t a, int64_t b)
 
 		if ((t.slot = calloc(t.cap, sizeof(*t.slot))) == NULL ||
 		    (t.used = calloc(t.cap, 1)) == NULL)
-			err(1, NULL);
+			err(1, "calloc: a set of %zu ranges", (size_t)t.cap);
 		for (i = 0; i < s->cap; i++)
 			if (s->used[i])
 				rangeset_add(&t, s->slot[i][0], s->slot[i][1]);
