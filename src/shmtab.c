@@ -330,7 +330,7 @@ shmtab_take(const char *name, struct shmtab_rec **recs, size_t *n,
 			      "has run)",
 			      name, name);
 		else
-			warn("table %s", name);
+			warn("table %s: shm_open", name);
 		return -1;
 	}
 	if (ipc_check_owner(fd, IPC_SHM, name) != 0) {

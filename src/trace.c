@@ -544,7 +544,7 @@ start_signal_thread(struct trace *tr)
 
 	if ((rc = pthread_create(&signal_thread, NULL, signal_main, tr)) != 0) {
 		errno = rc;
-		err(1, "--trace: cannot start a thread");
+		err(1, "--trace: pthread_create: its signal thread");
 	}
 	pthread_detach(signal_thread);
 	/* The others take SIGPIPE as before, unless it was the default. */
@@ -652,7 +652,7 @@ trace_close(struct trace *tr)
 	}
 	pthread_mutex_unlock(&tr->end_mu);
 	if (e != 0) {
-		warnx("--trace %s: %s", cli_quote(tr->path), strerror(e));
+		warnx("--trace %s: write: %s", cli_quote(tr->path), strerror(e));
 		return -1;
 	}
 	return 0;
