@@ -190,6 +190,20 @@ coverage-report:
 	    echo "make coverage: libgcov complained" \
 	    "($(COV_DIR)/gcov-errors)" >&2; exit 1; }
 
+# Injected faults: FAULT_TRIALS seeded random pipelines, each with one
+# command made to fail at a random injection point (libfiu's fiu-run, or
+# tests/inject.so), checked for an exact or absent total, no crash, no
+# hang, a message that names what failed and nothing left behind
+# (tests/faults.sh; it prints the counts per injection point).
+# FAULT_SEED repeats a run's choices.  Needs fiu-utils.
+FAULT_TRIALS ?= 2000
+FAULT_SEED   ?=
+faults: all tests/inject.so tests/ipc-probe
+	@command -v fiu-run >/dev/null || { echo "make faults: needs" \
+	    "fiu-run (in .ci/packages); as root: apt-get install" \
+	    "fiu-utils" >&2; exit 1; }
+	FAULT_TRIALS=$(FAULT_TRIALS) FAULT_SEED=$(FAULT_SEED) bash tests/faults.sh
+
 # aarch64: a cross build in build/aarch64/real, run under qemu-user through
 # wrappers in build/aarch64/bin that the suite finds through RANGETOOLS_BIN
 # (RANGETOOLS_QEMU tells the few tests that cannot work there).  Needs
@@ -462,6 +476,7 @@ help:
 	@echo 'make check-aarch64  the aarch64 build'"'"'s tests under qemu-user'
 	@echo 'make fuzz           the parsers under libFuzzer, FUZZ_SECONDS each'
 	@echo 'make coverage       line and branch coverage of the core suite (gcovr)'
+	@echo 'make coverage-report  the coverage report again, from the last run'
 	@echo 'make faults         random pipelines under injected failures (fiu-utils)'
 	@echo 'make chaos          random fault trials on every transport'
 	@echo 'make bench          speed, measured side by side (doc/bench.md)'
