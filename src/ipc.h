@@ -29,6 +29,7 @@ int ipc_check_owner(int fd, enum ipc_kind k, const char *name);
  */
 void ipc_guard_block(sigset_t *old);
 void ipc_guard_unblock(const sigset_t *old);
+void ipc_guard_remove_at_exit(void);
 void ipc_guard_arm(enum ipc_kind k, const char *name);
 int ipc_guard_remove(void);
 

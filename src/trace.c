@@ -652,7 +652,8 @@ trace_close(struct trace *tr)
 	}
 	pthread_mutex_unlock(&tr->end_mu);
 	if (e != 0) {
-		warnx("--trace %s: write: %s", cli_quote(tr->path), strerror(e));
+		warnx("--trace %s: write: %s", cli_quote(tr->path),
+		      strerror(e));
 		return -1;
 	}
 	return 0;

@@ -308,6 +308,7 @@ transport_merge_mq(struct merge *m, const char *name, const struct mqopts *o)
 		return MERGE_EXIT_BAD;
 	}
 	ipc_guard_arm(IPC_MQ, name);
+	ipc_guard_remove_at_exit();
 	ipc_guard_unblock(&old);
 	rv = receive_all(&r);
 	if (rv == 0)
@@ -361,6 +362,7 @@ transport_merge_shm(struct merge *m, const char *name)
 							       : MERGE_EXIT_BAD;
 	if (ours)
 		ipc_guard_arm(IPC_SHM, name);
+	ipc_guard_remove_at_exit();
 	ipc_guard_unblock(&old);
 	if (rv == 0 && deaths > 0)
 		warnx("table %s: %u producer%s died holding its lock", name,

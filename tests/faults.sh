@@ -154,8 +154,8 @@ ncmds() {
 	case $kind in
 	threads | procs) echo 1 ;;
 	pipe) echo 3 ;;
-	file | shm) echo $((K + 1)) ;;
-	mq) echo $((K + 2)) ;;
+	file | shm) echo $((nparts + 1)) ;;
+	mq) echo $((nparts + 2)) ;;
 	esac
 }
 
@@ -296,6 +296,7 @@ for ((t = 1; t <= trials; t++)); do
 		fi
 	fi
 	tried[$point]=$((${tried[$point]:-0} + 1))
+	nparts=$(parts "$K" | wc -l)
 	target=$(pick "$(ncmds)")
 	shm_segments >"$work/before"
 	script >"$dir/script"
@@ -325,5 +326,5 @@ echo "faults: $trials trials (FAULT_SEED=$seed): $bad_total wrong totals," \
     "$crashes crashes, $hangs hangs, $leftovers leftovers," \
     "$unnamed messages naming neither operation nor object;" \
     "$kept_ipc queues or tables left to a consumer that failed before" \
-    "reaching them, all summed again exactly"
+    "reaching them, each summed again exactly or its gap named"
 [ "$broken" -eq 0 ]

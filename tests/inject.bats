@@ -281,3 +281,13 @@ full_shm() {
 	assert_success
 	assert_output "$(pysum 0 1000)"
 }
+
+@test "sum-merge --shm that fails after taking the table still removes it" {
+	needs_fiu
+	range-sum --shm "$T" 0 100
+	# The first reallocarray after the copy: the list of sources.
+	run --separate-stderr fiu libc/mm/realloc 12 sum-merge --shm "$T"
+	fails_naming sum-merge "reallocarray: the list of record sources" \
+		"Cannot allocate"
+	nothing_left
+}
