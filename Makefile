@@ -163,10 +163,12 @@ $(COV_DIR)/bin/%: src/*.c src/*.h
 	rm -f $(@D)/$*-*.gcno $(@D)/$*-*.gcda
 	gcc $(WARNINGS) -pthread $(COV_CFLAGS) -o $@ $(SAN_SRC_$*) $(LDLIBS)
 
-coverage: all $(TESTBINS)
+# Without gcovr it says so before it builds anything.
+coverage:
 	@command -v gcovr >/dev/null || { echo "make coverage: needs gcovr" \
 	    "(in .ci/packages); as root: apt-get install gcovr" >&2; exit 1; }
-	@$(MAKE) --no-print-directory $(PROGS:%=$(COV_DIR)/bin/%)
+	@$(MAKE) --no-print-directory all $(TESTBINS) \
+	    $(PROGS:%=$(COV_DIR)/bin/%)
 	rm -rf $(COV_DIR)/html $(COV_DIR)/gcov-errors
 	find $(COV_DIR)/bin -name '*.gcda' -delete
 	for n in $(COV_DIR)/bin/*.gcno; do : >"$${n%.gcno}.gcda"; done
@@ -198,10 +200,11 @@ coverage-report:
 # FAULT_SEED repeats a run's choices.  Needs fiu-utils.
 FAULT_TRIALS ?= 2000
 FAULT_SEED   ?=
-faults: all tests/inject.so tests/ipc-probe
+faults:
 	@command -v fiu-run >/dev/null || { echo "make faults: needs" \
 	    "fiu-run (in .ci/packages); as root: apt-get install" \
 	    "fiu-utils" >&2; exit 1; }
+	@$(MAKE) --no-print-directory all tests/inject.so tests/ipc-probe
 	FAULT_TRIALS=$(FAULT_TRIALS) FAULT_SEED=$(FAULT_SEED) bash tests/faults.sh
 
 # aarch64: a cross build in build/aarch64/real, run under qemu-user through

@@ -171,7 +171,7 @@ reap(struct crew *k, int left)
 		if ((pid = waitpid(-1, &status, 0)) == -1) {
 			if (errno == EINTR)
 				continue;
-			warn("waitpid");
+			warn("waitpid: %d of %d workers not reaped", left, k->n);
 			stop_all(k);
 			return lost + left;
 		}
@@ -183,8 +183,11 @@ reap(struct crew *k, int left)
 			k->pid[i] = 0;
 			continue;
 		}
-		/* The first loss decides; the others are stopped quietly. */
-		if (lost++ == 0)
+		/*
+		 * The first loss decides; the others are stopped quietly, as
+		 * are all when a fork failed: spawn() said why.
+		 */
+		if (lost++ == 0 && k->started == k->n)
 			report_lost(k, i, status);
 		k->pid[i] = 0; /* reaped: its pid may be reused already */
 		stop_all(k);

@@ -2,7 +2,8 @@
  * tests/inject.c: a preload library, built for the tests only, that makes
  * the calls libfiu's posix preload does not cover fail on request:
  * mq_open, mq_send (and mq_timedsend), mq_receive (and mq_timedreceive),
- * shm_open, pthread_create and posix_fallocate.  Each wrapper finds the
+ * shm_open, pthread_create and posix_fallocate; and fork and waitpid,
+ * whose Nth call libfiu cannot choose.  Each wrapper finds the
  * real function with dlsym(RTLD_NEXT) and calls it unless told to fail.
  *
  *	RT_INJECT="OP:WHEN[:ERRNO],..."
@@ -26,11 +27,21 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
-enum op { MQ_OPEN, MQ_SEND, MQ_RECEIVE, SHM_OPEN, PTHREAD_CREATE, FALLOCATE,
-	  NOPS };
+enum op {
+	MQ_OPEN,
+	MQ_SEND,
+	MQ_RECEIVE,
+	SHM_OPEN,
+	PTHREAD_CREATE,
+	FALLOCATE,
+	FORK,
+	WAITPID,
+	NOPS
+};
 
 static const struct {
 	const char *name;
@@ -42,6 +53,8 @@ static const struct {
 	[SHM_OPEN] = {"shm_open", EMFILE},
 	[PTHREAD_CREATE] = {"pthread_create", EAGAIN},
 	[FALLOCATE] = {"posix_fallocate", ENOSPC},
+	[FORK] = {"fork", EAGAIN},
+	[WAITPID] = {"waitpid", ECHILD},
 };
 
 static struct rule {
@@ -280,4 +293,34 @@ int
 posix_fallocate64(int fd, off_t off, off_t len)
 {
 	return posix_fallocate(fd, off, len);
+}
+
+pid_t
+fork(void)
+{
+	static pid_t (*f)(void);
+	int e;
+
+	if (fails(FORK, &e)) {
+		errno = e;
+		return -1;
+	}
+	if (f == NULL)
+		f = real("fork");
+	return f();
+}
+
+pid_t
+waitpid(pid_t pid, int *status, int options)
+{
+	static pid_t (*f)(pid_t, int *, int);
+	int e;
+
+	if (fails(WAITPID, &e)) {
+		errno = e;
+		return -1;
+	}
+	if (f == NULL)
+		f = real("waitpid");
+	return f(pid, status, options);
 }
