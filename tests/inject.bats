@@ -291,3 +291,25 @@ full_shm() {
 		"Cannot allocate"
 	nothing_left
 }
+
+@test "range-sum --progress names the thread it cannot start" {
+	run --separate-stderr inject pthread_create:1 \
+		range-sum --threads 2 --progress=always 0 1000
+	fails_naming range-sum "--progress: pthread_create: its redraw thread" \
+		"Resource temporarily"
+}
+
+@test "range-sum --io-echo names its thread, its pipe's read and its write when they fail" {
+	# One worker thread, then its echo thread.
+	run --separate-stderr inject pthread_create:2 \
+		range-sum --threads 1 --io-echo 0 100000
+	fails_naming range-sum "--io-echo: pthread_create" "Resource temporarily"
+	needs_fiu
+	run --separate-stderr fiu posix/io/rw/write 5 \
+		range-sum --threads 2 --io-echo 0 100000
+	fails_naming range-sum "--io-echo: write" "Input/output error"
+	run --separate-stderr fiu posix/io/rw/read 5 \
+		range-sum --threads 2 --io-echo 0 100000
+	# The worker's read or the echo thread's, whichever comes first.
+	fails_naming range-sum "--io-echo: " "read: Input/output error"
+}
