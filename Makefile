@@ -175,7 +175,7 @@ coverage:
 	chmod 666 $(COV_DIR)/bin/*.gcda
 	chmod 755 $(COV_DIR) $(COV_DIR)/bin
 	GCOV_ERROR_FILE=$(CURDIR)/$(COV_DIR)/gcov-errors \
-	RANGETOOLS_BIN=$(CURDIR)/$(COV_DIR)/bin RANGETOOLS_COVERAGE=1 \
+	RANGETOOLS_BIN=$(CURDIR)/$(COV_DIR)/bin \
 	RANGETOOLS_CORE=1 bats --jobs $(TEST_JOBS) $(CORE_TESTS)
 	@$(MAKE) --no-print-directory coverage-report
 
