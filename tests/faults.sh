@@ -24,6 +24,7 @@
 #             more than an error string: it names the operation or the
 #             object (a line that is only "range-sum: Cannot allocate
 #             memory" fails), and a failed trial has at least one;
+#   clean     a trial with nothing injected fails nowhere;
 #   leftover  the trial's queue and table are gone, no /dev/shm segment of
 #             range-sum --procs whose owner is gone appeared, and the
 #             trial's TMPDIR holds nothing but the files sum-merge said it
@@ -82,6 +83,7 @@ declare -A reach=(
 )
 declare -A fired tried failed
 bad_total=0 crashes=0 hangs=0 leftovers=0 unnamed=0 broken=0 kept_ipc=0
+unprovoked=0
 
 # pick N: a number in [0, N) from bash's generator, seeded per trial.
 pick() {
@@ -236,6 +238,11 @@ check() {
 		unnamed=$((unnamed + 1))
 	fi
 	[ "$failing" -eq 0 ] || failed[$point]=$((${failed[$point]:-0} + 1))
+	if [ "$failing" -eq 1 ] && [ "$point" = none ]; then
+		problem unprovoked "a command failed with nothing injected: $(
+		    cat "$dir"/err.* | head -3)"
+		unprovoked=$((unprovoked + 1))
+	fi
 	[ ! -s "$dir/log" ] || fired[$point]=$((${fired[$point]:-0} + 1))
 	# Leftovers.  A queue or table still there after a consumer that
 	# failed before it took anything holds the producers' records, as
@@ -325,6 +332,7 @@ for point in none "${fiu_points[@]}" "${lib_points[@]}"; do
 done
 echo "faults: $trials trials (FAULT_SEED=$seed): $bad_total wrong totals," \
     "$crashes crashes, $hangs hangs, $leftovers leftovers," \
+    "$unprovoked failures with nothing injected," \
     "$unnamed messages naming neither operation nor object;" \
     "$kept_ipc queues or tables left to a consumer that failed before" \
     "reaching them, each summed again exactly or its gap named"
