@@ -4,9 +4,24 @@
 #include <err.h>
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <unistd.h>
 
 #include "echo.h"
+
+/*
+ * A broken pipe fails the worker's and the echo thread's calls at once:
+ * the first to fail says why and exits, the other ends its thread
+ * silently, so that one line, not two, names the failure.
+ */
+static atomic_flag failing = ATOMIC_FLAG_INIT;
+
+static void
+first_fails(void)
+{
+	if (atomic_flag_test_and_set(&failing))
+		pthread_exit(NULL);
+}
 
 /* Reads or writes one byte, again after a signal: 1, 0 at EOF, or -1. */
 static ssize_t
@@ -29,10 +44,14 @@ echo_main(void *arg)
 
 	/* Until the worker closes its end: EOF. */
 	while ((n = byte_io(e->to[0], &b, 0)) == 1)
-		if (byte_io(e->from[1], &b, 1) != 1)
+		if (byte_io(e->from[1], &b, 1) != 1) {
+			first_fails();
 			err(1, "--io-echo: the echo thread's write");
-	if (n == -1)
+		}
+	if (n == -1) {
+		first_fails();
 		err(1, "--io-echo: the echo thread's read");
+	}
 	return NULL;
 }
 
@@ -64,8 +83,10 @@ echo_send(struct echo *e)
 {
 	char b = 'x';
 
-	if (byte_io(e->to[1], &b, 1) != 1)
+	if (byte_io(e->to[1], &b, 1) != 1) {
+		first_fails();
 		err(1, "--io-echo: write");
+	}
 }
 
 void
@@ -74,8 +95,12 @@ echo_receive(struct echo *e)
 	char b;
 	ssize_t n;
 
-	if ((n = byte_io(e->from[0], &b, 0)) == -1)
+	if ((n = byte_io(e->from[0], &b, 0)) == -1) {
+		first_fails();
 		err(1, "--io-echo: read");
-	if (n == 0)
+	}
+	if (n == 0) {
+		first_fails();
 		errx(1, "--io-echo: the echo thread is gone");
+	}
 }

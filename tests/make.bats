@@ -80,6 +80,7 @@ targets() {
 	cd "$RANGETOOLS_REPO"
 	run find bin src tests build/coverage/bin -maxdepth 1 \
 		-newer "$BATS_TEST_TMPDIR/before" \( -name '*.o' -o -name '*.so' \
-		-o -name 'range-s*' -o -name sum-merge -o -name ipc-probe \)
+		-o -name range-split -o -name range-sum -o -name sum-merge \
+		-o -name ipc-probe \)
 	assert_output ""
 }
