@@ -62,6 +62,13 @@ done
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/rt-faults.XXXXXX")
 [ -n "${FAULT_KEEP:-}" ] || trap 'rm -rf "$work"' EXIT
+# The programs and the library as they are now: a rebuild during the
+# run must not pull them from under a trial.
+mkdir "$work/bin"
+cp "$bin/range-split" "$bin/range-sum" "$bin/sum-merge" "$lib" "$work/bin/"
+bin=$work/bin
+lib=$bin/inject.so
+export PATH="$bin:$PATH"
 # What each error string reads, so that a line made of one is caught.
 python3 -c 'import os
 for e in range(1, 134): print(os.strerror(e))' >"$work/strerror"
@@ -131,6 +138,7 @@ script() {
 		echo "{ $(cmd 1 range-sum -t); } |"
 		echo "{ $(cmd 2 sum-merge --expect "$A" "$B"); }" ;;
 	file)
+		echo ": >\"$dir/recs\""
 		while read -r s e; do
 			echo "{ $(cmd $i range-sum -t "$s" "$e"); } >>\"$dir/recs\""
 			i=$((i + 1))
