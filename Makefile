@@ -156,7 +156,8 @@ tsan: all $(TESTBINS) $(PROGS:%=build/tsan/bin/%)
 COV_DIR = build/coverage
 COVERAGE_MIN_TOTAL  ?= 90
 COVERAGE_MIN_MODULE ?= 60
-COV_CFLAGS = -O0 -g --coverage
+# RANGETOOLS_GCOV: --procs' workers write their counts before _exit().
+COV_CFLAGS = -O0 -g --coverage -DRANGETOOLS_GCOV
 
 $(COV_DIR)/bin/%: src/*.c src/*.h
 	mkdir -p $(@D)

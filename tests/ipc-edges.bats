@@ -227,3 +227,8 @@ with open(sys.argv[1], "r+b") as f:
 	assert_success
 	assert_output "$(cat want)"
 }
+
+@test "an IPC name of . or .. is a usage error" {
+	refuses 2 range-sum --mq /.. 0 100
+	assert_stderr_has "cannot be . or .."
+}
