@@ -154,8 +154,10 @@ tsan: all $(TESTBINS) $(PROGS:%=build/tsan/bin/%)
 # rather than have libgcov write a complaint on the stderr they check;
 # GCOV_ERROR_FILE catches any complaint left.
 COV_DIR = build/coverage
-COVERAGE_MIN_TOTAL  ?= 90
-COVERAGE_MIN_MODULE ?= 60
+# The floors are what the tree reached when they were set (doc/testing.md
+# has the figures); the aim is 95 overall and 90 in every file.
+COVERAGE_MIN_TOTAL  ?= 91
+COVERAGE_MIN_MODULE ?= 77
 # RANGETOOLS_GCOV: --procs' workers write their counts before _exit().
 COV_CFLAGS = -O0 -g --coverage -DRANGETOOLS_GCOV
 
