@@ -32,17 +32,6 @@
 
 #define SHM_TRIES 32 /* fresh names to try if one is taken */
 
-/*
- * _exit() skips libgcov's exit handler: in make coverage's build a
- * worker writes its counts first, or no line it ran would count.
- */
-#ifdef RANGETOOLS_GCOV
-void __gcov_dump(void);
-#define worker_exit(status) (__gcov_dump(), _exit(status))
-#else
-#define worker_exit(status) _exit(status)
-#endif
-
 /* A zeroed shared mapping of size bytes, already nameless; NULL on error. */
 static void *
 segment_map(size_t size)
@@ -87,11 +76,11 @@ child(struct work *w, const struct workctx *c, pid_t parent)
 
 	/* Die with the parent: nobody would be left to read the sum. */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1 || getppid() != parent)
-		worker_exit(1);
+		_exit(1);
 	work_run(w, c);
 	if (getrusage(RUSAGE_SELF, &ru) == 0)
 		w->cpu_ns = tv_to_ns(ru.ru_utime) + tv_to_ns(ru.ru_stime);
-	worker_exit(0);
+	_exit(0);
 }
 
 /*
@@ -182,8 +171,7 @@ reap(struct crew *k, int left)
 		if ((pid = waitpid(-1, &status, 0)) == -1) {
 			if (errno == EINTR)
 				continue;
-			warn("waitpid: %d of %d workers not reaped", left,
-			     k->n);
+			warn("waitpid: %d of %d workers not reaped", left, k->n);
 			stop_all(k);
 			return lost + left;
 		}
