@@ -67,7 +67,7 @@ refill(struct chunks *c)
 	/* One byte stays free for the NUL after a last line without '\n'. */
 	while ((got = read(c->fd, c->buf + c->len, c->cap - c->len - 1)) < 0)
 		if (errno != EINTR)
-			err(1, "%s", c->name);
+			err(1, "read %s", c->name);
 	c->len += (size_t)got;
 	c->eof = got == 0;
 	if (c->eof)

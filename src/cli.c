@@ -72,7 +72,7 @@ cli_numeric_operands(const struct cli *c, int *argcp, char **argv)
 
 	if ((out = calloc((size_t)argc + 2, sizeof(*out))) == NULL ||
 	    (ops = calloc((size_t)argc + 1, sizeof(*ops))) == NULL)
-		err(1, NULL);
+		err(1, "calloc: a copy of the %d arguments", argc);
 	opterr = 0; /* bad_option() says what is wrong, in one line */
 	out[nout++] = argv[0];
 	for (i = 1; i < argc; i++) {

@@ -12,9 +12,24 @@
 #include <err.h>
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <unistd.h>
 
 #include "echo.h"
+
+/*
+ * A broken pipe fails the worker's and the echo thread's calls at once:
+ * the first to fail says why and exits, the other ends its thread
+ * silently, so that one line, not two, names the failure.
+ */
+static atomic_flag failing = ATOMIC_FLAG_INIT;
+
+static void
+first_fails(void)
+{
+	if (atomic_flag_test_and_set(&failing))
+		pthread_exit(NULL);
+}
 
 /* Reads or writes one byte, again after a signal: 1, 0 at EOF, or -1. */
 static ssize_t
@@ -41,12 +56,16 @@ client_main(void *arg)
 	char b = 'x';
 
 	for (;;) {
-		if (byte_io(e->client, &b, 1) != 1)
+		if (byte_io(e->client, &b, 1) != 1) {
+			first_fails();
 			err(1, "--io-echo: the client's write");
+		}
 		if ((n = byte_io(e->client, &b, 0)) == 0)
 			break;
-		if (n == -1)
+		if (n == -1) {
+			first_fails();
 			err(1, "--io-echo: the client's read");
+		}
 	}
 	return NULL;
 }
@@ -111,15 +130,21 @@ echo_receive(struct echo *e)
 {
 	ssize_t n;
 
-	if ((n = byte_io(e->server, &e->byte, 0)) == -1)
+	if ((n = byte_io(e->server, &e->byte, 0)) == -1) {
+		first_fails();
 		err(1, "--io-echo: read");
-	if (n == 0)
+	}
+	if (n == 0) {
+		first_fails();
 		errx(1, "--io-echo: the client is gone");
+	}
 }
 
 void
 echo_answer(struct echo *e)
 {
-	if (byte_io(e->server, &e->byte, 1) != 1)
+	if (byte_io(e->server, &e->byte, 1) != 1) {
+		first_fails();
 		err(1, "--io-echo: write");
+	}
 }

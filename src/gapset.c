@@ -35,11 +35,11 @@ insert(struct gapset *s, int64_t a, int64_t b)
 	if (a >= b)
 		return;
 	if ((g = malloc(sizeof(*g))) == NULL)
-		err(1, NULL);
+		err(1, "malloc: a gap of a queue's run");
 	g->a = a;
 	g->b = b;
 	if (tsearch(g, &s->root, by_place) == NULL)
-		err(1, NULL);
+		err(1, "tsearch: a gap of a queue's run");
 	s->n++;
 }
 

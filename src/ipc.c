@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -209,9 +210,12 @@ ipc_guard_unblock(const sigset_t *old)
 	sigprocmask(SIG_SETMASK, old, NULL);
 }
 
+static pid_t armed_by;
+
 void
 ipc_guard_arm(enum ipc_kind k, const char *name, const struct ipc_id *id)
 {
+	armed_by = getpid();
 	armed_kind = k;
 	armed_name = name;
 	armed_id = *id;
@@ -224,6 +228,28 @@ ipc_guard_arm_producer(void (*fn)(int sig))
 {
 	armed_fn = fn;
 	armed = 1;
+}
+
+static void
+remove_at_exit(void)
+{
+	if (armed && getpid() == armed_by)
+		(void)ipc_guard_remove();
+}
+
+/*
+ * A consumer that exits while armed (err(3) after a failed allocation,
+ * once it took the table or read from the queue) leaves what it took as
+ * a signal would: removed.  Not a producer's: a full table keeps its
+ * records for sum-merge.
+ */
+void
+ipc_guard_remove_at_exit(void)
+{
+	static int registered;
+
+	if (!registered && atexit(remove_at_exit) == 0)
+		registered = 1;
 }
 
 int

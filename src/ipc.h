@@ -52,6 +52,7 @@ long ipc_lock_holder(int fd);
  */
 void ipc_guard_block(sigset_t *old);
 void ipc_guard_unblock(const sigset_t *old);
+void ipc_guard_remove_at_exit(void);
 void ipc_guard_arm(enum ipc_kind k, const char *name, const struct ipc_id *id);
 void ipc_guard_arm_producer(void (*fn)(int sig));
 int ipc_guard_remove(void);

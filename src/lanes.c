@@ -43,7 +43,7 @@ lanes_new(int n)
 
 	if ((l = calloc(1, sizeof(*l))) == NULL ||
 	    (l->row = calloc((size_t)n, sizeof(*l->row))) == NULL)
-		err(1, NULL);
+		err(1, "calloc: --lanes rows for %d workers", n);
 	l->n = n;
 	l->t0 = now_ns(CLOCK_MONOTONIC);
 	for (int i = 0; i < n; i++)

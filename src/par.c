@@ -72,14 +72,14 @@ run_threads(const struct sumopts *o, struct work *w, int n,
 		io = aligned_alloc(alignof(struct work),
 				   o->io_threads * sizeof(*io));
 		if (io == NULL)
-			err(1, NULL);
+			err(1, "aligned_alloc: %d --io-threads", o->io_threads);
 		memset(io, 0, o->io_threads * sizeof(*io));
 		for (i = 0; i < o->io_threads; i++)
 			io[i].lock.tid = n + 1 + i; /* --trace */
 	}
 	if ((tid = calloc(m, sizeof(*tid))) == NULL ||
 	    (a = calloc(m, sizeof(*a))) == NULL)
-		err(1, NULL);
+		err(1, "calloc: a table of %zu threads", (size_t)m);
 	for (started = 0; started < m; started++) {
 		a[started] = started < n
 				 ? (struct thread_arg){&w[started], &c}
@@ -129,7 +129,7 @@ shares_alloc(const struct sumopts *o, int n)
 	if (o->procs > 0)
 		return procs_shares(n);
 	if ((w = aligned_alloc(alignof(struct work), n * sizeof(*w))) == NULL)
-		err(1, NULL);
+		err(1, "aligned_alloc: the shares of %zu workers", (size_t)n);
 	return w;
 }
 

@@ -109,7 +109,7 @@ spawn(struct crew *k, const struct workctx *c)
 	fflush(stdout);
 	for (i = 0; i < k->n; i++) {
 		if ((pid = fork()) == -1) {
-			warn("fork");
+			warn("fork: worker %d of %d", i + 1, k->n);
 			return i;
 		}
 		if (pid == 0)
@@ -171,7 +171,8 @@ reap(struct crew *k, int left)
 		if ((pid = waitpid(-1, &status, 0)) == -1) {
 			if (errno == EINTR)
 				continue;
-			warn("waitpid");
+			warn("waitpid: %d of %d workers not reaped", left,
+			     k->n);
 			stop_all(k);
 			return lost + left;
 		}
@@ -183,8 +184,11 @@ reap(struct crew *k, int left)
 			k->pid[i] = 0;
 			continue;
 		}
-		/* The first loss decides; the others are stopped quietly. */
-		if (lost++ == 0)
+		/*
+		 * The first loss decides; the others are stopped quietly, as
+		 * are all when a fork failed: spawn() said why.
+		 */
+		if (lost++ == 0 && k->started == k->n)
 			report_lost(k, i, status);
 		k->pid[i] = 0; /* reaped: its pid may be reused already */
 		stop_all(k);
@@ -213,7 +217,7 @@ procs_start(struct work *w, int n, const struct workctx *c)
 	signal(SIGCHLD, SIG_DFL);
 	if ((k = calloc(1, sizeof(*k))) == NULL ||
 	    (k->pid = calloc(n, sizeof(*k->pid))) == NULL)
-		err(1, NULL);
+		err(1, "calloc: a table of %zu worker processes", (size_t)n);
 	k->w = w;
 	k->n = n;
 	k->started = spawn(k, c);

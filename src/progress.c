@@ -116,7 +116,7 @@ progress_start(enum progress mode, struct work *w, int n, uint64_t total)
 	if (mode == PROGRESS_OFF || (mode == PROGRESS_AUTO && !tty))
 		return NULL;
 	if ((p = calloc(1, sizeof(*p))) == NULL)
-		err(1, NULL);
+		err(1, "calloc: the --progress state");
 	*p = (struct meter){.w = w, .n = n, .total = total, .tty = tty};
 	p->t0 = now_ns(CLOCK_MONOTONIC);
 	if (tty)
@@ -128,7 +128,7 @@ progress_start(enum progress mode, struct work *w, int n, uint64_t total)
 	    (rc = pthread_cond_init(&p->cond, &ca)) != 0 ||
 	    (rc = pthread_create(&p->thread, NULL, redraw_loop, p)) != 0) {
 		errno = rc;
-		err(1, "--progress");
+		err(1, "--progress: pthread_create: its redraw thread");
 	}
 	pthread_condattr_destroy(&ca);
 	return p;

@@ -181,6 +181,8 @@ close_fail(struct recq *q)
 {
 	mq_close(q->q);
 	q->q = (mqd_t)-1;
+	free(q->buf);
+	q->buf = NULL;
 }
 
 int
@@ -190,6 +192,11 @@ recq_open(struct recq *q, const char *name, enum recq_role role)
 
 	memset(q, 0, sizeof(*q));
 	q->name = name;
+	/* Before the queue is opened: a failure here leaves nothing behind. */
+	if ((q->buf = malloc(RECQ_MSGSIZE + 1)) == NULL) {
+		warn("queue %s: malloc of a message buffer", name);
+		return -1;
+	}
 	for (tries = 0;; tries++) {
 		if ((q->q = open_name(name, role)) == (mqd_t)-1) {
 			if (role == RECQ_STOPPER && errno == ENOENT)
@@ -226,8 +233,6 @@ recq_open(struct recq *q, const char *name, enum recq_role role)
 		close_fail(q);
 		return -1;
 	}
-	if ((q->buf = malloc((size_t)q->msgsize + 1)) == NULL)
-		err(1, NULL);
 	return 0;
 }
 

@@ -51,7 +51,7 @@ store_calloc(size_t n, size_t size)
 	void *p = calloc(n ? n : 1, size);
 
 	if (p == NULL)
-		err(1, NULL);
+		err(1, "calloc: %zu merge entries of %zu bytes", n, size);
 	return p;
 }
 
@@ -69,10 +69,10 @@ source_copy(struct merge *m, const char *source)
 	if (m->nsources > 0 && strcmp(m->sources[m->nsources - 1], source) == 0)
 		return m->sources[m->nsources - 1];
 	if ((p = reallocarray(m->sources, m->nsources + 1, sizeof(*p))) == NULL)
-		err(1, NULL);
+		err(1, "reallocarray: the list of record sources");
 	m->sources = p;
 	if ((p[m->nsources] = strdup(source)) == NULL)
-		err(1, NULL);
+		err(1, "strdup: the source name %s", source);
 	return p[m->nsources++];
 }
 
@@ -86,7 +86,7 @@ store_record(struct merge *m, const struct rec *r, const char *source,
 	if (m->nrecs == m->cap) {
 		m->cap = m->cap ? 2 * m->cap : 1024;
 		if ((p = reallocarray(m->recs, m->cap, sizeof(*p))) == NULL)
-			err(1, NULL);
+			err(1, "reallocarray: room for %zu records", m->cap);
 		m->recs = p;
 	}
 	p = &m->recs[m->nrecs++];

@@ -36,7 +36,7 @@ refuse_records(const char *name, const struct lines *in, const char *text,
 	struct rec r;
 
 	if (copy == NULL)
-		err(1, NULL);
+		err(1, "strdup: a plan line");
 	if (rec_parse_value(copy, &r, &why) == REC_RECORD && r.start == at)
 		PLAN_ERROR(name, in->lineno,
 			   "%s is a record 'start end sum' (what range-sum "
@@ -56,7 +56,7 @@ parse_part(const char *name, struct lines *in, struct merge_part *p, size_t n,
 
 	if ((p->text = strdup(in->buf)) == NULL ||
 	    (copy = strdup(in->buf)) == NULL)
-		err(1, NULL);
+		err(1, "strdup: plan line %lld", (long long)in->lineno);
 	if (rec_parse_range(in->buf, &p->start, &p->end, &why) != 0) {
 		refuse_records(name, in, p->text, at);
 		PLAN_ERROR(name, in->lineno, "%s, not a range: %s", why,
@@ -94,7 +94,8 @@ merge_read_plan(const char *name, int64_t xstart, int64_t xend, size_t *np)
 			cap = cap ? 2 * cap : 64;
 			if ((plan = reallocarray(plan, cap, sizeof(*plan))) ==
 			    NULL)
-				err(1, NULL);
+				err(1, "reallocarray: room for %zu plan parts",
+				    cap);
 		}
 		p = &plan[n];
 		parse_part(name, &in, p, n, at);

@@ -176,7 +176,7 @@ open_or_create(const char *name, struct shmtab_hdr **h)
 		if (errno != ENOENT) /* ENOENT: removed meanwhile; retry */
 			break;
 	}
-	warn("table %s", name);
+	warn("table %s: shm_open", name);
 	return -1;
 }
 
@@ -201,7 +201,7 @@ shmtab_join(const char *name)
 		return NULL;
 	}
 	if ((t = calloc(1, sizeof(*t))) == NULL)
-		err(1, NULL);
+		err(1, "table %s: calloc", name);
 	t->name = name;
 	t->h = h;
 	t->size = table_size;
@@ -339,14 +339,17 @@ copy_locked(struct shmtab_hdr *h, const char *name, struct shmtab_taken *tk)
 		      name, (uintmax_t)h->n, (uintmax_t)h->capacity);
 		return -1;
 	}
+	/* Not taken yet: the caller removes the table it could not read. */
+	if ((tk->recs = malloc(h->n ? h->n * sizeof(*tk->recs) : 1)) == NULL) {
+		warn("table %s: malloc of %ju records", name, (uintmax_t)h->n);
+		return -1;
+	}
 	__atomic_store_n(&h->taken, 1, __ATOMIC_RELEASE);
 	h->reader_pid = (int32_t)getpid();
 	tk->n = h->n;
 	tk->deaths = h->deaths;
 	tk->abort_pid = __atomic_load_n(&h->abort_pid, __ATOMIC_ACQUIRE);
 	tk->abort_sig = h->abort_sig;
-	if ((tk->recs = malloc(tk->n ? tk->n * sizeof(*tk->recs) : 1)) == NULL)
-		err(1, NULL);
 	memcpy(tk->recs, h->recs, tk->n * sizeof(*tk->recs));
 	return 0;
 }
@@ -388,7 +391,7 @@ shmtab_take(const char *name, struct shmtab_taken *tk)
 			      "has run, or its reader removed it)",
 			      name, name);
 		else
-			warn("table %s", name);
+			warn("table %s: shm_open", name);
 		return -1;
 	}
 	if (ipc_check_owner(tk->fd, IPC_SHM, name) != 0 ||

@@ -115,7 +115,7 @@ sink_open(const char *mq, const char *shm, int tag, int stop)
 	sigset_t old;
 
 	if ((s = calloc(1, sizeof(*s))) == NULL)
-		err(1, NULL);
+		err(1, "calloc: the record sink");
 	s->tag = tag;
 	if (mq == NULL && shm == NULL)
 		return s;

@@ -267,7 +267,7 @@ merge_path(struct merge *m, const char *path)
 	if (strcmp(path, "-") == 0)
 		return merge_file(m, STDIN_FILENO, "stdin");
 	if ((fp = fopen(path, "r")) == NULL) {
-		warn("%s", cli_quote(path));
+		warn("open %s", cli_quote(path));
 		return MERGE_EXIT_BAD;
 	}
 	if (fstat(fileno(fp), &st) == 0 && S_ISDIR(st.st_mode)) {

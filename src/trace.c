@@ -554,7 +554,7 @@ start_signal_thread(struct trace *tr)
 
 	if ((rc = pthread_create(&signal_thread, NULL, signal_main, tr)) != 0) {
 		errno = rc;
-		err(1, "--trace: cannot start a thread");
+		err(1, "--trace: pthread_create: its signal thread");
 	}
 	pthread_detach(signal_thread);
 	/* The others take SIGPIPE as before, unless it was the default. */
@@ -607,10 +607,10 @@ trace_open(const char *path, const struct trace_info *info)
 	stopsig_set(&set, SIGPIPE);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	if ((tr = calloc(1, sizeof(*tr))) == NULL)
-		err(1, NULL);
+		err(1, "--trace %s: calloc", file);
 	n = strlen(file) + sizeof(".XXXXXX");
 	if ((tr->tmp = malloc(n)) == NULL)
-		err(1, NULL);
+		err(1, "--trace %s: malloc", file);
 	snprintf(tr->tmp, n, "%s.XXXXXX", file);
 	if ((tr->fd = mkostemp(tr->tmp, O_CLOEXEC)) < 0)
 		err(1, "--trace %s", cli_quote(path));
@@ -635,12 +635,13 @@ trace_open(const char *path, const struct trace_info *info)
 	pthread_mutex_init(&tr->end_mu, NULL);
 	if ((tr->b = aligned_alloc(TBUF_ALIGN,
 				   (size_t)tr->nbuf * sizeof(*tr->b))) == NULL)
-		err(1, NULL);
+		err(1, "--trace %s: aligned_alloc of %d buffers", file,
+		    tr->nbuf);
 	memset(tr->b, 0, (size_t)tr->nbuf * sizeof(*tr->b));
 	for (i = 0; i < tr->nbuf; i++) {
 		pthread_mutex_init(&tr->b[i].mu, NULL);
 		if ((tr->b[i].buf = malloc(TRACE_BUF)) == NULL)
-			err(1, NULL);
+			err(1, "--trace %s: malloc of buffer %d", file, i);
 	}
 	tr->t0 = now_ns(CLOCK_MONOTONIC);
 	metadata(tr);
@@ -661,7 +662,8 @@ trace_close(struct trace *tr)
 	}
 	pthread_mutex_unlock(&tr->end_mu);
 	if (e != 0) {
-		warnx("--trace %s: %s", cli_quote(tr->path), strerror(e));
+		warnx("--trace %s: write: %s", cli_quote(tr->path),
+		      strerror(e));
 		return -1;
 	}
 	return 0;

@@ -58,7 +58,7 @@ rangeset_add(struct rangeset *s, int64_t a, int64_t b)
 
 		if ((t.slot = calloc(t.cap, sizeof(*t.slot))) == NULL ||
 		    (t.used = calloc(t.cap, 1)) == NULL)
-			err(1, NULL);
+			err(1, "calloc: a set of %zu ranges", (size_t)t.cap);
 		for (i = 0; i < s->cap; i++)
 			if (s->used[i])
 				rangeset_add(&t, s->slot[i][0], s->slot[i][1]);
@@ -413,6 +413,7 @@ transport_merge_mq(struct merge *m, const char *name, const struct mqopts *o)
 		return MERGE_EXIT_BAD;
 	}
 	ipc_guard_arm(IPC_MQ, name, &r.q.id);
+	ipc_guard_remove_at_exit();
 	ipc_guard_unblock(&old);
 	rv = receive_all(&r);
 	if (rv == 0)
@@ -489,6 +490,7 @@ transport_merge_shm(struct merge *m, const char *name)
 	rv = shmtab_take(name, &tk) == 0 ? 0 : MERGE_EXIT_BAD;
 	if (tk.ours)
 		ipc_guard_arm(IPC_SHM, name, &tk.id);
+	ipc_guard_remove_at_exit();
 	ipc_guard_unblock(&old);
 	if (rv == 0 && tk.deaths > 0)
 		warnx("table %s: %u producer%s died holding its lock", name,

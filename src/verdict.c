@@ -217,7 +217,7 @@ covers_expect(struct merge *m)
 
 	if (m->gaps == NULL) {
 		if ((m->gaps = malloc(sizeof(*m->gaps))) == NULL)
-			err(1, NULL);
+			err(1, "malloc: the gaps of a queue's run");
 		gapset_init(m->gaps, m->xstart, m->xend);
 		for (i = 0; i < m->nrecs; i++)
 			gapset_cover(m->gaps, m->recs[i].start, m->recs[i].end);

@@ -99,3 +99,28 @@ targets() {
 		fail "the Slurm clusters run in parallel"
 	fi
 }
+
+@test "make coverage and make faults without their packages name them and change nothing" {
+	local bin=$BATS_TEST_TMPDIR/bin t
+	mkdir -p "$bin"
+	# The tools the Makefile itself needs, and no gcovr, no fiu-run.
+	for t in make sh sed; do
+		ln -s "$(command -v "$t")" "$bin/$t"
+	done
+	touch "$BATS_TEST_TMPDIR/before"
+	run --separate-stderr env PATH="$bin" make -s -C "$RANGETOOLS_REPO" coverage
+	[ "$status" -ne 0 ] || fail "make coverage succeeded"
+	assert_stderr_has "make coverage: needs gcovr"
+	assert_stderr_has "apt-get install gcovr"
+	run --separate-stderr env PATH="$bin" make -s -C "$RANGETOOLS_REPO" faults
+	[ "$status" -ne 0 ] || fail "make faults succeeded"
+	assert_stderr_has "make faults: needs fiu-run"
+	assert_stderr_has "apt-get install fiu-utils"
+	# Nothing built: neither the programs nor the test tools.
+	cd "$RANGETOOLS_REPO"
+	run find bin src tests build/coverage/bin -maxdepth 1 \
+		-newer "$BATS_TEST_TMPDIR/before" \( -name '*.o' -o -name '*.so' \
+		-o -name range-split -o -name range-sum -o -name sum-merge \
+		-o -name ipc-probe \)
+	assert_output ""
+}
