@@ -100,7 +100,7 @@ check: all $(TESTBINS)
 # make check runs; RANGETOOLS_CORE tells the few tests elsewhere that
 # need such a thing to skip.  RANGETOOLS_QUICK skips the slow tests that
 # only need to run before a submission (only_in_check in
-# tests/test_helper.bash): make test stays within a minute here.
+# tests/test_helper.bash), so that make test aims at a minute here.
 SERVICE_TESTS = tests/cluster.bats tests/slurm.bats tests/memcheck.bats \
 		tests/chaos.bats
 CORE_TESTS = $(filter-out $(SERVICE_TESTS),$(wildcard tests/*.bats))

@@ -419,9 +419,9 @@ def echo_plot(out, erows, caption):
         "set logscale y",
         "set yrange [1:*]",
         "set ylabel 'requests/s (log)'",
-        "set xlabel 'CPU-bound threads, switch interval'",
+        "set xlabel 'CPU-bound threads, switch interval' offset 0,-1",
         "set key top left",
-        "set bmargin 5",
+        "set bmargin 6",
         "set grid ytics",
         "plot '%s' using 2:xtic(1) title 'model (range-sum --gil "
         "--io-threads 1 --io-echo)' lc rgb '#2a9d8f', '' using 3 title "

@@ -9,7 +9,7 @@
 # (a pyenv python3, a stray range-sum); HOME is an empty directory of the
 # test's; and the variables the programs read are unset.
 #
-# Quick and slow: make test sets RANGETOOLS_QUICK=1 and must stay within
+# Quick and slow: make test sets RANGETOOLS_QUICK=1 and aims to stay within
 # a minute here (doc/testing.md).  A test of more than about 2 s that only
 # needs to run before a submission (a sweep over many counts, a bulk
 # seeded run, a long transcript, a timing check) starts with
