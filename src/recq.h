@@ -7,6 +7,7 @@
 #define RECQ_H
 
 #include <mqueue.h>
+#include <stdint.h>
 #include <time.h>
 
 #include "ipc.h"
@@ -30,10 +31,12 @@ enum recq_role {
 struct recq {
 	mqd_t q;
 	const char *name;
-	long msgsize;	  /* RECQ_MSGSIZE: a rangetools queue's */
-	char *buf;	  /* msgsize + 1 bytes, for a receiver */
-	struct ipc_id id; /* the object opened */
-	long left;	  /* a reader: messages a killed reader left, or 0 */
+	long msgsize;	    /* RECQ_MSGSIZE: a rangetools queue's */
+	char *buf;	    /* msgsize + 1 bytes, for a receiver */
+	struct ipc_id id;   /* the object opened */
+	long left;	    /* a reader: messages a killed reader left, or 0 */
+	int64_t next_check; /* a sender: when to look for its reader again */
+	long long sent;	    /* a sender: messages sent */
 };
 
 /*
@@ -53,11 +56,17 @@ int recq_open(struct recq *q, const char *name, enum recq_role role);
 int recq_clear_left(struct recq *q);
 
 /*
- * Sends one message, blocking while the queue is full.  Before and after
- * it, and each second while it waits, checks that the reader is not
- * gone.  0, or -1 after a message.
+ * Sends one message, blocking while the queue is full.  Before the first,
+ * then at most once a second, and each second while it waits, checks
+ * that the reader is not gone.  0, or -1 after a message.
  */
 int recq_send(struct recq *q, const char *msg, size_t len);
+
+/*
+ * A sender's end: were messages sent into a queue its reader removed
+ * without reading them?  0, or -1 after a message.
+ */
+int recq_finish(struct recq *q);
 
 /*
  * Is the reader gone?  The queue was removed (no link left), or is marked

@@ -188,6 +188,8 @@ sink_close(struct sink *s)
 	/* The table's last records go while the guard can still tell. */
 	if (s->t != NULL && shmtab_flush(s->t) != 0)
 		rv = -1;
+	if (s->kind == SINK_MQ && recq_finish(&s->q) != 0)
+		rv = -1;
 	ipc_guard_disarm();
 	if (s->kind == SINK_MQ)
 		recq_close(&s->q);

@@ -14,6 +14,7 @@ set -u
 RUNS=${LIFECYCLE_RUNS:-40}
 SEED=${LIFECYCLE_SEED:-$$}
 BOUND=${LIFECYCLE_BOUND:-30} # seconds any one process may take
+TIMEOUT=${LIFECYCLE_TIMEOUT:-3s} # a reader's --timeout: a SIGKILLed producer's bound
 RANDOM=$SEED
 repo=$(cd "$(dirname "$0")/.." && pwd)
 PATH="${RANGETOOLS_BIN:-$repo/bin}:$PATH"
@@ -24,8 +25,9 @@ declare -A n dirty
 wrong=0 stranded=0 leftovers=0
 
 note() { n[$1]=$((${n[$1]:-0} + 1)); }
-pick() { echo $((RANDOM % $1)); }
-sig() { local s=(INT TERM KILL); echo "${s[$(pick 3)]}"; }
+# Draws are made in this shell: a $(...) subshell's would not advance
+# RANDOM here, and a seed would not repeat a run.
+sigs=(INT TERM KILL)
 
 cleanup() {
 	local p
@@ -69,6 +71,11 @@ holds() {
 	return 1
 }
 
+# joined_or_gone PID NAME: PID holds NAME open, or has ended.
+joined_or_gone() { holds "$1" "$2" || ! kill -0 "$1" 2>/dev/null; }
+# marked_or_gone PID NAME: the reader PID has marked NAME read, or ended.
+marked_or_gone() { marked "$2" || ! kill -0 "$1" 2>/dev/null; }
+
 until_true() { # at most BOUND s
 	local i
 	for ((i = 0; i < BOUND * 100; i++)); do
@@ -95,7 +102,7 @@ fifo_producer() {
 	range-sum "--$1" "$2" <"$ff" >/dev/null 2>>"$tmp/perr" &
 	fp=$!
 	eval "exec $3>\"\$ff\""
-	until_true holds "$fp" "$2" || true
+	until_true joined_or_gone "$fp" "$2" || true
 }
 
 # The reader's verdict: exit 0 must print the exact total.
@@ -112,12 +119,14 @@ judge() { # STATUS OUTFILE EXPECTED
 }
 
 queue_run() {
-	local q=$1 parts=$(($(pick 6) + 1)) size=$(($(pick 9) * 1000 + 1000))
+	local q=$1 parts=$(($((RANDOM % 6)) + 1)) size=$(($((RANDOM % 9)) * 1000 + 1000))
 	local end=$((parts * size)) want order ending args=() r r2= st i
 	local kp=-1 kr= late= ks lp=
 	want=$((end * (end - 1) / 2))
-	order=$([ "$(pick 2)" -eq 0 ] && echo reader || echo producers)
-	ending=$(case $(pick 3) in 0) echo expect ;; 1) echo count ;; *) echo stop ;; esac)
+	local orders=(reader producers) endings=(expect count stop)
+	local lates=(joined after stop)
+	order=${orders[RANDOM % 2]}
+	ending=${endings[RANDOM % 3]}
 	# A name a run may have left records in gets --expect (rangetools(7)),
 	# and its reader first: those records and this run's might fill the
 	# queue's 10 places before a reader comes.
@@ -126,24 +135,24 @@ queue_run() {
 	expect) args=(--expect 0 "$end") ;;
 	count) args=(--count "$parts") ;;
 	esac
-	[ "$(pick 4)" -ne 0 ] || kp=$(pick "$parts")
-	ks=$(sig)
+	[ "$((RANDOM % 4))" -ne 0 ] || kp=$((RANDOM % parts))
+	ks=${sigs[RANDOM % 3]}
 	# A producer killed with SIGKILL cannot tell its reader: only --expect
 	# or --count can find its part missing (rangetools(7)).
 	if [ "$kp" -ge 0 ] && [ "$ks" = KILL ] && [ "$ending" = stop ]; then
 		ending=expect args=(--expect 0 "$end")
 	fi
-	[ "$order" = reader ] && [ "$(pick 5)" -eq 0 ] && kr=$(sig)
-	[ "$(pick 4)" -eq 0 ] && late=$(case $(pick 3) in 0) echo joined ;; 1) echo after ;; *) echo stop ;; esac)
+	[ "$order" = reader ] && [ "$((RANDOM % 5))" -eq 0 ] && kr=${sigs[RANDOM % 3]}
+	[ "$((RANDOM % 4))" -ne 0 ] || late=${lates[RANDOM % 3]}
 	what="queue $order $ending${kp/#-1/}${kr:+ kill-reader-$kr}${late:+ late-$late}"
 	note "queue-$order-$ending"
 	dirty[$q]=
 	: >"$tmp/out"
 	if [ "$order" = reader ]; then
-		sum-merge --mq "$q" "${args[@]}" --timeout 10s >"$tmp/out" 2>>"$tmp/rerr" &
+		sum-merge --mq "$q" "${args[@]}" --timeout "$TIMEOUT" >"$tmp/out" 2>>"$tmp/rerr" &
 		r=$!
-		until_true marked "$q" || true
-		if [ "$(pick 5)" -eq 0 ]; then
+		until_true marked_or_gone "$r" "$q" || true
+		if [ "$((RANDOM % 5))" -eq 0 ]; then
 			note second-reader
 			sum-merge --mq "$q" --timeout 1s >/dev/null 2>>"$tmp/rerr" &
 			r2=$!
@@ -172,13 +181,13 @@ queue_run() {
 	done
 	if [ "$ending" = stop ]; then
 		range-sum --mq "$q" --stop 2>>"$tmp/perr"
-		if [ "$order" = producers ] && [ "$(pick 3)" -eq 0 ]; then
+		if [ "$order" = producers ] && [ "$((RANDOM % 3))" -eq 0 ]; then
 			note second-stop
 			range-sum --mq "$q" --stop 2>>"$tmp/perr"
 		fi
 	fi
 	if [ "$order" = producers ]; then
-		sum-merge --mq "$q" "${args[@]}" --timeout 10s >"$tmp/out" 2>>"$tmp/rerr" &
+		sum-merge --mq "$q" "${args[@]}" --timeout "$TIMEOUT" >"$tmp/out" 2>>"$tmp/rerr" &
 		r=$!
 	fi
 	if [ -n "$r" ]; then
@@ -210,19 +219,20 @@ queue_run() {
 }
 
 table_run() {
-	local t=$1 parts=$(($(pick 6) + 1)) size=$(($(pick 9) * 1000 + 1000))
+	local t=$1 parts=$(($((RANDOM % 6)) + 1)) size=$(($((RANDOM % 9)) * 1000 + 1000))
 	local end=$((parts * size)) want i s args=() late= st lp=
 	want=$((end * (end - 1) / 2))
-	[ "$(pick 4)" -eq 0 ] && late=$([ "$(pick 2)" -eq 0 ] && echo joined || echo after)
+	local lates=(joined after)
+	[ "$((RANDOM % 4))" -ne 0 ] || late=${lates[RANDOM % 2]}
 	what="table${late:+ late-$late}"
 	note table
 	dirty[$t]=
 	[ "$late" = joined ] && fifo_producer shm "$t" 8 && lp=$fp && note late-producer-joined
 	local kp=-1
-	[ "$(pick 4)" -ne 0 ] || kp=$(pick "$parts")
+	[ "$((RANDOM % 4))" -ne 0 ] || kp=$((RANDOM % parts))
 	for ((i = 0; i < parts; i++)); do
 		if [ "$i" -eq "$kp" ]; then
-			s=$(sig)
+			s=${sigs[RANDOM % 3]}
 			note "producer-killed-$s"
 			fifo_producer shm "$t" 9
 			kill -"$s" "$fp"
@@ -233,7 +243,7 @@ table_run() {
 		fi
 		range-sum --shm "$t" $((i * size)) $(((i + 1) * size)) 2>>"$tmp/perr"
 	done
-	[ "$(pick 2)" -eq 0 ] && args=(--expect 0 "$end")
+	[ "$((RANDOM % 2))" -eq 0 ] && args=(--expect 0 "$end")
 	[ -z "${dirty[$t]:-}" ] || args=(--expect 0 "$end")
 	: >"$tmp/out"
 	sum-merge --shm "$t" "${args[@]}" >"$tmp/out" 2>>"$tmp/rerr" &
@@ -258,8 +268,11 @@ table_run() {
 for ((run = 1; run <= RUNS; run++)); do
 	: >"$tmp/rerr"
 	: >"$tmp/perr"
-	name=${names[$(pick 2)]}
-	if [ "$(pick 3)" -eq 0 ]; then
+	name=${names[$((RANDOM % 2))]}
+	# Records carried from a run before can complete this one's --expect
+	# early: then its own later producers begin the next run, by the rules.
+	was_dirty=${dirty[$name-q]:-}${dirty[$name-t]:-}
+	if [ "$((RANDOM % 3))" -eq 0 ]; then
 		table_run "$name-t"
 		kind=shm obj=$name-t
 	else
@@ -270,7 +283,7 @@ for ((run = 1; run <= RUNS; run++)); do
 	# producer, a reader killed), which that run refuses or counts
 	# under --expect; anything else is a leftover.
 	if exists "$kind" "$obj"; then
-		if [ -n "${dirty[$obj]:-}" ]; then
+		if [ -n "${dirty[$obj]:-}" ] || [ -n "$was_dirty" ]; then
 			note carried-to-next-run
 		else
 			leftovers=$((leftovers + 1))
