@@ -59,8 +59,11 @@ refill(struct chunks *c)
 	if (c->cap - c->len < CHUNK / 2) {
 		size_t cap = c->cap < CHUNK ? CHUNK : 2 * c->cap;
 
-		if (cap < c->cap || (p = realloc(c->buf, cap)) == NULL)
-			err(1, "%s: a line too long to hold", c->name);
+		if (cap < c->cap)
+			errx(1, "%s: a line too long to hold", c->name);
+		if ((p = realloc(c->buf, cap)) == NULL)
+			err(1, "realloc: %s: room for a line of %zu bytes",
+			    c->name, cap);
 		c->buf = p;
 		c->cap = cap;
 	}

@@ -169,7 +169,7 @@ PY
 	range-sum --shm "$T" 150 200
 	run --separate-stderr sum-merge --shm "$T" --expect 100 200
 	assert_fails_with 1 sum-merge
-	assert_equal "$stderr" "sum-merge: table $T line 1: record 0 10 lies outside --expect 100 200"
+	assert_equal "$stderr" "sum-merge: table $T record 1: record 0 10 lies outside --expect 100 200"
 	shm_gone "$T"
 }
 
