@@ -21,7 +21,8 @@ MAN7  = man/rangetools.7
 EXAMPLES = examples/article.py examples/article.sh examples/cluster.sh \
 	   examples/parallel.sh examples/pipe.sh examples/queue.sh \
 	   examples/table.sh examples/xargs.sh examples/slurm-array.sh \
-	   examples/slurm-srun.sh examples/slurm-task.sh examples/resume.sh
+	   examples/slurm-srun.sh examples/slurm-task.sh examples/resume.sh \
+	   examples/primes.sh examples/lines.sh
 # The GIL recorder and its analysis (rangetools(7), "Seeing the lock") stand
 # alone, and go beside the examples.
 GILTOOLS = bench/gil_record.py bench/gil_analyze.py

@@ -672,17 +672,24 @@ def repeats(b):
     del recs
     want = str(formula(0, end))
     b.say("(g) sum-merge --expect on %d records: 10%% identical repeats, 1%% "
-          "nested overlaps, shuffled (median wall s, peak RSS by GNU time)"
-          % n)
+          "nested overlaps, shuffled, checked and --values (median wall s, "
+          "CPU s, peak RSS by GNU time)" % n)
     kib = os.path.join(OUT, "rss-repeats.txt")
-    cmd = ["/usr/bin/time", "-f", "%M", "-o", kib, "sum-merge", "--expect",
-           "0", str(end)]
-    got = {"tiling": [], "repeats": []}
+    time_ = ["/usr/bin/time", "-f", "%M", "-o", kib]
+    expect = ["--expect", "0", str(end)]
+    variants = [("tiling", ["sum-merge"], tiling),
+                ("repeats", ["sum-merge"], mixed),
+                ("values", ["sum-merge", "--values"], mixed)]
+    # BENCH_OLD_MERGE: an earlier sum-merge (e.g. built from git), run
+    # side by side on the same records.
+    old = os.environ.get("BENCH_OLD_MERGE")
+    if old:
+        variants.append(("old", [old], mixed))
+    got = {name: [] for name, _, _ in variants}
     for rep in range(b.reps):
-        for name, path in ((("tiling", tiling), ("repeats", mixed))
-                           if rep % 2 == 0 else
-                           (("repeats", mixed), ("tiling", tiling))):
-            r = b.run(cmd, path)
+        turn = variants if rep % 2 == 0 else variants[::-1]
+        for name, argv, path in turn:
+            r = b.run(time_ + argv + expect, path)
             with open(kib) as f:
                 k = int(f.read().split()[-1])
             b.report.row("repeats", name, 1, rep, r._replace(rss=k),
@@ -696,13 +703,57 @@ def repeats(b):
         b.say("  %-8s %7d records  %8.3f s (CPU %.3f)  %6d KiB  %s" % (
             k, base if k == "tiling" else n, v["wall"], v["cpu"],
             v["rss"], "right" if v["out"] == want else "WRONG"))
-    r = m["repeats"]
-    b.ratio_row("repeats: exact total", "yes" if r["out"] == want else "no",
-                "yes", r["out"] == want)
-    b.ratio_row("repeats: wall", "%.3f s" % r["wall"], "< 1 s",
-                r["wall"] < 1)
-    b.ratio_row("repeats: peak RSS", "%.1f MiB" % (r["rss"] / 1024),
-                "< 128 MiB", r["rss"] < 128 * 1024)
+    for k in ("repeats", "values"):
+        r = m[k]
+        b.ratio_row("%s: exact total" % k,
+                    "yes" if r["out"] == want else "no", "yes",
+                    r["out"] == want)
+        b.ratio_row("%s: wall" % k, "%.3f s" % r["wall"], "< 1 s",
+                    r["wall"] < 1)
+        b.ratio_row("%s: peak RSS" % k, "%.1f MiB" % (r["rss"] / 1024),
+                    "< 128 MiB", r["rss"] < 128 * 1024)
+        if old:
+            c = m[k]["cpu"] / m["old"]["cpu"]
+            b.ratio_row("%s: CPU vs the old sum-merge" % k, "%.2fx" % c,
+                        "<= 0.5x", c <= 0.5)
+    b.say()
+    merge_scale(b)
+
+
+def merge_scale(b):
+    """(g) the inputs that were quadratic: 200,000 shuffled records that
+    share a start, both modes, and a queue's 20,000 unit parts under one
+    record, in reverse order."""
+    n, units = 200000, 20000
+    rnd = random.Random(5)
+    shared = os.path.join(OUT, "shared-start.txt")
+    lines = ["0 %d %d\n" % (k, formula(0, k)) for k in range(1, n + 1)]
+    rnd.shuffle(lines)
+    with open(shared, "w") as f:
+        f.write("".join(lines))
+    parts = os.path.join(OUT, "unit-parts.txt")
+    with open(parts, "w") as f:
+        f.write("1 %d\n" % units)
+        f.write("".join("%d %d\n" % (i, i + 1)
+                        for i in range(units - 1, -1, -1)))
+    q = "/rangetools-bench-%d" % os.getpid()
+    rows = [("shared start", "sum-merge --expect 0 %d %s" % (n, shared),
+             str(formula(0, n))),
+            ("shared start, --values",
+             "sum-merge --values --expect 0 %d %s" % (n, shared),
+             str(formula(0, n))),
+            ("queue, unit parts",
+             "sum-merge --mq %s --expect 0 %d & range-sum --mq %s <%s; wait"
+             % (q, units, q, parts), str(formula(0, units)))]
+    b.say("(g) %d records sharing a start, shuffled; %d unit parts under "
+          "one record through a queue, reversed (median wall s)"
+          % (n, units))
+    for name, cmd, want in rows:
+        runs = [b.run(cmd) for _ in range(b.reps)]
+        wall = statistics.median(r.wall for r in runs)
+        ok = all(r.status == 0 and r.out == want for r in runs)
+        b.ratio_row(name, "%.3f s%s" % (wall, "" if ok else " WRONG"),
+                    "< 1 s", ok and wall < 1)
     b.say()
 
 

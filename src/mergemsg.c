@@ -97,6 +97,46 @@ say_undetermined(struct merge *m, struct verdict *v, const char *why,
 	(void)m;
 }
 
+/* The place of a record's source among the sources, in arrival order. */
+static size_t
+source_order(const struct merge *m, const char *source)
+{
+	size_t i;
+
+	for (i = 0; i < m->nsources; i++)
+		if (m->sources[i] == source)
+			return i;
+	return m->nsources;
+}
+
+/* Did a arrive before b? */
+static int
+arrived_first(const struct merge *m, const struct merge_rec *a,
+	      const struct merge_rec *b)
+{
+	size_t sa = source_order(m, a->source), sb = source_order(m, b->source);
+
+	return sa != sb ? sa < sb : a->lineno < b->lineno;
+}
+
+/* One range, two values: the one read first named first. */
+static void
+say_clash(struct merge *m, const struct clash *c, const char *kept)
+{
+	const struct merge_rec *a = &c->a, *b = &c->b;
+
+	if (!arrived_first(m, a, b)) {
+		a = &c->b;
+		b = &c->a;
+	}
+	fprintf(stderr,
+		"%s: one range, two values: ", program_invocation_short_name);
+	say_rec(m, a);
+	fprintf(stderr, " and ");
+	say_rec(m, b);
+	fprintf(stderr, "%s\n", kept);
+}
+
 void
 msg_verdict(struct merge *m, struct verdict *v, const char *why)
 {
@@ -112,11 +152,7 @@ msg_verdict(struct merge *m, struct verdict *v, const char *why)
 	case V_DISAGREE:
 		break;
 	case V_SAME:
-		fprintf(stderr, "%s: one range, two values: ", name);
-		say_rec(m, &v->clash.a);
-		fprintf(stderr, " and ");
-		say_rec(m, &v->clash.b);
-		fprintf(stderr, "%s\n", kept);
+		say_clash(m, &v->clash, kept);
 		break;
 	case V_GAPS:
 		fprintf(stderr, "%s: %s; missing:", name,

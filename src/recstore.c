@@ -244,6 +244,21 @@ store_radix_sort(void *base, size_t n, size_t size, size_t keyoff)
 	free(count);
 }
 
+/* Most runs of one start are a record and its repeat or two. */
+static void
+insertion_sort(struct merge_rec *r, size_t n)
+{
+	struct merge_rec t;
+	size_t k, q;
+
+	for (k = 1; k < n; k++)
+		for (q = k; q > 0 && by_range(&r[q], &r[q - 1]) < 0; q--) {
+			t = r[q];
+			r[q] = r[q - 1];
+			r[q - 1] = t;
+		}
+}
+
 /*
  * Sorts records by range and sum: by start first, then each run of one
  * start by the rest, which keeps 200,000 records sharing a start at
@@ -262,8 +277,10 @@ sort_records(struct merge_rec *r, size_t n)
 	for (i = 0; i < n; i = j) {
 		for (j = i + 1; j < n && r[j].start == r[i].start; j++)
 			;
-		if (j - i > 1)
+		if (j - i > 16)
 			qsort(r + i, j - i, sizeof(*r), by_range);
+		else if (j - i > 1)
+			insertion_sort(r + i, j - i);
 	}
 }
 

@@ -101,6 +101,21 @@ static const char help[] =
 
 static const struct cli cmd = {shortopts, longopts, "expect", help};
 
+/* --expect start end: optarg, then the next operand. */
+static void
+parse_expect(int argc, char *argv[])
+{
+	if (optind >= argc || strcmp(argv[optind], "--") == 0)
+		cli_usage_error("--expect needs start and end");
+	xstart = cli_num_arg("--expect start", optarg, INT64_MIN, INT64_MAX);
+	xend =
+	    cli_num_arg("--expect end", argv[optind++], INT64_MIN, INT64_MAX);
+	if (xstart > xend)
+		cli_usage_error("--expect: start %jd is greater than end %jd",
+				(intmax_t)xstart, (intmax_t)xend);
+	expect = 1;
+}
+
 static void
 parse_options(int argc, char *argv[])
 {
@@ -109,18 +124,7 @@ parse_options(int argc, char *argv[])
 	while ((ch = cli_option(&cmd, argc, argv)) != -1) {
 		switch (ch) {
 		case OPT_EXPECT:
-			if (optind >= argc || strcmp(argv[optind], "--") == 0)
-				cli_usage_error("--expect needs start and end");
-			xstart = cli_num_arg("--expect start", optarg,
-					     INT64_MIN, INT64_MAX);
-			xend = cli_num_arg("--expect end", argv[optind++],
-					   INT64_MIN, INT64_MAX);
-			if (xstart > xend)
-				cli_usage_error(
-				    "--expect: start %jd is greater "
-				    "than end %jd",
-				    (intmax_t)xstart, (intmax_t)xend);
-			expect = 1;
+			parse_expect(argc, argv);
 			break;
 		case OPT_MISSING:
 			missing = 1;
