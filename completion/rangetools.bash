@@ -14,7 +14,7 @@ _rangetools_split_opts='-h -i -n -s --index --parts --size --only --help
 _rangetools_sum_opts='-h -t --tag --method --threads --gil --switch-interval
 	--io-wait --io-echo --io-threads --procs --mq --shm --stop --stats --progress
 	--progress=always --time --lanes --trace --trace-max --help --version'
-_rangetools_merge_opts='-h --expect --missing --plan --array --mq --count
+_rangetools_merge_opts='-h --expect --values --missing --plan --array --mq --count
 	--timeout --shm --stats --progress --progress=always --help --version'
 
 # _rangetools_reply WORDLIST WORD [PREFIX]: the words of WORDLIST that

@@ -62,8 +62,7 @@ refill(struct chunks *c)
 		if (cap < c->cap)
 			errx(1, "%s: a line too long to hold", c->name);
 		if ((p = realloc(c->buf, cap)) == NULL)
-			err(1, "realloc: %s: room for a line of %zu bytes",
-			    c->name, cap);
+			err(1, "realloc: %s: a line too long to hold", c->name);
 		c->buf = p;
 		c->cap = cap;
 	}

@@ -142,7 +142,7 @@ nothing_left() {
 	fails_naming range-sum "calloc: a copy of the" "Cannot allocate"
 	run --separate-stderr fiu libc/mm/realloc 12 sum-merge recs
 	# The first growth is of the input's buffer.
-	fails_naming sum-merge "realloc: recs: room for a line" "Cannot allocate"
+	fails_naming sum-merge "realloc: recs: a line too long to hold" "Cannot allocate"
 	nothing_left
 }
 
