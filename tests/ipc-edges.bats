@@ -173,6 +173,12 @@ with open(sys.argv[1], "r+b") as f:
 
 # --- forked workers (procs.c) --------------------------------------------
 
+# no_process PATTERN: no process's command line matches PATTERN (asked
+# anew at each poll of wait_until).
+no_process() {
+	! pgrep -f "$1" >/dev/null
+}
+
 @test "range-sum --procs that cannot fork its second worker stops the first and names the second" {
 	run --separate-stderr inject fork:2 range-sum --procs 3 0 "$FAR"
 	fails_naming range-sum "fork: worker 2 of 3" "Resource temporarily"
@@ -184,7 +190,7 @@ with open(sys.argv[1], "r+b") as f:
 	run --separate-stderr inject waitpid:1 range-sum --procs 3 0 "$FAR"
 	fails_naming range-sum "waitpid: 3 of 3 workers not reaped" \
 		"No child processes"
-	wait_until test -z "$(pgrep -f "range-sum --procs 3 0 $FAR")"
+	wait_until no_process "range-sum --procs 3 0 $FAR"
 }
 
 @test "range-sum --procs tries a fresh name when its segment's is taken" {
