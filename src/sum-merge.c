@@ -19,6 +19,7 @@
 #include "lines.h"
 #include "merge.h"
 #include "rec.h"
+#include "stopsig.h"
 #include "transport.h"
 
 enum {
@@ -308,6 +309,8 @@ main(int argc, char *argv[])
 	struct merge m;
 	int i, rv = 0;
 
+	/* Before any thread: SIGINT, SIGTERM and SIGHUP go to stopsig.c. */
+	stopsig_start();
 	argv = cli_numeric_operands(&cmd, &argc, argv);
 	parse_options(argc, argv);
 	argc -= optind;

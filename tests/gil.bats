@@ -43,9 +43,10 @@ print($2)" "$1"
 		>"$BATS_TEST_TMPDIR/out" 2>/dev/null 3>&- &
 	local p=$!
 	PIDS+=("$p")
-	# The main thread, two workers and their two echo threads, and two
-	# pipes per worker, both ends of each open (other pipes it inherits).
-	wait_until threads_are "$p" 5
+	# The main thread, the signal thread (stopsig.c), two workers and
+	# their two echo threads, and two pipes per worker, both ends of each
+	# open (other pipes it inherits).
+	wait_until threads_are "$p" 6
 	[ "$(find "/proc/$p/fd" -lname 'pipe:*' -printf '%l\n' |
 		sort | uniq -d | wc -l)" -eq 4 ]
 	kill -TERM "$p"
