@@ -4,9 +4,8 @@
  * processes (procs.c).  The life of a run is here, the same for each:
  * split the range into shares, start the progress line, run the
  * workers, stop the line, add up the shares.  Forked workers start
- * before the progress line: a process forks only while its one other
- * thread is stopsig.c's, which waits for signals and holds no lock the
- * workers take.
+ * before the progress line: a process forks only while it has one
+ * thread.
  */
 #include <err.h>
 #include <errno.h>

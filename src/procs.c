@@ -109,16 +109,18 @@ spawn(struct crew *k, const struct workctx *c)
 	 * _exit, an atexit handler) would print them once more per worker.
 	 */
 	fflush(stdout);
+	stopsig_fork_begin();
 	for (i = 0; i < k->n; i++) {
 		if ((pid = fork()) == -1) {
 			warn("fork");
-			return i;
+			break;
 		}
 		if (pid == 0)
 			child(&k->w[i], c, parent);
 		k->pid[i] = pid;
 	}
-	return k->n;
+	stopsig_fork_end();
+	return i;
 }
 
 /* Stops the workers not reaped yet: their shares are lost anyway. */

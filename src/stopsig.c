@@ -46,10 +46,13 @@
  * fork()ed --procs workers inherit the mask, not the thread:
  * stopsig_child() gives them the mask the program began with, so that
  * they die of the signal by its default action (the parent reports and
- * cleans up).  A signal the program began with ignored stays ignored
- * (nohup(1), a background job of a non-interactive shell), except while
- * a queue or table is armed: then it still ends the program, which must
- * not leave the object behind.
+ * cleans up).  The thread itself is ended for the time of the forks
+ * (stopsig_fork_begin(), _end()): a process forks only while it has one
+ * thread, as ThreadSanitizer requires of a child that starts threads
+ * (--io-echo); a signal meanwhile stays pending for the next thread.  A signal
+ * the program began with ignored stays ignored (nohup(1), a background job of a
+ * non-interactive shell), except while a queue or table is armed: then it still
+ * ends the program, which must not leave the object behind.
  */
 #include <assert.h>
 #include <err.h>
@@ -188,12 +191,24 @@ wait_main(void *arg)
 	die_of(sig);
 }
 
+/* Joinable: stopsig_fork_begin() ends it for the time of a fork(). */
+static void
+start_waiter(void)
+{
+	int rc;
+
+	if ((rc = pthread_create(&waiter, NULL, wait_main, NULL)) != 0) {
+		errno = rc;
+		err(1, "cannot start the signal thread");
+	}
+}
+
 void
 stopsig_start(void)
 {
 	struct sigaction sa;
 	sigset_t set;
-	int i, rc;
+	int i;
 
 	assert(!started);
 	pthread_once(&once, init_mutex);
@@ -210,12 +225,25 @@ stopsig_start(void)
 		err(1, "sigaction");
 	stopsig_set(&set, 0);
 	pthread_sigmask(SIG_BLOCK, &set, &start_mask);
-	if ((rc = pthread_create(&waiter, NULL, wait_main, NULL)) != 0) {
-		errno = rc;
-		err(1, "cannot start the signal thread");
-	}
-	pthread_detach(waiter);
+	start_waiter();
 	started = 1;
+}
+
+void
+stopsig_fork_begin(void)
+{
+	if (!started)
+		return;
+	/* sigwait() is a cancellation point; a signal taken is acted on. */
+	pthread_cancel(waiter);
+	pthread_join(waiter, NULL);
+}
+
+void
+stopsig_fork_end(void)
+{
+	if (started)
+		start_waiter();
 }
 
 void

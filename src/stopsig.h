@@ -49,7 +49,14 @@ void stopsig_register(enum stopsig_slot slot, void (*fn)(int sig));
 void stopsig_hold(sigset_t *old);
 void stopsig_release(const sigset_t *old);
 
-/* In a fork()ed child: the signal mask and SIGPIPE as the program began. */
+/*
+ * Around fork()s: the waiting thread ends before, and starts again after
+ * (a stop signal meanwhile waits for it).  In a fork()ed child,
+ * stopsig_child() restores the signal mask and SIGPIPE as the program
+ * began.
+ */
+void stopsig_fork_begin(void);
+void stopsig_fork_end(void);
 void stopsig_child(void);
 
 /*
