@@ -143,13 +143,13 @@ die_of(int sig)
 static void
 on_freeze(int sig)
 {
-	sigset_t none;
+	sigset_t all;
 
 	(void)sig;
 	sem_post(&frozen);
-	sigfillset(&none);
+	sigfillset(&all); /* only SIGKILL, or the process's death, ends it */
 	for (;;)
-		sigsuspend(&none);
+		sigsuspend(&all);
 }
 
 /* Stops the main thread before the actions run; mu is held. */
