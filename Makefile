@@ -144,9 +144,11 @@ sanitize: all $(TESTBINS) $(PROGS:%=build/asan/bin/%)
 	    sh -c 'bats --jobs $(TEST_JOBS) $(CORE_TESTS) && bats $(SERVICE_TESTS)'
 	@sh tests/san-reports build/asan/log
 
+# atexit_sleep_ms=0: stopsig.c's thread is alive at every exit, and
+# TSan's default would add a second to each run (the workers are joined).
 tsan: all $(TESTBINS) $(PROGS:%=build/tsan/bin/%)
 	rm -rf build/tsan/log && mkdir -p build/tsan/log
-	TSAN_OPTIONS=$(call san_opts,tsan):second_deadlock_stack=1 \
+	TSAN_OPTIONS=$(call san_opts,tsan):second_deadlock_stack=1:atexit_sleep_ms=0 \
 	RANGETOOLS_BIN=$(CURDIR)/build/tsan/bin RANGETOOLS_SANITIZE=tsan \
 	    bats $(TSAN_TESTS)
 	@sh tests/san-reports build/tsan/log

@@ -31,6 +31,7 @@ draw(const struct merge *m)
 	double len = (double)range_len(m->xstart, m->xend);
 	double cov = (double)m->covered, secs;
 	char when[32] = "?";
+	sigset_t old;
 	int n;
 
 	/*
@@ -40,6 +41,7 @@ draw(const struct merge *m)
 	if (cov > len)
 		cov = len;
 	secs = (now_ns(CLOCK_MONOTONIC) - c.t0) / 1e9;
+	human_draw_begin(&old);
 	if (cov > 0 && cov < len)
 		human_eta(secs * (len - cov) / cov, when, sizeof(when));
 	else if (cov >= len)
@@ -55,10 +57,10 @@ draw(const struct merge *m)
 		n -= 1;
 		fprintf(stderr, "%*s", c.width > n ? c.width - n : 0, "");
 		c.width = n;
-		human_drawn(1);
 	} else {
 		fputc('\n', stderr);
 	}
+	human_draw_end(&old, c.tty);
 }
 
 void
@@ -92,12 +94,17 @@ coverage_update(const struct merge *m)
 void
 coverage_stop(const struct merge *m)
 {
+	sigset_t old;
+
 	if (!c.on)
 		return;
 	if (c.drawn != m->nrecs + 1)
 		draw(m);
-	if (c.tty && c.drawn > 0) {
-		fputc('\n', stderr);
+	if (c.tty) {
+		human_draw_begin(&old);
+		if (c.drawn > 0)
+			fputc('\n', stderr);
+		human_draw_end(&old, 0);
 		human_catch_signals(0);
 	}
 	c.on = 0;

@@ -2,21 +2,18 @@
  * human.c: figures and lines for people on a terminal.
  */
 #include <signal.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "human.h"
+#include "stopsig.h"
 
 /*
- * Written by the thread that draws, read by the handler in whichever
- * thread the signal lands: a lock-free atomic, safe in a handler.
+ * A line stands unended.  Set and read in stopsig_hold() sections only:
+ * a stop's actions run while no line is being drawn, and none after.
  */
-static atomic_int drawn;
-static const int ended_by[] = {SIGINT, SIGTERM};
-#define NSIG_ENDED (sizeof(ended_by) / sizeof(ended_by[0]))
-static struct sigaction before[NSIG_ENDED];
+static int drawn;
 
 char *
 human_si(double v, char *buf, size_t size)
@@ -50,45 +47,31 @@ human_eta(double s, char *buf, size_t size)
 /*
  * The shell prints its prompt where the cursor stands: after an
  * interrupt, at the end of the progress line unless it is ended here.
- * The signal is raised again with the handler it had before, and is
- * delivered once this one returns.
  */
 static void
-on_signal(int sig)
+end_line(int sig)
 {
-	size_t i;
-
-	if (atomic_exchange(&drawn, 0))
+	(void)sig;
+	if (drawn)
 		(void)!write(STDERR_FILENO, "\n", 1);
-	for (i = 0; i < NSIG_ENDED; i++)
-		if (ended_by[i] == sig)
-			sigaction(sig, &before[i], NULL);
-	raise(sig);
+	drawn = 0;
 }
 
 void
 human_catch_signals(int on)
 {
-	struct sigaction sa;
-	size_t i;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	for (i = 0; i < NSIG_ENDED; i++) {
-		if (!on) {
-			sigaction(ended_by[i], &before[i], NULL);
-			continue;
-		}
-		sigaction(ended_by[i], NULL, &before[i]);
-		if (before[i].sa_handler != SIG_IGN)
-			sigaction(ended_by[i], &sa, NULL);
-	}
-	if (!on)
-		atomic_store(&drawn, 0);
+	stopsig_register(STOPSIG_LINE, on ? end_line : NULL);
 }
 
 void
-human_drawn(int yes)
+human_draw_begin(sigset_t *old)
 {
-	atomic_store(&drawn, yes);
+	stopsig_hold(old);
+}
+
+void
+human_draw_end(const sigset_t *old, int yes)
+{
+	drawn = yes;
+	stopsig_release(old);
 }

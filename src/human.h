@@ -5,6 +5,7 @@
 #ifndef HUMAN_H
 #define HUMAN_H
 
+#include <signal.h>
 #include <stddef.h>
 
 /* v with three significant digits and an SI prefix, as pv: 27.3G, 512. */
@@ -14,12 +15,16 @@ char *human_si(double v, char *buf, size_t size);
 char *human_eta(double s, char *buf, size_t size);
 
 /*
- * While on, SIGINT and SIGTERM first end a line left drawn in place
- * (human_drawn(1) says one is), then do what they did before: end the
- * program, or run the handler that removes a queue.  An ignored signal
- * stays ignored.
+ * While on, a stop signal first ends a line left drawn in place, as
+ * stopsig.c's STOPSIG_LINE action, before the actions that tell the run
+ * and complete the trace, and before the program dies of it.  A line is
+ * drawn between human_draw_begin() and human_draw_end(drawn), a
+ * stopsig_hold() section, drawn saying whether a line now stands
+ * unended: the action waits for the drawing, and nothing is drawn after
+ * it.
  */
 void human_catch_signals(int on);
-void human_drawn(int yes);
+void human_draw_begin(sigset_t *old);
+void human_draw_end(const sigset_t *old, int drawn);
 
 #endif

@@ -110,12 +110,11 @@ ipc_lock(int fd)
 
 int ipc_reader_gone;
 
-/* The armed guard; the handler reads it, so it is set before arming. */
-static volatile sig_atomic_t armed;
+/* The armed reader's object, which the STOPSIG_RUN action removes. */
+static int armed;
 static enum ipc_kind armed_kind;
 static const char *armed_name;
 static struct ipc_id armed_id;
-static void (*armed_fn)(int);
 
 void
 ipc_say(const char *a, const char *b, const char *c)
@@ -167,47 +166,32 @@ ipc_remove_same(enum ipc_kind k, const char *name, const struct ipc_id *id)
 	return 0;
 }
 
-/* The signal is raised again so that the parent sees how we died. */
+/* The reader's action: the object goes, only while the name holds it. */
 static void
-on_signal(int sig)
+on_stop(int sig)
 {
+	(void)sig;
 	if (armed) {
 		armed = 0;
-		if (armed_fn != NULL)
-			armed_fn(sig);
-		else
-			ipc_remove_same_quiet(armed_kind, armed_name,
-					      &armed_id);
+		ipc_remove_same_quiet(armed_kind, armed_name, &armed_id);
 	}
-	signal(sig, SIG_DFL);
-	raise(sig);
 }
 
 /*
- * The handlers are installed even where the shell ignores SIGINT (a
- * background job): the interrupt that ends the pipeline must not leave
- * the object behind.
+ * A critical section of stopsig.c: a stop signal waits until the object
+ * is open and the guard armed, or until the caller gave up.  Whether a
+ * signal ignored at start still ends the program is stopsig.c's rule.
  */
 void
 ipc_guard_block(sigset_t *old)
 {
-	struct sigaction sa;
-	sigset_t set;
-	int i;
-
-	stopsig_set(&set, 0);
-	sigprocmask(SIG_BLOCK, &set, old);
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sa.sa_mask = set;
-	for (i = 0; i < STOPSIG_N; i++)
-		sigaction(stopsig_list[i], &sa, NULL);
+	stopsig_hold(old);
 }
 
 void
 ipc_guard_unblock(const sigset_t *old)
 {
-	sigprocmask(SIG_SETMASK, old, NULL);
+	stopsig_release(old);
 }
 
 static pid_t armed_by;
@@ -216,18 +200,21 @@ void
 ipc_guard_arm(enum ipc_kind k, const char *name, const struct ipc_id *id)
 {
 	armed_by = getpid();
+	sigset_t old;
+
+	stopsig_hold(&old);
 	armed_kind = k;
 	armed_name = name;
 	armed_id = *id;
-	armed_fn = NULL;
 	armed = 1;
+	stopsig_register(STOPSIG_RUN, on_stop);
+	stopsig_release(&old);
 }
 
 void
 ipc_guard_arm_producer(void (*fn)(int sig))
 {
-	armed_fn = fn;
-	armed = 1;
+	stopsig_register(STOPSIG_RUN, fn);
 }
 
 static void
@@ -255,21 +242,26 @@ ipc_guard_remove_at_exit(void)
 int
 ipc_guard_remove(void)
 {
-	sigset_t set, old;
+	sigset_t old;
 	int rv = 0;
 
-	stopsig_set(&set, 0);
-	sigprocmask(SIG_BLOCK, &set, &old);
-	if (armed && armed_fn == NULL) {
+	stopsig_hold(&old);
+	if (armed) {
 		armed = 0;
+		stopsig_register(STOPSIG_RUN, NULL);
 		rv = ipc_remove_same(armed_kind, armed_name, &armed_id);
 	}
-	sigprocmask(SIG_SETMASK, &old, NULL);
+	stopsig_release(&old);
 	return rv;
 }
 
 void
 ipc_guard_disarm(void)
 {
+	sigset_t old;
+
+	stopsig_hold(&old);
 	armed = 0;
+	stopsig_register(STOPSIG_RUN, NULL);
+	stopsig_release(&old);
 }

@@ -43,12 +43,14 @@ long ipc_lock(int fd);
 long ipc_lock_holder(int fd);
 
 /*
- * Guard.  Between ipc_guard_block() and ipc_guard_unblock() the caller
- * opens the object and arms the guard; from then on SIGINT, SIGTERM and
- * SIGHUP run it before ending the program.  A reader's guard removes its
- * object, and only while the name still holds it; a producer's guard
- * runs fn(sig), which tells the reader (it removes nothing).
- * ipc_guard_remove() removes a reader's object on the ordinary paths.
+ * Guard.  Between ipc_guard_block() and ipc_guard_unblock() (a
+ * stopsig_hold() section) the caller opens the object and arms the
+ * guard; from then on SIGINT, SIGTERM and SIGHUP run it, as stopsig.c's
+ * STOPSIG_RUN action, before ending the program.  A reader's guard
+ * removes its object, and only while the name still holds it; a
+ * producer's guard runs fn(sig), which tells the reader (it removes
+ * nothing).  ipc_guard_remove() removes a reader's object on the
+ * ordinary paths, and no signal removes it after that.
  */
 void ipc_guard_block(sigset_t *old);
 void ipc_guard_unblock(const sigset_t *old);

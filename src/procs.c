@@ -29,6 +29,7 @@
 #include "clock.h"
 #include "procs.h"
 #include "segment.h"
+#include "stopsig.h"
 
 #define SHM_TRIES 32 /* fresh names to try if one is taken */
 
@@ -37,13 +38,12 @@ static void *
 segment_map(size_t size)
 {
 	static unsigned seq;
-	sigset_t all, old;
+	sigset_t old;
 	char name[64];
 	void *p = MAP_FAILED;
 	int fd = -1, tries, rc;
 
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
+	stopsig_hold(&old);
 	for (tries = 0; fd == -1 && tries < SHM_TRIES; tries++) {
 		snprintf(name, sizeof(name), "/range-sum.%ld.%u",
 			 (long)getpid(), seq++);
@@ -64,7 +64,7 @@ segment_map(size_t size)
 		shm_unlink(name);
 		close(fd);
 	}
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	stopsig_release(&old);
 	return p == MAP_FAILED ? NULL : p;
 }
 
@@ -74,6 +74,8 @@ child(struct work *w, const struct workctx *c, pid_t parent)
 {
 	struct rusage ru;
 
+	/* Signals as the program began: a stop signal kills it at once. */
+	stopsig_child();
 	/* Die with the parent: nobody would be left to read the sum. */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1 || getppid() != parent)
 		_exit(1);
@@ -107,16 +109,18 @@ spawn(struct crew *k, const struct workctx *c)
 	 * _exit, an atexit handler) would print them once more per worker.
 	 */
 	fflush(stdout);
+	stopsig_fork_begin();
 	for (i = 0; i < k->n; i++) {
 		if ((pid = fork()) == -1) {
 			warn("fork: worker %d of %d", i + 1, k->n);
-			return i;
+			break;
 		}
 		if (pid == 0)
 			child(&k->w[i], c, parent);
 		k->pid[i] = pid;
 	}
-	return k->n;
+	stopsig_fork_end();
+	return i;
 }
 
 /* Stops the workers not reaped yet: their shares are lost anyway. */

@@ -12,6 +12,7 @@
 #include <err.h>
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,8 +61,10 @@ draw(struct meter *p)
 	double pct = p->total > 0 ? 100.0 * done / p->total : 100.0;
 	double left = rate > 0 ? (p->total - done) / rate : -1;
 	char when[32] = "?", r[16];
+	sigset_t old;
 	int len;
 
+	human_draw_begin(&old);
 	if (left >= HINT_ETA_S && !p->hinted) {
 		p->hinted = 1;
 		if (p->tty && p->width > 0)
@@ -80,10 +83,10 @@ draw(struct meter *p)
 		len -= 1;
 		fprintf(stderr, "%*s", p->width > len ? p->width - len : 0, "");
 		p->width = len;
-		human_drawn(1);
 	} else {
 		fputc('\n', stderr);
 	}
+	human_draw_end(&old, p->tty && p->width > 0);
 }
 
 static void *
@@ -139,6 +142,7 @@ progress_stop(struct meter *p, int ok)
 {
 	double secs;
 	uint64_t done;
+	sigset_t old;
 	char r[16];
 
 	if (p == NULL)
@@ -150,10 +154,13 @@ progress_stop(struct meter *p, int ok)
 	pthread_join(p->thread, NULL);
 	secs = (now_ns(CLOCK_MONOTONIC) - p->t0) / 1e9;
 	done = done_so_far(p);
-	if (p->tty)
-		human_catch_signals(0);
+	/* Cleared under the lock: a signal now finds no line to end. */
+	human_draw_begin(&old);
 	if (p->tty && p->width > 0)
 		fprintf(stderr, "\r%*s\r", p->width, "");
+	human_draw_end(&old, 0);
+	if (p->tty)
+		human_catch_signals(0);
 	if (ok)
 		fprintf(stderr,
 			"range-sum: done: %ju integers in %.3f s, %s "

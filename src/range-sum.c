@@ -23,6 +23,7 @@
 #include "range.h"
 #include "rec.h"
 #include "sink.h"
+#include "stopsig.h"
 #include "trace.h"
 
 #define MAX_WORKERS 1024
@@ -506,6 +507,8 @@ main(int argc, char *argv[])
 	int64_t start = 0, end = 0, t0 = now_ns(CLOCK_MONOTONIC);
 	int rv, tty;
 
+	/* Before any thread: SIGINT, SIGTERM and SIGHUP go to stopsig.c. */
+	stopsig_start();
 	argv = cli_numeric_operands(&cmd, &argc, argv);
 	parse_options(argc, argv);
 	check_options();

@@ -29,6 +29,7 @@
 #include "ipc.h"
 #include "segment.h"
 #include "shmtab.h"
+#include "stopsig.h"
 
 struct shmtab {
 	const char *name;
@@ -145,26 +146,26 @@ never:
 }
 
 /*
- * Signals are held while the segment exists uninitialised, so that ^C
- * cannot strand it in a state the others would wait on.
+ * Signals are held (stopsig_hold()) while the segment exists
+ * uninitialised, so that ^C cannot strand it in a state the others
+ * would wait on.
  */
 static int
 open_or_create(const char *name, struct shmtab_hdr **h)
 {
-	sigset_t all, old;
+	sigset_t old;
 	int fd;
 
-	sigfillset(&all);
 	for (;;) {
-		sigprocmask(SIG_BLOCK, &all, &old);
+		stopsig_hold(&old);
 		fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL, 0600);
 		if (fd >= 0) {
 			if ((*h = create(fd, name)) == NULL)
 				shm_unlink(name);
-			sigprocmask(SIG_SETMASK, &old, NULL);
+			stopsig_release(&old);
 			return fd;
 		}
-		sigprocmask(SIG_SETMASK, &old, NULL);
+		stopsig_release(&old);
 		if (errno != EEXIST)
 			break;
 		if ((fd = shm_open(name, O_RDWR, 0)) >= 0) {

@@ -28,10 +28,10 @@ struct sink {
 	struct shmtab *t;
 };
 
-/* The open sink, for the handler: one per process. */
+/* The open sink, for the STOPSIG_RUN action: one per process. */
 static struct sink *armed_sink;
 
-/* "ABORT pid sig", built in the handler without stdio. */
+/* "ABORT pid sig", built without stdio. */
 static size_t
 abort_message(char *buf, size_t size, int sig)
 {

@@ -20,6 +20,7 @@
 #include "merge.h"
 #include "rec.h"
 #include "rerun.h"
+#include "stopsig.h"
 #include "transport.h"
 
 enum {
@@ -346,6 +347,8 @@ main(int argc, char *argv[])
 	struct merge m;
 	int rv;
 
+	/* Before any thread: SIGINT, SIGTERM and SIGHUP go to stopsig.c. */
+	stopsig_start();
 	argv = cli_numeric_operands(&cmd, &argc, argv);
 	parse_options(argc, argv);
 	argc -= optind;

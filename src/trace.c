@@ -34,12 +34,12 @@
  * the file under the file's mutex.  Nothing is dropped, unless
  * --trace-max caps the file: then the events past the cap are counted.  The
  * file is a temporary one beside FILE, renamed to FILE when the trace is
- * complete. A thread of its own waits for SIGINT, SIGTERM and SIGHUP (blocked
- * in all the others), and for SIGPIPE (handed on by the main thread, which
- * writes stdout): it stops the workers at their next event, writes out
- * what the buffers hold and the closing of the object, renames the file
- * and raises the signal again, so an interrupted run leaves a valid JSON
- * up to that point.  An exit on an error removes the temporary file.
+ * complete.  On SIGINT, SIGTERM, SIGHUP and SIGPIPE, stopsig.c's thread
+ * runs on_stop() after the other actions: it stops the workers at their
+ * next event, writes out what the buffers hold and the closing of the
+ * object and renames the file, before the process dies of the signal,
+ * so an interrupted run leaves a valid JSON up to that point.  An exit
+ * on an error removes the temporary file.
  */
 #include <assert.h>
 #include <err.h>
@@ -103,8 +103,6 @@ struct trace {
 
 /* The open trace, for the exit handler. */
 static struct trace *active;
-
-static pthread_t signal_thread;
 
 static char *
 put_str(char *p, const char *s)
@@ -492,49 +490,19 @@ finish(struct trace *tr, int sig)
 	return e;
 }
 
-/* The stop signals' thread: complete the trace, then die of the signal. */
-static void *
-signal_main(void *arg)
+/*
+ * stopsig.c's STOPSIG_TRACE action, last: the trace up to here, with the
+ * signal in its tail.  The buffers stay locked: the workers stop at
+ * their next event, and the process dies of the signal.
+ */
+static void
+on_stop(int sig)
 {
-	struct trace *tr = arg;
-	struct sigaction sa;
-	sigset_t set, one;
-	int sig;
+	struct trace *tr = active;
 
-	stopsig_set(&set, SIGPIPE);
-	for (;;) {
-		if (sigwait(&set, &sig) != 0)
-			continue;
-		/* Blocked, an ignored signal still arrives here: skip it. */
-		if (sigaction(sig, NULL, &sa) == 0 && sa.sa_handler == SIG_IGN)
-			continue;
-		break;
-	}
 	pthread_mutex_lock(&tr->end_mu);
 	if (!tr->closed)
 		finish(tr, sig);
-	/* As it was: the default, or a handler that removes an IPC object. */
-	if (sig == SIGPIPE)
-		signal(sig, SIG_DFL);
-	sigemptyset(&one);
-	sigaddset(&one, sig);
-	pthread_sigmask(SIG_UNBLOCK, &one, NULL);
-	raise(sig);
-	signal(sig, SIG_DFL);
-	raise(sig);
-	_exit(128 + sig);
-}
-
-/*
- * SIGPIPE goes to the thread that wrote to the pipe, the main thread:
- * it hands the signal on to the signal thread and waits to die of it.
- */
-static void
-on_sigpipe(int sig)
-{
-	pthread_kill(signal_thread, sig);
-	for (;;)
-		pause();
 }
 
 /* An exit on an error leaves no file behind. */
@@ -543,29 +511,6 @@ remove_tmp(void)
 {
 	if (active != NULL && !active->closed)
 		unlink(active->tmp);
-}
-
-static void
-start_signal_thread(struct trace *tr)
-{
-	struct sigaction sa;
-	sigset_t pipe;
-	int rc;
-
-	if ((rc = pthread_create(&signal_thread, NULL, signal_main, tr)) != 0) {
-		errno = rc;
-		err(1, "--trace: pthread_create: its signal thread");
-	}
-	pthread_detach(signal_thread);
-	/* The others take SIGPIPE as before, unless it was the default. */
-	sigemptyset(&pipe);
-	sigaddset(&pipe, SIGPIPE);
-	pthread_sigmask(SIG_UNBLOCK, &pipe, NULL);
-	if (sigaction(SIGPIPE, NULL, &sa) == 0 && sa.sa_handler == SIG_DFL) {
-		memset(&sa, 0, sizeof(sa));
-		sa.sa_handler = on_sigpipe;
-		sigaction(SIGPIPE, &sa, NULL);
-	}
 }
 
 /*
@@ -595,17 +540,10 @@ trace_open(const char *path, const struct trace_info *info)
 {
 	struct trace *tr;
 	const char *file = check_path(path);
-	sigset_t set;
 	mode_t mask;
 	size_t n;
 	int i;
 
-	/*
-	 * Before the file exists, and before any other thread, which all
-	 * inherit the mask: a stop signal waits for the signal thread.
-	 */
-	stopsig_set(&set, SIGPIPE);
-	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	if ((tr = calloc(1, sizeof(*tr))) == NULL)
 		err(1, "--trace %s: calloc", file);
 	n = strlen(file) + sizeof(".XXXXXX");
@@ -645,7 +583,8 @@ trace_open(const char *path, const struct trace_info *info)
 	}
 	tr->t0 = now_ns(CLOCK_MONOTONIC);
 	metadata(tr);
-	start_signal_thread(tr);
+	stopsig_register(STOPSIG_TRACE, on_stop);
+	stopsig_catch_pipe();
 	return tr;
 }
 
@@ -654,6 +593,7 @@ trace_close(struct trace *tr)
 {
 	int e = 0;
 
+	stopsig_register(STOPSIG_TRACE, NULL);
 	pthread_mutex_lock(&tr->end_mu);
 	if (!tr->closed) {
 		e = finish(tr, 0);

@@ -141,7 +141,8 @@ no_partial_total() {
 		>"$BATS_TEST_TMPDIR/out" 3>&- &
 	p=$!
 	PIDS+=("$p")
-	wait_until threads_are "$p" 3 # the main thread and both workers
+	# The main thread, the signal thread (stopsig.c) and both workers.
+	wait_until threads_are "$p" 4
 	signal_and_wait "$sig" "$p"
 	[ "$rc" -eq "$want" ] || fail "status $rc"
 	[ ! -s "$BATS_TEST_TMPDIR/out" ]

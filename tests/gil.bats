@@ -43,9 +43,10 @@ print($2)" "$1"
 		>"$BATS_TEST_TMPDIR/out" 2>/dev/null 3>&- &
 	local p=$!
 	PIDS+=("$p")
-	# The main thread, two workers and their two clients, and the two
-	# ends of a connection on 127.0.0.1 per worker, no listening socket.
-	wait_until threads_are "$p" 5
+	# The main thread, the signal thread (stopsig.c), two workers and
+	# their two clients, and the two ends of a connection on 127.0.0.1
+	# per worker, no listening socket.
+	wait_until threads_are "$p" 6
 	[ "$(find "/proc/$p/fd" -lname 'socket:*' | wc -l)" -eq 4 ]
 	# Both ends of each are this process's: 127.0.0.1 to 127.0.0.1.
 	[ "$(python3 - "$p" <<'PY'

@@ -138,8 +138,9 @@ nothing_left() {
 	needs_fiu
 	run --separate-stderr fiu libc/mm/calloc 12 range-split -n 4 0 100
 	fails_naming range-split "calloc: a copy of the" "Cannot allocate"
+	# range-sum's first allocation is its signal thread's (stopsig.c).
 	run --separate-stderr fiu libc/mm/calloc 12 range-sum 0 100
-	fails_naming range-sum "calloc: a copy of the" "Cannot allocate"
+	fails_naming range-sum "pthread_create: the signal thread" "Resource temporarily"
 	run --separate-stderr fiu libc/mm/realloc 12 sum-merge recs
 	# The first growth is of the input's buffer.
 	fails_naming sum-merge "realloc: recs: a line too long to hold" "Cannot allocate"
@@ -229,16 +230,19 @@ nothing_left() {
 }
 
 @test "range-sum --threads names the thread it cannot start" {
-	run --separate-stderr inject pthread_create:2 range-sum --threads 2 0 1000
+	# The first is the signal thread (stopsig.c), then the workers.
+	run --separate-stderr inject pthread_create:3 range-sum --threads 2 0 1000
 	fails_naming range-sum "cannot start thread 2 of 2" "Resource temporarily"
 	nothing_left
 }
 
-@test "range-sum --trace names the thread it cannot start" {
+@test "each program names the signal thread it cannot start, before any output" {
 	run --separate-stderr inject pthread_create:1 \
 		range-sum --threads 2 --trace tr.json 0 1000
-	fails_naming range-sum "--trace: pthread_create" "Resource temporarily"
+	fails_naming range-sum "pthread_create: the signal thread" "Resource temporarily"
 	[ ! -e tr.json ] || fail "tr.json left"
+	run --separate-stderr inject pthread_create:1 sum-merge --mq "$Q" --timeout 0
+	fails_naming sum-merge "pthread_create: the signal thread" "Resource temporarily"
 	nothing_left
 }
 
@@ -294,15 +298,16 @@ full_shm() {
 }
 
 @test "range-sum --progress names the thread it cannot start" {
-	run --separate-stderr inject pthread_create:1 \
+	# After the signal thread (stopsig.c).
+	run --separate-stderr inject pthread_create:2 \
 		range-sum --threads 2 --progress=always 0 1000
 	fails_naming range-sum "--progress: pthread_create: its redraw thread" \
 		"Resource temporarily"
 }
 
 @test "range-sum --io-echo names its thread, its pipe's read and its write when they fail" {
-	# One worker thread, then its echo thread.
-	run --separate-stderr inject pthread_create:2 \
+	# The signal thread, one worker thread, then its client thread.
+	run --separate-stderr inject pthread_create:3 \
 		range-sum --threads 1 --io-echo 0 100000
 	fails_naming range-sum "--io-echo: pthread_create" "Resource temporarily"
 	needs_fiu

@@ -120,6 +120,39 @@ teardown() {
 	assert_line --index 1 4950
 }
 
+# sum-merge --progress registered its Ctrl-C handler before the queue's
+# replaced it: the prompt came on the progress line.  Now the line is
+# ended first, whichever registers first, then the queue is removed.
+@test "sum-merge --progress --mq ended by Ctrl-C at a terminal leaves the prompt on its own line and no queue" {
+	local rc=0 screen="$BATS_TEST_TMPDIR/screen"
+	range-sum --mq "$Q" 0 50
+	"$TTY" -k '\x03' -w 'covered, 1 record, ETA' 120 \
+		sum-merge --progress --mq "$Q" --expect 0 100 >"$screen" || rc=$?
+	[ "$rc" -eq 130 ] || fail "status $rc, screen: $(cat -A "$screen")"
+	grep -q '^.sum-merge: 50.0% of \[0, 100) covered, 1 record, ETA .*\^C$' \
+		"$screen" || fail "screen: $(cat -A "$screen")"
+	[ "$(tail -c 1 "$screen" | od -An -c | tr -d ' ')" = '\n' ] ||
+		fail "no newline after ^C: $(cat -A "$screen")"
+	mq_gone "$Q"
+}
+
+# Three actions on one ^C, registered in the order range-sum runs them
+# (the trace, then the progress line): the line is ended and the trace
+# completed, with the signal in its tail.
+@test "range-sum --progress --trace ended by Ctrl-C at a terminal ends its line and completes its trace" {
+	needs_threads
+	local rc=0 screen="$BATS_TEST_TMPDIR/screen" t="$BATS_TEST_TMPDIR/t.json"
+	"$TTY" -k '\x03' -w 'ETA ' 120 range-sum --progress --threads 2 \
+		--gil --trace "$t" 0 1e18 >"$screen" || rc=$?
+	[ "$rc" -eq 130 ] || fail "status $rc, screen: $(cat -A "$screen")"
+	[ "$(tail -c 1 "$screen" | od -An -c | tr -d ' ')" = '\n' ] ||
+		fail "no newline after ^C: $(cat -A "$screen")"
+	python3 -c 'import json, sys; d = json.load(open(sys.argv[1]));
+assert d["otherData"]["complete"] is False, d["otherData"]
+assert d["otherData"]["signal"] == "SIGINT", d["otherData"]' "$t" ||
+		fail "trace: $(tail -c 400 "$t")"
+}
+
 # --- seq's habits ----------------------------------------------------------
 
 @test "range-sum 1 100 at a terminal notes that the range is half-open" {
