@@ -65,13 +65,25 @@ init_lock(pthread_mutex_t *m)
 	return e;
 }
 
-/* The creator's part: size, map, initialise, publish. */
+/*
+ * The creator's part: mark, size, map, initialise, publish.  The mark
+ * (SHMTAB_MAKING, under the object's fcntl() lock, which the kernel
+ * drops if the creator is killed and close() drops once it is done)
+ * lets a joiner tell a table whose creator was killed as it made it
+ * from an object that is not a table.
+ */
 static struct shmtab_hdr *
 create(int fd, const char *name)
 {
+	const uint64_t making = SHMTAB_MAKING;
 	struct shmtab_hdr *h;
 	int e;
 
+	if (ipc_lock(fd) != 0 ||
+	    pwrite(fd, &making, sizeof(making), 0) != sizeof(making)) {
+		warn("table %s: mark it as being made", name);
+		return NULL;
+	}
 	if ((e = segment_reserve(fd, table_size)) != 0) {
 		errno = e;
 		warn("table %s: cannot allocate %zu bytes in /dev/shm", name,
@@ -94,7 +106,27 @@ create(int fd, const char *name)
 	return h;
 }
 
-/* Maps a segment another process created, once it is initialised. */
+/* Set by attach(): the object is a table whose creator was killed. */
+static int half_made;
+
+/*
+ * Is fd a table whose creator was killed as it made it: the mark, and
+ * nobody holding the creator's lock?
+ */
+static int
+made_by_the_dead(int fd)
+{
+	uint64_t magic = 0;
+
+	return pread(fd, &magic, sizeof(magic), 0) == sizeof(magic) &&
+	       magic == SHMTAB_MAKING && ipc_lock_holder(fd) == 0;
+}
+
+/*
+ * Maps a segment another process created, once it is initialised.
+ * NULL after a message; half_made is then set if its creator was killed
+ * as it made it.
+ */
 static struct shmtab_hdr *
 attach(int fd, const char *name)
 {
@@ -102,12 +134,18 @@ attach(int fd, const char *name)
 	struct stat st;
 	int waited;
 
+	half_made = 0;
 	for (waited = 0;; waited++) {
 		if (fstat(fd, &st) != 0) {
 			warn("table %s", name);
 			return NULL;
 		}
-		if (st.st_size != 0) /* 0: its creator is sizing it */
+		if (made_by_the_dead(fd)) {
+			half_made = 1;
+			return NULL;
+		}
+		/* 0 or a mark: its creator is sizing it. */
+		if (st.st_size != 0 && (size_t)st.st_size != sizeof(uint64_t))
 			break;
 		if (waited >= SHMTAB_WAIT_MS)
 			goto never;
@@ -126,6 +164,11 @@ attach(int fd, const char *name)
 	}
 	for (; __atomic_load_n(&h->magic, __ATOMIC_ACQUIRE) != SHMTAB_MAGIC;
 	     waited++) {
+		if (made_by_the_dead(fd)) {
+			half_made = 1;
+			munmap(h, table_size);
+			return NULL;
+		}
 		if (waited >= SHMTAB_WAIT_MS) {
 			munmap(h, table_size);
 			goto never;
@@ -143,6 +186,23 @@ never:
 	      "its creator was killed; left alone (rm /dev/shm%s)",
 	      name, name);
 	return NULL;
+}
+
+/*
+ * Removes a table whose creator was killed as it made it (it holds no
+ * record: nobody could join it), while the name still holds it.  1 when
+ * done, after closing fd.
+ */
+static int
+remove_half_made(int fd, const char *name)
+{
+	struct ipc_id id;
+
+	if (ipc_identify(fd, IPC_SHM, name, &id) != 0 ||
+	    ipc_remove_same(IPC_SHM, name, &id) != 0)
+		return 0;
+	close(fd);
+	return 1;
 }
 
 /*
@@ -172,6 +232,9 @@ open_or_create(const char *name, struct shmtab_hdr **h)
 			*h = ipc_check_owner(fd, IPC_SHM, name) == 0
 				 ? attach(fd, name)
 				 : NULL;
+			if (*h == NULL && half_made &&
+			    remove_half_made(fd, name))
+				continue;
 			return fd;
 		}
 		if (errno != ENOENT) /* ENOENT: removed meanwhile; retry */
@@ -396,9 +459,15 @@ shmtab_take(const char *name, struct shmtab_taken *tk)
 		return -1;
 	}
 	if (ipc_check_owner(tk->fd, IPC_SHM, name) != 0 ||
-	    ipc_identify(tk->fd, IPC_SHM, name, &tk->id) != 0 ||
-	    (h = attach(tk->fd, name)) == NULL)
+	    ipc_identify(tk->fd, IPC_SHM, name, &tk->id) != 0)
 		return -1;
+	if ((h = attach(tk->fd, name)) == NULL) {
+		if (half_made && ipc_remove_same(IPC_SHM, name, &tk->id) == 0)
+			warnx("table %s: its creator was killed as it made "
+			      "it, before any record: removed",
+			      name);
+		return -1;
+	}
 	tk->ours = 1;
 	rv = copy_out(h, name, tk);
 	munmap(h, table_size);

@@ -20,6 +20,8 @@ struct shmtab;
 
 #define SHMTAB_MAGIC   0x3230424154534752ULL /* "RGSTAB02" */
 #define SHMTAB_WAIT_MS 2000 /* how long a joiner waits for the creator */
+/* The first 8 bytes while the creator, holding the object's lock, makes it. */
+#define SHMTAB_MAKING 0x474e494b414d5452ULL /* "RTMAKING" */
 
 struct shmtab_rec {
 	int64_t start, end;

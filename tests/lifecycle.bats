@@ -272,6 +272,41 @@ PY
 	[ "$(stat -c %s "/dev/shm$T")" -eq 100 ]
 }
 
+# half_made: what a table producer killed (SIGKILL) as it made the table
+# leaves: its mark, "RTMAKING", and no creator holding the lock.
+half_made() {
+	printf RTMAKING >"/dev/shm$T"
+	chmod 600 "/dev/shm$T"
+}
+
+@test "a table whose creator was killed as it made it is made afresh by the next producer" {
+	half_made
+	run --separate-stderr range-sum --shm "$T" 0 10
+	assert_success
+	[ -z "$stderr" ]
+	run --separate-stderr sum-merge --shm "$T" --expect 0 10
+	assert_success
+	assert_output 45
+	shm_gone "$T"
+}
+
+@test "sum-merge --shm names a table whose creator was killed as it made it, and removes it" {
+	half_made
+	run --separate-stderr sum-merge --shm "$T"
+	assert_fails_with 1 sum-merge
+	assert_equal "$stderr" "sum-merge: table $T: its creator was killed as it made it, before any record: removed"
+	shm_gone "$T"
+}
+
+@test "an object that holds only another program's 8 bytes is not taken for a half-made table" {
+	printf RTMAKINX >"/dev/shm$T"
+	chmod 600 "/dev/shm$T"
+	run --separate-stderr sum-merge --shm "$T"
+	assert_fails_with 1 sum-merge
+	[[ $stderr == *"left alone"* ]] || fail "$stderr"
+	[ "$(cat "/dev/shm$T")" = RTMAKINX ] || fail "the object was changed"
+}
+
 @test "a queue without a rangetools queue's attributes is refused and left alone" {
 	python3 - "$Q" <<'PY'
 import ctypes, ctypes.util, os, sys
