@@ -261,6 +261,16 @@ ipc_guard_disarm(void)
 	sigset_t old;
 
 	stopsig_hold(&old);
+	/*
+	 * A stop that came before the producer's end but is not acted on
+	 * yet acts now, while the guard can still tell the run: otherwise
+	 * which came first, the end or the signal, would depend on when
+	 * the waiting thread was scheduled.
+	 */
+	if (stopsig_caught()) {
+		stopsig_release(&old);
+		stopsig_await();
+	}
 	armed = 0;
 	stopsig_register(STOPSIG_RUN, NULL);
 	stopsig_release(&old);

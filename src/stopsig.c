@@ -78,6 +78,7 @@ static pthread_t waiter, main_thread;
 static sem_t frozen; /* posted by the main thread once it stands still */
 static int started;
 static int pipe_caught;
+static int caught; /* atomic: a stop signal taken, not yet dismissed */
 
 #define FREEZE_SIG    SIGRTMIN
 #define FREEZE_WAIT_S 1 /* a bound: it takes microseconds */
@@ -178,9 +179,11 @@ wait_main(void *arg)
 	for (;;) {
 		if (sigwait(&set, &sig) != 0)
 			continue;
+		__atomic_store_n(&caught, sig, __ATOMIC_SEQ_CST);
 		pthread_mutex_lock(&mu);
 		if (acts_on(sig))
 			break;
+		__atomic_store_n(&caught, 0, __ATOMIC_SEQ_CST);
 		pthread_mutex_unlock(&mu);
 	}
 	/* mu stays locked: no section starts, no slot changes from now. */
@@ -244,6 +247,32 @@ stopsig_fork_end(void)
 {
 	if (started)
 		start_waiter();
+}
+
+int
+stopsig_caught(void)
+{
+	sigset_t pending;
+	int i;
+
+	if (__atomic_load_n(&caught, __ATOMIC_SEQ_CST) != 0)
+		return 1;
+	if (sigpending(&pending) != 0)
+		return 0;
+	for (i = 0; i < STOPSIG_N; i++)
+		if (sigismember(&pending, stopsig_list[i]))
+			return 1;
+	return 0;
+}
+
+_Noreturn void
+stopsig_await(void)
+{
+	sigset_t stops;
+
+	stopsig_set(&stops, 0);
+	for (;;)
+		sigsuspend(&stops); /* FREEZE_SIG interrupts it, for good */
 }
 
 void

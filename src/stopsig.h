@@ -34,6 +34,15 @@ enum stopsig_slot { STOPSIG_LINE, STOPSIG_RUN, STOPSIG_TRACE, STOPSIG_SLOTS };
 void stopsig_start(void);
 
 /*
+ * Has a stop signal come that no action has run for yet (pending, or
+ * taken by the waiting thread)?  Call it holding the lock
+ * (stopsig_hold()); stopsig_await() then, after stopsig_release(), waits
+ * for the actions and the end, and never returns.
+ */
+int stopsig_caught(void);
+_Noreturn void stopsig_await(void);
+
+/*
  * Registers fn(sig) in a slot (replacing what it held), or empties it
  * (fn NULL).  A signal the program started with ignored (nohup, a
  * background job) still ends it while the STOPSIG_RUN slot is full, so
