@@ -271,13 +271,14 @@ for ((run = 1; run <= RUNS; run++)); do
 	name=${names[$((RANDOM % 2))]}
 	# Records carried from a run before can complete this one's --expect
 	# early: then its own later producers begin the next run, by the rules.
-	was_dirty=${dirty[$name-q]:-}${dirty[$name-t]:-}
 	if [ "$((RANDOM % 3))" -eq 0 ]; then
-		table_run "$name-t"
 		kind=shm obj=$name-t
+		was_dirty=${dirty[$obj]:-}
+		table_run "$obj"
 	else
-		queue_run "$name-q"
 		kind=mq obj=$name-q
+		was_dirty=${dirty[$obj]:-}
+		queue_run "$obj"
 	fi
 	# What a run may leave by the rules: a next run's records (a late
 	# producer, a reader killed), which that run refuses or counts
@@ -285,6 +286,7 @@ for ((run = 1; run <= RUNS; run++)); do
 	if exists "$kind" "$obj"; then
 		if [ -n "${dirty[$obj]:-}" ] || [ -n "$was_dirty" ]; then
 			note carried-to-next-run
+			dirty[$obj]=1 # its next run gets --expect
 		else
 			leftovers=$((leftovers + 1))
 			echo "lifecycle: run $run ($what): $obj left behind" >&2
