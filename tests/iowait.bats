@@ -170,7 +170,9 @@ for line in open(sys.argv[1]):
     if re.search(r", 1\)( = 1)?", line) or "<unfinished" in line:
         calls.setdefault(pid, []).append(call[0])
 main = min(born)
-worker = born[main][0]
+# The main thread starts the signal thread (stopsig.c) and the worker;
+# the worker is the one that starts a thread of its own, its client.
+worker = next(t for t in born[main] if t in born)
 client = born[worker][0]
 print("worker", "".join(calls.get(worker, [])))
 print("client", "".join(calls.get(client, [])))
