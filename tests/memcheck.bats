@@ -104,8 +104,15 @@ vg() {
 	[ "$status" -eq 2 ]
 	run --separate-stderr vg sum-merge --expect 0 30 < <(printf '0 10 45\n')
 	[ "$status" -eq 3 ]
-	# Overlapping records that leave [10, 15) undetermined: a refusal.
+	# Overlapping checked records: their stretch's total.
 	run --separate-stderr vg sum-merge < <(printf '0 10 45\n5 15 95\n')
+	assert_success
+	assert_output "$(pysum 0 15)"
+	# Values that leave [10, 15) undetermined: a refusal.
+	run --separate-stderr vg sum-merge --values < <(printf '0 10 4\n5 15 3\n')
+	[ "$status" -eq 3 ]
+	# Values that disagree: a refusal.
+	run --separate-stderr vg sum-merge --values < <(printf '0 10 4\n0 10 5\n')
 	[ "$status" -eq 3 ]
 	# A sum that is not its range's: bad input.
 	run --separate-stderr vg sum-merge < <(printf '0 10 45\n0 10 46\n')
