@@ -80,7 +80,10 @@ static int started;
 static int pipe_caught;
 static int caught; /* atomic: a stop signal taken, not yet dismissed */
 
-#define FREEZE_SIG    SIGRTMIN
+#define FREEZE_SIG SIGRTMIN
+/* Ends the waiting thread for a fork: a signal, not pthread_cancel(),
+ * whose unwinding ASan's thread teardown misreads. */
+#define LEAVE_SIG     (SIGRTMIN + 1)
 #define FREEZE_WAIT_S 1 /* a bound: it takes microseconds */
 
 void
@@ -175,10 +178,13 @@ wait_main(void *arg)
 
 	(void)arg;
 	stopsig_set(&set, SIGPIPE);
+	sigaddset(&set, LEAVE_SIG);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	for (;;) {
 		if (sigwait(&set, &sig) != 0)
 			continue;
+		if (sig == LEAVE_SIG)
+			return NULL;
 		__atomic_store_n(&caught, sig, __ATOMIC_SEQ_CST);
 		pthread_mutex_lock(&mu);
 		if (acts_on(sig))
@@ -226,7 +232,7 @@ stopsig_start(void)
 	sigfillset(&sa.sa_mask);
 	if (sigaction(FREEZE_SIG, &sa, NULL) != 0)
 		err(1, "sigaction");
-	stopsig_set(&set, 0);
+	stopsig_set(&set, LEAVE_SIG);
 	pthread_sigmask(SIG_BLOCK, &set, &start_mask);
 	start_waiter();
 	started = 1;
@@ -237,8 +243,8 @@ stopsig_fork_begin(void)
 {
 	if (!started)
 		return;
-	/* sigwait() is a cancellation point; a signal taken is acted on. */
-	pthread_cancel(waiter);
+	/* A stop signal already pending is taken first (the lower number). */
+	pthread_kill(waiter, LEAVE_SIG);
 	pthread_join(waiter, NULL);
 }
 
