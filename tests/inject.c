@@ -47,14 +47,14 @@ static const struct {
 	const char *name;
 	int err; /* what the kernel or libc says when the limit is hit */
 } ops[NOPS] = {
-	[MQ_OPEN] = {"mq_open", EMFILE},
-	[MQ_SEND] = {"mq_send", EMSGSIZE},
-	[MQ_RECEIVE] = {"mq_receive", EBADF},
-	[SHM_OPEN] = {"shm_open", EMFILE},
-	[PTHREAD_CREATE] = {"pthread_create", EAGAIN},
-	[FALLOCATE] = {"posix_fallocate", ENOSPC},
-	[FORK] = {"fork", EAGAIN},
-	[WAITPID] = {"waitpid", ECHILD},
+    [MQ_OPEN] = {"mq_open", EMFILE},
+    [MQ_SEND] = {"mq_send", EMSGSIZE},
+    [MQ_RECEIVE] = {"mq_receive", EBADF},
+    [SHM_OPEN] = {"shm_open", EMFILE},
+    [PTHREAD_CREATE] = {"pthread_create", EAGAIN},
+    [FALLOCATE] = {"posix_fallocate", ENOSPC},
+    [FORK] = {"fork", EAGAIN},
+    [WAITPID] = {"waitpid", ECHILD},
 };
 
 static struct rule {
@@ -118,8 +118,8 @@ note(enum op i, long n)
 	char line[96];
 	int fd, len;
 
-	if (log == NULL || (fd = open(log, O_WRONLY | O_APPEND | O_CREAT,
-				      0644)) < 0)
+	if (log == NULL ||
+	    (fd = open(log, O_WRONLY | O_APPEND | O_CREAT, 0644)) < 0)
 		return;
 	len = snprintf(line, sizeof(line), "%s %ld %ld\n", ops[i].name, n,
 		       (long)getpid());
@@ -265,8 +265,8 @@ int
 pthread_create(pthread_t *t, const pthread_attr_t *a, void *(*fn)(void *),
 	       void *arg)
 {
-	static int (*f)(pthread_t *, const pthread_attr_t *,
-			void *(*)(void *), void *);
+	static int (*f)(pthread_t *, const pthread_attr_t *, void *(*)(void *),
+			void *);
 	int e;
 
 	if (fails(PTHREAD_CREATE, &e))
