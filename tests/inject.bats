@@ -45,20 +45,6 @@ fiu() {
 	fiu-run -x -f '' -c "enable name=$point,failinfo=$e" "$@"
 }
 
-# inject SPEC CMD...: CMD with tests/inject.so failing as RT_INJECT=SPEC.
-inject() {
-	RT_INJECT=$1 LD_PRELOAD=$LIB "${@:2}"
-}
-
-# fails_naming PROG OP OBJECT: the last run (--separate-stderr) failed,
-# printed no total, and its one stderr line, from PROG, names OP and OBJECT.
-fails_naming() {
-	[ "$status" -ne 0 ] || fail "succeeded under the fault: $output"
-	[ -z "$output" ] || fail "stdout under the fault: $output"
-	assert_one_stderr_line_from "$1"
-	assert_stderr_has "$2"
-	assert_stderr_has "$3"
-}
 
 # nothing_left: no queue or table of the test, no segment of range-sum
 # --procs named in the message, no file in TMPDIR.

@@ -24,18 +24,6 @@ teardown() {
 	ipc_cleanup "$Q" "$T"
 }
 
-inject() {
-	RT_INJECT=$1 LD_PRELOAD=$LIB "${@:2}"
-}
-
-# fails_naming PROG OP OBJECT: as in inject.bats.
-fails_naming() {
-	[ "$status" -ne 0 ] || fail "succeeded under the fault: $output"
-	[ -z "$output" ] || fail "stdout under the fault: $output"
-	assert_one_stderr_line_from "$1"
-	assert_stderr_has "$2"
-	assert_stderr_has "$3"
-}
 
 # --- tables of the wrong shape (shmtab.c) --------------------------------
 

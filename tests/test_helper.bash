@@ -92,6 +92,22 @@ assert_one_stderr_line_from() {
 		fail "stderr does not start with '$prog:': $stderr"
 }
 
+# inject SPEC CMD...: CMD with tests/inject.so (tests/inject.c) failing
+# calls as RT_INJECT=SPEC says.
+inject() {
+	RT_INJECT=$1 LD_PRELOAD=$RANGETOOLS_REPO/tests/inject.so "${@:2}"
+}
+
+# fails_naming PROG OP OBJECT: the last run (--separate-stderr) failed,
+# printed no total, and its one stderr line, from PROG, names OP and OBJECT.
+fails_naming() {
+	[ "$status" -ne 0 ] || fail "succeeded under the fault: $output"
+	[ -z "$output" ] || fail "stdout under the fault: $output"
+	assert_one_stderr_line_from "$1"
+	assert_stderr_has "$2"
+	assert_stderr_has "$3"
+}
+
 # assert_fails_with STATUS PROG: that status, no stdout, one stderr line from PROG.
 assert_fails_with() {
 	local want=$1 prog=$2
