@@ -118,6 +118,23 @@ judge() { # STATUS OUTFILE EXPECTED
 	fi
 }
 
+# late_producer joined|after KIND NAME PID: a producer after its reader
+# ended: the one that joined before (PID, waiting on fd 8) gets its line,
+# or a new one starts.  Either may begin the next run (rangetools(7)).
+late_producer() {
+	local st
+	if [ "$1" = joined ]; then
+		echo "0 10" >&8
+		exec 8>&-
+		st=0 && bounded "$4" || st=$?
+		[ "$st" -ne 0 ] || { dirty[$3]=1; note late-joined-delivered; }
+	else
+		note late-producer-after
+		range-sum "--$2" "$3" 0 10 2>>"$tmp/perr" || true
+		dirty[$3]=1 # the next run's, by the rules
+	fi
+}
+
 queue_run() {
 	local q=$1 parts=$(($((RANDOM % 6)) + 1)) size=$(($((RANDOM % 9)) * 1000 + 1000))
 	local end=$((parts * size)) want order ending args=() r r2= st i
@@ -199,17 +216,7 @@ queue_run() {
 	fi
 	[ -z "$r2" ] || bounded "$r2" || true
 	case $late in
-	joined)
-		echo "0 10" >&8
-		exec 8>&-
-		st=0 && bounded "$lp" || st=$?
-		[ "$st" -ne 0 ] || { dirty[$q]=1; note late-joined-delivered; }
-		;;
-	after)
-		note late-producer-after
-		range-sum --mq "$q" 0 10 2>>"$tmp/perr" || true
-		dirty[$q]=1 # the next run's, by the rules
-		;;
+	joined | after) late_producer "$late" mq "$q" "$lp" ;;
 	stop)
 		note late-stop
 		range-sum --mq "$q" --stop 2>>"$tmp/perr" && dirty[$q]=1
@@ -249,19 +256,7 @@ table_run() {
 	sum-merge --shm "$t" "${args[@]}" >"$tmp/out" 2>>"$tmp/rerr" &
 	st=0 && bounded $! || st=$?
 	judge "$st" "$tmp/out" "$want"
-	case $late in
-	joined)
-		echo "0 10" >&8
-		exec 8>&-
-		st=0 && bounded "$lp" || st=$?
-		[ "$st" -ne 0 ] || { dirty[$t]=1; note late-joined-delivered; }
-		;;
-	after)
-		note late-producer-after
-		range-sum --shm "$t" 0 10 2>>"$tmp/perr" || true
-		dirty[$t]=1
-		;;
-	esac
+	[ -z "$late" ] || late_producer "$late" shm "$t" "$lp"
 	{ exec 8>&- 9>&-; } 2>/dev/null
 }
 
