@@ -78,12 +78,17 @@ static pthread_t waiter, main_thread;
 static sem_t frozen; /* posted by the main thread once it stands still */
 static int started;
 static int pipe_caught;
-static int caught; /* atomic: a stop signal taken, not yet dismissed */
+static int caught;	/* atomic: a stop signal taken, not yet dismissed */
+static sem_t synced;	/* posted by the waiting thread for stopsig_caught() */
+static int sync_wanted; /* atomic: stopsig_caught() waits for that post */
+static int sync_saw;	/* a stop signal pending when the thread synced */
 
 #define FREEZE_SIG SIGRTMIN
 /* Ends the waiting thread for a fork: a signal, not pthread_cancel(),
  * whose unwinding ASan's thread teardown misreads. */
-#define LEAVE_SIG     (SIGRTMIN + 1)
+#define LEAVE_SIG (SIGRTMIN + 1)
+/* Asks the waiting thread what it has taken (stopsig_caught()). */
+#define SYNC_SIG      (SIGRTMIN + 2)
 #define FREEZE_WAIT_S 1 /* a bound: it takes microseconds */
 
 void
@@ -170,6 +175,31 @@ freeze_main(void)
 		continue;
 }
 
+/* Answers stopsig_caught(), if it asked: caught is up to date now. */
+static void
+answer_sync(int saw)
+{
+	if (__atomic_exchange_n(&sync_wanted, 0, __ATOMIC_SEQ_CST)) {
+		sync_saw = saw;
+		sem_post(&synced);
+	}
+}
+
+/* Is a stop signal pending for the process? */
+static int
+stop_pending(void)
+{
+	sigset_t pending;
+	int i;
+
+	if (sigpending(&pending) != 0)
+		return 0;
+	for (i = 0; i < STOPSIG_N; i++)
+		if (sigismember(&pending, stopsig_list[i]))
+			return 1;
+	return 0;
+}
+
 static void *
 wait_main(void *arg)
 {
@@ -179,13 +209,19 @@ wait_main(void *arg)
 	(void)arg;
 	stopsig_set(&set, SIGPIPE);
 	sigaddset(&set, LEAVE_SIG);
+	sigaddset(&set, SYNC_SIG);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	for (;;) {
 		if (sigwait(&set, &sig) != 0)
 			continue;
 		if (sig == LEAVE_SIG)
 			return NULL;
+		if (sig == SYNC_SIG) {
+			answer_sync(stop_pending());
+			continue;
+		}
 		__atomic_store_n(&caught, sig, __ATOMIC_SEQ_CST);
+		answer_sync(1);
 		pthread_mutex_lock(&mu);
 		if (acts_on(sig))
 			break;
@@ -225,7 +261,7 @@ stopsig_start(void)
 		ignored[i] = sigaction(stopsig_list[i], NULL, &sa) == 0 &&
 			     sa.sa_handler == SIG_IGN;
 	main_thread = pthread_self();
-	if (sem_init(&frozen, 0, 0) != 0)
+	if (sem_init(&frozen, 0, 0) != 0 || sem_init(&synced, 0, 0) != 0)
 		err(1, "sem_init");
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_freeze;
@@ -233,6 +269,7 @@ stopsig_start(void)
 	if (sigaction(FREEZE_SIG, &sa, NULL) != 0)
 		err(1, "sigaction");
 	stopsig_set(&set, LEAVE_SIG);
+	sigaddset(&set, SYNC_SIG);
 	pthread_sigmask(SIG_BLOCK, &set, &start_mask);
 	start_waiter();
 	started = 1;
@@ -255,20 +292,42 @@ stopsig_fork_end(void)
 		start_waiter();
 }
 
+/*
+ * Looking at caught and at the pending signals is not enough: the
+ * thread may have taken a signal from sigwait() and not yet set caught
+ * (seen: a producer killed with SIGINT just before its input ended
+ * exited 0 and sent no ABORT, 2 times in 100).  So the thread is asked,
+ * by a signal of its own: it answers once it has set caught for every
+ * stop signal it took, saying whether one is still pending.  Once the
+ * caller holds mu, the thread takes nothing it could act on unseen.
+ */
 int
 stopsig_caught(void)
 {
-	sigset_t pending;
-	int i;
+	struct timespec when;
+	int answered = 1;
 
+	if (!started)
+		return 0;
 	if (__atomic_load_n(&caught, __ATOMIC_SEQ_CST) != 0)
 		return 1;
-	if (sigpending(&pending) != 0)
-		return 0;
-	for (i = 0; i < STOPSIG_N; i++)
-		if (sigismember(&pending, stopsig_list[i]))
-			return 1;
-	return 0;
+	__atomic_store_n(&sync_wanted, 1, __ATOMIC_SEQ_CST);
+	if (pthread_kill(waiter, SYNC_SIG) != 0)
+		return stop_pending();
+	clock_gettime(CLOCK_REALTIME, &when);
+	when.tv_sec += FREEZE_WAIT_S; /* a bound: it takes microseconds */
+	while (sem_timedwait(&synced, &when) != 0)
+		if (errno != EINTR) {
+			/* No answer: none comes later, or it is taken here. */
+			if (!__atomic_exchange_n(&sync_wanted, 0,
+						 __ATOMIC_SEQ_CST))
+				sem_wait(&synced);
+			else
+				answered = 0;
+			break;
+		}
+	return (answered && sync_saw) || stop_pending() ||
+	       __atomic_load_n(&caught, __ATOMIC_SEQ_CST) != 0;
 }
 
 _Noreturn void
