@@ -311,7 +311,17 @@ stopsig_caught(void)
 		return 0;
 	if (__atomic_load_n(&caught, __ATOMIC_SEQ_CST) != 0)
 		return 1;
+	/*
+	 * Asked first, then caught looked at again: the thread sets caught,
+	 * then looks whether it was asked, so one of the two sees the
+	 * other's store.  If it answered already, its post is taken here.
+	 */
 	__atomic_store_n(&sync_wanted, 1, __ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&caught, __ATOMIC_SEQ_CST) != 0) {
+		if (!__atomic_exchange_n(&sync_wanted, 0, __ATOMIC_SEQ_CST))
+			sem_wait(&synced);
+		return 1;
+	}
 	if (pthread_kill(waiter, SYNC_SIG) != 0)
 		return stop_pending();
 	clock_gettime(CLOCK_REALTIME, &when);
