@@ -11,14 +11,6 @@
 #include "recstore.h"
 #include "unionfind.h"
 
-static int
-cmp_i64(const void *a, const void *b)
-{
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 void
 graph_build(struct graph *g, int64_t *pts, size_t n)
 {
@@ -53,10 +45,34 @@ graph_free(struct graph *g)
 uint32_t
 graph_point(const struct graph *g, int64_t x)
 {
-	const int64_t *p = bsearch(&x, g->pt, g->n, sizeof(*g->pt), cmp_i64);
+	return graph_point_from(g, 0, x);
+}
 
-	assert(p != NULL);
-	return (uint32_t)(p - g->pt);
+/*
+ * Steps of 1, 2, 4 ... from from on until one passes x, then halving back
+ * between the last two: O(log d) for a point d places on, and a record's
+ * end is most often the very next point.
+ */
+uint32_t
+graph_point_from(const struct graph *g, uint32_t from, int64_t x)
+{
+	uint32_t lo = from, hi, mid, step = 1;
+
+	assert(from < g->n && g->pt[from] <= x);
+	while (step < g->n - lo && g->pt[lo + step] <= x) {
+		lo += step;
+		step *= 2;
+	}
+	hi = step < g->n - lo ? lo + step : g->n; /* pt[lo] <= x < pt[hi] */
+	while (hi - lo > 1) {
+		mid = lo + (hi - lo) / 2;
+		if (g->pt[mid] <= x)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	assert(g->pt[lo] == x); /* x is one of the points */
+	return lo;
 }
 
 /*
