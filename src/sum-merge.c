@@ -117,6 +117,19 @@ parse_expect(int argc, char *argv[])
 	expect = 1;
 }
 
+/* --progress, or --progress=always. */
+static void
+parse_progress(const char *arg)
+{
+	if (arg == NULL)
+		progress = COVERAGE_AUTO;
+	else if (strcmp(arg, "always") == 0)
+		progress = COVERAGE_FORCE;
+	else
+		cli_usage_error("--progress: expected --progress or "
+				"--progress=always");
+}
+
 static void
 parse_options(int argc, char *argv[])
 {
@@ -147,14 +160,7 @@ parse_options(int argc, char *argv[])
 			shmname = optarg;
 			break;
 		case CLI_OPT_PROGRESS:
-			if (optarg == NULL)
-				progress = COVERAGE_AUTO;
-			else if (strcmp(optarg, "always") == 0)
-				progress = COVERAGE_FORCE;
-			else
-				cli_usage_error("--progress: expected "
-						"--progress or "
-						"--progress=always");
+			parse_progress(optarg);
 			break;
 		case CLI_OPT_STATS:
 			stats = 1;
