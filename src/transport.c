@@ -160,6 +160,44 @@ aborted(struct mqrun *r, long pid, int sig)
 	return MERGE_EXIT_MISSING;
 }
 
+/*
+ * Nearly every message is a record of plain decimal fields: the fast
+ * reader takes it, made a line, if it takes the whole message ('\r' at
+ * its end is no line end here, and the full parser refuses it).
+ */
+static int
+fast_message(const char *msg, long len, struct rec *rec)
+{
+	char line[RECQ_MSGSIZE + REC_FAST_SPAN];
+
+	if (len < 1 || len > RECQ_MSGSIZE || msg[len - 1] == '\r')
+		return 0;
+	memcpy(line, msg, (size_t)len);
+	memset(line + len, '\n', sizeof(line) - (size_t)len);
+	return rec_fast_record(line, line + sizeof(line), 1, rec) ==
+	       line + len + 1;
+}
+
+/*
+ * The message in q->buf as a record: NULL, or why it is none, with the
+ * message quoted into q (before the full parser cuts it up).
+ */
+static const char *
+message_record(struct mqrun *r, long len, struct rec *rec, char *q, size_t size)
+{
+	const char *why;
+	int kind;
+
+	if (fast_message(r->q.buf, len, rec))
+		return NULL;
+	quoted(r->q.buf, len, q, size);
+	if ((long)strlen(r->q.buf) != len)
+		return "contains a NUL byte";
+	if ((kind = rec_parse_result(r->q.buf, rec, &why)) == REC_BARE)
+		return "is a bare sum, not a record 'start end sum'";
+	return kind == REC_RECORD ? NULL : why;
+}
+
 /* Adds one message: a record, or STOP.  0, or an exit status. */
 static int
 take_message(struct mqrun *r, long len)
@@ -168,7 +206,7 @@ take_message(struct mqrun *r, long len)
 	struct rec rec;
 	char q[RECQ_MSGSIZE + 8];
 	long pid;
-	int kind, sig;
+	int sig;
 
 	r->nmsg++;
 	if (strcmp(r->q.buf, RECQ_STOP) == 0) {
@@ -177,14 +215,7 @@ take_message(struct mqrun *r, long len)
 	}
 	if (is_abort(r->q.buf, &pid, &sig))
 		return aborted(r, pid, sig);
-	quoted(r->q.buf, len, q, sizeof(q)); /* before the parse cuts it */
-	if ((long)strlen(r->q.buf) != len)
-		why = "contains a NUL byte";
-	else if ((kind = rec_parse_result(r->q.buf, &rec, &why)) == REC_BARE)
-		why = "is a bare sum, not a record 'start end sum'";
-	else if (kind == REC_RECORD)
-		why = NULL;
-	if (why != NULL) {
+	if ((why = message_record(r, len, &rec, q, sizeof(q))) != NULL) {
 		const char *kept = merge_save_records(r->m);
 
 		warnx("%s message %lld: %s (%s, not kept)%s", r->source,

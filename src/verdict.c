@@ -227,21 +227,28 @@ add_gap_length(int64_t a, int64_t b, size_t k, void *arg)
 	*(unsigned __int128 *)arg += range_len(a, b);
 }
 
+static void
+add_gap(int64_t a, int64_t b, size_t k, void *gaps)
+{
+	(void)k;
+	gapset_add(gaps, a, b);
+}
+
 /*
  * Checked records settle --expect once they cover it: the gaps left are
- * kept from the first look on, each record then removing its range.
+ * kept from the first look on, each record then removing its range.  The
+ * first look sorts the records and walks them: a tree cut by each of a
+ * queue's 200,000 records in turn took most of the run.
  */
 static int
 covers_expect(struct merge *m)
 {
-	size_t i;
-
 	if (m->gaps == NULL) {
 		if ((m->gaps = malloc(sizeof(*m->gaps))) == NULL)
 			err(1, "malloc: the gaps of a queue's run");
-		gapset_init(m->gaps, m->xstart, m->xend);
-		for (i = 0; i < m->nrecs; i++)
-			gapset_cover(m->gaps, m->recs[i].start, m->recs[i].end);
+		gapset_init(m->gaps);
+		store_sort_unique(m, NULL);
+		store_gaps(m, add_gap, m->gaps);
 	}
 	return m->gaps->n == 0;
 }
