@@ -210,11 +210,29 @@ cmp_key(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* Are the keys ascending already, so that a stable sort has no work? */
+static int
+in_order(const char *base, size_t n, size_t size, size_t keyoff)
+{
+	int64_t a, b;
+	size_t i;
+
+	for (i = 1; i < n; i++) {
+		memcpy(&a, base + (i - 1) * size + keyoff, sizeof(a));
+		memcpy(&b, base + i * size + keyoff, sizeof(b));
+		if (a > b)
+			return 0;
+	}
+	return 1;
+}
+
 /*
  * A stable radix sort, 16 bits a pass, passes where every key has the
  * same digit skipped: qsort() of a million 48-byte records, shuffled,
  * took most of the merge's time.  Few elements, or no memory: qsort(),
  * which then sorts by the key alone (only keyoff 0 is asked for so).
+ * Keys in order (one producer's records, most points of the union-find)
+ * are left as they are.
  */
 void
 store_radix_sort(void *base, size_t n, size_t size, size_t keyoff)
@@ -223,6 +241,8 @@ store_radix_sort(void *base, size_t n, size_t size, size_t keyoff)
 	size_t *count = NULL;
 	int shift;
 
+	if (in_order(base, n, size, keyoff))
+		return;
 	if (n < 4096 || (tmp = malloc(n * size)) == NULL ||
 	    (count = malloc(65536 * sizeof(*count))) == NULL) {
 		if (n >= 4096 && count == NULL)
@@ -325,6 +345,27 @@ merge_has(struct merge *m, const struct rec *r)
 }
 
 /* ---- walks over the sorted records ---- */
+
+size_t
+store_search_from(const int64_t *a, size_t n, size_t from, int64_t x)
+{
+	size_t lo = from, hi, mid, step = 1;
+
+	assert(from < n && a[from] <= x);
+	while (step < n - lo && a[lo + step] <= x) {
+		lo += step;
+		step *= 2;
+	}
+	hi = step < n - lo ? lo + step : n; /* a[lo] <= x < a[hi] */
+	while (hi - lo > 1) {
+		mid = lo + (hi - lo) / 2;
+		if (a[mid] <= x)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return lo;
+}
 
 int
 store_overlapping(const struct merge *m)

@@ -48,31 +48,14 @@ graph_point(const struct graph *g, int64_t x)
 	return graph_point_from(g, 0, x);
 }
 
-/*
- * Steps of 1, 2, 4 ... from from on until one passes x, then halving back
- * between the last two: O(log d) for a point d places on, and a record's
- * end is most often the very next point.
- */
+/* A record's end is most often the very next point. */
 uint32_t
 graph_point_from(const struct graph *g, uint32_t from, int64_t x)
 {
-	uint32_t lo = from, hi, mid, step = 1;
+	size_t i = store_search_from(g->pt, g->n, from, x);
 
-	assert(from < g->n && g->pt[from] <= x);
-	while (step < g->n - lo && g->pt[lo + step] <= x) {
-		lo += step;
-		step *= 2;
-	}
-	hi = step < g->n - lo ? lo + step : g->n; /* pt[lo] <= x < pt[hi] */
-	while (hi - lo > 1) {
-		mid = lo + (hi - lo) / 2;
-		if (g->pt[mid] <= x)
-			lo = mid;
-		else
-			hi = mid;
-	}
-	assert(g->pt[lo] == x); /* x is one of the points */
-	return lo;
+	assert(g->pt[i] == x); /* x is one of the points */
+	return (uint32_t)i;
 }
 
 /*

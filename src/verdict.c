@@ -24,25 +24,53 @@ add_wrapping(i128 *total, long long *wraps, i128 x)
 		*wraps += x < 0 ? -1 : 1;
 }
 
-/* The points: every record's ends, the expectation's and extra's. */
+/* a, with room for na + nb, gets b merged in, both ascending. */
+static void
+merge_sorted(int64_t *a, size_t na, const int64_t *b, size_t nb)
+{
+	while (nb > 0)
+		if (na > 0 && a[na - 1] > b[nb - 1]) {
+			a[na + nb - 1] = a[na - 1];
+			na--;
+		} else {
+			a[na + nb - 1] = b[nb - 1];
+			nb--;
+		}
+}
+
+/*
+ * The points: every record's ends, the expectation's and extra's.  The
+ * starts ascend already, and most ends are another record's start: only
+ * the others are sorted, then merged in.
+ */
 static void
 build_points(struct graph *g, const struct merge *m, const int64_t *extra,
 	     size_t nextra)
 {
-	size_t i, k = 0, n = 2 * m->nrecs + 2 + nextra;
-	int64_t *pt = store_calloc(n, sizeof(*pt));
+	size_t i, at = 0, k = 0, n = 0;
+	int64_t *pt = store_calloc(2 * m->nrecs + 2 + nextra, sizeof(*pt));
+	int64_t *more = store_calloc(m->nrecs + 2 + nextra, sizeof(*more));
 
+	for (i = 0; i < m->nrecs; i++)
+		if (k == 0 || pt[k - 1] != m->recs[i].start)
+			pt[k++] = m->recs[i].start;
 	for (i = 0; i < m->nrecs; i++) {
-		pt[k++] = m->recs[i].start;
-		pt[k++] = m->recs[i].end;
+		while (pt[at] < m->recs[i].start)
+			at++;
+		if (pt[store_search_from(pt, k, at, m->recs[i].end)] !=
+		    m->recs[i].end)
+			more[n++] = m->recs[i].end;
 	}
 	if (m->expect) {
-		pt[k++] = m->xstart;
-		pt[k++] = m->xend;
+		more[n++] = m->xstart;
+		more[n++] = m->xend;
 	}
 	for (i = 0; i < nextra; i++)
-		pt[k++] = extra[i];
-	graph_build(g, pt, k);
+		more[n++] = extra[i];
+	store_radix_sort(more, n, sizeof(*more), 0);
+	merge_sorted(pt, k, more, n);
+	free(more);
+	graph_build(g, pt, k + n);
 }
 
 /* Tiling records: the sum of their sums, as always. */
