@@ -54,7 +54,10 @@ size_t store_gaps(const struct merge *m,
 size_t store_stretch(const struct merge *m, size_t first, int64_t *lo,
 		     int64_t *hi);
 
-/* calloc() that exits on failure, and gives memory for n == 0 too. */
+/*
+ * calloc() that exits on failure, gives memory for n == 0 too, and asks
+ * for huge pages for a big array.
+ */
 void *store_calloc(size_t n, size_t size);
 
 #endif
