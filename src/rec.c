@@ -289,8 +289,8 @@ fast_check(const struct rec *r)
 
 /*
  * Every read lies within REC_FAST_SPAN bytes of the line's start: the
- * ends and their blanks take at most 40 bytes, and the sum's eight-byte
- * loads stop 41 bytes after its start.
+ * ends and their blanks take at most 40 bytes, and the sum's sign and
+ * digits are read within 47 bytes more (fast_digits() reads max + 8).
  */
 const char *
 rec_fast_record(const char *p, const char *end, int check, struct rec *r)

@@ -53,7 +53,7 @@ merge_free(struct merge *m)
  * it gives only on request in its default mode ("madvise").  With 4 KiB
  * pages, the faults that brought them in and the TLB misses of the
  * radix sort's scattered writes were a large share of bench (g)'s time
- * (doc/bench.md).  Advice only: where there is none, nothing changes.
+ * (doc/design.md).  Advice only: where there is none, nothing changes.
  */
 static void
 advise_huge(void *p, size_t size)
