@@ -3,7 +3,7 @@
 # records sharing a start, and a queue whose records cover --expect long
 # before they settle it.  The bounds are wide (a loaded or emulated
 # machine); the quadratic code took 50 s and 17 s on inputs of this size,
-# the n log n code about a tenth of a second (doc/benchmarks.md, row g).
+# the n log n code about a tenth of a second (doc/bench.md, row g).
 
 load test_helper
 
