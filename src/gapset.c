@@ -27,8 +27,8 @@ by_place(const void *x, const void *y)
 	return 0; /* they overlap */
 }
 
-static void
-insert(struct gapset *s, int64_t a, int64_t b)
+void
+gapset_add(struct gapset *s, int64_t a, int64_t b)
 {
 	struct gap *g;
 
@@ -44,11 +44,10 @@ insert(struct gapset *s, int64_t a, int64_t b)
 }
 
 void
-gapset_init(struct gapset *s, int64_t start, int64_t end)
+gapset_init(struct gapset *s)
 {
 	s->root = NULL;
 	s->n = 0;
-	insert(s, start, end);
 }
 
 void
@@ -65,8 +64,8 @@ gapset_cover(struct gapset *s, int64_t start, int64_t end)
 		tdelete(g, &s->root, by_place);
 		free(g);
 		s->n--;
-		insert(s, cut.a, start);
-		insert(s, end, cut.b);
+		gapset_add(s, cut.a, start);
+		gapset_add(s, end, cut.b);
 	}
 }
 

@@ -13,8 +13,11 @@ struct gapset {
 	long long n;
 };
 
-/* The gaps of [start, end) before any record: itself, unless empty. */
-void gapset_init(struct gapset *s, int64_t start, int64_t end);
+/* No gaps yet. */
+void gapset_init(struct gapset *s);
+
+/* Adds the gap [a, b) (nothing if empty), overlapping none of the others. */
+void gapset_add(struct gapset *s, int64_t a, int64_t b);
 
 /* Removes [start, end) from the gaps. */
 void gapset_cover(struct gapset *s, int64_t start, int64_t end);

@@ -72,6 +72,20 @@ int rec_parse_value(char *line, struct rec *r, const char **why);
 const char *rec_fast_sums(const char *p, const char *end, i128 *total,
 			  long long *nlines);
 
+/*
+ * The fast path for records of plain decimal fields, the lines of
+ * range-sum -t: "[-]D{1,18} [-]D{1,18} [-]D{1,38}" (one blank between
+ * fields) then "\n" or "\r\n", read straight from a block of input
+ * [p, end).  Returns the start of the next line, r set, or NULL for
+ * any other line, a record whose sum is not its range's (with check),
+ * or fewer than REC_FAST_SPAN bytes from p to end: a line that
+ * rec_parse_result() or rec_parse_value() then judges, so that the two
+ * agree.
+ */
+#define REC_FAST_SPAN 96
+const char *rec_fast_record(const char *p, const char *end, int check,
+			    struct rec *r);
+
 /* Formats "start end sum" (no newline) into buf; returns its length. */
 #define REC_LEN (2 * 21 + NUM_I128_LEN + 2)
 int rec_format(char *buf, int64_t start, int64_t end, i128 sum);

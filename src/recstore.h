@@ -26,6 +26,13 @@ void store_sort_unique(struct merge *m, struct clash *c);
 /* Sorts n elements of size bytes by the int64_t at keyoff in each. */
 void store_radix_sort(void *base, size_t n, size_t size, size_t keyoff);
 
+/*
+ * In a[0, n), ascending, with a[from] <= x: the index of the last
+ * element <= x, by steps of 1, 2, 4 ... from from on until one passes
+ * x, then halving back: O(log d) for an element d places on.
+ */
+size_t store_search_from(const int64_t *a, size_t n, size_t from, int64_t x);
+
 /* Do the sorted records overlap anywhere? */
 int store_overlapping(const struct merge *m);
 
@@ -47,7 +54,10 @@ size_t store_gaps(const struct merge *m,
 size_t store_stretch(const struct merge *m, size_t first, int64_t *lo,
 		     int64_t *hi);
 
-/* calloc() that exits on failure, and gives memory for n == 0 too. */
+/*
+ * calloc() that exits on failure, gives memory for n == 0 too, and asks
+ * for huge pages for a big array.
+ */
 void *store_calloc(size_t n, size_t size);
 
 #endif

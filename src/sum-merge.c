@@ -117,6 +117,19 @@ parse_expect(int argc, char *argv[])
 	expect = 1;
 }
 
+/* --progress, or --progress=always. */
+static void
+parse_progress(const char *arg)
+{
+	if (arg == NULL)
+		progress = COVERAGE_AUTO;
+	else if (strcmp(arg, "always") == 0)
+		progress = COVERAGE_FORCE;
+	else
+		cli_usage_error("--progress: expected --progress or "
+				"--progress=always");
+}
+
 static void
 parse_options(int argc, char *argv[])
 {
@@ -147,14 +160,7 @@ parse_options(int argc, char *argv[])
 			shmname = optarg;
 			break;
 		case CLI_OPT_PROGRESS:
-			if (optarg == NULL)
-				progress = COVERAGE_AUTO;
-			else if (strcmp(optarg, "always") == 0)
-				progress = COVERAGE_FORCE;
-			else
-				cli_usage_error("--progress: expected "
-						"--progress or "
-						"--progress=always");
+			parse_progress(optarg);
 			break;
 		case CLI_OPT_STATS:
 			stats = 1;
@@ -221,16 +227,37 @@ merge_line(struct merge *m, struct chunks *in, char *line, const char *name)
 }
 
 /*
- * Adds every line of one open file; returns 0 or MERGE_EXIT_BAD.  Bare
- * sums, nearly every line of a big input, are taken straight from the
- * read buffer; any other line goes through the full parser.
+ * The fast paths: bare sums (without --expect) and records of plain
+ * decimal fields, nearly every line of a big input, are taken straight
+ * from the read buffer.  Each stops at the first line it does not take,
+ * which goes through the full parser.  0 or MERGE_EXIT_BAD.
  */
+static int
+merge_fast(struct merge *m, struct chunks *in, const char *name)
+{
+	const char *p = in->buf + in->off, *end = in->buf + in->len;
+	long long nb = in->lineno;
+	struct rec r;
+
+	if (!m->expect) {
+		p = rec_fast_sums(p, end, &m->total, &in->lineno);
+		in->off = (size_t)(p - in->buf);
+		m->nbare += in->lineno - nb;
+	}
+	while ((p = rec_fast_record(p, end, !values, &r)) != NULL) {
+		in->off = (size_t)(p - in->buf);
+		if (merge_add(m, REC_RECORD, &r, name, ++in->lineno) != 0)
+			return MERGE_EXIT_BAD;
+		coverage_update(m);
+	}
+	return 0;
+}
+
+/* Adds every line of one open file; returns 0 or MERGE_EXIT_BAD. */
 static int
 merge_file(struct merge *m, int fd, const char *name)
 {
 	struct chunks in = {.fd = fd, .name = name};
-	const char *next;
-	long long nb;
 	char *line;
 	int nul, rv = 0;
 	size_t n;
@@ -241,13 +268,8 @@ merge_file(struct merge *m, int fd, const char *name)
 				      : "sums or 'start end sum' records, one "
 					"a line,");
 	while (rv == 0) {
-		if (in.buf != NULL && !m->expect) {
-			nb = in.lineno;
-			next = rec_fast_sums(in.buf + in.off, in.buf + in.len,
-					     &m->total, &in.lineno);
-			in.off = (size_t)(next - in.buf);
-			m->nbare += in.lineno - nb;
-		}
+		if (in.buf != NULL && (rv = merge_fast(m, &in, name)) != 0)
+			break;
 		if ((line = chunks_line(&in, &n, &nul)) == NULL)
 			break;
 		if (nul) {

@@ -160,6 +160,44 @@ aborted(struct mqrun *r, long pid, int sig)
 	return MERGE_EXIT_MISSING;
 }
 
+/*
+ * Nearly every message is a record of plain decimal fields: the fast
+ * reader takes it, made a line, if it takes the whole message ('\r' at
+ * its end is no line end here, and the full parser refuses it).
+ */
+static int
+fast_message(const char *msg, long len, struct rec *rec)
+{
+	char line[RECQ_MSGSIZE + REC_FAST_SPAN];
+
+	if (len < 1 || len > RECQ_MSGSIZE || msg[len - 1] == '\r')
+		return 0;
+	memcpy(line, msg, (size_t)len);
+	memset(line + len, '\n', sizeof(line) - (size_t)len);
+	return rec_fast_record(line, line + sizeof(line), 1, rec) ==
+	       line + len + 1;
+}
+
+/*
+ * The message in q->buf as a record: NULL, or why it is none, with the
+ * message quoted into q (before the full parser cuts it up).
+ */
+static const char *
+message_record(struct mqrun *r, long len, struct rec *rec, char *q, size_t size)
+{
+	const char *why;
+	int kind;
+
+	if (fast_message(r->q.buf, len, rec))
+		return NULL;
+	quoted(r->q.buf, len, q, size);
+	if ((long)strlen(r->q.buf) != len)
+		return "contains a NUL byte";
+	if ((kind = rec_parse_result(r->q.buf, rec, &why)) == REC_BARE)
+		return "is a bare sum, not a record 'start end sum'";
+	return kind == REC_RECORD ? NULL : why;
+}
+
 /* Adds one message: a record, or STOP.  0, or an exit status. */
 static int
 take_message(struct mqrun *r, long len)
@@ -168,7 +206,7 @@ take_message(struct mqrun *r, long len)
 	struct rec rec;
 	char q[RECQ_MSGSIZE + 8];
 	long pid;
-	int kind, sig;
+	int sig;
 
 	r->nmsg++;
 	if (strcmp(r->q.buf, RECQ_STOP) == 0) {
@@ -177,14 +215,7 @@ take_message(struct mqrun *r, long len)
 	}
 	if (is_abort(r->q.buf, &pid, &sig))
 		return aborted(r, pid, sig);
-	quoted(r->q.buf, len, q, sizeof(q)); /* before the parse cuts it */
-	if ((long)strlen(r->q.buf) != len)
-		why = "contains a NUL byte";
-	else if ((kind = rec_parse_result(r->q.buf, &rec, &why)) == REC_BARE)
-		why = "is a bare sum, not a record 'start end sum'";
-	else if (kind == REC_RECORD)
-		why = NULL;
-	if (why != NULL) {
+	if ((why = message_record(r, len, &rec, q, sizeof(q))) != NULL) {
 		const char *kept = merge_save_records(r->m);
 
 		warnx("%s message %lld: %s (%s, not kept)%s", r->source,
@@ -292,82 +323,95 @@ receive_all(struct mqrun *r)
 	return 0;
 }
 
+/* The messages after the end that are no part of the run. */
+struct late {
+	long long n;
+	long first; /* the first one's number */
+	int nquoted;
+	char quotes[3 * (RECQ_MSGSIZE + 8) + 32]; /* "; not kept: 'a', 'b'" */
+};
+
 /*
- * After the end: a STOP may follow the last record, and so may a repeat
- * of a record already read (a part that ran twice) or, with --expect,
- * any record inside it (a straggler).  Without --expect another record
- * is a stale record of an earlier run or one producer too many, and
- * either way the total would be wrong.
+ * One message after the end.  A STOP may follow the last record, and so
+ * may a repeat of a record already read (a part that ran twice) or, with
+ * --expect, any record inside it (a straggler).  Without --expect
+ * another record is a stale record of an earlier run or one producer too
+ * many, and either way the total would be wrong: counted in late, and
+ * kept if it is a record.  0, or MERGE_EXIT_BAD.
+ */
+static int
+take_late(struct mqrun *r, long len, struct late *late)
+{
+	char q[RECQ_MSGSIZE + 8];
+	size_t k = strlen(late->quotes);
+	const char *why;
+	struct rec rec;
+	int kind;
+
+	r->nmsg++;
+	if (strcmp(r->q.buf, RECQ_STOP) == 0) {
+		r->stopped = 1; /* a second STOP is dropped */
+		return 0;
+	}
+	quoted(r->q.buf, len, q, sizeof(q));
+	kind = (long)strlen(r->q.buf) == len
+		   ? rec_parse_result(r->q.buf, &rec, &why)
+		   : -1;
+	/*
+	 * With --expect a record inside it cannot make the total wrong: it
+	 * agrees with the others or is refused.  Without, only a repeat is
+	 * surely of this run.
+	 */
+	if (kind == REC_RECORD && late->n == 0 &&
+	    (r->m->expect || merge_has(r->m, &rec)))
+		return merge_add(r->m, REC_RECORD, &rec, r->source, r->nmsg) !=
+			       0
+			   ? MERGE_EXIT_BAD
+			   : 0;
+	if (late->n++ == 0)
+		late->first = (long)r->nmsg;
+	if (kind == REC_RECORD &&
+	    (!r->m->expect ||
+	     (rec.start >= r->m->xstart && rec.end <= r->m->xend)))
+		merge_add(r->m, REC_RECORD, &rec, r->source, r->nmsg);
+	else if (late->nquoted++ < 3)
+		snprintf(late->quotes + k, sizeof(late->quotes) - k, "%s%s",
+			 late->nquoted == 1 ? "; not kept: " : ", ", q);
+	return 0;
+}
+
+/*
+ * After the end: what the queue holds now is read, so that a refusal
+ * keeps every record; no more, or a producer that keeps sending would
+ * keep it reading.
  */
 static int
 check_rest(struct mqrun *r)
 {
-	char unkept[3 * (RECQ_MSGSIZE + 8) + 32] = "", q[RECQ_MSGSIZE + 8];
-	int nquote = 0;
+	struct late late = {0};
 	struct timespec now;
-	char got[64];
-	struct rec rec;
-	long len, first = 0;
-	long long extra = 0;
-	const char *why, *kept;
-	int kind;
-
 	struct mq_attr attr;
-	long left = RECQ_DEPTH;
+	long len, left = RECQ_DEPTH;
+	const char *kept;
+	char got[64];
 
-	/*
-	 * What the queue holds now is read, so that a refusal keeps every
-	 * record; no more, or a producer that keeps sending would keep it
-	 * reading.
-	 */
 	if (mq_getattr(r->q.q, &attr) == 0)
 		left = attr.mq_curmsgs;
 	while (left-- > 0) {
 		now = ns_deadline(CLOCK_REALTIME, 0);
 		if ((len = recq_receive(&r->q, &now)) == -2)
 			break;
-		if (len < 0)
+		if (len < 0 || take_late(r, len, &late) != 0)
 			return MERGE_EXIT_BAD;
-		r->nmsg++;
-		if (strcmp(r->q.buf, RECQ_STOP) == 0) {
-			r->stopped = 1; /* a second STOP is dropped */
-			continue;
-		}
-		quoted(r->q.buf, len, q, sizeof(q));
-		kind = (long)strlen(r->q.buf) == len
-			   ? rec_parse_result(r->q.buf, &rec, &why)
-			   : -1;
-		/*
-		 * With --expect a record inside it cannot make the total
-		 * wrong: it agrees with the others or is refused.  Without,
-		 * only a repeat is surely of this run.
-		 */
-		if (kind == REC_RECORD && extra == 0 &&
-		    (r->m->expect || merge_has(r->m, &rec))) {
-			if (merge_add(r->m, REC_RECORD, &rec, r->source,
-				      r->nmsg) != 0)
-				return MERGE_EXIT_BAD;
-			continue;
-		}
-		if (extra++ == 0)
-			first = (long)r->nmsg;
-		if (kind == REC_RECORD &&
-		    (!r->m->expect ||
-		     (rec.start >= r->m->xstart && rec.end <= r->m->xend)))
-			merge_add(r->m, REC_RECORD, &rec, r->source, r->nmsg);
-		else if (nquote++ < 3)
-			snprintf(unkept + strlen(unkept),
-				 sizeof(unkept) - strlen(unkept), "%s%s",
-				 nquote == 1 ? "; not kept: " : ", ", q);
 	}
-	if (extra == 0)
+	if (late.n == 0)
 		return 0;
 	kept = merge_save_records(r->m);
 	warnx("queue %s: another message after the run was complete (%s%s; "
 	      "message %ld): a stale record of an earlier run, or a producer "
 	      "too many%s%s",
 	      r->q.name, received(r, got, sizeof(got)),
-	      r->stopped ? " and STOP" : "", first, unkept, kept);
+	      r->stopped ? " and STOP" : "", late.first, late.quotes, kept);
 	return MERGE_EXIT_BAD;
 }
 

@@ -11,14 +11,6 @@
 #include "recstore.h"
 #include "unionfind.h"
 
-static int
-cmp_i64(const void *a, const void *b)
-{
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 void
 graph_build(struct graph *g, int64_t *pts, size_t n)
 {
@@ -53,10 +45,17 @@ graph_free(struct graph *g)
 uint32_t
 graph_point(const struct graph *g, int64_t x)
 {
-	const int64_t *p = bsearch(&x, g->pt, g->n, sizeof(*g->pt), cmp_i64);
+	return graph_point_from(g, 0, x);
+}
 
-	assert(p != NULL);
-	return (uint32_t)(p - g->pt);
+/* A record's end is most often the very next point. */
+uint32_t
+graph_point_from(const struct graph *g, uint32_t from, int64_t x)
+{
+	size_t i = store_search_from(g->pt, g->n, from, x);
+
+	assert(g->pt[i] == x); /* x is one of the points */
+	return (uint32_t)i;
 }
 
 /*

@@ -28,6 +28,9 @@ void graph_free(struct graph *g);
 /* The index of point x, which must be one of them. */
 uint32_t graph_point(const struct graph *g, int64_t x);
 
+/* The same, for an x known to lie at or after point from. */
+uint32_t graph_point_from(const struct graph *g, uint32_t from, int64_t x);
+
 /* The root of u, and in *p P(u) - P(root). */
 uint32_t graph_find(struct graph *g, uint32_t u, i128 *p);
 

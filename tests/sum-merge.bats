@@ -111,6 +111,39 @@ sum(range(0, 1000000)) + 2 * (2**63 - 1)")"
 	assert_output "$(py "$(pysum 0 10) + 7 - 3")"
 }
 
+@test "records the fast reader leaves to the full parser give the same total, and a refusal names its line" {
+	# Plain records around each line that only the full parser reads
+	# (a sign, a shorthand, 19-digit ends, blanks, CRLF, a bare sum), so
+	# that the fast reader meets each of them with a block to read.
+	python3 - "$tmp/recs" "$tmp/total" <<'PY'
+import sys
+f = lambda a, b: (b - a) * (a + b - 1) // 2
+big = 9223372036854775000
+odd = ["+%d %d %d" % (1000, 1100, f(1000, 1100)),
+       "1100\t1200   %d\r" % f(1100, 1200),
+       "12e2 0001300 +%d" % f(1200, 1300),
+       "%d %d %d" % (big, big + 807, f(big, big + 807)),
+       "-999999999999999999 -999999999999999990 %d"
+       % f(-999999999999999999, -999999999999999990),
+       "  1300 1400 %d  " % f(1300, 1400), "42"]
+lines = []
+for i, o in enumerate(odd):
+    lines += ["%d %d %d" % (a, a + 10, f(a, a + 10)) for a in range(0, 30, 10)]
+    lines.append(o)
+open(sys.argv[1], "w").write("\n".join(lines) + "\n")
+total = f(0, 30) + f(1000, 1400) + f(big, big + 807) + 42 + \
+    f(-999999999999999999, -999999999999999990)
+open(sys.argv[2], "w").write("%d\n" % total)
+PY
+	run --separate-stderr sum-merge "$tmp/recs"
+	assert_success
+	assert_output "$(cat "$tmp/total")"
+	sed -i '9s/^0 10 45$/0 10 46/' "$tmp/recs"
+	[ "$(sed -n 9p "$tmp/recs")" = "0 10 46" ]
+	refuses 1 sum-merge "$tmp/recs"
+	assert_stderr_has "line 9: sum does not match its range"
+}
+
 @test "sum-merge names a malformed line by number and prints no total" {
 	local bad
 	for bad in foo '1 2' '1 2 3 4' 1.5 0x10 1e3 '5 x 10' \

@@ -318,6 +318,25 @@ as_nobody() {
 	mq_gone "$Q"
 }
 
+@test "a message the fast reader leaves to the full parser is judged as a line is" {
+	local bad
+	range-sum --mq "$Q" 0 10
+	"$PROBE" mq-send "$Q" "+10 2e1 145"
+	run --separate-stderr sum-merge --mq "$Q" --count 2
+	assert_success
+	assert_output "$(pysum 0 20)"
+	# A line end of its own is no part of a record.
+	for bad in $'10 20 145\r' $'10 20 145\n' $'10 20 145\n20 30 245'; do
+		range-sum --mq "$Q" 0 10
+		"$PROBE" mq-send "$Q" "$bad"
+		run --separate-stderr sum-merge --mq "$Q" --count 2
+		assert_fails_with 1 sum-merge
+		assert_stderr_has "message 2: "
+		assert_stderr_has "not kept)"
+		mq_gone "$Q"
+	done
+}
+
 @test "a bare sum in the queue is refused" {
 	range-sum --mq "$Q" 0 10
 	"$PROBE" mq-send "$Q" "45"

@@ -1,10 +1,14 @@
 /*
- * fast-fuzz: sum-merge's fast path for bare sums against the full parser.
+ * fast-fuzz: sum-merge's fast paths against the full parser.
  *
  *   rec_fast_sums	stops at a line boundary inside its block, never
  *		reads outside it (ASan), counts exactly the lines it took,
  *		and adds exactly what rec_parse_result() reads from each of
  *		them, so that the fast and the full path always agree.
+ *   rec_fast_record	reads nothing past REC_FAST_SPAN bytes (the input
+ *		is padded to that size with newlines, no more), and a line
+ *		it takes is one that rec_parse_result() (checked) or
+ *		rec_parse_value() takes, as the same record.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -15,6 +19,38 @@
 #include "rec.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void
+check_record(const uint8_t *data, size_t size)
+{
+	size_t len = size < REC_FAST_SPAN ? REC_FAST_SPAN : size;
+	char *buf = malloc(len), *line, *in = fuzz_string(data, size);
+	int check = size % 2;
+	const char *next, *why;
+	struct rec fast, full;
+
+	if (buf == NULL)
+		abort();
+	memset(buf, '\n', len);
+	memcpy(buf, data, size);
+	if ((next = rec_fast_record(buf, buf + len, check, &fast)) != NULL) {
+		PROP(next > buf && next <= buf + len && next[-1] == '\n', in);
+		line = strndup(buf, (size_t)(next - 1 - buf));
+		if (line == NULL)
+			abort();
+		if (strlen(line) > 0 && line[strlen(line) - 1] == '\r')
+			line[strlen(line) - 1] = '\0';
+		PROP((check ? rec_parse_result(line, &full, &why)
+			    : rec_parse_value(line, &full, &why)) == REC_RECORD,
+		     in);
+		PROP(full.start == fast.start && full.end == fast.end &&
+			 full.sum == fast.sum,
+		     in);
+		free(line);
+	}
+	free(buf);
+	free(in);
+}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -31,6 +67,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size == 0)
 		return 0;
+	check_record(data + 1, size - 1);
 	total = want = starts[data[0] % 5];
 	/* The block itself, exactly its size, so that ASan sees overreads. */
 	len = size - 1;
