@@ -3,6 +3,7 @@
  */
 #include <sys/stat.h>
 
+#include <assert.h>
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -52,10 +53,7 @@ ipc_check_owner(int fd, enum ipc_kind k, const char *name)
 {
 	struct stat st;
 
-	if (fstat(fd, &st) != 0) {
-		warn("%s %s", ipc_what(k), name);
-		return -1;
-	}
+	ipc_fstat(fd, &st);
 	if (st.st_uid != geteuid()) {
 		warnx("%s %s belongs to uid %ju, not to you (uid %ju): "
 		      "refusing to join it",
@@ -72,18 +70,23 @@ ipc_check_owner(int fd, enum ipc_kind k, const char *name)
 	return 0;
 }
 
-int
-ipc_identify(int fd, enum ipc_kind k, const char *name, struct ipc_id *id)
+void
+ipc_fstat(int fd, struct stat *st)
+{
+	int rc = fstat(fd, st);
+
+	assert(rc == 0);
+	(void)rc;
+}
+
+void
+ipc_identify(int fd, struct ipc_id *id)
 {
 	struct stat st;
 
-	if (fstat(fd, &st) != 0) {
-		warn("%s %s", ipc_what(k), name);
-		return -1;
-	}
+	ipc_fstat(fd, &st);
 	id->dev = st.st_dev;
 	id->ino = st.st_ino;
-	return 0;
 }
 
 long
