@@ -19,8 +19,11 @@
 
 /*
  * A broken pipe fails the worker's and the echo thread's calls at once:
- * the first to fail says why and exits, the other ends its thread
- * silently, so that one line, not two, names the failure.
+ * the first to fail says why and exits, the other waits silently for
+ * that exit, so that one line, not two, names the failure.  It pauses
+ * rather than leave by pthread_exit(), whose unwinding loads libgcc_s:
+ * under libfiu's preload that load deadlocked against the first
+ * thread, inside libfiu's write().
  */
 static atomic_flag failing = ATOMIC_FLAG_INIT;
 
@@ -28,7 +31,8 @@ static void
 first_fails(void)
 {
 	if (atomic_flag_test_and_set(&failing))
-		pthread_exit(NULL);
+		for (;;)
+			pause();
 }
 
 /* Reads or writes one byte, again after a signal: 1, 0 at EOF, or -1. */
