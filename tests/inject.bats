@@ -306,3 +306,36 @@ full_shm() {
 	# The worker's read or the echo thread's, whichever comes first.
 	fails_naming range-sum "--io-echo: " "read: Input/output error"
 }
+
+@test "range-sum --io-echo names the connection call that fails" {
+	run --separate-stderr inject accept4:1 \
+		range-sum --threads 1 --io-echo 0 1000
+	fails_naming range-sum "--io-echo: accept" "Too many open files"
+	needs_fiu
+	run --separate-stderr fiu posix/io/net/socket 24 \
+		range-sum --threads 1 --io-echo 0 1000
+	fails_naming range-sum "--io-echo: a socket on 127.0.0.1" \
+		"Too many open files"
+	run --separate-stderr fiu posix/io/net/connect 111 \
+		range-sum --threads 1 --io-echo 0 1000
+	fails_naming range-sum "--io-echo: connect to 127.0.0.1" \
+		"Connection refused"
+}
+
+@test "range-sum --shm names the table it cannot mark as being made, and removes it" {
+	needs_fiu
+	run --separate-stderr fiu posix/io/rw/pwrite 28 range-sum --shm "$T" 0 100
+	fails_naming range-sum "table $T: mark it as being made" "No space left"
+	nothing_left
+}
+
+@test "a producer that cannot open an existing table names it, and the table keeps its records" {
+	range-sum --shm "$T" 0 100
+	# The first shm_open creates, and finds the table there (EEXIST).
+	run --separate-stderr inject shm_open:2 range-sum --shm "$T" 100 200
+	fails_naming range-sum "table $T: shm_open" "Too many open files"
+	run sum-merge --shm "$T"
+	assert_success
+	assert_output 4950
+	nothing_left
+}

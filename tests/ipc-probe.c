@@ -9,6 +9,7 @@
  *	ipc-probe shm-die-locked NAME	lock a table's mutex and exit holding it
  *	ipc-probe shm-damage NAME	make a table count more records than it
  *holds
+ *	ipc-probe shm-taken NAME	mark it taken, as a killed reader does
  */
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -96,6 +97,13 @@ main(int argc, char *argv[])
 		struct shmtab_hdr *h = map_table(name);
 
 		h->n = h->capacity + 1;
+		return 0;
+	}
+	if (strcmp(op, "shm-taken") == 0) {
+		struct shmtab_hdr *h = map_table(name);
+
+		h->reader_pid = (int32_t)getpid();
+		__atomic_store_n(&h->taken, 1, __ATOMIC_RELEASE);
 		return 0;
 	}
 	if ((q = mq_open(name, O_WRONLY)) == (mqd_t)-1)
