@@ -10,6 +10,7 @@
  *	ipc-probe shm-damage NAME	make a table count more records than it
  *holds
  *	ipc-probe shm-taken NAME	mark it taken, as a killed reader does
+ *	ipc-probe shm-corrupt NAME	add 1 to the sum of its first record
  */
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -97,6 +98,12 @@ main(int argc, char *argv[])
 		struct shmtab_hdr *h = map_table(name);
 
 		h->n = h->capacity + 1;
+		return 0;
+	}
+	if (strcmp(op, "shm-corrupt") == 0) {
+		struct shmtab_hdr *h = map_table(name);
+
+		h->recs[0].sum++;
 		return 0;
 	}
 	if (strcmp(op, "shm-taken") == 0) {
