@@ -339,3 +339,15 @@ full_shm() {
 	assert_output 4950
 	nothing_left
 }
+
+@test "range-sum --procs: a worker that fails names why, and its parent the range it lost" {
+	run --separate-stderr inject accept4:1 \
+		range-sum --procs 1 --io-echo 0 1000
+	[ "$status" -eq 1 ] || fail "status $status: $stderr"
+	[ -z "$output" ] || fail "a total: $output"
+	[ "${#stderr_lines[@]}" -eq 2 ] || fail "stderr: $stderr"
+	assert_equal "${stderr_lines[0]}" "range-sum: --io-echo: accept: Too many open files"
+	[[ ${stderr_lines[1]} == "range-sum: worker 1 (pid "*") exited with status 1: the range 0 1000 is lost, no total" ]] ||
+		fail "stderr: $stderr"
+	nothing_left
+}
