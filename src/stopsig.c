@@ -176,15 +176,16 @@ static void *
 wait_main(void *arg)
 {
 	sigset_t set;
-	int sig, i;
+	int sig, i, rc;
 
 	(void)arg;
 	stopsig_set(&set, SIGPIPE);
 	sigaddset(&set, LEAVE_SIG);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	for (;;) {
-		if (sigwait(&set, &sig) != 0)
-			continue;
+		/* Its one error is a set of invalid signals (EINVAL). */
+		rc = sigwait(&set, &sig);
+		assert(rc == 0);
 		if (sig == LEAVE_SIG)
 			return NULL;
 		__atomic_store_n(&caught, sig, __ATOMIC_SEQ_CST);
