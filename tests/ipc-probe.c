@@ -11,6 +11,7 @@
  *holds
  *	ipc-probe shm-taken NAME	mark it taken, as a killed reader does
  *	ipc-probe shm-corrupt NAME	add 1 to the sum of its first record
+ *	ipc-probe shm-count NAME	print how many records it holds
  */
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -20,6 +21,7 @@
 #include <fcntl.h>
 #include <mqueue.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -98,6 +100,13 @@ main(int argc, char *argv[])
 		struct shmtab_hdr *h = map_table(name);
 
 		h->n = h->capacity + 1;
+		return 0;
+	}
+	if (strcmp(op, "shm-count") == 0) {
+		struct shmtab_hdr *h = map_table(name);
+
+		printf("%ju\n",
+		       (uintmax_t)__atomic_load_n(&h->n, __ATOMIC_ACQUIRE));
 		return 0;
 	}
 	if (strcmp(op, "shm-corrupt") == 0) {

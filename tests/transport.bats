@@ -24,6 +24,11 @@ assert_kept() {
 	assert_equal "$(cat "$file")" "$want"
 }
 
+# shm_holds N: the table $T exists and holds N records.
+shm_holds() {
+	[ "$("$PROBE" shm-count "$T" 2>/dev/null)" = "$1" ]
+}
+
 # recs START END ...: the records of those ranges, one per line.
 recs() {
 	while [ $# -gt 0 ]; do
@@ -754,7 +759,7 @@ fake_failing_range_sum() {
 	producer=$!
 	exec 4>"$BATS_TEST_TMPDIR/in"
 	echo "0 10" >&4
-	wait_until test -e "/dev/shm$T"
+	wait_until shm_holds 1
 	kill -TERM "$producer"
 	status=0 && wait "$producer" || status=$?
 	exec 4>&-
