@@ -242,11 +242,11 @@ stopsig_start(void)
 	started = 1;
 }
 
+/* The programs start stopsig.c first thing in main(). */
 void
 stopsig_fork_begin(void)
 {
-	if (!started)
-		return;
+	assert(started);
 	/* A stop signal already pending is taken first (the lower number). */
 	pthread_kill(waiter, LEAVE_SIG);
 	pthread_join(waiter, NULL);
@@ -255,8 +255,8 @@ stopsig_fork_begin(void)
 void
 stopsig_fork_end(void)
 {
-	if (started)
-		start_waiter();
+	assert(started);
+	start_waiter();
 }
 
 int
@@ -320,8 +320,7 @@ stopsig_release(const sigset_t *old)
 void
 stopsig_child(void)
 {
-	if (!started)
-		return;
+	assert(started);
 	if (pipe_caught)
 		signal(SIGPIPE, SIG_DFL);
 	pthread_sigmask(SIG_SETMASK, &start_mask, NULL);
@@ -344,7 +343,8 @@ stopsig_catch_pipe(void)
 {
 	struct sigaction sa;
 
-	if (!started || pipe_caught || sigaction(SIGPIPE, NULL, &sa) != 0 ||
+	assert(started);
+	if (pipe_caught || sigaction(SIGPIPE, NULL, &sa) != 0 ||
 	    sa.sa_handler != SIG_DFL)
 		return;
 	memset(&sa, 0, sizeof(sa));
