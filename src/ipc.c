@@ -243,19 +243,31 @@ ipc_guard_remove_at_exit(void)
 }
 
 int
-ipc_guard_remove(void)
+ipc_guard_remove_quiet(void)
 {
 	sigset_t old;
-	int rv = 0;
+	int rv = 0, e = 0;
 
 	stopsig_hold(&old);
 	if (armed) {
 		armed = 0;
 		stopsig_register(STOPSIG_RUN, NULL);
-		rv = ipc_remove_same(armed_kind, armed_name, &armed_id);
+		rv = ipc_remove_same_quiet(armed_kind, armed_name, &armed_id);
+		e = errno;
 	}
 	stopsig_release(&old);
+	errno = e;
 	return rv;
+}
+
+int
+ipc_guard_remove(void)
+{
+	if (ipc_guard_remove_quiet() != 0) {
+		warn("cannot remove %s %s", ipc_what(armed_kind), armed_name);
+		return -1;
+	}
+	return 0;
 }
 
 void

@@ -68,6 +68,8 @@ void ipc_guard_remove_at_exit(void);
 void ipc_guard_arm(enum ipc_kind k, const char *name, const struct ipc_id *id);
 void ipc_guard_arm_producer(void (*fn)(int sig));
 int ipc_guard_remove(void);
+/* The same without a message: -1 with errno set. */
+int ipc_guard_remove_quiet(void);
 
 /* Keeps the object: a producer that ends normally leaves it to sum-merge. */
 void ipc_guard_disarm(void);

@@ -414,6 +414,20 @@ copy_locked(struct shmtab_hdr *h, const char *name, struct shmtab_taken *tk)
 	return 0;
 }
 
+int
+shmtab_untake(const struct shmtab_taken *tk)
+{
+	struct shmtab_hdr *h;
+
+	h = mmap(NULL, table_size, PROT_READ | PROT_WRITE, MAP_SHARED, tk->fd,
+		 0);
+	if (h == MAP_FAILED)
+		return -1;
+	__atomic_store_n(&h->taken, 0, __ATOMIC_RELEASE);
+	munmap(h, table_size);
+	return 0;
+}
+
 /* Takes the table's records, as its one reader.  0 or -1. */
 static int
 copy_out(struct shmtab_hdr *h, const char *name, struct shmtab_taken *tk)

@@ -351,3 +351,17 @@ full_shm() {
 		fail "stderr: $stderr"
 	nothing_left
 }
+
+@test "sum-merge --shm that cannot remove the table it read gives its records back to the next reader" {
+	range-sum --shm "$T" 0 10
+	range-sum --shm "$T" 10 20
+	# The first shm_open takes the table; the second checks what the
+	# name holds before the unlink.
+	run --separate-stderr inject shm_open:2 sum-merge --shm "$T" --expect 0 20
+	fails_naming sum-merge "cannot remove table $T: Too many open files" \
+		"its records stay in it for the next sum-merge --shm $T"
+	run sum-merge --shm "$T" --expect 0 20
+	assert_success
+	assert_output 190
+	nothing_left
+}
