@@ -393,6 +393,19 @@ check_stop(struct mqrun *r)
 }
 
 /*
+ * The queue read could not be removed (errno says why): the records it
+ * gave are gone from it, so they are kept in a file.
+ */
+static void
+queue_not_removed(struct merge *m, const char *name)
+{
+	int e = errno;
+	const char *kept = merge_save_records(m);
+
+	warnx("cannot remove queue %s: %s%s", name, strerror(e), kept);
+}
+
+/*
  * The reader's end: the queue is removed first, then what it still holds
  * is judged, so that a producer sending as the run ends either sent in
  * time to be judged here or finds the queue gone (recq_send()).
@@ -419,8 +432,11 @@ transport_merge_mq(struct merge *m, const char *name, const struct mqopts *o)
 	rv = receive_all(&r);
 	if (rv == 0)
 		rv = check_stop(&r);
-	if (ipc_guard_remove() != 0 && rv == 0)
-		rv = MERGE_EXIT_BAD;
+	if (ipc_guard_remove_quiet() != 0) {
+		queue_not_removed(m, name);
+		if (rv == 0)
+			rv = MERGE_EXIT_BAD;
+	}
 	if (rv == 0)
 		rv = check_rest(&r);
 	recq_close(&r.q);

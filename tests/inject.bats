@@ -365,3 +365,17 @@ full_shm() {
 	assert_output 190
 	nothing_left
 }
+
+@test "sum-merge --mq that cannot remove the queue it read keeps the records read in a file" {
+	range-sum --mq "$Q" 0 10
+	range-sum --mq "$Q" 10 20
+	range-sum --mq "$Q" --stop
+	# The first mq_open opens the queue; the second checks what the
+	# name holds before the unlink.
+	run --separate-stderr inject mq_open:2 sum-merge --mq "$Q"
+	fails_naming sum-merge "cannot remove queue $Q: Too many open files" \
+		"; the 2 records read are kept in $TMPDIR/sum-merge."
+	file=${stderr##* kept in }
+	assert_equal "$(cat "$file")" "$(printf '0 10 45\n10 20 145')"
+	rm "$file"
+}
