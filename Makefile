@@ -167,11 +167,16 @@ tsan: all $(TESTBINS) $(PROGS:%=build/tsan/bin/%)
 # rather than have libgcov write a complaint on the stderr they check;
 # GCOV_ERROR_FILE catches any complaint left.
 COV_DIR = build/coverage
-# The floors are what the tree reached when they were set (doc/testing.md
-# has the figures); the aim is 95 overall and 90 in every file.
-COVERAGE_MIN_TOTAL  ?= 92
-COVERAGE_MIN_MODULE ?= 80
-COV_CFLAGS = -O0 -g --coverage
+# The floors: 95 overall and 90 in every file (doc/testing.md has the
+# figures).
+COVERAGE_MIN_TOTAL  ?= 95
+COVERAGE_MIN_MODULE ?= 90
+# Atomic counters: the threads' racing increments otherwise lose counts.
+# A process that writes its counts while another of its threads is inside
+# a function (sum-merge refusing its options as the signal thread starts)
+# still leaves a count gcov prints as negative ("taken -2"): gcovr skips
+# that line's branches (--gcov-ignore-parse-errors) rather than fail.
+COV_CFLAGS = -O0 -g --coverage -fprofile-update=atomic
 # tests/gcov-flush.c: the counts of a process that ends by _exit() or by
 # a signal it raises are written too.
 COV_WRAP = -Wl,--wrap=_exit,--wrap=raise tests/gcov-flush.c
@@ -202,6 +207,7 @@ coverage:
 coverage-report:
 	mkdir -p $(COV_DIR)/html
 	gcovr --root . --filter 'src/' --exclude-unreachable-branches \
+	    --gcov-ignore-parse-errors \
 	    --json-summary $(COV_DIR)/summary.json \
 	    --html-details $(COV_DIR)/html/index.html $(COV_DIR)/bin
 	python3 tests/coverage-check $(COV_DIR)/summary.json \
@@ -295,6 +301,12 @@ FUZZ_SRC     = $(COMMON_OBJ:.o=.c)
 # merge-fuzz also needs the merge.
 tests/fuzz/merge-fuzz: FUZZ_MORE = $(MERGE_OBJ:.o=.c)
 tests/fuzz/merge-fuzz: $(MERGE_OBJ:.o=.c)
+
+# fast-fuzz also reports a pointer formed before its block and compared
+# (pointer-compare; tests/fuzz/run sets detect_invalid_pointer_pairs),
+# at -O0: at -O1 clang's optimiser made a pointer comparison out of an
+# integer one, which ASan then reported.
+tests/fuzz/fast-fuzz: FUZZ_FLAGS += -O0 -fsanitize=pointer-compare
 
 tests/fuzz/%-fuzz: tests/fuzz/%-fuzz.c tests/fuzz/fuzz.h $(FUZZ_SRC) src/*.h
 	$(FUZZ_CC) $(WARNINGS) $(FUZZ_FLAGS) -Isrc -o $@ $< $(FUZZ_SRC) \

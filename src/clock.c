@@ -31,14 +31,14 @@ ns_deadline(clockid_t id, int64_t ns)
 {
 	struct timespec ts;
 
-	/* Added field by field: a long --timeout must not overflow. */
+	/*
+	 * Added field by field: a long --timeout must not overflow.  The
+	 * nanoseconds, below 2 s, carry their whole seconds over.
+	 */
 	clock_gettime(id, &ts);
-	ts.tv_sec += ns / NS_PER_S;
 	ts.tv_nsec += ns % NS_PER_S;
-	if (ts.tv_nsec >= NS_PER_S) {
-		ts.tv_sec++;
-		ts.tv_nsec -= NS_PER_S;
-	}
+	ts.tv_sec += ns / NS_PER_S + ts.tv_nsec / NS_PER_S;
+	ts.tv_nsec %= NS_PER_S;
 	return ts;
 }
 

@@ -35,15 +35,22 @@ first_fails(void)
 			pause();
 }
 
-/* Reads or writes one byte, again after a signal: 1, 0 at EOF, or -1. */
+/*
+ * Reads or writes one byte, again after a signal: 1, or 0 at EOF.  A
+ * failure ends the program, naming what failed.
+ */
 static ssize_t
-byte_io(int fd, char *b, int out)
+byte_io(int fd, char *b, int out, const char *what)
 {
 	ssize_t n;
 
 	do
 		n = out ? write(fd, b, 1) : read(fd, b, 1);
 	while (n == -1 && errno == EINTR);
+	if (n == -1) {
+		first_fails();
+		err(1, "--io-echo: %s", what);
+	}
 	return n;
 }
 
@@ -56,21 +63,11 @@ static void *
 client_main(void *arg)
 {
 	struct echo *e = arg;
-	ssize_t n;
 	char b = 'x';
 
-	for (;;) {
-		if (byte_io(e->client, &b, 1) != 1) {
-			first_fails();
-			err(1, "--io-echo: the client's write");
-		}
-		if ((n = byte_io(e->client, &b, 0)) == 0)
-			break;
-		if (n == -1) {
-			first_fails();
-			err(1, "--io-echo: the client's read");
-		}
-	}
+	do
+		byte_io(e->client, &b, 1, "the client's write");
+	while (byte_io(e->client, &b, 0, "the client's read") == 1);
 	return NULL;
 }
 
@@ -132,13 +129,11 @@ echo_stop(struct echo *e)
 void
 echo_receive(struct echo *e)
 {
-	ssize_t n;
-
-	if ((n = byte_io(e->server, &e->byte, 0)) == -1) {
-		first_fails();
-		err(1, "--io-echo: read");
-	}
-	if (n == 0) {
+	/*
+	 * Kept in defence: the client closes its end only after the
+	 * worker's last request, so EOF here means a broken peer.
+	 */
+	if (byte_io(e->server, &e->byte, 0, "read") == 0) {
 		first_fails();
 		errx(1, "--io-echo: the client is gone");
 	}
@@ -147,8 +142,5 @@ echo_receive(struct echo *e)
 void
 echo_answer(struct echo *e)
 {
-	if (byte_io(e->server, &e->byte, 1) != 1) {
-		first_fails();
-		err(1, "--io-echo: write");
-	}
+	byte_io(e->server, &e->byte, 1, "write");
 }

@@ -3,6 +3,7 @@
  */
 #include <sys/stat.h>
 
+#include <assert.h>
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -52,10 +53,7 @@ ipc_check_owner(int fd, enum ipc_kind k, const char *name)
 {
 	struct stat st;
 
-	if (fstat(fd, &st) != 0) {
-		warn("%s %s", ipc_what(k), name);
-		return -1;
-	}
+	ipc_fstat(fd, &st);
 	if (st.st_uid != geteuid()) {
 		warnx("%s %s belongs to uid %ju, not to you (uid %ju): "
 		      "refusing to join it",
@@ -72,18 +70,23 @@ ipc_check_owner(int fd, enum ipc_kind k, const char *name)
 	return 0;
 }
 
-int
-ipc_identify(int fd, enum ipc_kind k, const char *name, struct ipc_id *id)
+void
+ipc_fstat(int fd, struct stat *st)
+{
+	int rc = fstat(fd, st);
+
+	assert(rc == 0);
+	(void)rc;
+}
+
+void
+ipc_identify(int fd, struct ipc_id *id)
 {
 	struct stat st;
 
-	if (fstat(fd, &st) != 0) {
-		warn("%s %s", ipc_what(k), name);
-		return -1;
-	}
+	ipc_fstat(fd, &st);
 	id->dev = st.st_dev;
 	id->ino = st.st_ino;
-	return 0;
 }
 
 long
@@ -240,19 +243,31 @@ ipc_guard_remove_at_exit(void)
 }
 
 int
-ipc_guard_remove(void)
+ipc_guard_remove_quiet(void)
 {
 	sigset_t old;
-	int rv = 0;
+	int rv = 0, e = 0;
 
 	stopsig_hold(&old);
 	if (armed) {
 		armed = 0;
 		stopsig_register(STOPSIG_RUN, NULL);
-		rv = ipc_remove_same(armed_kind, armed_name, &armed_id);
+		rv = ipc_remove_same_quiet(armed_kind, armed_name, &armed_id);
+		e = errno;
 	}
 	stopsig_release(&old);
+	errno = e;
 	return rv;
+}
+
+int
+ipc_guard_remove(void)
+{
+	if (ipc_guard_remove_quiet() != 0) {
+		warn("cannot remove %s %s", ipc_what(armed_kind), armed_name);
+		return -1;
+	}
+	return 0;
 }
 
 void

@@ -5,6 +5,7 @@
 #ifndef IPC_H
 #define IPC_H
 
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include <signal.h>
@@ -29,8 +30,17 @@ struct ipc_id {
 	ino_t ino;
 };
 
-/* The identity of the object open on fd; 0, or -1 after a message. */
-int ipc_identify(int fd, enum ipc_kind k, const char *name, struct ipc_id *id);
+/* The identity of the object open on fd. */
+void ipc_identify(int fd, struct ipc_id *id);
+
+/*
+ * fstat() of a queue's or table's descriptor this process holds open,
+ * which cannot fail: its errors are a closed descriptor (EBADF) and
+ * sizes that do not fit (EOVERFLOW, not with 64-bit off_t and ino_t),
+ * and Linux copies an mqueue's or tmpfs inode's fields without
+ * allocating.  A failure is a broken invariant, not a user's error.
+ */
+void ipc_fstat(int fd, struct stat *st);
 
 /*
  * The one-reader lock: an fcntl() write lock on the whole object, which
@@ -58,6 +68,8 @@ void ipc_guard_remove_at_exit(void);
 void ipc_guard_arm(enum ipc_kind k, const char *name, const struct ipc_id *id);
 void ipc_guard_arm_producer(void (*fn)(int sig));
 int ipc_guard_remove(void);
+/* The same without a message: -1 with errno set. */
+int ipc_guard_remove_quiet(void);
 
 /* Keeps the object: a producer that ends normally leaves it to sum-merge. */
 void ipc_guard_disarm(void);

@@ -52,11 +52,10 @@ struct merge {
 	int64_t xstart, xend;
 	unsigned __int128
 	    covered; /* integers covered, repeats counted each time */
-	unsigned __int128 recheck; /* merge_settled(): covered needed first */
-	long long nbare, nread;	   /* bare sums; records read */
-	long long ndup;		   /* identical repeats dropped */
-	long long nover;	   /* records overlapping another one */
-	long long nloose;	   /* records linked to no end: not added */
+	long long nbare, nread; /* bare sums; records read */
+	long long ndup;		/* identical repeats dropped */
+	long long nover;	/* records overlapping another one */
+	long long nloose;	/* records linked to no end: not added */
 	struct merge_rec *recs;
 	size_t nrecs, cap;
 	size_t sorted;	     /* recs[0, sorted) are sorted, without repeats */
@@ -83,9 +82,10 @@ int merge_add(struct merge *m, int kind, const struct rec *r,
 	      const char *source, long long lineno);
 
 /*
- * With --expect: do the records cover the expected range and determine
- * its total, or disagree (so that reading more cannot help)?  Quiet.
- * Checked records: O(log n) a record added since the last call.
+ * With --expect: do the records, checked sums (a queue's or a table's,
+ * which --values cannot read), cover the expected range, so that
+ * reading more cannot help?  Quiet; O(log n) a record added since the
+ * last call.
  */
 int merge_settled(struct merge *m);
 
@@ -113,18 +113,6 @@ void merge_missing(struct merge *m, const char *why);
  * "" without save_on_refusal or records.
  */
 const char *merge_save_records(struct merge *m);
-
-/* What the records give, for the property test: merge_verdict(). */
-enum merge_verdict {
-	MERGE_TOTAL,	 /* *total is the total */
-	MERGE_DISAGREE,	 /* one range or one stretch, two sums */
-	MERGE_GAPS,	 /* the expectation is not covered */
-	MERGE_UNSETTLED, /* a stretch covered, its total not determined */
-	MERGE_TOOBIG	 /* sums too large to compare, or a total */
-};
-
-/* merge_finish()'s judgement without a word printed. */
-enum merge_verdict merge_verdict(struct merge *m, i128 *total);
 
 /* sum-merge --stats: what was read, dropped and not added, on stderr. */
 void merge_stats(const struct merge *m);

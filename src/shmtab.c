@@ -50,19 +50,23 @@ sleep_ms(long ms)
 	nanosleep(&ts, NULL);
 }
 
-static int
+/*
+ * A robust mutex shared between processes.  glibc's calls allocate
+ * nothing, and fail only for arguments these are not (EINVAL) or for
+ * priority inheritance, not asked here: a failure is a bug.
+ */
+static void
 init_lock(pthread_mutex_t *m)
 {
 	pthread_mutexattr_t a;
 	int e;
 
-	if ((e = pthread_mutexattr_init(&a)) == 0 &&
-	    (e = pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED)) ==
-		0 &&
-	    (e = pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST)) == 0)
-		e = pthread_mutex_init(m, &a);
+	e = pthread_mutexattr_init(&a);
+	e |= pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED);
+	e |= pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST);
+	e |= pthread_mutex_init(m, &a);
+	assert(e == 0);
 	pthread_mutexattr_destroy(&a);
-	return e;
 }
 
 /*
@@ -96,12 +100,7 @@ create(int fd, const char *name)
 		return NULL;
 	}
 	h->capacity = SHMTAB_CAPACITY;
-	if ((e = init_lock(&h->lock)) != 0) {
-		errno = e;
-		warn("table %s: mutex", name);
-		munmap(h, table_size);
-		return NULL;
-	}
+	init_lock(&h->lock);
 	__atomic_store_n(&h->magic, SHMTAB_MAGIC, __ATOMIC_RELEASE);
 	return h;
 }
@@ -136,10 +135,7 @@ attach(int fd, const char *name)
 
 	half_made = 0;
 	for (waited = 0;; waited++) {
-		if (fstat(fd, &st) != 0) {
-			warn("table %s", name);
-			return NULL;
-		}
+		ipc_fstat(fd, &st);
 		if (made_by_the_dead(fd)) {
 			half_made = 1;
 			return NULL;
@@ -198,8 +194,8 @@ remove_half_made(int fd, const char *name)
 {
 	struct ipc_id id;
 
-	if (ipc_identify(fd, IPC_SHM, name, &id) != 0 ||
-	    ipc_remove_same(IPC_SHM, name, &id) != 0)
+	ipc_identify(fd, &id);
+	if (ipc_remove_same(IPC_SHM, name, &id) != 0)
 		return 0;
 	close(fd);
 	return 1;
@@ -418,6 +414,20 @@ copy_locked(struct shmtab_hdr *h, const char *name, struct shmtab_taken *tk)
 	return 0;
 }
 
+int
+shmtab_untake(const struct shmtab_taken *tk)
+{
+	struct shmtab_hdr *h;
+
+	h = mmap(NULL, table_size, PROT_READ | PROT_WRITE, MAP_SHARED, tk->fd,
+		 0);
+	if (h == MAP_FAILED)
+		return -1;
+	__atomic_store_n(&h->taken, 0, __ATOMIC_RELEASE);
+	munmap(h, table_size);
+	return 0;
+}
+
 /* Takes the table's records, as its one reader.  0 or -1. */
 static int
 copy_out(struct shmtab_hdr *h, const char *name, struct shmtab_taken *tk)
@@ -458,9 +468,9 @@ shmtab_take(const char *name, struct shmtab_taken *tk)
 			warn("table %s: shm_open", name);
 		return -1;
 	}
-	if (ipc_check_owner(tk->fd, IPC_SHM, name) != 0 ||
-	    ipc_identify(tk->fd, IPC_SHM, name, &tk->id) != 0)
+	if (ipc_check_owner(tk->fd, IPC_SHM, name) != 0)
 		return -1;
+	ipc_identify(tk->fd, &tk->id);
 	if ((h = attach(tk->fd, name)) == NULL) {
 		if (half_made && ipc_remove_same(IPC_SHM, name, &tk->id) == 0)
 			warnx("table %s: its creator was killed as it made "

@@ -83,6 +83,13 @@ struct shmtab_taken {
 int shmtab_take(const char *name, struct shmtab_taken *tk);
 
 /*
+ * The reader could not remove the table it took: it gives its records
+ * back (no longer taken), so that the next sum-merge --shm reads them
+ * rather than refuse the table as a killed reader's.  0, or -1.
+ */
+int shmtab_untake(const struct shmtab_taken *tk);
+
+/*
  * A producer interrupted by sig marks the table, unless it was taken:
  * 0 if marked, -1 if not.  Safe in a signal handler.
  */

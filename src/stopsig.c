@@ -103,15 +103,17 @@ stopsig_set(sigset_t *set, int extra)
 		sigaddset(set, extra);
 }
 
+/* glibc's calls allocate nothing and fail only for bad arguments. */
 static void
 init_mutex(void)
 {
 	pthread_mutexattr_t a;
+	int e;
 
-	if (pthread_mutexattr_init(&a) != 0 ||
-	    pthread_mutexattr_settype(&a, PTHREAD_MUTEX_RECURSIVE) != 0 ||
-	    pthread_mutex_init(&mu, &a) != 0)
-		abort();
+	e = pthread_mutexattr_init(&a);
+	e |= pthread_mutexattr_settype(&a, PTHREAD_MUTEX_RECURSIVE);
+	e |= pthread_mutex_init(&mu, &a);
+	assert(e == 0);
 	pthread_mutexattr_destroy(&a);
 }
 
@@ -141,6 +143,7 @@ die_of(int sig)
 	sigaddset(&one, sig);
 	pthread_sigmask(SIG_UNBLOCK, &one, NULL);
 	raise(sig);
+	/* Not reached: each stop signal's default action ends the process. */
 	_exit(128 + sig);
 }
 
@@ -167,6 +170,7 @@ freeze_main(void)
 {
 	struct timespec when;
 
+	/* Kept in defence: the main thread never leaves by pthread_exit(). */
 	if (pthread_kill(main_thread, FREEZE_SIG) != 0)
 		return;
 	clock_gettime(CLOCK_REALTIME, &when);
@@ -185,6 +189,14 @@ answer_sync(int saw)
 	}
 }
 
+/* Waits for sem's post; sem_wait() fails only when a signal interrupts. */
+static void
+sem_wait_all(sem_t *sem)
+{
+	while (sem_wait(sem) != 0)
+		continue;
+}
+
 /* Is a stop signal pending for the process? */
 static int
 stop_pending(void)
@@ -192,8 +204,7 @@ stop_pending(void)
 	sigset_t pending;
 	int i;
 
-	if (sigpending(&pending) != 0)
-		return 0;
+	sigpending(&pending); /* fails only for a bad address (EFAULT) */
 	for (i = 0; i < STOPSIG_N; i++)
 		if (sigismember(&pending, stopsig_list[i]))
 			return 1;
@@ -204,7 +215,7 @@ static void *
 wait_main(void *arg)
 {
 	sigset_t set;
-	int sig, i;
+	int sig, i, rc;
 
 	(void)arg;
 	stopsig_set(&set, SIGPIPE);
@@ -212,8 +223,9 @@ wait_main(void *arg)
 	sigaddset(&set, SYNC_SIG);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	for (;;) {
-		if (sigwait(&set, &sig) != 0)
-			continue;
+		/* Its one error is a set of invalid signals (EINVAL). */
+		rc = sigwait(&set, &sig);
+		assert(rc == 0);
 		if (sig == LEAVE_SIG)
 			return NULL;
 		if (sig == SYNC_SIG) {
@@ -253,7 +265,7 @@ stopsig_start(void)
 {
 	struct sigaction sa;
 	sigset_t set;
-	int i;
+	int i, rc;
 
 	assert(!started);
 	pthread_once(&once, init_mutex);
@@ -261,13 +273,16 @@ stopsig_start(void)
 		ignored[i] = sigaction(stopsig_list[i], NULL, &sa) == 0 &&
 			     sa.sa_handler == SIG_IGN;
 	main_thread = pthread_self();
-	if (sem_init(&frozen, 0, 0) != 0 || sem_init(&synced, 0, 0) != 0)
-		err(1, "sem_init");
+	/* Both fail only for arguments these are not (EINVAL). */
+	rc = sem_init(&frozen, 0, 0);
+	assert(rc == 0);
+	rc = sem_init(&synced, 0, 0);
+	assert(rc == 0);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_freeze;
 	sigfillset(&sa.sa_mask);
-	if (sigaction(FREEZE_SIG, &sa, NULL) != 0)
-		err(1, "sigaction");
+	rc = sigaction(FREEZE_SIG, &sa, NULL);
+	assert(rc == 0);
 	stopsig_set(&set, LEAVE_SIG);
 	sigaddset(&set, SYNC_SIG);
 	pthread_sigmask(SIG_BLOCK, &set, &start_mask);
@@ -275,11 +290,11 @@ stopsig_start(void)
 	started = 1;
 }
 
+/* The programs start stopsig.c first thing in main(). */
 void
 stopsig_fork_begin(void)
 {
-	if (!started)
-		return;
+	assert(started);
 	/* A stop signal already pending is taken first (the lower number). */
 	pthread_kill(waiter, LEAVE_SIG);
 	pthread_join(waiter, NULL);
@@ -288,8 +303,8 @@ stopsig_fork_begin(void)
 void
 stopsig_fork_end(void)
 {
-	if (started)
-		start_waiter();
+	assert(started);
+	start_waiter();
 }
 
 /*
@@ -304,11 +319,7 @@ stopsig_fork_end(void)
 int
 stopsig_caught(void)
 {
-	struct timespec when;
-	int answered = 1;
-
-	if (!started)
-		return 0;
+	assert(started);
 	if (__atomic_load_n(&caught, __ATOMIC_SEQ_CST) != 0)
 		return 1;
 	/*
@@ -319,25 +330,14 @@ stopsig_caught(void)
 	__atomic_store_n(&sync_wanted, 1, __ATOMIC_SEQ_CST);
 	if (__atomic_load_n(&caught, __ATOMIC_SEQ_CST) != 0) {
 		if (!__atomic_exchange_n(&sync_wanted, 0, __ATOMIC_SEQ_CST))
-			sem_wait(&synced);
+			sem_wait_all(&synced);
 		return 1;
 	}
+	/* The thread lives from stopsig_start() on, save during a fork. */
 	if (pthread_kill(waiter, SYNC_SIG) != 0)
 		return stop_pending();
-	clock_gettime(CLOCK_REALTIME, &when);
-	when.tv_sec += FREEZE_WAIT_S; /* a bound: it takes microseconds */
-	while (sem_timedwait(&synced, &when) != 0)
-		if (errno != EINTR) {
-			/* No answer: none comes later, or it is taken here. */
-			if (!__atomic_exchange_n(&sync_wanted, 0,
-						 __ATOMIC_SEQ_CST))
-				sem_wait(&synced);
-			else
-				answered = 0;
-			break;
-		}
-	return (answered && sync_saw) || stop_pending() ||
-	       __atomic_load_n(&caught, __ATOMIC_SEQ_CST) != 0;
+	sem_wait_all(&synced);
+	return sync_saw || __atomic_load_n(&caught, __ATOMIC_SEQ_CST) != 0;
 }
 
 _Noreturn void
@@ -386,8 +386,7 @@ stopsig_release(const sigset_t *old)
 void
 stopsig_child(void)
 {
-	if (!started)
-		return;
+	assert(started);
 	if (pipe_caught)
 		signal(SIGPIPE, SIG_DFL);
 	pthread_sigmask(SIG_SETMASK, &start_mask, NULL);
@@ -410,7 +409,8 @@ stopsig_catch_pipe(void)
 {
 	struct sigaction sa;
 
-	if (!started || pipe_caught || sigaction(SIGPIPE, NULL, &sa) != 0 ||
+	assert(started);
+	if (pipe_caught || sigaction(SIGPIPE, NULL, &sa) != 0 ||
 	    sa.sa_handler != SIG_DFL)
 		return;
 	memset(&sa, 0, sizeof(sa));

@@ -62,7 +62,7 @@ void stopsig_release(const sigset_t *old);
  * Around fork()s: the waiting thread ends before, and starts again after
  * (a stop signal meanwhile waits for it).  In a fork()ed child,
  * stopsig_child() restores the signal mask and SIGPIPE as the program
- * began.
+ * began.  These and stopsig_catch_pipe() come after stopsig_start().
  */
 void stopsig_fork_begin(void);
 void stopsig_fork_end(void);

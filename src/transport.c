@@ -10,6 +10,7 @@
  */
 #include <assert.h>
 #include <err.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -436,6 +437,19 @@ check_stop(struct mqrun *r)
 }
 
 /*
+ * The queue read could not be removed (errno says why): the records it
+ * gave are gone from it, so they are kept in a file.
+ */
+static void
+queue_not_removed(struct merge *m, const char *name)
+{
+	int e = errno;
+	const char *kept = merge_save_records(m);
+
+	warnx("cannot remove queue %s: %s%s", name, strerror(e), kept);
+}
+
+/*
  * The reader's end: the queue is removed first, then what it still holds
  * is judged, so that a producer sending as the run ends either sent in
  * time to be judged here or finds the queue gone (recq_send()).
@@ -462,8 +476,11 @@ transport_merge_mq(struct merge *m, const char *name, const struct mqopts *o)
 	rv = receive_all(&r);
 	if (rv == 0)
 		rv = check_stop(&r);
-	if (ipc_guard_remove() != 0 && rv == 0)
-		rv = MERGE_EXIT_BAD;
+	if (ipc_guard_remove_quiet() != 0) {
+		queue_not_removed(m, name);
+		if (rv == 0)
+			rv = MERGE_EXIT_BAD;
+	}
 	if (rv == 0)
 		rv = check_rest(&r);
 	recq_close(&r.q);
@@ -520,6 +537,23 @@ table_aborted(struct merge *m, const char *name, const struct shmtab_taken *tk)
 	return MERGE_EXIT_MISSING;
 }
 
+/*
+ * The table read could not be removed (errno says why): its records
+ * stay in it, given back, for the next reader, which sums them again.
+ */
+static void
+not_removed(const char *name, const struct shmtab_taken *tk)
+{
+	int e = errno;
+
+	if (shmtab_untake(tk) == 0)
+		warnx("cannot remove table %s: %s; its records stay in it for "
+		      "the next sum-merge --shm %s",
+		      name, strerror(e), name);
+	else
+		warnx("cannot remove table %s: %s", name, strerror(e));
+}
+
 int
 transport_merge_shm(struct merge *m, const char *name)
 {
@@ -544,8 +578,11 @@ transport_merge_shm(struct merge *m, const char *name)
 	if (rv == 0 && tk.abort_pid != 0)
 		rv = table_aborted(m, name, &tk);
 	free(tk.recs);
-	if (ipc_guard_remove() != 0 && rv == 0)
-		rv = MERGE_EXIT_BAD;
+	if (ipc_guard_remove_quiet() != 0) {
+		not_removed(name, &tk);
+		if (rv == 0)
+			rv = MERGE_EXIT_BAD;
+	}
 	if (tk.fd >= 0)
 		close(tk.fd);
 	return rv;

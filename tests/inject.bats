@@ -306,3 +306,76 @@ full_shm() {
 	# The worker's read or the echo thread's, whichever comes first.
 	fails_naming range-sum "--io-echo: " "read: Input/output error"
 }
+
+@test "range-sum --io-echo names the connection call that fails" {
+	run --separate-stderr inject accept4:1 \
+		range-sum --threads 1 --io-echo 0 1000
+	fails_naming range-sum "--io-echo: accept" "Too many open files"
+	needs_fiu
+	run --separate-stderr fiu posix/io/net/socket 24 \
+		range-sum --threads 1 --io-echo 0 1000
+	fails_naming range-sum "--io-echo: a socket on 127.0.0.1" \
+		"Too many open files"
+	run --separate-stderr fiu posix/io/net/connect 111 \
+		range-sum --threads 1 --io-echo 0 1000
+	fails_naming range-sum "--io-echo: connect to 127.0.0.1" \
+		"Connection refused"
+}
+
+@test "range-sum --shm names the table it cannot mark as being made, and removes it" {
+	needs_fiu
+	run --separate-stderr fiu posix/io/rw/pwrite 28 range-sum --shm "$T" 0 100
+	fails_naming range-sum "table $T: mark it as being made" "No space left"
+	nothing_left
+}
+
+@test "a producer that cannot open an existing table names it, and the table keeps its records" {
+	range-sum --shm "$T" 0 100
+	# The first shm_open creates, and finds the table there (EEXIST).
+	run --separate-stderr inject shm_open:2 range-sum --shm "$T" 100 200
+	fails_naming range-sum "table $T: shm_open" "Too many open files"
+	run sum-merge --shm "$T"
+	assert_success
+	assert_output 4950
+	nothing_left
+}
+
+@test "range-sum --procs: a worker that fails names why, and its parent the range it lost" {
+	run --separate-stderr inject accept4:1 \
+		range-sum --procs 1 --io-echo 0 1000
+	[ "$status" -eq 1 ] || fail "status $status: $stderr"
+	[ -z "$output" ] || fail "a total: $output"
+	[ "${#stderr_lines[@]}" -eq 2 ] || fail "stderr: $stderr"
+	assert_equal "${stderr_lines[0]}" "range-sum: --io-echo: accept: Too many open files"
+	[[ ${stderr_lines[1]} == "range-sum: worker 1 (pid "*") exited with status 1: the range 0 1000 is lost, no total" ]] ||
+		fail "stderr: $stderr"
+	nothing_left
+}
+
+@test "sum-merge --shm that cannot remove the table it read gives its records back to the next reader" {
+	range-sum --shm "$T" 0 10
+	range-sum --shm "$T" 10 20
+	# The first shm_open takes the table; the second checks what the
+	# name holds before the unlink.
+	run --separate-stderr inject shm_open:2 sum-merge --shm "$T" --expect 0 20
+	fails_naming sum-merge "cannot remove table $T: Too many open files" \
+		"its records stay in it for the next sum-merge --shm $T"
+	run sum-merge --shm "$T" --expect 0 20
+	assert_success
+	assert_output 190
+	nothing_left
+}
+
+@test "sum-merge --mq that cannot remove the queue it read keeps the records read in a file" {
+	range-sum --mq "$Q" 0 10
+	range-sum --mq "$Q" 10 20
+	range-sum --mq "$Q" --stop
+	# The first mq_open opens the queue; the second checks what the
+	# name holds before the unlink.
+	run --separate-stderr inject mq_open:2 sum-merge --mq "$Q"
+	fails_naming sum-merge "cannot remove queue $Q: Too many open files" \
+		"; the 2 records read are kept in $TMPDIR/sum-merge."
+	file=${stderr##* kept in }
+	assert_equal "$(cat "$file")" "$(printf '0 10 45\n10 20 145')"
+	rm "$file"
+}

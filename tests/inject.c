@@ -2,7 +2,8 @@
  * tests/inject.c: a preload library, built for the tests only, that makes
  * the calls libfiu's posix preload does not cover fail on request:
  * mq_open, mq_send (and mq_timedsend), mq_receive (and mq_timedreceive),
- * shm_open, pthread_create and posix_fallocate; and fork and waitpid,
+ * shm_open, pthread_create and posix_fallocate; accept4, which libfiu's
+ * accept point does not reach; and fork and waitpid,
  * whose Nth call libfiu cannot choose.  Each wrapper finds the
  * real function with dlsym(RTLD_NEXT) and calls it unless told to fail.
  *
@@ -27,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -40,6 +42,7 @@ enum op {
 	FALLOCATE,
 	FORK,
 	WAITPID,
+	ACCEPT4,
 	NOPS
 };
 
@@ -55,6 +58,7 @@ static const struct {
     [FALLOCATE] = {"posix_fallocate", ENOSPC},
     [FORK] = {"fork", EAGAIN},
     [WAITPID] = {"waitpid", ECHILD},
+    [ACCEPT4] = {"accept4", EMFILE},
 };
 
 static struct rule {
@@ -323,4 +327,19 @@ waitpid(pid_t pid, int *status, int options)
 	if (f == NULL)
 		f = real("waitpid");
 	return f(pid, status, options);
+}
+
+int
+accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags)
+{
+	static int (*f)(int, struct sockaddr *, socklen_t *, int);
+	int e;
+
+	if (fails(ACCEPT4, &e)) {
+		errno = e;
+		return -1;
+	}
+	if (f == NULL)
+		f = real("accept4");
+	return f(fd, addr, len, flags);
 }

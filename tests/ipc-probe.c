@@ -9,6 +9,9 @@
  *	ipc-probe shm-die-locked NAME	lock a table's mutex and exit holding it
  *	ipc-probe shm-damage NAME	make a table count more records than it
  *holds
+ *	ipc-probe shm-taken NAME	mark it taken, as a killed reader does
+ *	ipc-probe shm-corrupt NAME	add 1 to the sum of its first record
+ *	ipc-probe shm-count NAME	print how many records it holds
  */
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -18,6 +21,7 @@
 #include <fcntl.h>
 #include <mqueue.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -96,6 +100,26 @@ main(int argc, char *argv[])
 		struct shmtab_hdr *h = map_table(name);
 
 		h->n = h->capacity + 1;
+		return 0;
+	}
+	if (strcmp(op, "shm-count") == 0) {
+		struct shmtab_hdr *h = map_table(name);
+
+		printf("%ju\n",
+		       (uintmax_t)__atomic_load_n(&h->n, __ATOMIC_ACQUIRE));
+		return 0;
+	}
+	if (strcmp(op, "shm-corrupt") == 0) {
+		struct shmtab_hdr *h = map_table(name);
+
+		h->recs[0].sum++;
+		return 0;
+	}
+	if (strcmp(op, "shm-taken") == 0) {
+		struct shmtab_hdr *h = map_table(name);
+
+		h->reader_pid = (int32_t)getpid();
+		__atomic_store_n(&h->taken, 1, __ATOMIC_RELEASE);
 		return 0;
 	}
 	if ((q = mq_open(name, O_WRONLY)) == (mqd_t)-1)

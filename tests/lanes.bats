@@ -111,3 +111,18 @@ PY
 	refuses 2 range-sum --threads 2 --lanes 0 10
 	assert_stderr_has "--lanes draws who held the lock: it needs --gil"
 }
+
+@test "--lanes of a run shorter than 10 ms draws its axis in microseconds" {
+	run --separate-stderr range-sum --threads 2 --gil --lanes 0 100
+	assert_success
+	assert_output 4950
+	python3 - "$stderr" <<'PY'
+import re, sys
+lines = sys.argv[1].splitlines()
+ms = float(re.match(r"range-sum: who held the lock, ([0-9.]+) ms", lines[0]).group(1))
+axis = [l for l in lines if re.match(r" +0 ", l)]
+assert len(axis) == 1, lines
+unit = "us" if ms < 10 else "ms" if ms < 10000 else "s"
+assert axis[0].endswith(" " + unit), (ms, axis[0])
+PY
+}

@@ -429,3 +429,40 @@ PY
 	assert_equal "$stderr" "sum-merge: table $T is damaged: it counts 1048577 records, more than the 1048576 it holds: removed"
 	shm_gone "$T"
 }
+
+@test "a table a killed reader took is refused to a late producer, then named and removed by the next reader" {
+	range-sum --shm "$T" 0 10
+	"$PROBE" shm-taken "$T"
+	run --separate-stderr range-sum --shm "$T" 10 20
+	assert_fails_with 255 range-sum
+	[[ $stderr == "range-sum: table $T: its reader is gone (sum-merge pid "*" read it); sum-merge --shm $T removes it" ]] ||
+		fail "stderr: $stderr"
+	run --separate-stderr sum-merge --shm "$T"
+	assert_fails_with 1 sum-merge
+	[[ $stderr == "sum-merge: table $T was left by sum-merge pid "*", killed as it read it: removed; run its producers again" ]] ||
+		fail "stderr: $stderr"
+	shm_gone "$T"
+}
+
+@test "a producer that opens a queue whose reader was killed names it and sends nothing" {
+	sum-merge --mq "$Q" --count 5 >/dev/null 2>&1 3>&- &
+	reader=$!
+	wait_until queue_read
+	kill -KILL "$reader"
+	wait "$reader" || true
+	run --separate-stderr range-sum --mq "$Q" 0 100
+	assert_fails_with 255 range-sum
+	assert_equal "$stderr" "range-sum: queue $Q: its reader is gone (sum-merge was killed); sum-merge --mq $Q removes it"
+	# Where the next reader cannot keep what the queue held, it says
+	# so and leaves the queue for a reader that can.
+	run --separate-stderr env TMPDIR="$D/none" sum-merge --mq "$Q" --timeout 0
+	assert_fails_with 1 sum-merge
+	[[ $stderr == "sum-merge: queue $Q: keep what it held: $D/none/sum-merge-left."??????": No such file or directory" ]] ||
+		fail "stderr: $stderr"
+	run --separate-stderr sum-merge --mq "$Q" --timeout 0
+	assert_success
+	assert_output 0
+	[[ $stderr == "sum-merge: queue $Q was left by a sum-merge that was killed: its 0 messages, of no run, are kept in "* ]] ||
+		fail "stderr: $stderr"
+	mq_gone "$Q"
+}

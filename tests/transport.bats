@@ -24,6 +24,11 @@ assert_kept() {
 	assert_equal "$(cat "$file")" "$want"
 }
 
+# shm_holds N: the table $T exists and holds N records.
+shm_holds() {
+	[ "$("$PROBE" shm-count "$T" 2>/dev/null)" = "$1" ]
+}
+
 # recs START END ...: the records of those ranges, one per line.
 recs() {
 	while [ $# -gt 0 ]; do
@@ -745,4 +750,41 @@ fake_failing_range_sum() {
 	status=0 && wait "$pid" || status=$?
 	[ "$status" -ne 0 ]
 	shm_gone "/rangetools-table-$pid"
+}
+
+@test "a refusal whose records cannot be kept says they are lost, naming the file it could not make" {
+	range-sum --mq "$Q" 0 10
+	"$PROBE" mq-send "$Q" "45"
+	TMPDIR=$BATS_TEST_TMPDIR/none run --separate-stderr sum-merge --mq "$Q" --count 2
+	assert_fails_with 1 sum-merge
+	[[ $stderr == "sum-merge: queue $Q message 2: is a bare sum, not a record 'start end sum' ('45', not kept); the records read are lost: $BATS_TEST_TMPDIR/none/sum-merge."??????": No such file or directory" ]] ||
+		fail "stderr: $stderr"
+	mq_gone "$Q"
+}
+
+@test "sum-merge --shm names a table record that is not its range's sum, and removes the table" {
+	range-sum --shm "$T" 10 20
+	range-sum --shm "$T" 0 10
+	"$PROBE" shm-corrupt "$T"
+	run --separate-stderr sum-merge --shm "$T"
+	assert_fails_with 1 sum-merge
+	assert_equal "$stderr" "sum-merge: table $T record 1 is corrupt"
+	shm_gone "$T"
+}
+
+@test "without --expect, sum-merge --shm names the interrupted producer of a table, keeps the records read, and removes it" {
+	mkfifo "$BATS_TEST_TMPDIR/in"
+	range-sum --shm "$T" <"$BATS_TEST_TMPDIR/in" 2>/dev/null 3>&- &
+	producer=$!
+	exec 4>"$BATS_TEST_TMPDIR/in"
+	echo "0 10" >&4
+	wait_until shm_holds 1
+	kill -TERM "$producer"
+	status=0 && wait "$producer" || status=$?
+	exec 4>&-
+	[ "$status" -eq $((128 + 15)) ]
+	run --separate-stderr sum-merge --shm "$T"
+	assert_fails_with 3 sum-merge
+	assert_kept "sum-merge: table $T: producer pid $producer was interrupted by SIGTERM before it added all its records" "$(recs 0 10)"
+	shm_gone "$T"
 }

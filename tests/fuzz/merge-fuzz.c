@@ -37,6 +37,36 @@
 #include "kernel.h"
 #include "merge.h"
 #include "rec.h"
+#include "verdict.h"
+
+/* What the records give. */
+enum merge_verdict {
+	MERGE_TOTAL,	 /* *total is the total */
+	MERGE_DISAGREE,	 /* one range or one stretch, two sums */
+	MERGE_GAPS,	 /* the expectation is not covered */
+	MERGE_UNSETTLED, /* a stretch covered, its total not determined */
+	MERGE_TOOBIG	 /* sums too large to compare, or a total */
+};
+
+/* sum-merge's judgement (verdict_find()) without a word printed. */
+static enum merge_verdict
+merge_verdict(struct merge *m, i128 *total)
+{
+	static const enum merge_verdict of[] = {
+	    [V_TOTAL] = MERGE_TOTAL,	     [V_SAME] = MERGE_DISAGREE,
+	    [V_DISAGREE] = MERGE_DISAGREE,   [V_GAPS] = MERGE_GAPS,
+	    [V_UNSETTLED] = MERGE_UNSETTLED, [V_TOOBIG] = MERGE_TOOBIG};
+	struct verdict v;
+	enum merge_verdict r;
+
+	verdict_find(m, &v, 0, NULL, 0);
+	r = of[v.kind];
+	if (r == MERGE_TOTAL && v.wraps != 0)
+		r = MERGE_TOOBIG;
+	*total = v.total;
+	verdict_free(&v);
+	return r;
+}
 
 #define MAXR 64
 
