@@ -104,7 +104,12 @@ check: all $(TESTBINS)
 # tests/test_helper.bash), so that make test aims at a minute here.
 SERVICE_TESTS = tests/cluster.bats tests/slurm.bats tests/memcheck.bats \
 		tests/chaos.bats
-CORE_TESTS = $(filter-out $(SERVICE_TESTS),$(wildcard tests/*.bats))
+# The files that take longest go first, so that none of them starts last
+# and runs on alone.
+CORE_FIRST = tests/terminal.bats tests/sum-merge.bats tests/parallel.bats \
+	     tests/lifecycle.bats tests/hostile.bats tests/transport.bats
+CORE_TESTS = $(CORE_FIRST) \
+	     $(filter-out $(SERVICE_TESTS) $(CORE_FIRST),$(wildcard tests/*.bats))
 # TEST_JOBS tests run at a time (bats --jobs, through GNU parallel): many
 # of them mostly wait (a hint after 2 s at a terminal, a queue, a sleep),
 # so more jobs than cores pays.
