@@ -110,9 +110,11 @@ CORE_FIRST = tests/terminal.bats tests/sum-merge.bats tests/parallel.bats \
 	     tests/lifecycle.bats tests/hostile.bats tests/transport.bats
 CORE_TESTS = $(CORE_FIRST) \
 	     $(filter-out $(SERVICE_TESTS) $(CORE_FIRST),$(wildcard tests/*.bats))
-# TEST_JOBS tests run at a time (bats --jobs, through GNU parallel): many
-# of them mostly wait (a hint after 2 s at a terminal, a queue, a sleep),
-# so more jobs than cores pays.
+# TEST_JOBS files run at a time (bats --jobs, through GNU parallel), each
+# file's tests one after another, except in the files whose tests mostly
+# wait (a hint after 2 s at a terminal, a queue): those set
+# RANGETOOLS_SIDE_BY_SIDE (tests/test_helper.bash) and run TEST_JOBS of
+# their tests at a time.  More jobs than cores pays.
 TEST_JOBS ?= 8
 test: all $(TESTBINS)
 	RANGETOOLS_QUICK=1 RANGETOOLS_CORE=1 bats --jobs $(TEST_JOBS) $(CORE_TESTS)
