@@ -37,8 +37,8 @@ load proc_helper
 # One test after another within a file, unless the file sets
 # RANGETOOLS_SIDE_BY_SIDE=1 before it loads this: under bats --jobs the
 # files run side by side, and so would each file's tests, at some 40 ms
-# of CPU a test in bats' own semaphore (a find, a flock and a bash each),
-# a quarter of make test here.  Side by side pays in a file whose tests
+# of CPU a test in bats' own semaphore (some ten processes each: find,
+# wc, flock, bash, touch, rm), a quarter of make test here.  Side by side pays in a file whose tests
 # mostly wait: for a hint after 2 s, for a queue nothing comes to.
 [ -n "${RANGETOOLS_SIDE_BY_SIDE:-}" ] || BATS_NO_PARALLELIZE_WITHIN_FILE=true
 
