@@ -104,10 +104,17 @@ check: all $(TESTBINS)
 # tests/test_helper.bash), so that make test aims at a minute here.
 SERVICE_TESTS = tests/cluster.bats tests/slurm.bats tests/memcheck.bats \
 		tests/chaos.bats
-CORE_TESTS = $(filter-out $(SERVICE_TESTS),$(wildcard tests/*.bats))
-# TEST_JOBS tests run at a time (bats --jobs, through GNU parallel): many
-# of them mostly wait (a hint after 2 s at a terminal, a queue, a sleep),
-# so more jobs than cores pays.
+# The files that take longest go first, so that none of them starts last
+# and runs on alone.
+CORE_FIRST = tests/terminal.bats tests/sum-merge.bats tests/parallel.bats \
+	     tests/lifecycle.bats tests/hostile.bats tests/transport.bats
+CORE_TESTS = $(CORE_FIRST) \
+	     $(filter-out $(SERVICE_TESTS) $(CORE_FIRST),$(wildcard tests/*.bats))
+# TEST_JOBS files run at a time (bats --jobs, through GNU parallel), each
+# file's tests one after another, except in the files whose tests mostly
+# wait (a hint after 2 s at a terminal, a queue): those set
+# RANGETOOLS_SIDE_BY_SIDE (tests/test_helper.bash) and run TEST_JOBS of
+# their tests at a time.  More jobs than cores pays.
 TEST_JOBS ?= 8
 test: all $(TESTBINS)
 	RANGETOOLS_QUICK=1 RANGETOOLS_CORE=1 bats --jobs $(TEST_JOBS) $(CORE_TESTS)

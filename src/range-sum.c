@@ -180,108 +180,147 @@ unitless(const char *what, const char *val)
 		bareunitopt = what, bareunitval = val;
 }
 
+/* --method's argument. */
+static enum method
+method_arg(const char *arg)
+{
+	if (strcmp(arg, "loop") == 0)
+		return METHOD_LOOP;
+	if (strcmp(arg, "formula") != 0)
+		cli_usage_error("--method: expected loop or formula, not '%s'",
+				cli_quote(arg));
+	return METHOD_FORMULA;
+}
+
+/* --progress's optional argument: none, or always. */
+static void
+progress_arg(const char *arg)
+{
+	progressbare = arg == NULL;
+	if (arg == NULL)
+		opts.progress = PROGRESS_AUTO;
+	else if (strcmp(arg, "always") == 0)
+		opts.progress = PROGRESS_FORCE;
+	else
+		cli_usage_error("--progress: expected --progress or "
+				"--progress=always");
+}
+
+/* --trace's file name. */
+static void
+trace_arg(const char *arg)
+{
+	if (*arg == '\0')
+		cli_usage_error("--trace needs a file name");
+	/*
+	 * The trace is written beside its file and renamed into place when
+	 * complete, and stdout carries the sums: "-" cannot mean stdout
+	 * here.
+	 */
+	if (strcmp(arg, "-") == 0)
+		cli_usage_error("--trace -: the trace cannot go to stdout, "
+				"which carries the sums; name a file "
+				"(--trace ./- for a file named -)");
+	tracepath = arg;
+}
+
+/*
+ * The options of how each range is summed: method, workers, the lock,
+ * the I/O calls.  False if CH is none of them.
+ */
+static int
+worker_option(int ch, const char *arg)
+{
+	switch (ch) {
+	case OPT_METHOD:
+		opts.method = method_arg(arg);
+		break;
+	case OPT_THREADS:
+		opts.threads =
+		    (int)cli_num_arg("--threads", arg, 1, MAX_WORKERS);
+		break;
+	case OPT_GIL:
+		opts.gil = 1;
+		break;
+	case OPT_SWITCH:
+		switchflag = 1;
+		opts.switch_ns = cli_duration_arg("--switch-interval", arg);
+		unitless("--switch-interval", arg);
+		if (opts.switch_ns <= 0)
+			cli_usage_error(
+			    "--switch-interval must be greater than zero");
+		break;
+	case OPT_IOWAIT:
+		opts.io_ns = cli_duration_arg("--io-wait", arg);
+		unitless("--io-wait", arg);
+		break;
+	case OPT_IOECHO:
+		opts.io_echo = 1;
+		break;
+	case OPT_IOTHREADS:
+		opts.io_threads =
+		    (int)cli_num_arg("--io-threads", arg, 1, MAX_WORKERS);
+		break;
+	case OPT_PROCS:
+		opts.procs = (int)cli_num_arg("--procs", arg, 1, MAX_WORKERS);
+		break;
+	default:
+		return 0;
+	}
+	return 1;
+}
+
+/*
+ * The options of where the sums and the reports go: records, queues,
+ * tables, stats, progress, time, trace, lanes.
+ */
+static void
+output_option(int ch, const char *arg)
+{
+	switch (ch) {
+	case 't':
+		tflag = 1;
+		break;
+	case CLI_OPT_MQ:
+		cli_ipc_name_arg("--mq", arg);
+		mqname = arg;
+		break;
+	case CLI_OPT_SHM:
+		cli_ipc_name_arg("--shm", arg);
+		shmname = arg;
+		break;
+	case OPT_STOP:
+		stopflag = 1;
+		break;
+	case CLI_OPT_STATS:
+		opts.stats = 1;
+		break;
+	case CLI_OPT_PROGRESS:
+		progress_arg(arg);
+		break;
+	case OPT_TIME:
+		timeflag = 1;
+		break;
+	case OPT_TRACE:
+		trace_arg(arg);
+		break;
+	case OPT_TRACEMAX:
+		tracemax = size_arg("--trace-max", arg);
+		break;
+	case OPT_LANES:
+		opts.lanes = 1;
+		break;
+	}
+}
+
 static void
 parse_options(int argc, char *argv[])
 {
 	int ch;
 
-	while ((ch = cli_option(&cmd, argc, argv)) != -1) {
-		switch (ch) {
-		case 't':
-			tflag = 1;
-			break;
-		case OPT_METHOD:
-			if (strcmp(optarg, "loop") == 0)
-				opts.method = METHOD_LOOP;
-			else if (strcmp(optarg, "formula") == 0)
-				opts.method = METHOD_FORMULA;
-			else
-				cli_usage_error("--method: expected loop or "
-						"formula, not '%s'",
-						cli_quote(optarg));
-			break;
-		case OPT_THREADS:
-			opts.threads = (int)cli_num_arg("--threads", optarg, 1,
-							MAX_WORKERS);
-			break;
-		case OPT_GIL:
-			opts.gil = 1;
-			break;
-		case OPT_SWITCH:
-			switchflag = 1;
-			opts.switch_ns =
-			    cli_duration_arg("--switch-interval", optarg);
-			unitless("--switch-interval", optarg);
-			if (opts.switch_ns <= 0)
-				cli_usage_error("--switch-interval must be "
-						"greater than zero");
-			break;
-		case OPT_IOWAIT:
-			opts.io_ns = cli_duration_arg("--io-wait", optarg);
-			unitless("--io-wait", optarg);
-			break;
-		case OPT_IOECHO:
-			opts.io_echo = 1;
-			break;
-		case OPT_IOTHREADS:
-			opts.io_threads = (int)cli_num_arg(
-			    "--io-threads", optarg, 1, MAX_WORKERS);
-			break;
-		case OPT_PROCS:
-			opts.procs =
-			    (int)cli_num_arg("--procs", optarg, 1, MAX_WORKERS);
-			break;
-		case CLI_OPT_MQ:
-			cli_ipc_name_arg("--mq", optarg);
-			mqname = optarg;
-			break;
-		case CLI_OPT_SHM:
-			cli_ipc_name_arg("--shm", optarg);
-			shmname = optarg;
-			break;
-		case OPT_STOP:
-			stopflag = 1;
-			break;
-		case CLI_OPT_STATS:
-			opts.stats = 1;
-			break;
-		case CLI_OPT_PROGRESS:
-			progressbare = optarg == NULL;
-			if (optarg == NULL)
-				opts.progress = PROGRESS_AUTO;
-			else if (strcmp(optarg, "always") == 0)
-				opts.progress = PROGRESS_FORCE;
-			else
-				cli_usage_error("--progress: expected "
-						"--progress or "
-						"--progress=always");
-			break;
-		case OPT_TIME:
-			timeflag = 1;
-			break;
-		case OPT_TRACE:
-			if (*optarg == '\0')
-				cli_usage_error("--trace needs a file name");
-			/*
-			 * The trace is written beside its file and renamed
-			 * into place when complete, and stdout carries the
-			 * sums: "-" cannot mean stdout here.
-			 */
-			if (strcmp(optarg, "-") == 0)
-				cli_usage_error(
-				    "--trace -: the trace cannot go to stdout, "
-				    "which carries the sums; name a file "
-				    "(--trace ./- for a file named -)");
-			tracepath = optarg;
-			break;
-		case OPT_TRACEMAX:
-			tracemax = size_arg("--trace-max", optarg);
-			break;
-		case OPT_LANES:
-			opts.lanes = 1;
-			break;
-		}
-	}
+	while ((ch = cli_option(&cmd, argc, argv)) != -1)
+		if (!worker_option(ch, optarg))
+			output_option(ch, optarg);
 }
 
 static void

@@ -4,6 +4,8 @@
 # break them.  Each run's total is exact or refused, never wrong; nothing
 # is left behind; no reader or producer waits for nothing.
 
+# Its tests mostly wait for readers and producers: side by side.
+RANGETOOLS_SIDE_BY_SIDE=1
 load test_helper
 
 setup() {

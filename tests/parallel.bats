@@ -4,6 +4,8 @@
 # computes; --procs must leave nothing in /dev/shm however it ends, and a
 # lost worker must fail the run.  No test here depends on speed.
 
+# Its tests mostly wait for --progress's line, an I/O wait: side by side.
+RANGETOOLS_SIDE_BY_SIDE=1
 load test_helper
 
 MIN=-9223372036854775808

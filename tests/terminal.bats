@@ -6,6 +6,8 @@
 # pseudo-terminal as its stdin, stdout and stderr, and prints what the
 # terminal showed.
 
+# Its tests mostly wait for a hint that comes after 2 s: side by side.
+RANGETOOLS_SIDE_BY_SIDE=1
 load test_helper
 
 setup() {

@@ -23,9 +23,24 @@
 # run --separate-stderr needs bats-core 1.5.
 bats_require_minimum_version 1.5.0
 
-load '/usr/lib/bats/bats-support/load'
-load '/usr/lib/bats/bats-assert/load'
+# bats-support, then bats-assert: the files their load.bash sources, but
+# without its $(dirname ...) for each, fifteen processes in every test
+# (each test is a process of its own that loads this file again): they
+# cost 27 ms of CPU a test here, a sixth of make test.
+for f in /usr/lib/bats/bats-support/src/*.bash \
+	/usr/lib/bats/bats-assert/src/*.bash; do
+	source "$f"
+done
+unset f
 load proc_helper
+
+# One test after another within a file, unless the file sets
+# RANGETOOLS_SIDE_BY_SIDE=1 before it loads this: under bats --jobs the
+# files run side by side, and so would each file's tests, at some 40 ms
+# of CPU a test in bats' own semaphore (some ten processes each: find,
+# wc, flock, bash, touch, rm), a quarter of make test here.  Side by side pays in a file whose tests
+# mostly wait: for a hint after 2 s, for a queue nothing comes to.
+[ -n "${RANGETOOLS_SIDE_BY_SIDE:-}" ] || BATS_NO_PARALLELIZE_WITHIN_FILE=true
 
 RANGETOOLS_REPO="$(cd "$BATS_TEST_DIRNAME/.." && pwd)"
 export RANGETOOLS_REPO
@@ -46,10 +61,13 @@ py() {
 	python3 -c "print($*)"
 }
 
-# pysum START END: the exact sum of the integers in [START, END).
+# pysum START END: the exact sum of the integers in [START, END), as
+# Python would compute it, but by bc (arbitrary precision too): a bc
+# costs 2 ms of CPU here, a python3 15, and hundreds of tests call this.
+# (s + e - 1) and (e - s) differ in parity, so the division is exact.
 pysum() {
-	python3 -c "import sys; s, e = int(sys.argv[1]), int(sys.argv[2]); \
-print((s + e - 1) * (e - s) // 2 if e > s else 0)" "$1" "$2"
+	BC_LINE_LENGTH=0 bc <<<"s = $1; e = $2; if (e < s) e = s
+(s + e - 1) * (e - s) / 2"
 }
 
 # ipc_name [TAG]: a POSIX IPC name (message queue or shared-memory object)
@@ -64,6 +82,16 @@ ipc_name() {
 # librt directly.
 ipc_cleanup() {
 	[ "$#" -gt 0 ] || return 0
+	# tests/ipc-probe, which make test builds, in a ms a name; python3
+	# with ctypes takes 20 ms here, in the teardown of hundreds of tests.
+	local probe=$RANGETOOLS_REPO/tests/ipc-probe name
+	if [ -x "$probe" ]; then
+		for name; do
+			"$probe" rm-mq "$name" || true
+			"$probe" rm-shm "$name" || true
+		done
+		return 0
+	fi
 	python3 - "$@" <<'PY'
 import ctypes, ctypes.util, sys
 rt = ctypes.CDLL(ctypes.util.find_library("rt") or "librt.so.1")
