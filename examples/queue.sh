@@ -45,12 +45,16 @@ q=/rangetools-queue-$$
 consumer=
 
 # On a failure leave nothing behind: a waiting consumer is ended (on
-# SIGTERM it removes the queue), and a queue nobody reads is drained and
+# SIGTERM it removes the queue) and waited for, so that the queue is
+# gone when this script ends; a queue nobody reads is drained and
 # removed by a sum-merge that does not wait.
 cleanup() {
 	st=$?
 	if [ "$st" -ne 0 ]; then
-		[ -z "$consumer" ] || kill "$consumer" 2>/dev/null || :
+		if [ -n "$consumer" ]; then
+			kill "$consumer" 2>/dev/null || :
+			wait "$consumer" 2>/dev/null || :
+		fi
 		sum-merge --mq "$q" --timeout 0 >/dev/null 2>&1 || :
 	fi
 	exit "$st"
