@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ipc.h"
@@ -137,6 +138,25 @@ ipc_say(const char *a, const char *b, const char *c)
  * in a handler.  Between the check and the unlink no other process can
  * replace the object: only its one reader, the caller, removes it.
  */
+/*
+ * Opens the name to see what it holds.  A limit met for a moment (the
+ * system's files, memory) is tried again twice, 10 ms apart: a name it
+ * cannot check is never removed, and its object would be left behind.
+ */
+static int
+open_to_check(enum ipc_kind k, const char *name)
+{
+	const struct timespec pause = {0, 10 * 1000 * 1000};
+	int fd, tries = 0;
+
+	while ((fd = k == IPC_MQ ? (int)mq_open(name, O_RDONLY)
+				 : shm_open(name, O_RDONLY, 0)) < 0 &&
+	       ++tries < 3 &&
+	       (errno == EMFILE || errno == ENFILE || errno == ENOMEM))
+		nanosleep(&pause, NULL);
+	return fd;
+}
+
 int
 ipc_remove_same_quiet(enum ipc_kind k, const char *name,
 		      const struct ipc_id *id)
@@ -144,9 +164,7 @@ ipc_remove_same_quiet(enum ipc_kind k, const char *name,
 	struct stat st;
 	int fd, same;
 
-	fd = k == IPC_MQ ? (int)mq_open(name, O_RDONLY)
-			 : shm_open(name, O_RDONLY, 0);
-	if (fd < 0)
+	if ((fd = open_to_check(k, name)) < 0)
 		return errno == ENOENT ? 0 : -1;
 	same =
 	    fstat(fd, &st) == 0 && st.st_dev == id->dev && st.st_ino == id->ino;
