@@ -62,8 +62,8 @@ canonical(const struct dec *x, char *out, size_t cap)
 
 /* Checks num_parse(s, min, max) against the reference value. */
 static void
-check_bounds(const char *s, int inrange64, int64_t ref, int refneg,
-	     int64_t min, int64_t max)
+check_bounds(const char *s, int inrange64, int64_t ref, int refneg, int64_t min,
+	     int64_t max)
 {
 	const char *errstr;
 	int64_t v;
@@ -71,7 +71,8 @@ check_bounds(const char *s, int inrange64, int64_t ref, int refneg,
 	v = num_parse(s, min, max, &errstr);
 	if (!inrange64) {
 		PROP(errstr != NULL, s);
-		PROP(strcmp(errstr, refneg ? "too small" : "too large") == 0, s);
+		PROP(strcmp(errstr, refneg ? "too small" : "too large") == 0,
+		     s);
 		return;
 	}
 	if (ref < min) {
@@ -111,7 +112,8 @@ check_num_parse(const char *s)
 	}
 	if (e != NULL) {
 		/* The exponent: digits only, at least one. */
-		if (e[1] == '\0' || strspn(e + 1, "0123456789") != strlen(e + 1)) {
+		if (e[1] == '\0' ||
+		    strspn(e + 1, "0123456789") != strlen(e + 1)) {
 			num_parse(s, INT64_MIN, INT64_MAX, &errstr);
 			PROP(errstr != NULL && strcmp(errstr, "invalid") == 0,
 			     s);
@@ -196,12 +198,9 @@ ref_duration(const char *s)
 	static const struct {
 		const char *u;
 		int64_t ns;
-	} units[] = {{"ns", 1},
-		     {"us", 1000},
-		     {"ms", 1000000},
-		     {"s", 1000000000},
-		     {"m", 60000000000},
-		     {"h", 3600000000000},
+	} units[] = {{"ns", 1},		 {"us", 1000},
+		     {"ms", 1000000},	 {"s", 1000000000},
+		     {"m", 60000000000}, {"h", 3600000000000},
 		     {"", 1000000000}};
 	size_t nw = strspn(s, "0123456789"), nf = 0, i;
 	const char *p = s + nw, *frac = NULL;

@@ -52,8 +52,8 @@ check_i64(int64_t v, const char *in)
 		;
 	if (z == 0 || v == 0)
 		return;
-	snprintf(m, sizeof(m), "%.*s%c%zu", (int)(n - z), s,
-		 z % 2 ? 'e' : 'E', z);
+	snprintf(m, sizeof(m), "%.*s%c%zu", (int)(n - z), s, z % 2 ? 'e' : 'E',
+		 z);
 	PROP(num_parse(m, INT64_MIN, INT64_MAX, &errstr) == v && !errstr, m);
 }
 
@@ -79,8 +79,7 @@ check_record(int64_t a, int64_t b, const char *in)
 	PROP(r.start == a && r.end == b && r.sum == sum, buf);
 	/* The range part alone, as range-split prints it. */
 	snprintf(line, sizeof(line), "%" PRId64 " %" PRId64, a, b);
-	PROP(rec_parse_range(line, &s, &e, &why) == 0 && s == a && e == b,
-	     in);
+	PROP(rec_parse_range(line, &s, &e, &why) == 0 && s == a && e == b, in);
 	/* A sum one off is refused. */
 	memcpy(line, buf, sizeof(buf));
 	rec_format(line, a, b, sum + 1);
