@@ -46,8 +46,7 @@ abort_message(char *buf, size_t size, int sig)
 		do
 			digits[k++] = (char)('0' + v[i] % 10);
 		while ((v[i] /= 10) > 0 && k < sizeof(digits));
-		if (len + k + 1 >= size)
-			break;
+		assert(len + k + 1 < size); /* size holds two longs and more */
 		buf[len++] = ' ';
 		while (k > 0)
 			buf[len++] = digits[--k];

@@ -319,6 +319,8 @@ stopsig_fork_end(void)
 int
 stopsig_caught(void)
 {
+	int rc;
+
 	assert(started);
 	if (__atomic_load_n(&caught, __ATOMIC_SEQ_CST) != 0)
 		return 1;
@@ -334,8 +336,8 @@ stopsig_caught(void)
 		return 1;
 	}
 	/* The thread lives from stopsig_start() on, save during a fork. */
-	if (pthread_kill(waiter, SYNC_SIG) != 0)
-		return stop_pending();
+	rc = pthread_kill(waiter, SYNC_SIG);
+	assert(rc == 0);
 	sem_wait_all(&synced);
 	return sync_saw || __atomic_load_n(&caught, __ATOMIC_SEQ_CST) != 0;
 }

@@ -156,6 +156,34 @@ no_partial_total() {
 	no_partial_total TERM 143 --threads 2 --gil
 }
 
+# shd_pending PID SIG: SIG waits in PID's process-wide pending set.
+shd_pending() {
+	local mask
+	mask=$(awk '$1 == "ShdPnd:" { print $2 }' /proc/"$1"/status)
+	(((16#$mask >> ($2 - 1)) & 1))
+}
+
+# nohup(1), or a background job of a non-interactive shell: a stop signal
+# the program began with ignored stays ignored when no queue or table is
+# armed (stopsig.c), and the run ends with its total.
+@test "a Ctrl-C that range-sum began with ignored is ignored, and the run ends with its total" {
+	mkfifo "$BATS_TEST_TMPDIR/in"
+	(trap '' INT && exec range-sum <"$BATS_TEST_TMPDIR/in" \
+		>"$BATS_TEST_TMPDIR/out" 3>&-) &
+	p=$!
+	PIDS+=("$p")
+	exec 4>"$BATS_TEST_TMPDIR/in"
+	wait_until threads_are "$p" 2
+	kill -INT "$p"
+	# The signal thread has taken it: it no longer waits in the set.
+	wait_until eval '! shd_pending "$p" 2'
+	echo "0 10" >&4
+	exec 4>&-
+	status=0 && wait "$p" || status=$?
+	[ "$status" -eq 0 ] || fail "status $status"
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/out")" 45
+}
+
 # --- a full disk and a closed pipe --------------------------------------
 
 @test "range-sum --threads to /dev/full fails with one message" {
