@@ -266,8 +266,15 @@ build/aarch64/bin/%: build/aarch64/real/% Makefile
 	    '$(CURDIR)/$<' >$@
 	chmod 755 $@
 
-aarch64: $(PROGS:%=build/aarch64/bin/%)
-.SECONDARY: $(PROGS:%=build/aarch64/real/%)
+# The probe reads a table's header, whose layout (a pthread mutex first)
+# is the ABI's: under qemu the tests use an aarch64 probe beside the
+# programs.
+build/aarch64/real/ipc-probe: tests/ipc-probe.c src/shmtab.h
+	mkdir -p $(@D)
+	$(AARCH64_CC) $(WARNINGS) -pthread -O2 -o $@ tests/ipc-probe.c $(LDLIBS)
+
+aarch64: $(PROGS:%=build/aarch64/bin/%) build/aarch64/bin/ipc-probe
+.SECONDARY: $(PROGS:%=build/aarch64/real/%) build/aarch64/real/ipc-probe
 
 # Should threads or forked children still not run under this qemu-user (a
 # mismatched C library as above hangs both, a qemu bug might), a probe of

@@ -326,7 +326,6 @@ flush_locked(struct shmtab *t)
 		warnx("table %s %s (it holds %d records)", t->name, why,
 		      SHMTAB_CAPACITY);
 	return why != NULL ? -1 : 0;
-	return 0;
 }
 
 /*

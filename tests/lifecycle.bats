@@ -425,7 +425,7 @@ PY
 
 @test "a table that counts more records than it holds is refused as damaged, and removed" {
 	range-sum --shm "$T" 0 10
-	"$PROBE" shm-damage "$T"
+	"$TABLE_PROBE" shm-damage "$T"
 	run --separate-stderr sum-merge --shm "$T"
 	assert_fails_with 1 sum-merge
 	assert_equal "$stderr" "sum-merge: table $T is damaged: it counts 1048577 records, more than the 1048576 it holds: removed"
@@ -434,7 +434,7 @@ PY
 
 @test "a table a killed reader took is refused to a late producer, then named and removed by the next reader" {
 	range-sum --shm "$T" 0 10
-	"$PROBE" shm-taken "$T"
+	"$TABLE_PROBE" shm-taken "$T"
 	run --separate-stderr range-sum --shm "$T" 10 20
 	assert_fails_with 255 range-sum
 	[[ $stderr == "range-sum: table $T: its reader is gone (sum-merge pid "*" read it); sum-merge --shm $T removes it" ]] ||

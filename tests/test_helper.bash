@@ -248,6 +248,15 @@ threads_are() {
 # The probe (make builds it) looks at POSIX IPC objects without creating
 # them: /dev/mqueue is not always mounted.
 PROBE="$RANGETOOLS_REPO/tests/ipc-probe"
+# TABLE_PROBE reads and writes a table's records and count, which lie
+# after a pthread mutex whose size is the ABI's: under qemu (make
+# check-aarch64) it is the programs' own aarch64 build.  PROBE stays
+# native for the rest: the lock word comes first in both ABIs, and
+# qemu-user keeps no robust-futex list for a probe that dies holding it.
+TABLE_PROBE=$PROBE
+if [ -n "${RANGETOOLS_QEMU:-}" ] && [ -x "$RANGETOOLS_BIN/ipc-probe" ]; then
+	TABLE_PROBE="$RANGETOOLS_BIN/ipc-probe"
+fi
 
 # mq_gone NAME: opening the queue without O_CREAT fails with ENOENT.
 # Like shm_gone, it leaves the caller's $output and $status alone.

@@ -26,7 +26,7 @@ assert_kept() {
 
 # shm_holds N: the table $T exists and holds N records.
 shm_holds() {
-	[ "$("$PROBE" shm-count "$T" 2>/dev/null)" = "$1" ]
+	[ "$("$TABLE_PROBE" shm-count "$T" 2>/dev/null)" = "$1" ]
 }
 
 # recs START END ...: the records of those ranges, one per line.
@@ -765,7 +765,7 @@ fake_failing_range_sum() {
 @test "sum-merge --shm names a table record that is not its range's sum, and removes the table" {
 	range-sum --shm "$T" 10 20
 	range-sum --shm "$T" 0 10
-	"$PROBE" shm-corrupt "$T"
+	"$TABLE_PROBE" shm-corrupt "$T"
 	run --separate-stderr sum-merge --shm "$T"
 	assert_fails_with 1 sum-merge
 	assert_equal "$stderr" "sum-merge: table $T record 1 is corrupt"
