@@ -108,17 +108,30 @@ create(int fd, const char *name)
 /* Set by attach(): the object is a table whose creator was killed. */
 static int half_made;
 
-/*
- * Is fd a table whose creator was killed as it made it: the mark, and
- * nobody holding the creator's lock?
- */
 static int
-made_by_the_dead(int fd)
+marked_making(int fd)
 {
 	uint64_t magic = 0;
 
 	return pread(fd, &magic, sizeof(magic), 0) == sizeof(magic) &&
-	       magic == SHMTAB_MAKING && ipc_lock_holder(fd) == 0;
+	       magic == SHMTAB_MAKING;
+}
+
+/*
+ * Is fd a table whose creator was killed as it made it: the mark, and
+ * nobody holding the creator's lock?  A live creator holds the lock for
+ * as long as the mark is there, and publishes the table before it lets
+ * go.  So the mark is read again after the lock is found free: a mark
+ * read once, then a free lock, was also what a creator that published
+ * and closed in between showed, and the table it had published (and
+ * producers had joined) was removed as half made, their records lost
+ * (seen once in 64 producers racing to create a table).
+ */
+static int
+made_by_the_dead(int fd)
+{
+	return marked_making(fd) && ipc_lock_holder(fd) == 0 &&
+	       marked_making(fd);
 }
 
 /*
