@@ -186,6 +186,15 @@ par_sum(const struct sumopts *o, int64_t start, int64_t end, i128 *sum)
 	if (o->stats && sumopts_io(o))
 		c.iohist = iohist_new();
 	work_split(w, n, start, end);
+	/*
+	 * Free workers even out: one that is done takes from the others'
+	 * shares.  Under the lock, or with I/O calls, each sums its own
+	 * share, as CPython's threads do.
+	 */
+	if (n > 1 && o->method == METHOD_LOOP && !o->gil && !sumopts_io(o)) {
+		c.all = w;
+		c.n = n;
+	}
 	/* The workers are forked before the progress thread starts. */
 	if (o->procs > 0)
 		crew = procs_start(w, n, &c);
@@ -202,6 +211,7 @@ par_sum(const struct sumopts *o, int64_t start, int64_t end, i128 *sum)
 	if (rv == 0 && c.iohist != NULL)
 		io_report(o, c.iohist);
 	iohist_free(c.iohist);
+	work_unsplit(w, n);
 	shares_free(o, w, n);
 	return rv;
 }

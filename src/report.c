@@ -12,17 +12,20 @@
 static void
 worker_report(const struct work *w, int index, int gil)
 {
-	char lock[80] = "";
+	char lock[80] = "", taken[64] = "";
 
 	if (gil)
 		snprintf(lock, sizeof(lock),
 			 ", switches %" PRIu64 ", lock wait %.3f s",
 			 w->lock.switches, w->lock.wait_ns / 1e9);
+	if (w->taken > 0)
+		snprintf(taken, sizeof(taken),
+			 ", %" PRIu64 " integers from other shares", w->taken);
 	fprintf(stderr,
 		"range-sum: worker %d: %" PRId64 " %" PRId64
-		": wall %.3f s, cpu %.3f s%s\n",
+		": wall %.3f s, cpu %.3f s%s%s\n",
 		index, w->start, w->end, w->wall_ns / 1e9, w->cpu_ns / 1e9,
-		lock);
+		lock, taken);
 }
 
 /* The kernel the workers' loops ran, and their integers per CPU ns. */

@@ -16,15 +16,97 @@
 void
 work_split(struct work *w, int n, int64_t start, int64_t end)
 {
+	pthread_mutexattr_t ma;
 	int i;
 
+	/* The shares may be in a segment that forked workers share. */
+	pthread_mutexattr_init(&ma);
+	pthread_mutexattr_setpshared(&ma, PTHREAD_PROCESS_SHARED);
 	/* The larger shares first, as range-split -n cuts them. */
 	for (i = 0; i < n; i++) {
 		memset(&w[i], 0, sizeof(w[i]));
 		range_part(start, end, (uint64_t)n, (uint64_t)i, &w[i].start,
 			   &w[i].end);
 		w[i].lock.tid = i + 1;
+		w[i].base = w[i].start;
+		w[i].lim = range_len(w[i].start, w[i].end);
+		pthread_mutex_init(&w[i].cut, &ma);
 	}
+	pthread_mutexattr_destroy(&ma);
+}
+
+void
+work_unsplit(struct work *w, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		pthread_mutex_destroy(&w[i].cut);
+}
+
+/*
+ * Takes the upper half of what is left of another worker's share or
+ * stretch, the first found from w's neighbour on with two stretches or
+ * more left, as w's own stretch; returns how many it took (0: none worth
+ * it is left).
+ */
+static uint64_t
+take_from_others(struct work *w, const struct workctx *c)
+{
+	struct work *v;
+	uint64_t left, keep, len = 0;
+	int64_t at = 0;
+	int self = (int)(w - c->all), k;
+
+	for (k = 1; k < c->n && len == 0; k++) {
+		v = &c->all[(self + k) % c->n];
+		pthread_mutex_lock(&v->cut);
+		left = v->lim - v->off;
+		if (left >= 2 * (uint64_t)WORK_STRETCH) {
+			/* The owner keeps the lower half, whole stretches. */
+			keep = (left / 2 + WORK_STRETCH - 1) / WORK_STRETCH *
+			       WORK_STRETCH;
+			at = range_at(v->base, v->off + keep);
+			len = left - keep;
+			v->lim = v->off + keep;
+		}
+		pthread_mutex_unlock(&v->cut);
+	}
+	if (len > 0) {
+		pthread_mutex_lock(&w->cut);
+		w->base = at;
+		w->off = 0;
+		w->lim = len;
+		pthread_mutex_unlock(&w->cut);
+	}
+	return len;
+}
+
+/*
+ * The next stretch to sum, from *at; returns its length, 0 when there is
+ * nothing left.  Without c->all the whole share is one stretch.
+ */
+static uint64_t
+take(struct work *w, const struct workctx *c, int64_t *at)
+{
+	uint64_t n;
+
+	if (c->all == NULL) {
+		n = w->lim - w->off;
+		*at = range_at(w->base, w->off);
+		w->off = w->lim;
+		return n;
+	}
+	do {
+		pthread_mutex_lock(&w->cut);
+		n = w->lim - w->off;
+		if (n > WORK_STRETCH)
+			n = WORK_STRETCH;
+		*at = range_at(w->base, w->off);
+		w->off += n;
+		pthread_mutex_unlock(&w->cut);
+	} while (n == 0 && take_from_others(w, c) > 0);
+	return n;
 }
 
 /*
@@ -135,16 +217,20 @@ between_chunks(struct work *w, const struct workctx *c, struct echo *e)
 }
 
 /*
- * Sums the share a chunk at a time.  The loop's running sum keeps the
- * kernel's accumulators from one chunk to the next (kernel.h), so that
- * a chunk's end costs the kernel's exit, the store of the count and the
- * check, as a back-edge of the interpreter's loop costs its check.
+ * Sums the share a chunk at a time, and then what it takes from others'
+ * (take()).  The loop's running sum keeps the kernel's accumulators from
+ * one chunk to the next (kernel.h), so that a chunk's end costs the
+ * kernel's exit, the store of the count and the check, as a back-edge of
+ * the interpreter's loop costs its check; a stretch that does not follow
+ * the one before starts a new running sum.
  */
 static i128
 sum_chunks(struct work *w, const struct workctx *c, struct echo *e)
 {
 	uint64_t left = range_len(w->start, w->end), done = 0, n;
+	int64_t at, next = w->start;
 	struct runsum rs;
+	i128 sum = 0;
 
 	if (c->method == METHOD_FORMULA) {
 		/* The whole share is one chunk. */
@@ -156,15 +242,26 @@ sum_chunks(struct work *w, const struct workctx *c, struct echo *e)
 		return sum_formula(w->start, w->end);
 	}
 	runsum_start(&rs, w->start);
-	while (left > 0) {
-		n = left < WORK_CHUNK ? left : WORK_CHUNK;
-		runsum_add(&rs, n);
-		left -= n;
-		done += n;
-		atomic_store_explicit(&w->done, done, memory_order_relaxed);
-		between_chunks(w, c, e);
+	while ((left = take(w, c, &at)) > 0) {
+		if (at != next) {
+			sum += runsum_total(&rs);
+			runsum_start(&rs, at);
+		}
+		next = range_at(at, left);
+		/* A stretch lies in one share (others take from stretches). */
+		if (at < w->start || at >= w->end)
+			w->taken += left;
+		while (left > 0) {
+			n = left < WORK_CHUNK ? left : WORK_CHUNK;
+			runsum_add(&rs, n);
+			left -= n;
+			done += n;
+			atomic_store_explicit(&w->done, done,
+					      memory_order_relaxed);
+			between_chunks(w, c, e);
+		}
 	}
-	return runsum_total(&rs);
+	return sum + runsum_total(&rs);
 }
 
 void

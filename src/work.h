@@ -7,6 +7,7 @@
 #ifndef WORK_H
 #define WORK_H
 
+#include <pthread.h>
 #include <stdalign.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -28,6 +29,15 @@
  */
 #define WORK_CHUNK 16384
 
+/*
+ * Integers a worker takes from its share at a time, when the workers
+ * even out (workctx.all): 64 chunks, some tens of microseconds.  A
+ * worker that has summed its share takes the upper half of what is left
+ * of another's, if that is two stretches or more, so that a core slowed
+ * by other work does not hold the run up by more than about that.
+ */
+#define WORK_STRETCH (64 * WORK_CHUNK)
+
 struct work {
 	/* One cache line each, so that progress stores do not collide. */
 	alignas(64) int64_t start, end; /* the share: [start, end) */
@@ -38,6 +48,15 @@ struct work {
 	enum method method;	/* how it summed, for the stats */
 	struct gil_thread lock; /* switches and wait, with --gil */
 	struct iowait io;	/* --io-wait: how late its sleeps wake */
+	/*
+	 * What is left to take: [range_at(base, off), range_at(base, lim)),
+	 * the rest of the share or of a stretch taken from another's.  With
+	 * workctx.all, under cut, which others take from too.
+	 */
+	pthread_mutex_t cut;
+	int64_t base;
+	uint64_t off, lim;
+	uint64_t taken; /* integers it summed of others' shares */
 };
 
 /* How the workers run: the method, the shared lock, the simulated I/O. */
@@ -49,6 +68,13 @@ struct workctx {
 	struct trace *trace;   /* --trace, or NULL */
 	atomic_int *stop;      /* work_io_run: set when the summing is done */
 	struct iohist *iohist; /* --stats with I/O: the calls' lengths */
+	/*
+	 * Every worker's share, when a worker that has summed its own takes
+	 * from the others' (work.cut); NULL: each sums its own share only,
+	 * as CPython's threads do (the lock model, the I/O calls).
+	 */
+	struct work *all;
+	int n;
 };
 
 /*
@@ -56,6 +82,9 @@ struct workctx {
  * 1 <= n <= the range's length.
  */
 void work_split(struct work *w, int n, int64_t start, int64_t end);
+
+/* Frees what work_split() set up (the shares' locks). */
+void work_unsplit(struct work *w, int n);
 
 /* Sums w's share chunk by chunk and fills in its report. */
 void work_run(struct work *w, const struct workctx *c);

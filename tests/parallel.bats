@@ -185,6 +185,65 @@ for l in sys.stdin:
 	[[ ${stderr_lines[1]} == "range-sum: worker 2: 500 1000: wall "*", cpu "* ]]
 }
 
+@test "a --procs worker held up leaves the rest of its share to the other" {
+	needs_fork
+	local line took=() mine=()
+	range-sum --stats --procs 2 0 2e10 >"$BATS_TEST_TMPDIR/out" \
+	    2>"$BATS_TEST_TMPDIR/err" 3>&- &
+	LONG=$!
+	PIDS+=("$LONG")
+	wait_until children_are "$LONG" 2
+	KIDS=($(pgrep -P "$LONG"))
+	kill -STOP "${KIDS[0]}"
+	# The other sums its share and all but a few stretches of the
+	# stopped one's, exits and is reaped, while the stopped one waits.
+	wait_until children_are "$LONG" 1
+	kill -CONT "${KIDS[0]}"
+	wait "$LONG"
+	[ "$(cat "$BATS_TEST_TMPDIR/out")" = "$(pysum 0 20000000000)" ] ||
+		fail "sum: $(cat "$BATS_TEST_TMPDIR/out")"
+	while read -r line; do
+		[[ $line =~ ^range-sum:\ worker\ [12]:.*\ ([0-9]+)\ integers\ from\ other\ shares$ ]] &&
+			took+=("${BASH_REMATCH[1]}")
+		[[ $line == "range-sum: worker "[12]":"* ]] && mine+=("$line")
+	done <"$BATS_TEST_TMPDIR/err"
+	[ "${#mine[@]}" -eq 2 ] || fail "stderr: $(cat "$BATS_TEST_TMPDIR/err")"
+	# One worker took from the other's share: at least half of it, since
+	# the other was stopped as soon as it had started.
+	[ "${#took[@]}" -eq 1 ] && [ "${took[0]}" -ge 5000000000 ] ||
+		fail "stderr: $(cat "$BATS_TEST_TMPDIR/err")"
+}
+
+@test "workers that take from each other's shares still sum exactly" {
+	needs_threads
+	needs_fork
+	local r mode
+	# Ranges of many stretches (2^20 integers) that end mid-stretch,
+	# across 0 and at both ends of the domain, among many workers.
+	for r in "-123456789 987654321" "$MIN $((MIN + 300000007))" \
+	    "$((MAX - 300000007)) $MAX"; do
+		for mode in "--threads 16" "--procs 16" "--threads 3"; do
+			run --separate-stderr range-sum $mode -- $r
+			assert_success
+			[ "$output" = "$(pysum $r)" ] ||
+				fail "range-sum $mode $r: $output"
+		done
+	done
+}
+
+@test "under --gil and with --io-wait each thread sums its own share" {
+	needs_threads
+	# Threads that take turns finish apart: free ones would even out.
+	run --separate-stderr range-sum --stats --threads 4 --gil \
+	    --switch-interval 1ms 0 4e8
+	assert_success
+	assert_output "$(pysum 0 400000000)"
+	[[ $stderr != *"from other shares"* ]] || fail "stderr: $stderr"
+	run --separate-stderr range-sum --stats --threads 4 --io-wait 1us 0 1e8
+	assert_success
+	[[ $stderr != *"from other shares"* ]] || fail "stderr: $stderr"
+}
+
 @test "--stats under --gil counts switches when two threads outlast the interval" {
 	needs_threads
 	local total
