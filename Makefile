@@ -51,7 +51,7 @@ ALL_CFLAGS = $(WARNINGS) -pthread $(CFLAGS) $(CPPFLAGS)
 
 # A test tool that inspects IPC objects without creating them; built for
 # the test targets only, so that `make` alone builds the three programs.
-TESTBINS = tests/ipc-probe tests/merge-prop tests/inject.so
+TESTBINS = tests/ipc-probe tests/merge-prop tests/inject.so tests/lanes-draw
 
 all: $(BINS)
 
@@ -77,6 +77,12 @@ tests/merge-prop: tests/fuzz/merge-fuzz.c tests/fuzz/fuzz.h $(MERGE_OBJ) \
 		  $(COMMON_OBJ)
 	$(CC) $(ALL_CFLAGS) -DMERGE_PROP_MAIN -Isrc $(LDFLAGS) -o $@ $< \
 	    $(MERGE_OBJ) $(COMMON_OBJ) $(LDLIBS)
+
+# --lanes' drawing of holds read on stdin, at any span and width
+# (tests/lanes.bats); make coverage and make sanitize build their own.
+LANES_DRAW_SRC = tests/lanes-draw.c src/lanes.c
+tests/lanes-draw: $(LANES_DRAW_SRC) src/lanes.h
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(LANES_DRAW_SRC) $(LDLIBS)
 
 src/%.o: src/%.c src/*.h
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
@@ -128,6 +134,7 @@ test: all $(TESTBINS)
 SAN_SRC_range-split = src/range-split.c $(COMMON_OBJ:.o=.c)
 SAN_SRC_range-sum   = $(RANGE_SUM_OBJ:.o=.c) $(COMMON_OBJ:.o=.c)
 SAN_SRC_sum-merge   = $(SUM_MERGE_OBJ:.o=.c) $(COMMON_OBJ:.o=.c)
+SAN_SRC_lanes-draw  = $(LANES_DRAW_SRC)
 SAN_CC       = clang
 SAN_asan     = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 	       -fno-sanitize-recover=all
@@ -143,7 +150,9 @@ build/tsan/bin/%: src/*.c src/*.h
 	mkdir -p $(@D)
 	$(SAN_CC) $(WARNINGS) -pthread $(SAN_tsan) -o $@ $(SAN_SRC_$*) $(LDLIBS)
 
-sanitize: all $(TESTBINS) $(PROGS:%=build/asan/bin/%)
+build/asan/bin/lanes-draw: tests/lanes-draw.c
+
+sanitize: all $(TESTBINS) $(PROGS:%=build/asan/bin/%) build/asan/bin/lanes-draw
 	rm -rf build/asan/log && mkdir -p build/asan/log
 	ASAN_OPTIONS=$(call san_opts,asan):detect_leaks=1 \
 	UBSAN_OPTIONS=$(call san_opts,asan):print_stacktrace=1 \
@@ -193,13 +202,14 @@ $(COV_DIR)/bin/%: src/*.c src/*.h tests/gcov-flush.c
 	rm -f $(@D)/$*-*.gcno $(@D)/$*-*.gcda
 	gcc $(WARNINGS) -pthread $(COV_CFLAGS) -o $@ $(SAN_SRC_$*) \
 	    $(COV_WRAP) $(LDLIBS)
+$(COV_DIR)/bin/lanes-draw: tests/lanes-draw.c
 
 # Without gcovr it says so before it builds anything.
 coverage:
 	@command -v gcovr >/dev/null || { echo "make coverage: needs gcovr" \
 	    "(in .ci/packages); as root: apt-get install gcovr" >&2; exit 1; }
 	@$(MAKE) --no-print-directory all $(TESTBINS) \
-	    $(PROGS:%=$(COV_DIR)/bin/%)
+	    $(PROGS:%=$(COV_DIR)/bin/%) $(COV_DIR)/bin/lanes-draw
 	rm -rf $(COV_DIR)/html $(COV_DIR)/gcov-errors
 	find $(COV_DIR)/bin -name '*.gcda' -delete
 	for n in $(COV_DIR)/bin/*.gcno; do : >"$${n%.gcno}.gcda"; done

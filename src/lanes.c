@@ -1,9 +1,10 @@
 /*
  * lanes.c: range-sum --lanes.  Each thread adds its holds of the lock to
  * its own row of LANE_BINS bins of time (no lock: only it writes them;
- * the main thread reads them after joining it).  A row whose holds run
- * past its last bin merges its bins in pairs, doubling their width, so
- * memory stays fixed however long the run.  At the end the bins are
+ * the main thread reads them after joining it).  Bins start 1 ns wide; a
+ * row whose holds run past its last bin merges its bins in pairs,
+ * doubling their width, so memory stays fixed however long the run (up
+ * to the 292 years of an int64_t of nanoseconds).  At the end the bins are
  * spread over the columns the terminal has, and each column shows how
  * much of it the thread held: Beazley's lock diagrams, in text.
  */
@@ -13,10 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "clock.h"
 #include "lanes.h"
 
 #define LANE_BINS 4096
@@ -37,7 +36,7 @@ struct lanes {
 };
 
 struct lanes *
-lanes_new(int n)
+lanes_new(int n, int64_t t0)
 {
 	struct lanes *l;
 
@@ -45,9 +44,7 @@ lanes_new(int n)
 	    (l->row = calloc((size_t)n, sizeof(*l->row))) == NULL)
 		err(1, "calloc: --lanes rows for %d workers", n);
 	l->n = n;
-	l->t0 = now_ns(CLOCK_MONOTONIC);
-	for (int i = 0; i < n; i++)
-		l->row[i].shift = 10; /* 1 us bins to begin with */
+	l->t0 = t0;
 	return l;
 }
 
@@ -76,7 +73,7 @@ void
 lanes_add(struct lanes *l, int tid, int64_t a, int64_t b)
 {
 	struct lane *r;
-	int64_t w, i, lo, hi;
+	int64_t w, i, start, lo, room;
 
 	/* The lock's threads are numbered 1..n, as lanes_new() was told. */
 	assert(tid >= 1 && tid <= l->n);
@@ -93,9 +90,12 @@ lanes_add(struct lanes *l, int tid, int64_t a, int64_t b)
 	assert(((b - 1) >> r->shift) < LANE_BINS);
 	w = (int64_t)1 << r->shift;
 	for (i = a >> r->shift; i <= (b - 1) >> r->shift; i++) {
-		lo = i * w > a ? i * w : a;
-		hi = (i + 1) * w < b ? (i + 1) * w : b;
-		r->held[i] += hi - lo;
+		/* Bin i is [start, start + w); start + w may not fit an
+		 * int64_t in the last bin of a row 2^62 ns long or more. */
+		start = i << r->shift;
+		lo = start > a ? start : a;
+		room = w - (lo - start);
+		r->held[i] += b - lo < room ? b - lo : room;
 	}
 	if (b > r->end)
 		r->end = b;
@@ -266,7 +266,7 @@ lanes_print(const struct lanes *l, int width)
 			a = (double)span * c / cols;
 			b = (double)span * (c + 1) / cols;
 			f = held(&l->row[k], a, b) / (b - a);
-			row[c] = f >= 0.5 ? '#' : f > 0 ? '+' : ' ';
+			row[c] = f > 0.5 ? '#' : f > 0 ? '+' : ' ';
 		}
 		row[cols] = '\0';
 		fprintf(stderr, "worker %-3d|%s|\n", k + 1, row);

@@ -9,8 +9,11 @@
 
 struct lanes;
 
-/* Lanes for threads 1..n, from now on. */
-struct lanes *lanes_new(int n);
+/*
+ * Lanes for threads 1..n, from t0 on (a now_ns(CLOCK_MONOTONIC) time,
+ * as lanes_add's are).
+ */
+struct lanes *lanes_new(int n, int64_t t0);
 void lanes_free(struct lanes *l);
 
 /* Thread tid held the lock from a to b (now_ns(CLOCK_MONOTONIC) times). */

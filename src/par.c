@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "lanes.h"
 #include "par.h"
 #include "procs.h"
@@ -61,7 +62,7 @@ run_threads(const struct sumopts *o, struct work *w, int n,
 		gil_init(&gil, o->switch_ns);
 		gil.trace = o->trace;
 		if (o->lanes)
-			gil.lanes = lanes_new(m);
+			gil.lanes = lanes_new(m, now_ns(CLOCK_MONOTONIC));
 		c.gil = &gil;
 	}
 	cio = c;

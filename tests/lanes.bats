@@ -29,37 +29,27 @@ in_terminal() {
 	tmux -L "$SOCK" capture-pane -p -t 0
 }
 
-# check_lanes COLS THREADS: $output is a screen of --lanes: one row per
-# thread, no line wider than COLS, an axis, a legend, and no column
-# where two threads held the lock most of the time.
+# check_lanes COLS THREADS: $output is a screen of --lanes that
+# tests/lanes_check.py passes: one row per thread, no line wider than
+# COLS, an axis, a legend, and no column where two threads held the lock
+# most of the time.
 check_lanes() {
-	python3 - "$1" "$2" <<PY
-import re, sys
-cols, n = int(sys.argv[1]), int(sys.argv[2])
-lines = """$output""".splitlines()
-assert all(len(l) <= cols for l in lines), [l for l in lines if len(l) > cols]
-rows = [l for l in lines if re.match(r"worker \d+ *\|.*\|$", l)]
-assert [int(l.split()[1].split("|")[0]) for l in rows] == list(range(1, n + 1)), lines
-bars = [l[l.index("|") + 1:-1] for l in rows]
-assert len({len(b) for b in bars}) == 1 and len(bars[0]) >= 40, bars
-assert all(b.strip() for b in bars) and any("#" in b for b in bars), bars
-for c in range(len(bars[0])):
-    assert sum(b[c] == "#" for b in bars) <= 1, (c, bars)
-head = [l for l in lines if l.startswith("range-sum: who held the lock")]
-assert len(head) == 1, lines
-i = lines.index(rows[-1])
-assert re.match(r" +\+[-+]+$", lines[i + 1]), lines[i + 1]
-assert re.match(r" +0 .* (us|ms|s)$", lines[i + 2]), lines[i + 2]
-# The tick labels: plain numbers, rising, two blanks or more apart, each
-# under a '+' of the axis.
-ticks = [(m.start(), m.group()) for m in re.finditer(r"\S+", lines[i + 2])][:-1]
-assert all(re.fullmatch(r"\d+(\.\d+)?", t) for _, t in ticks), lines[i + 2]
-assert [float(t) for _, t in ticks] == sorted({float(t) for _, t in ticks}), lines[i + 2]
-assert len(ticks) >= 2, lines[i + 2]
-assert all(b - a >= len(t) + 2 for (a, t), (b, _) in zip(ticks, ticks[1:])), lines[i + 2]
-assert all(lines[i + 1][c] == "+" for c, _ in ticks), (lines[i + 1], lines[i + 2])
-assert "# held most of the column" in lines[i + 3], lines[i + 3]
-PY
+	printf '%s\n' "$output" | python3 "$BATS_TEST_DIRNAME/lanes_check.py" "$1" "$2"
+}
+
+# lanes_draw_path: the drawing of holds given on stdin
+# (tests/lanes-draw.c), the build's under test where it has one (make
+# coverage, make sanitize).  lanes_draw ARGS... runs it.
+lanes_draw_path() {
+	local draw=$RANGETOOLS_REPO/tests/lanes-draw
+	[ ! -x "${RANGETOOLS_BIN:-}/lanes-draw" ] || draw=$RANGETOOLS_BIN/lanes-draw
+	[ -x "$draw" ] || fail "tests/lanes-draw is not built (run make test)"
+	echo "$draw"
+}
+lanes_draw() {
+	local draw
+	draw=$(lanes_draw_path) || return
+	"$draw" "$@"
 }
 
 @test "--lanes draws one row per thread, an axis and a legend in a 100-column terminal" {
@@ -125,4 +115,84 @@ assert len(axis) == 1, lines
 unit = "us" if ms < 10 else "ms" if ms < 10000 else "s"
 assert axis[0].endswith(" " + unit), (ms, axis[0])
 PY
+}
+
+# Spans and widths no run in a test can have, from 2 ns to the 292 years
+# of an int64_t of nanoseconds, each across the unit's edges, drawn from
+# two threads that held the lock one after the other: every screen is
+# readable, its title and unit are the span's, and each column away from
+# the hand-over shows the thread that held it.  Under make sanitize, the
+# ASan build reads nothing past a buffer at any of them.
+@test "--lanes draws any span from 2 ns to 292 years exactly, at any width" {
+	export LANES_DRAW
+	LANES_DRAW=$(lanes_draw_path)
+	run python3 - "$BATS_TEST_DIRNAME" <<'PY'
+import os, subprocess, sys
+sys.path.insert(0, sys.argv[1])
+from lanes_check import check
+
+spans = [2, 3, 1000, 4095, 4097, 999_999, 9_999_999, 10_000_000,
+         10_000_001, 123_456_789, 9_999_999_999, 10_000_000_000,
+         86_400 * 10**9, 10**15, 2**62, 2**63 - 1]
+n = 0
+for span in spans:
+    mid = span // 2
+    holds = f"1 0 {mid}\n2 {mid} {span}\n"
+    for width in (80, 97, 133, 1038, 2000):
+        p = subprocess.run([os.environ["LANES_DRAW"], str(width), "2"],
+                           input=holds, capture_output=True, text=True)
+        assert p.returncode == 0 and p.stdout == "", (span, width, p)
+        one, two = check(p.stderr, width, 2, span)
+        cols = len(one)
+        # A bin is under span/2048 wide: the hand-over's bin, spread
+        # evenly, blurs only the columns it touches.
+        for c in range(cols):
+            a, b = span * c / cols, span * (c + 1) / cols
+            if b <= mid - span / 2048:
+                assert (one[c], two[c]) == ("#", " "), (span, width, c, one, two)
+            elif a >= mid + span / 2048:
+                assert (one[c], two[c]) == (" ", "#"), (span, width, c, one, two)
+        n += 1
+print(n, "screens")
+PY
+	assert_success
+	assert_output "80 screens"
+}
+
+@test "--lanes keeps its 10 columns of bars in a terminal narrower than its label" {
+	for width in 1 14 20; do
+		run --separate-stderr lanes_draw "$width" 3 <<<"1 0 10
+3 10 30"
+		assert_success
+		# Three rows of 10 columns, thread 2 empty, and an axis.
+		[ "$(grep -c '^worker [123] *|.\{10\}|$' <<<"$stderr")" -eq 3 ] || fail "$stderr"
+		assert_equal "$(grep '^worker 2 ' <<<"$stderr")" "worker 2  |          |"
+		grep -q '^ *+[-+]*$' <<<"$stderr" || fail "no axis: $stderr"
+	done
+}
+
+# A hold that ends before it begins is left out; one that began before
+# the run (a thread that took the lock as the lanes were made) counts
+# from the run's start; a run where nobody held the lock draws blank rows.
+@test "--lanes draws holds that begin before the run, and leaves out those that end before they begin" {
+	run --separate-stderr lanes_draw 80 2 <<<"1 -500 500
+2 700 600
+2 600 1000"
+	assert_success
+	output=$stderr
+	check_lanes 80 2
+	python3 - "$stderr" <<'PY'
+import sys
+rows = [l for l in sys.argv[1].splitlines() if l.startswith("worker")]
+one, two = (r[r.index("|") + 1:-1] for r in rows)
+cols = len(one)
+for c in range(cols):
+    a, b = 1000 * c / cols, 1000 * (c + 1) / cols
+    assert one[c] == ("#" if b <= 500 else " " if a >= 500 else one[c]), (c, one)
+    assert two[c] == ("#" if a >= 600 else " " if b <= 600 else two[c]), (c, two)
+PY
+	run --separate-stderr lanes_draw 80 2 </dev/null
+	assert_success
+	assert_equal "$(grep -c '^worker [12]  | \{65\}|$' <<<"$stderr")" 2
+	assert_stderr_has "range-sum: who held the lock, 0.000 ms"
 }

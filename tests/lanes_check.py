@@ -1,0 +1,63 @@
+#!/usr/bin/env python3
+"""lanes_check.py: checks a screen of range-sum --lanes, as a person reads it.
+
+    python3 tests/lanes_check.py COLS THREADS [SPAN_NS] < screen
+
+The screen (what the terminal shows, or stderr) must hold: one row per
+thread, numbered from 1, no line wider than COLS, bars of one width (40
+columns or more) each with something in it and one '#' at least in all,
+no column where two threads held the lock most of the time, one title,
+an axis under the rows whose tick labels are plain rising numbers, each
+under a '+' and two blanks or more from the next, and the legend.
+
+With SPAN_NS, the run's length in nanoseconds, the title must give it in
+milliseconds (to its three decimals) and the axis' unit must be the one
+for it: us below 10 ms, ms below 10 s, s from there.
+
+check() is the same, for tests that check many screens in one process.
+"""
+import re
+import sys
+
+
+def check(text, cols, n, span_ns=None):
+    lines = text.splitlines()
+    assert all(len(l) <= cols for l in lines), [l for l in lines if len(l) > cols]
+    rows = [l for l in lines if re.match(r"worker \d+ *\|.*\|$", l)]
+    assert [int(l.split()[1].split("|")[0]) for l in rows] == list(range(1, n + 1)), lines
+    bars = [l[l.index("|") + 1:-1] for l in rows]
+    assert len({len(b) for b in bars}) == 1 and len(bars[0]) >= 40, bars
+    assert all(b.strip() for b in bars) and any("#" in b for b in bars), bars
+    for c in range(len(bars[0])):
+        assert sum(b[c] == "#" for b in bars) <= 1, (c, bars)
+    head = [l for l in lines if l.startswith("range-sum: who held the lock")]
+    assert len(head) == 1, lines
+    i = lines.index(rows[-1])
+    assert re.match(r" +\+[-+]+$", lines[i + 1]), lines[i + 1]
+    assert re.match(r" +0 .* (us|ms|s)$", lines[i + 2]), lines[i + 2]
+    # The tick labels: plain numbers, rising, two blanks or more apart,
+    # each under a '+' of the axis.
+    ticks = [(m.start(), m.group()) for m in re.finditer(r"\S+", lines[i + 2])][:-1]
+    assert all(re.fullmatch(r"\d+(\.\d+)?", t) for _, t in ticks), lines[i + 2]
+    assert [float(t) for _, t in ticks] == sorted({float(t) for _, t in ticks}), lines[i + 2]
+    assert len(ticks) >= 2, lines[i + 2]
+    assert all(b - a >= len(t) + 2 for (a, t), (b, _) in zip(ticks, ticks[1:])), lines[i + 2]
+    assert all(lines[i + 1][c] == "+" for c, _ in ticks), (lines[i + 1], lines[i + 2])
+    assert "# held most of the column" in lines[i + 3], lines[i + 3]
+    if span_ns is not None:
+        ms = re.match(r"range-sum: who held the lock, ([0-9.]+) ms,", head[0])
+        assert ms and ms.group(1) == f"{span_ns / 1e6:.3f}", (span_ns, head[0])
+        unit = "us" if span_ns < 1e7 else "ms" if span_ns < 1e10 else "s"
+        assert lines[i + 2].endswith(" " + unit), (span_ns, lines[i + 2])
+    return bars
+
+
+def main():
+    if len(sys.argv) not in (3, 4):
+        sys.exit("usage: lanes_check.py COLS THREADS [SPAN_NS] < screen")
+    span = int(sys.argv[3]) if len(sys.argv) == 4 else None
+    check(sys.stdin.read(), int(sys.argv[1]), int(sys.argv[2]), span)
+
+
+if __name__ == "__main__":
+    main()
