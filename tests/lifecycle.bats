@@ -151,7 +151,9 @@ PY
 @test "case 4: a table producer still running when the table was read fails at its next record and leaves nothing" {
 	start_fifo_producer shm "$T"
 	echo "0 10" >&4
-	wait_until test -e "/dev/shm$T"
+	# The table is made before the first record is read: wait for the
+	# record, not the table.
+	wait_until shm_holds 1
 	run --separate-stderr sum-merge --shm "$T" --expect 0 10
 	assert_success
 	echo "10 20" >&4

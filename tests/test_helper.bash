@@ -258,6 +258,11 @@ if [ -n "${RANGETOOLS_QEMU:-}" ] && [ -x "$RANGETOOLS_BIN/ipc-probe" ]; then
 	TABLE_PROBE="$RANGETOOLS_BIN/ipc-probe"
 fi
 
+# shm_holds N: the table $T exists and holds N records.
+shm_holds() {
+	[ "$("$TABLE_PROBE" shm-count "$T" 2>/dev/null)" = "$1" ]
+}
+
 # mq_gone NAME: opening the queue without O_CREAT fails with ENOENT.
 # Like shm_gone, it leaves the caller's $output and $status alone.
 mq_gone() {

@@ -24,11 +24,6 @@ assert_kept() {
 	assert_equal "$(cat "$file")" "$want"
 }
 
-# shm_holds N: the table $T exists and holds N records.
-shm_holds() {
-	[ "$("$TABLE_PROBE" shm-count "$T" 2>/dev/null)" = "$1" ]
-}
-
 # recs START END ...: the records of those ranges, one per line.
 recs() {
 	while [ $# -gt 0 ]; do
