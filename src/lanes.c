@@ -236,12 +236,42 @@ axis(int cols, double span_ns)
 	fprintf(stderr, "%.*s %s\n", end, line, unit);
 }
 
+/*
+ * Prints phrases joined by ", " on stderr, in lines no wider than width
+ * where they fit: a line breaks after a comma, never inside a phrase.
+ * Each line starts with indent blanks, or none if a phrase would not fit
+ * after them.
+ */
+static void
+say(int width, int indent, const char *const *phrase, int n)
+{
+	int i, len, col = 0, widest = 0;
+
+	for (i = 0; i < n; i++)
+		if ((len = (int)strlen(phrase[i]) + 1) > widest)
+			widest = len;
+	if (indent + widest > width)
+		indent = 0;
+	for (i = 0; i < n; i++) {
+		len = (int)strlen(phrase[i]) + (i < n - 1);
+		if (col > 0 && col + 1 + len > width) {
+			fputc('\n', stderr);
+			col = 0;
+		}
+		col += fprintf(stderr, "%*s%s%s", col > 0 ? 1 : indent, "",
+			       phrase[i], i < n - 1 ? "," : "");
+	}
+	fputc('\n', stderr);
+}
+
 void
 lanes_print(const struct lanes *l, int width)
 {
+	static const char *const legend[] = {"# held most of the column",
+					     "+ held some", "blank: not held"};
 	int64_t span = 0;
 	int cols, c, k;
-	char row[LANES_MAX_COLS + 1];
+	char row[LANES_MAX_COLS + 1], total[48], column[48];
 	double a, b, f;
 
 	if (width <= 0)
@@ -257,10 +287,13 @@ lanes_print(const struct lanes *l, int width)
 			span = l->row[k].end;
 	if (span == 0)
 		span = 1;
-	fprintf(stderr,
-		"range-sum: who held the lock, %.3f ms, one column "
-		"%.3g ms:\n",
-		span / 1e6, span / 1e6 / cols);
+	snprintf(total, sizeof(total), "%.3f ms", span / 1e6);
+	snprintf(column, sizeof(column),
+		 "one column %.3g ms:", span / 1e6 / cols);
+	say(width, 0,
+	    (const char *const[]){"range-sum: who held the lock", total,
+				  column},
+	    3);
 	for (k = 0; k < l->n; k++) {
 		for (c = 0; c < cols; c++) {
 			a = (double)span * c / cols;
@@ -272,8 +305,5 @@ lanes_print(const struct lanes *l, int width)
 		fprintf(stderr, "worker %-3d|%s|\n", k + 1, row);
 	}
 	axis(cols, (double)span);
-	fprintf(stderr,
-		"%*s# held most of the column, + held some, "
-		"blank: not held\n",
-		LABEL, "");
+	say(width, LABEL, legend, 3);
 }

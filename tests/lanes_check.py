@@ -6,9 +6,11 @@
 The screen (what the terminal shows, or stderr) must hold: one row per
 thread, numbered from 1, no line wider than COLS, bars of one width (40
 columns or more) each with something in it and one '#' at least in all,
-no column where two threads held the lock most of the time, one title,
-an axis under the rows whose tick labels are plain rising numbers, each
-under a '+' and two blanks or more from the next, and the legend.
+no column where two threads held the lock most of the time, a title
+above them, an axis under them whose tick labels are plain rising
+numbers, each under a '+' and two blanks or more from the next, and the
+legend.  A title or legend too wide for COLS breaks after a comma, never
+inside a phrase (as a terminal's own wrapping would).
 
 With SPAN_NS, the run's length in nanoseconds, the title must give it in
 milliseconds (to its three decimals) and the axis' unit must be the one
@@ -30,8 +32,12 @@ def check(text, cols, n, span_ns=None):
     assert all(b.strip() for b in bars) and any("#" in b for b in bars), bars
     for c in range(len(bars[0])):
         assert sum(b[c] == "#" for b in bars) <= 1, (c, bars)
-    head = [l for l in lines if l.startswith("range-sum: who held the lock")]
+    head = [k for k, l in enumerate(lines) if l.startswith("range-sum: who held the lock")]
     assert len(head) == 1, lines
+    title = lines[head[0]:lines.index(rows[0])]
+    assert all(l.endswith(",") for l in title[:-1]) and not any(l.startswith(" ") for l in title), title
+    title = " ".join(title)
+    assert re.fullmatch(r"range-sum: who held the lock, \d+\.\d{3} ms, one column \S+ ms:", title), title
     i = lines.index(rows[-1])
     assert re.match(r" +\+[-+]+$", lines[i + 1]), lines[i + 1]
     assert re.match(r" +0 .* (us|ms|s)$", lines[i + 2]), lines[i + 2]
@@ -43,10 +49,18 @@ def check(text, cols, n, span_ns=None):
     assert len(ticks) >= 2, lines[i + 2]
     assert all(b - a >= len(t) + 2 for (a, t), (b, _) in zip(ticks, ticks[1:])), lines[i + 2]
     assert all(lines[i + 1][c] == "+" for c, _ in ticks), (lines[i + 1], lines[i + 2])
-    assert "# held most of the column" in lines[i + 3], lines[i + 3]
+    legend, k = [], i + 3
+    while not legend or not legend[-1].endswith("not held"):
+        assert k < len(lines), ("no legend", lines)
+        legend.append(lines[k])
+        k += 1
+    assert all(l.endswith(",") for l in legend[:-1]), legend
+    assert all(re.match(r"( {10})?[^ ]", l) for l in legend), legend
+    assert " ".join(l.strip() for l in legend) == \
+        "# held most of the column, + held some, blank: not held", legend
     if span_ns is not None:
-        ms = re.match(r"range-sum: who held the lock, ([0-9.]+) ms,", head[0])
-        assert ms and ms.group(1) == f"{span_ns / 1e6:.3f}", (span_ns, head[0])
+        ms = re.match(r"range-sum: who held the lock, ([0-9.]+) ms,", title)
+        assert ms and ms.group(1) == f"{span_ns / 1e6:.3f}", (span_ns, title)
         unit = "us" if span_ns < 1e7 else "ms" if span_ns < 1e10 else "s"
         assert lines[i + 2].endswith(" " + unit), (span_ns, lines[i + 2])
     return bars
