@@ -16,7 +16,8 @@ With SPAN_NS, the run's length in nanoseconds, the title must give it in
 milliseconds (to its three decimals) and the axis' unit must be the one
 for it: us below 10 ms, ms below 10 s, s from there.
 
-check() is the same, for tests that check many screens in one process.
+check() is the same, for tests that check many screens in one process;
+it returns the bars, which shows() compares with the holds drawn.
 """
 import re
 import sys
@@ -64,6 +65,28 @@ def check(text, cols, n, span_ns=None):
         unit = "us" if span_ns < 1e7 else "ms" if span_ns < 1e10 else "s"
         assert lines[i + 2].endswith(" " + unit), (span_ns, lines[i + 2])
     return bars
+
+
+def shows(bar, span_ns, holds):
+    """Checks that bar draws holds, [a, b) pairs in ns of a span_ns run:
+    '#' in each column a hold covers, blank in each that none touches.
+    A bin of lanes.c is at most w = 2^k ns wide, the least w that puts
+    span_ns in 4096 bins, and starts at a multiple of w.  A bin a hold
+    covers in part is spread evenly over it, so that the columns it
+    touches may show anything: a hold is taken as covering its whole
+    bins only, and as touching every bin it is in."""
+    w = 1
+    while (span_ns - 1) // w >= 4096:
+        w *= 2
+    whole = [(-(-x // w) * w, y // w * w) for x, y in holds]
+    touched = [(x // w * w, -(-y // w) * w) for x, y in holds]
+    cols = len(bar)
+    for c in range(cols):
+        a, b = span_ns * c / cols, span_ns * (c + 1) / cols
+        if any(x <= a and b <= y for x, y in whole):
+            assert bar[c] == "#", (c, bar, holds)
+        elif all(b <= x or a >= y for x, y in touched):
+            assert bar[c] == " ", (c, bar, holds)
 
 
 def main():
